@@ -1,0 +1,179 @@
+//! The command line: parse, then hand each command to the module that owns it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::api::Mode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "forgetful",
+    version,
+    about = "A terminal course on why HTTP APIs forget you, with a live lab",
+    long_about = "Run with no command to open the course in the terminal with the lab started beside it.\n\
+                  `forgetful serve` runs the same lab headless, for curl from another terminal."
+)]
+pub struct Cli {
+    /// Where progress, logs and the lab's databases live (default: the platform data dir, XDG_DATA_HOME respected).
+    #[arg(long, global = true, value_name = "DIR", env = "FORGETFUL_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// A course folder of the same shape as the built-in one (lessons/, problems/).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub course: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub lab: LabArgs,
+
+    /// Connect the app to an already running lab instead of starting one.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+}
+
+/// Flags shared by `serve` and the app: how to start the lab.
+#[derive(Debug, Clone, Args)]
+pub struct LabArgs {
+    /// Port of the load balancer (replicas take free ports of their own).
+    #[arg(long, default_value_t = 7878)]
+    pub port: u16,
+    /// Address to bind; anything but loopback prints a warning.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// How many replicas to run (named a, b, c, ...).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=26))]
+    pub replicas: u8,
+    /// Where logins are remembered: local, shared or token.
+    #[arg(long, default_value = "local")]
+    pub mode: Mode,
+    /// Session store for shared mode and the denylist: sqlite, memory or redis://HOST:PORT.
+    #[arg(long, default_value = "sqlite")]
+    pub store: String,
+    /// Require `Authorization: Bearer TOKEN` on /admin/* (then it is reachable from any peer).
+    #[arg(long, value_name = "TOKEN", env = "FORGETFUL_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the lab headless: balancer and replicas on loopback, one journal line per request.
+    Serve(ServeArgs),
+    /// Print a lesson (by file stem or number).
+    Read(ReadArgs),
+    /// Work with the course itself.
+    #[command(subcommand)]
+    Course(CourseCommand),
+    /// Check a problem against the running lab: did you reproduce and fix it?
+    Check(CheckArgs),
+    /// Grade your written answer to a problem.
+    Answer(AnswerArgs),
+    /// Show the next hint for a problem (recorded in your progress).
+    Hint(HintArgs),
+    /// Show your progress.
+    Progress(ProgressArgs),
+    /// Forget progress for one problem, or everything.
+    Reset(ResetArgs),
+    /// Your record for an instructor: both halves of each problem, evidence, answers, hints.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub lab: LabArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Lesson file stem (e.g. 01-the-server-forgets) or number (e.g. 1).
+    pub lesson: String,
+    /// Wrap to this many columns (default: the terminal's width, or 80).
+    #[arg(long)]
+    pub width: Option<u16>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CourseCommand {
+    /// Validate lessons and problems; list every problem as file:line:col: field: message.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Problem id (file stem in problems/), e.g. disappearing-login.
+    pub problem: String,
+    /// The lab's balancer URL.
+    #[arg(long, default_value = "http://127.0.0.1:7878")]
+    pub url: String,
+    /// A claim value you read from a token (where-state-goes: the badge).
+    #[arg(long, value_name = "VALUE")]
+    pub claim: Option<String>,
+    /// Count only evidence from now on.
+    #[arg(long)]
+    pub restart: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    pub problem: String,
+    /// File with your answer, or - for standard input.
+    #[arg(long, value_name = "F")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct HintArgs {
+    pub problem: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Only this problem; without it, everything.
+    pub problem: Option<String>,
+    /// Do not ask.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Parse the command line, run the command, and return the process exit code.
+pub fn run() -> anyhow::Result<i32> {
+    let cli = Cli::parse();
+    let data_dir = crate::paths::data_dir(cli.data_dir.as_deref());
+    let course = cli.course.as_deref();
+    match cli.command {
+        None => crate::tui::run(&cli.lab, cli.url.as_deref(), &data_dir, course),
+        Some(Command::Serve(a)) => crate::lab::serve_command(&a.lab, &data_dir),
+        Some(Command::Read(a)) => crate::course::read_command(&a, course),
+        Some(Command::Course(CourseCommand::Check)) => crate::course::check_command(course),
+        Some(Command::Check(a)) => crate::grade::check_command(&a, &data_dir, course),
+        Some(Command::Answer(a)) => crate::grade::answer_command(&a, &data_dir, course),
+        Some(Command::Hint(a)) => crate::grade::hint_command(&a, &data_dir, course),
+        Some(Command::Progress(a)) => crate::progress::progress_command(&a, &data_dir, course),
+        Some(Command::Reset(a)) => crate::progress::reset_command(&a, &data_dir),
+        Some(Command::Report(a)) => crate::grade::report_command(&a, &data_dir, course),
+    }
+}

@@ -1,0 +1,1 @@
+//! The lab seen from outside (placeholder).
