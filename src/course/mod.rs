@@ -1,4 +1,6 @@
 //! Lessons and problems as data (placeholder until the course lands).
+pub mod problem;
+
 use std::path::Path;
 
 pub fn read_command(_a: &crate::cli::ReadArgs, _course: Option<&Path>) -> anyhow::Result<i32> {
