@@ -1,5 +1,383 @@
-//! The lab service (placeholder).
-use std::path::Path;
-pub fn serve_command(_a: &crate::cli::LabArgs, _d: &Path) -> anyhow::Result<i32> {
-    anyhow::bail!("not yet")
+//! The lab: a small shop API run as several replicas behind a load balancer, on loopback.
+//!
+//! `start` brings it up and returns a handle; `serve_command` is `forgetful serve`.
+//! Everything outside this module talks to the lab over HTTP only.
+
+mod admin;
+mod attacker;
+mod balancer;
+mod body;
+mod error;
+pub mod journal;
+mod replica;
+pub mod sessions;
+pub mod tokens;
+mod users;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::api::{Mode, Policy};
+use crate::store::{Store, StoreError, StoreSpec};
+
+pub use attacker::Attacker;
+pub use journal::Journal;
+pub use replica::ReplicaSlot;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("session store: {0}")]
+    Store(#[from] StoreError),
+    #[error("issuer key: {0}")]
+    Key(#[from] tokens::KeyError),
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("http client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// How to start the lab.
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub replicas: u8,
+    pub mode: Mode,
+    pub store: StoreSpec,
+    pub data_dir: PathBuf,
+    pub admin_token: Option<String>,
+    /// If `port` is taken, take any free one instead of failing (the app does this).
+    pub any_port_if_taken: bool,
+}
+
+impl LabConfig {
+    /// Defaults for tests and embedding: loopback, any free port, 3 replicas, local mode, SQLite in memory.
+    pub fn ephemeral(data_dir: &Path) -> Self {
+        LabConfig {
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            replicas: 3,
+            mode: Mode::Local,
+            store: StoreSpec::Memory,
+            data_dir: data_dir.to_path_buf(),
+            admin_token: None,
+            any_port_if_taken: false,
+        }
+    }
+}
+
+/// State every part of the lab shares. Replicas keep their own memory in `replica::Memory`.
+pub struct Core {
+    pub run_id: String,
+    pub started_at: String,
+    mode: RwLock<Mode>,
+    policy: RwLock<Policy>,
+    denylist: AtomicBool,
+    pub store: Arc<dyn Store>,
+    store_kind: &'static str,
+    shop: users::Shop,
+    issuer: tokens::Issuer,
+    pub journal: Journal,
+    pub replicas: Vec<Arc<ReplicaSlot>>,
+    pub attacker: Attacker,
+    /// Pooled keep-alive client: the balancer's proxy path, JWKS fetches, the attacker.
+    http: reqwest::Client,
+    balancer_url: OnceLock<String>,
+    issuer_url: OnceLock<String>,
+}
+
+impl Core {
+    pub fn mode(&self) -> Mode {
+        *self.mode.read().unwrap_or_else(|p| p.into_inner())
+    }
+    fn set_mode(&self, m: Mode) -> Mode {
+        std::mem::replace(
+            &mut *self.mode.write().unwrap_or_else(|p| p.into_inner()),
+            m,
+        )
+    }
+    pub fn policy(&self) -> Policy {
+        *self.policy.read().unwrap_or_else(|p| p.into_inner())
+    }
+    fn set_policy(&self, p: Policy) {
+        *self.policy.write().unwrap_or_else(|p| p.into_inner()) = p;
+    }
+    pub fn denylist_on(&self) -> bool {
+        self.denylist.load(Ordering::Relaxed)
+    }
+    pub fn balancer_url(&self) -> String {
+        self.balancer_url.get().cloned().unwrap_or_default()
+    }
+    fn issuer_url(&self) -> String {
+        self.issuer_url.get().cloned().unwrap_or_default()
+    }
+    fn store_kind(&self) -> &'static str {
+        self.store_kind
+    }
+}
+
+/// A running lab. Dropping it does not stop it; call `shutdown`.
+pub struct LabHandle {
+    pub balancer_url: String,
+    pub addr: SocketAddr,
+    core: Arc<Core>,
+    stop: Vec<oneshot::Sender<()>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl LabHandle {
+    /// `(name, url)` of each replica.
+    pub fn replica_urls(&self) -> Vec<(String, String)> {
+        self.core
+            .replicas
+            .iter()
+            .map(|r| (r.name.clone(), r.url()))
+            .collect()
+    }
+    pub fn mode(&self) -> Mode {
+        self.core.mode()
+    }
+    pub fn store(&self) -> String {
+        self.core.store.describe()
+    }
+    /// The shop's SQLite file: orders, the same in every mode.
+    pub fn shop_path(&self) -> String {
+        self.core.shop.path.clone()
+    }
+    pub fn journal(&self) -> tokio::sync::broadcast::Receiver<crate::api::JournalEntry> {
+        self.core.journal.subscribe()
+    }
+
+    /// Stops the attacker, every replica, the issuer and the balancer.
+    pub async fn shutdown(self) {
+        self.core.attacker.stop(&self.core, "lab", "lab shut down");
+        for r in &self.core.replicas {
+            replica::stop(r).await;
+        }
+        for s in self.stop {
+            let _ = s.send(());
+        }
+        for t in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(2), t).await;
+        }
+    }
+}
+
+/// Starts the issuer, the replicas and the balancer.
+pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
+    let store = crate::store::open(&cfg.store, &cfg.data_dir).await?;
+    let shop = users::Shop::open(&cfg.data_dir)?;
+    let issuer = tokens::Issuer::load_or_create(&cfg.data_dir)?;
+    let store_kind = match cfg.store {
+        StoreSpec::Sqlite => "sqlite",
+        StoreSpec::Memory => "sqlite in memory",
+        StoreSpec::Redis(_) => "redis",
+    };
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(64)
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let started = time::OffsetDateTime::now_utc();
+    let core = Arc::new(Core {
+        run_id: hex::encode(sessions::random_bytes::<6>()),
+        started_at: started
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        mode: RwLock::new(cfg.mode),
+        policy: RwLock::new(Policy::RoundRobin),
+        denylist: AtomicBool::new(false),
+        store,
+        store_kind,
+        shop,
+        issuer,
+        journal: Journal::new(),
+        replicas: (0..cfg.replicas)
+            .map(|i| Arc::new(ReplicaSlot::new(((b'a' + i) as char).to_string())))
+            .collect(),
+        attacker: Attacker::default(),
+        http,
+        balancer_url: OnceLock::new(),
+        issuer_url: OnceLock::new(),
+    });
+
+    let mut stop = Vec::new();
+    let mut tasks = Vec::new();
+
+    // The issuer publishes its public keys; replicas fetch them from here when they start.
+    let issuer_listener = bind(("127.0.0.1".parse().expect("ip"), 0)).await?;
+    let _ = core.issuer_url.set(format!(
+        "http://{}",
+        issuer_listener
+            .local_addr()
+            .map_err(|e| bind_err("issuer", e))?
+    ));
+    let jwks = core.issuer.jwks_json().to_string();
+    let issuer_app = axum::Router::new().route(
+        "/.well-known/jwks.json",
+        axum::routing::get(move || {
+            let jwks = jwks.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    jwks,
+                )
+            }
+        }),
+    );
+    let (tx, rx) = oneshot::channel::<()>();
+    stop.push(tx);
+    tasks.push(tokio::spawn(async move {
+        let _ = axum::serve(issuer_listener, issuer_app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    }));
+
+    let listener = match bind((cfg.bind, cfg.port)).await {
+        Err(LabError::Bind { source, .. })
+            if cfg.any_port_if_taken && source.kind() == std::io::ErrorKind::AddrInUse =>
+        {
+            bind((cfg.bind, 0)).await?
+        }
+        other => other?,
+    };
+    let addr = listener.local_addr().map_err(|e| bind_err("balancer", e))?;
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    let balancer_url = format!("http://{host}:{}", addr.port());
+    let _ = core.balancer_url.set(balancer_url.clone());
+
+    for slot in &core.replicas {
+        replica::start(core.clone(), slot.clone())
+            .await
+            .map_err(|e| bind_err(&format!("replica {}", slot.name), e))?;
+    }
+
+    let b = Arc::new(balancer::Balancer::new(
+        core.clone(),
+        cfg.admin_token.clone(),
+    ));
+    let app = balancer::router(b).into_make_service_with_connect_info::<SocketAddr>();
+    let (tx, rx) = oneshot::channel::<()>();
+    stop.push(tx);
+    tasks.push(tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    }));
+    core.journal.control(
+        "lab-started",
+        "lab",
+        cfg.mode,
+        None,
+        None,
+        format!(
+            "balancer {balancer_url}, {} replicas, mode {}, store {}",
+            core.replicas.len(),
+            cfg.mode,
+            core.store.describe()
+        ),
+    );
+    Ok(LabHandle {
+        balancer_url,
+        addr,
+        core,
+        stop,
+        tasks,
+    })
+}
+
+async fn bind(addr: (IpAddr, u16)) -> Result<tokio::net::TcpListener, LabError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| LabError::Bind {
+            addr: SocketAddr::from(addr).to_string(),
+            source,
+        })
+}
+
+fn bind_err(what: &str, source: std::io::Error) -> LabError {
+    LabError::Bind {
+        addr: what.to_string(),
+        source,
+    }
+}
+
+/// Turns the command-line flags into a config.
+pub fn config_from_args(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Result<LabConfig> {
+    Ok(LabConfig {
+        bind: args.bind,
+        port: args.port,
+        replicas: args.replicas,
+        mode: args.mode,
+        store: args.store.parse()?,
+        data_dir: data_dir.to_path_buf(),
+        admin_token: args.admin_token.clone(),
+        any_port_if_taken: false,
+    })
+}
+
+/// `forgetful serve`: start the lab, print how to reach it, one line per request, until Ctrl-C.
+pub fn serve_command(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Result<i32> {
+    use anyhow::Context;
+    let cfg = config_from_args(args, data_dir)?;
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async move {
+        if !cfg.bind.is_loopback() {
+            eprintln!(
+                "warning: binding {} exposes the lab beyond this machine; its demo users and /admin are not meant for a network (use --admin-token)",
+                cfg.bind
+            );
+        }
+        let lab = start(cfg.clone())
+            .await
+            .with_context(|| format!("starting the lab on {}:{}", cfg.bind, cfg.port))?;
+        let mut journal = lab.journal();
+        println!("forgetful lab is up");
+        println!("  balancer  {}", lab.balancer_url);
+        for (name, url) in lab.replica_urls() {
+            println!("  replica {name} {url}");
+        }
+        println!("  mode      {}", lab.mode());
+        println!("  store     {}", lab.store());
+        println!("  orders    sqlite:{} (application data: the same in every mode)", lab.shop_path());
+        println!();
+        println!("try:");
+        println!(
+            "  curl -i -c jar -H 'content-type: application/json' -d '{{\"username\":\"alice\",\"password\":\"wonderland\"}}' {}/login",
+            lab.balancer_url
+        );
+        println!("  curl -i -b jar {}/orders", lab.balancer_url);
+        println!();
+        println!("one line per request below; Ctrl-C stops the lab");
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                e = journal.recv() => match e {
+                    Ok(e) => println!("{}", journal::print_line(&e)),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("… {n} journal lines skipped"),
+                    Err(_) => break,
+                },
+            }
+        }
+        println!("stopping the lab");
+        lab.shutdown().await;
+        Ok(0)
+    })
 }

@@ -1,1 +1,97 @@
-//! Session stores (placeholder).
+//! Where shared login state lives: one trait, SQLite (file or memory) and Redis behind it.
+//!
+//! Only hashes of session ids are ever stored; the id itself exists only in the cookie.
+
+mod redis_store;
+mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub use redis_store::RedisStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("stored record is unreadable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("cannot create {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("unknown store {0:?}: expected sqlite, memory or redis://HOST:PORT")]
+    UnknownSpec(String),
+}
+
+/// What a session id points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub user: String,
+    pub role: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// Unix seconds.
+    pub expires: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite:/path`, `memory` or `redis://host:port`.
+    fn describe(&self) -> String;
+    async fn put_session(&self, sid_hash: &str, rec: &SessionRecord) -> Result<(), StoreError>;
+    async fn get_session(&self, sid_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn delete_session(&self, sid_hash: &str) -> Result<bool, StoreError>;
+    /// Deletes every session of `user`; returns how many.
+    async fn delete_user_sessions(&self, user: &str) -> Result<u64, StoreError>;
+    async fn count_sessions(&self) -> Result<u64, StoreError>;
+    /// Puts one token id on the denylist until it would have expired anyway.
+    async fn deny_token(&self, jti: &str, until: i64) -> Result<(), StoreError>;
+    async fn token_denied(&self, jti: &str) -> Result<bool, StoreError>;
+    /// Every token of `user` issued at or before `before` (unix seconds) is refused.
+    async fn revoke_user(&self, user: &str, before: i64) -> Result<(), StoreError>;
+    async fn user_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError>;
+}
+
+/// Parsed `--store` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    Sqlite,
+    Memory,
+    Redis(String),
+}
+
+impl std::str::FromStr for StoreSpec {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "sqlite" => Ok(StoreSpec::Sqlite),
+            "memory" => Ok(StoreSpec::Memory),
+            s if s.starts_with("redis://") => Ok(StoreSpec::Redis(s.to_string())),
+            other => Err(StoreError::UnknownSpec(other.to_string())),
+        }
+    }
+}
+
+/// Opens the store `spec` names; the SQLite file goes in `data_dir`.
+pub async fn open(spec: &StoreSpec, data_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match spec {
+        StoreSpec::Sqlite => Arc::new(SqliteStore::open_file(&data_dir.join("sessions.db"))?),
+        StoreSpec::Memory => Arc::new(SqliteStore::open_memory()?),
+        StoreSpec::Redis(url) => Arc::new(RedisStore::connect(url).await?),
+    })
+}
+
+pub(crate) fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,390 @@
+//! The control plane under `/admin`: state, mode, policy, replicas, denylist, revoke,
+//! attacker, badge check and the journal (list and live NDJSON stream).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::balancer::{Balancer, admin_guard};
+use super::body::JsonBody;
+use super::error::{ApiError, no_route, wrong_method};
+use super::replica::{self, source_of};
+use crate::api::{BadgeVerdict, LabState, Mode, Policy, ReplicaStatus};
+
+type B = State<Arc<Balancer>>;
+
+pub fn router(b: Arc<Balancer>) -> Router<Arc<Balancer>> {
+    Router::new()
+        .route("/state", get(state))
+        .route("/mode", post(set_mode))
+        .route("/policy", post(set_policy))
+        .route("/replicas/{name}/{action}", post(replica_action))
+        .route("/denylist", post(set_denylist))
+        .route("/revoke", post(revoke))
+        .route("/attacker", post(start_attacker).delete(stop_attacker))
+        .route("/attacker/credential", get(stolen_credential))
+        .route("/badge", post(check_badge))
+        .route("/journal", get(journal))
+        .route("/journal/stream", get(journal_stream))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn_with_state(b, admin_guard))
+}
+
+pub async fn lab_state(b: &Balancer) -> LabState {
+    let core = &b.core;
+    let replicas = core
+        .replicas
+        .iter()
+        .map(|r| {
+            let memory = r.memory();
+            ReplicaStatus {
+                name: r.name.clone(),
+                port: r.port.load(Ordering::Relaxed),
+                url: r.url(),
+                up: memory.is_some(),
+                local_sessions: memory.map(|m| m.local_sessions()).unwrap_or(0),
+                served: r.served.load(Ordering::Relaxed),
+                last_status: match r.last_status.load(Ordering::Relaxed) {
+                    0 => None,
+                    s => Some(s),
+                },
+            }
+        })
+        .collect();
+    LabState {
+        run_id: core.run_id.clone(),
+        started_at: core.started_at.clone(),
+        balancer_url: core.balancer_url(),
+        mode: core.mode(),
+        policy: core.policy(),
+        store: core.store.describe(),
+        denylist: core.denylist_on(),
+        attacker: core.attacker.status(),
+        replicas,
+        journal_head: core.journal.head(),
+    }
+}
+
+async fn state(State(b): B) -> Json<LabState> {
+    Json(lab_state(&b).await)
+}
+
+#[derive(Deserialize)]
+struct ModeReq {
+    mode: String,
+}
+
+async fn set_mode(
+    State(b): B,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<ModeReq>,
+) -> Result<Json<LabState>, ApiError> {
+    let mode: Mode = req.mode.parse().map_err(ApiError::bad_request)?;
+    let old = b.core.set_mode(mode);
+    b.core.journal.control(
+        "mode-changed",
+        &source_of(&headers),
+        mode,
+        None,
+        None,
+        format!("mode {old} → {mode}"),
+    );
+    Ok(Json(lab_state(&b).await))
+}
+
+#[derive(Deserialize)]
+struct PolicyReq {
+    policy: String,
+}
+
+async fn set_policy(
+    State(b): B,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<PolicyReq>,
+) -> Result<Json<LabState>, ApiError> {
+    let policy = match req.policy.as_str() {
+        "round-robin" => Policy::RoundRobin,
+        "sticky" => Policy::Sticky,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "unknown policy {other:?}: expected round-robin or sticky"
+            )));
+        }
+    };
+    b.core.set_policy(policy);
+    b.core.journal.control(
+        "policy-changed",
+        &source_of(&headers),
+        b.core.mode(),
+        None,
+        None,
+        format!("balancer policy is now {policy}"),
+    );
+    Ok(Json(lab_state(&b).await))
+}
+
+async fn replica_action(
+    State(b): B,
+    headers: HeaderMap,
+    Path((name, action)): Path<(String, String)>,
+) -> Result<Json<LabState>, ApiError> {
+    let slot = b
+        .core
+        .replicas
+        .iter()
+        .find(|r| r.name == name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("no replica named {name:?}")))?;
+    let source = source_of(&headers);
+    let (event, detail) = match action.as_str() {
+        "restart" => {
+            replica::stop(&slot).await;
+            replica::start(b.core.clone(), slot.clone())
+                .await
+                .map_err(|e| {
+                    ApiError::unavailable(format!("replica {name} could not re-bind: {e}"))
+                })?;
+            (
+                "replica-restarted",
+                format!(
+                    "replica {name} restarted: its memory (local sessions, JWKS cache) is gone"
+                ),
+            )
+        }
+        "stop" => {
+            replica::stop(&slot).await;
+            (
+                "replica-stopped",
+                format!("replica {name} stopped: its port refuses connections"),
+            )
+        }
+        "start" => {
+            replica::start(b.core.clone(), slot.clone())
+                .await
+                .map_err(|e| {
+                    ApiError::unavailable(format!("replica {name} could not bind: {e}"))
+                })?;
+            (
+                "replica-started",
+                format!("replica {name} started with empty memory"),
+            )
+        }
+        other => {
+            return Err(ApiError::not_found(format!(
+                "unknown action {other:?}: use restart, stop or start"
+            )));
+        }
+    };
+    b.core
+        .journal
+        .control(event, &source, b.core.mode(), Some(&name), None, detail);
+    Ok(Json(lab_state(&b).await))
+}
+
+#[derive(Deserialize)]
+struct DenylistReq {
+    enabled: bool,
+}
+
+async fn set_denylist(
+    State(b): B,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<DenylistReq>,
+) -> Result<Json<LabState>, ApiError> {
+    b.core.denylist.store(req.enabled, Ordering::Relaxed);
+    let detail = if req.enabled {
+        "denylist on: every token is checked against the store on every request"
+    } else {
+        "denylist off: tokens are trusted until they expire"
+    };
+    b.core.journal.control(
+        "denylist-changed",
+        &source_of(&headers),
+        b.core.mode(),
+        None,
+        None,
+        detail.to_string(),
+    );
+    Ok(Json(lab_state(&b).await))
+}
+
+#[derive(Deserialize)]
+struct UserReq {
+    user: String,
+}
+
+async fn revoke(
+    State(b): B,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<UserReq>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let core = &b.core;
+    let user = req.user.trim().to_string();
+    if user.is_empty() {
+        return Err(ApiError::bad_request("user must not be empty"));
+    }
+    let shared = core.store.delete_user_sessions(&user).await?;
+    let mut local = 0usize;
+    for r in &core.replicas {
+        if let Some(m) = r.memory() {
+            let mut s = m.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            let before = s.len();
+            s.retain(|_, rec| rec.user != user);
+            local += before - s.len();
+        }
+    }
+    let tokens = if core.denylist_on() {
+        core.store
+            .revoke_user(&user, crate::store::now_unix())
+            .await?;
+        "every token issued to them until now is refused on every replica (denylist on)"
+    } else {
+        "their tokens keep working until they expire: the denylist is off, so no replica has anything to check"
+    };
+    let detail = format!(
+        "revoked {user}: {shared} shared session(s) and {local} local session(s) deleted; {tokens}"
+    );
+    core.journal.control(
+        "revoke",
+        &source_of(&headers),
+        core.mode(),
+        None,
+        Some(&user),
+        detail.clone(),
+    );
+    Ok(Json(json!({
+        "user": user, "shared_sessions_deleted": shared, "local_sessions_deleted": local,
+        "tokens_refused": core.denylist_on(), "detail": detail,
+    })))
+}
+
+async fn start_attacker(
+    State(b): B,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<UserReq>,
+) -> Result<Response, ApiError> {
+    let status = b
+        .core
+        .attacker
+        .start(b.core.clone(), &req.user, &source_of(&headers))
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(status)).into_response())
+}
+
+async fn stop_attacker(State(b): B, headers: HeaderMap) -> Json<crate::api::AttackerStatus> {
+    Json(b.core.attacker.stop(
+        &b.core,
+        &source_of(&headers),
+        "stopped from /admin/attacker",
+    ))
+}
+
+async fn stolen_credential(State(b): B) -> Result<Json<crate::api::StolenCredential>, ApiError> {
+    b.core
+        .attacker
+        .credential()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("the attacker has not stolen anything yet"))
+}
+
+#[derive(Deserialize)]
+struct BadgeReq {
+    badge: String,
+}
+
+/// Recomputes the badge of every token this run issued (their ids are in the journal);
+/// nothing per user was stored for this.
+async fn check_badge(State(b): B, JsonBody(req): JsonBody<BadgeReq>) -> Json<BadgeVerdict> {
+    let wanted = req.badge.trim().to_ascii_lowercase();
+    let hit = b.core.journal.scan(|entries| {
+        entries
+            .filter(|e| e.path == "/login" && e.issued.is_some())
+            .filter_map(|e| Some((e.token_jti.clone()?, e.user.clone())))
+            .find(|(jti, _)| b.core.issuer.badge_for(jti) == wanted)
+    });
+    Json(match hit {
+        Some((jti, user)) => BadgeVerdict {
+            valid: true,
+            message: format!("badge {wanted} belongs to token {jti}"),
+            jti: Some(jti),
+            user,
+        },
+        None => BadgeVerdict {
+            valid: false,
+            jti: None,
+            user: None,
+            message: format!(
+                "no token issued by this lab run carries badge {wanted:?}: decode the payload of your token (the middle part) and copy its badge claim"
+            ),
+        },
+    })
+}
+
+#[derive(Deserialize)]
+struct SinceQuery {
+    since: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn journal(State(b): B, Query(q): Query<SinceQuery>) -> Json<Vec<crate::api::JournalEntry>> {
+    Json(b.core.journal.since(
+        q.since.unwrap_or(0),
+        q.limit.unwrap_or(super::journal::CAPACITY),
+    ))
+}
+
+/// NDJSON: the backlog after `since`, then each new entry as it happens.
+async fn journal_stream(State(b): B, Query(q): Query<SinceQuery>) -> Response {
+    let rx = b.core.journal.subscribe();
+    let backlog = match q.since {
+        Some(since) => b.core.journal.since(since, super::journal::CAPACITY),
+        None => Vec::new(),
+    };
+    let last = backlog.last().map(|e| e.id).unwrap_or(q.since.unwrap_or(0));
+    let live = tokio_stream_from(rx).filter(move |e| {
+        let keep = e.as_ref().map(|e| e.id > last).unwrap_or(true);
+        async move { keep }
+    });
+    let stream = futures_util::stream::iter(backlog.into_iter().map(Ok))
+        .chain(live)
+        .map(|e| {
+            let mut line = match e {
+                Ok(e) => serde_json::to_string(&e).unwrap_or_default(),
+                Err(n) => json!({"lagged": n}).to_string(),
+            };
+            line.push('\n');
+            Ok::<_, std::convert::Infallible>(line)
+        });
+    (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// A broadcast receiver as a stream; a slow reader gets `Err(skipped)` instead of stalling the lab.
+fn tokio_stream_from(
+    rx: tokio::sync::broadcast::Receiver<crate::api::JournalEntry>,
+) -> impl futures_util::Stream<Item = Result<crate::api::JournalEntry, u64>> {
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) => return Some((Ok(e), rx)),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    return Some((Err(n), rx));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}

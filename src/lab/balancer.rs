@@ -1,0 +1,227 @@
+//! The load balancer: a real reverse proxy (pooled keep-alive connections to the replicas),
+//! round-robin or sticky, and the `/admin` control plane answered by itself.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::Core;
+use super::error::ApiError;
+use super::replica::ReplicaSlot;
+use super::sessions::{self, Credential};
+use crate::api::{Policy, SERVED_BY_HEADER};
+
+pub struct Balancer {
+    pub core: Arc<Core>,
+    next: AtomicUsize,
+    /// Session fingerprint → replica that set it. Used only under the sticky policy.
+    pins: Mutex<HashMap<String, String>>,
+    pub admin_token: Option<String>,
+}
+
+impl Balancer {
+    pub fn new(core: Arc<Core>, admin_token: Option<String>) -> Self {
+        Balancer {
+            core,
+            next: AtomicUsize::new(0),
+            pins: Mutex::new(HashMap::new()),
+            admin_token,
+        }
+    }
+
+    /// Up replicas in the order to try them: the pinned one first (sticky), else round-robin.
+    fn candidates(&self, cred: &Credential) -> Vec<Arc<ReplicaSlot>> {
+        let up: Vec<Arc<ReplicaSlot>> = self
+            .core
+            .replicas
+            .iter()
+            .filter(|r| r.is_up())
+            .cloned()
+            .collect();
+        if up.is_empty() {
+            return up;
+        }
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % up.len();
+        let mut order: Vec<Arc<ReplicaSlot>> =
+            up[start..].iter().chain(&up[..start]).cloned().collect();
+        if self.core.policy() == Policy::Sticky
+            && let Credential::Cookie(sid) = cred
+        {
+            let pinned = self
+                .pins
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&sessions::fingerprint(sid))
+                .cloned();
+            if let Some(name) = pinned
+                && let Some(i) = order.iter().position(|r| r.name == name)
+            {
+                let r = order.remove(i);
+                order.insert(0, r);
+            }
+        }
+        order
+    }
+
+    fn pin(&self, sid: &str, replica: &str) {
+        let mut pins = self.pins.lock().unwrap_or_else(|p| p.into_inner());
+        if pins.len() > 10_000 {
+            pins.clear();
+        }
+        pins.insert(sessions::fingerprint(sid), replica.to_string());
+    }
+}
+
+pub fn router(b: Arc<Balancer>) -> Router {
+    Router::new()
+        .nest("/admin", super::admin::router(b.clone()))
+        .fallback(forward)
+        .with_state(b)
+}
+
+/// Admin routes answer only loopback peers, or anyone with `--admin-token`.
+pub async fn admin_guard(
+    State(b): State<Arc<Balancer>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let allowed = match &b.admin_token {
+        Some(token) => req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes())),
+        None => peer.ip().is_loopback(),
+    };
+    if !allowed {
+        let reason = if b.admin_token.is_some() {
+            "admin routes need Authorization: Bearer <admin token>"
+        } else {
+            "admin routes answer only loopback clients"
+        };
+        return served_by_balancer(
+            ApiError::new(StatusCode::FORBIDDEN, "forbidden", reason).into_response(),
+        );
+    }
+    served_by_balancer(next.run(req).await)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn served_by_balancer(mut resp: Response) -> Response {
+    resp.headers_mut()
+        .insert(SERVED_BY_HEADER, HeaderValue::from_static("balancer"));
+    resp
+}
+
+/// Hop-by-hop headers are for one connection, not to be forwarded.
+fn hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+            | "content-length"
+    )
+}
+
+async fn forward(
+    State(b): State<Arc<Balancer>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match super::body::read_limited(body).await {
+        Ok(b) => b,
+        Err(e) => return served_by_balancer(e.into_response()),
+    };
+    let cred = Credential::from_headers(&parts.headers);
+    let path_q = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
+    let candidates = b.candidates(&cred);
+    if candidates.is_empty() {
+        return served_by_balancer(
+            ApiError::unavailable(
+                "no replica is up: start one from the lab panel or POST /admin/replicas/a/start",
+            )
+            .into_response(),
+        );
+    }
+    let mut last_err = String::new();
+    for slot in candidates {
+        let url = format!("{}{}", slot.url(), path_q);
+        let mut rb = b.core.http.request(parts.method.clone(), &url);
+        for (name, value) in &parts.headers {
+            if !hop_by_hop(name) {
+                rb = rb.header(name, value);
+            }
+        }
+        rb = rb.header("x-forwarded-for", peer.ip().to_string());
+        match rb.body(body.clone()).send().await {
+            Ok(resp) => {
+                if let Some(sid) = sessions::issued_sid(resp.headers()) {
+                    b.pin(&sid, &slot.name);
+                }
+                return relay(resp).await;
+            }
+            // Refused or reset: that replica is going down; try the next one.
+            Err(e) => last_err = format!("{}: {e}", slot.name),
+        }
+    }
+    served_by_balancer(
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "bad gateway",
+            format!("no replica answered ({last_err})"),
+        )
+        .into_response(),
+    )
+}
+
+async fn relay(resp: reqwest::Response) -> Response {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = match resp.bytes().await {
+        Ok(b) => b,
+        Err(e) => {
+            return served_by_balancer(
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "bad gateway",
+                    format!("replica response broke off: {e}"),
+                )
+                .into_response(),
+            );
+        }
+    };
+    let mut out = Response::new(Body::from(bytes));
+    *out.status_mut() = status;
+    for (name, value) in &headers {
+        if !hop_by_hop(name) {
+            out.headers_mut().append(name, value.clone());
+        }
+    }
+    out
+}

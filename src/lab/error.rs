@@ -1,0 +1,94 @@
+//! Every error the lab returns: JSON `{"error", "reason"}` with a status, and a reason that teaches.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::api::ErrorBody;
+
+/// What a handler tells the journal about its answer (user, reason, credential issued).
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub user: Option<String>,
+    pub reason: Option<String>,
+    pub issued: Option<String>,
+    pub token_jti: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub reason: String,
+    pub user: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: &'static str, reason: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            error,
+            reason: reason.into(),
+            user: None,
+        }
+    }
+    pub fn unauthorized(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", reason)
+    }
+    pub fn bad_request(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad request", reason)
+    }
+    pub fn not_found(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not found", reason)
+    }
+    pub fn unavailable(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", reason)
+    }
+    pub fn for_user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let outcome = Outcome {
+            user: self.user,
+            reason: Some(self.reason.clone()),
+            ..Outcome::default()
+        };
+        let mut resp = (
+            self.status,
+            Json(ErrorBody {
+                error: self.error.to_string(),
+                reason: self.reason,
+            }),
+        )
+            .into_response();
+        resp.extensions_mut().insert(outcome);
+        resp
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::unavailable(format!("session store unreachable: {e}"))
+    }
+}
+
+/// 404 for any route the lab does not have.
+pub async fn no_route(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "no route {}: try /login, /me, /orders, /logout, /healthz",
+        uri.path()
+    ))
+}
+
+/// 405 for a known route with the wrong method.
+pub async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed",
+        format!("{} does not accept {method}", uri.path()),
+    )
+}

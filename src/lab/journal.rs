@@ -1,0 +1,177 @@
+//! The request journal: one entry per request a replica answers, plus control events.
+//! Bounded in memory, and broadcast live to `/admin/journal/stream` subscribers.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use tokio::sync::broadcast;
+
+use crate::api::{EntryKind, JournalEntry, Mode};
+
+/// Enough for a long workshop session; older entries fall off the front.
+pub const CAPACITY: usize = 5000;
+
+pub struct Journal {
+    inner: Mutex<Inner>,
+    live: broadcast::Sender<JournalEntry>,
+}
+
+struct Inner {
+    next_id: u64,
+    entries: VecDeque<JournalEntry>,
+}
+
+impl Default for Journal {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Journal {
+    pub fn new() -> Self {
+        let (live, _) = broadcast::channel(1024);
+        Journal {
+            inner: Mutex::new(Inner {
+                next_id: 1,
+                entries: VecDeque::with_capacity(256),
+            }),
+            live,
+        }
+    }
+
+    /// Assigns the id and time, stores and broadcasts the entry.
+    pub fn push(&self, mut entry: JournalEntry) -> JournalEntry {
+        let (ts_ms, time) = now();
+        entry.ts_ms = ts_ms;
+        entry.time = time;
+        {
+            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            entry.id = inner.next_id;
+            inner.next_id += 1;
+            if inner.entries.len() == CAPACITY {
+                inner.entries.pop_front();
+            }
+            inner.entries.push_back(entry.clone());
+        }
+        // No subscribers is fine.
+        let _ = self.live.send(entry.clone());
+        entry
+    }
+
+    /// A control event (mode changed, replica restarted, ...).
+    pub fn control(
+        &self,
+        event: &str,
+        source: &str,
+        mode: Mode,
+        replica: Option<&str>,
+        user: Option<&str>,
+        detail: String,
+    ) -> JournalEntry {
+        self.push(JournalEntry {
+            kind: EntryKind::Control,
+            source: source.to_string(),
+            replica: replica.map(str::to_string),
+            mode,
+            user: user.map(str::to_string),
+            reason: Some(detail),
+            event: Some(event.to_string()),
+            ..blank(mode)
+        })
+    }
+
+    /// Entries with id greater than `since`, oldest first, at most `limit`.
+    pub fn since(&self, since: u64, limit: usize) -> Vec<JournalEntry> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner
+            .entries
+            .iter()
+            .filter(|e| e.id > since)
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    pub fn head(&self) -> u64 {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.next_id - 1
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<JournalEntry> {
+        self.live.subscribe()
+    }
+
+    /// Runs `f` over every stored entry (newest last) without cloning them all.
+    pub fn scan<T>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &JournalEntry>) -> T) -> T {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut inner.entries.iter())
+    }
+}
+
+/// An entry with every optional field empty; callers fill in what they know.
+pub fn blank(mode: Mode) -> JournalEntry {
+    JournalEntry {
+        id: 0,
+        time: String::new(),
+        ts_ms: 0,
+        kind: EntryKind::Request,
+        source: "learner".into(),
+        method: String::new(),
+        path: String::new(),
+        status: 0,
+        replica: None,
+        mode,
+        user: None,
+        reason: None,
+        latency_ms: 0.0,
+        credential: "none".into(),
+        fingerprint: None,
+        issued: None,
+        token_jti: None,
+        event: None,
+    }
+}
+
+fn now() -> (u64, String) {
+    let t = time::OffsetDateTime::now_utc();
+    let ms = (t.unix_timestamp_nanos() / 1_000_000) as u64;
+    let s = t
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+        .unwrap_or_default();
+    (ms, s)
+}
+
+/// The short line `forgetful serve` prints for each entry.
+pub fn print_line(e: &JournalEntry) -> String {
+    let clock = e.time.get(11..19).unwrap_or("");
+    match e.kind {
+        EntryKind::Control => format!(
+            "{clock} {:<8} ** {}: {}",
+            e.source,
+            e.event.as_deref().unwrap_or("event"),
+            e.reason.as_deref().unwrap_or("")
+        ),
+        EntryKind::Request => {
+            let user = e
+                .user
+                .as_deref()
+                .map(|u| format!(" [{u}]"))
+                .unwrap_or_default();
+            format!(
+                "{clock} {:<8} {:<6} {:<22} {} {} {:>6.1}ms{user}{}",
+                e.source,
+                e.method,
+                e.path,
+                e.status,
+                e.replica.as_deref().unwrap_or("-"),
+                e.latency_ms,
+                e.reason
+                    .as_deref()
+                    .map(|r| format!(" - {r}"))
+                    .unwrap_or_default()
+            )
+        }
+    }
+}

@@ -1,0 +1,599 @@
+//! One replica of the shop API. Its own memory (local sessions, JWKS cache) dies with it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use super::Core;
+use super::body::JsonBody;
+use super::error::{ApiError, Outcome, no_route, wrong_method};
+use super::sessions::{self, Credential};
+use super::tokens::{Claims, TokenError, Verifier, peek_jti};
+use crate::api::{Mode, SERVED_BY_HEADER, SOURCE_HEADER, SOURCES};
+use crate::store::{SessionRecord, now_unix};
+
+/// A replica's place in the lab: survives restarts (name, port, counters).
+pub struct ReplicaSlot {
+    pub name: String,
+    pub port: AtomicU16,
+    pub served: AtomicU64,
+    /// 0 = nothing answered yet.
+    pub last_status: AtomicU16,
+    pub running: Mutex<Option<Running>>,
+}
+
+/// A live replica process-in-a-task.
+pub struct Running {
+    pub memory: Arc<Memory>,
+    shutdown: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Everything this replica remembers. A restart throws it away.
+#[derive(Default)]
+pub struct Memory {
+    pub sessions: Mutex<HashMap<String, SessionRecord>>,
+    pub verifier: RwLock<Option<Arc<Verifier>>>,
+}
+
+impl Memory {
+    pub fn local_sessions(&self) -> usize {
+        let now = now_unix();
+        let s = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        s.values().filter(|r| r.expires > now).count()
+    }
+}
+
+impl ReplicaSlot {
+    pub fn new(name: String) -> Self {
+        ReplicaSlot {
+            name,
+            port: AtomicU16::new(0),
+            served: AtomicU64::new(0),
+            last_status: AtomicU16::new(0),
+            running: Mutex::new(None),
+        }
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    pub fn memory(&self) -> Option<Arc<Memory>> {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|r| r.memory.clone())
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port.load(Ordering::Relaxed))
+    }
+}
+
+#[derive(Clone)]
+struct Ctx {
+    core: Arc<Core>,
+    slot: Arc<ReplicaSlot>,
+    memory: Arc<Memory>,
+}
+
+/// Binds the replica's port (a fresh one the first time, the same one after) and serves.
+pub async fn start(core: Arc<Core>, slot: Arc<ReplicaSlot>) -> std::io::Result<()> {
+    if slot.is_up() {
+        return Ok(());
+    }
+    let port = slot.port.load(Ordering::Relaxed);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    slot.port
+        .store(listener.local_addr()?.port(), Ordering::Relaxed);
+    let memory = Arc::new(Memory::default());
+    let ctx = Ctx {
+        core: core.clone(),
+        slot: slot.clone(),
+        memory: memory.clone(),
+    };
+    let app = router(ctx.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    *slot.running.lock().unwrap_or_else(|p| p.into_inner()) = Some(Running {
+        memory,
+        shutdown: tx,
+        task,
+    });
+    // Like a real service coming up: fetch the issuer's public keys once, over HTTP.
+    fetch_jwks(&ctx).await;
+    Ok(())
+}
+
+/// Stops the replica: its listener closes (connections are refused) and its memory is dropped.
+pub async fn stop(slot: &ReplicaSlot) {
+    let running = slot
+        .running
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if let Some(r) = running {
+        let _ = r.shutdown.send(());
+        let abort = r.task.abort_handle();
+        // Graceful shutdown closes idle keep-alive connections; do not wait forever on a stuck one.
+        if tokio::time::timeout(std::time::Duration::from_secs(2), r.task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+    }
+}
+
+async fn fetch_jwks(ctx: &Ctx) -> Option<Arc<Verifier>> {
+    let url = format!("{}/.well-known/jwks.json", ctx.core.issuer_url());
+    let result = async {
+        let resp = ctx
+            .core
+            .http
+            .get(&url)
+            .header(SOURCE_HEADER, "lab")
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let text = resp.text().await.map_err(|e| e.to_string())?;
+        Verifier::from_jwks(&text)
+    }
+    .await;
+    let mode = ctx.core.mode();
+    match result {
+        Ok(v) => {
+            let v = Arc::new(v);
+            let detail = format!(
+                "replica {} fetched the issuer's JWKS from {url} (kid {})",
+                ctx.slot.name,
+                v.kids().join(", ")
+            );
+            *ctx.memory
+                .verifier
+                .write()
+                .unwrap_or_else(|p| p.into_inner()) = Some(v.clone());
+            ctx.core.journal.control(
+                "jwks-fetched",
+                "lab",
+                mode,
+                Some(&ctx.slot.name),
+                None,
+                detail,
+            );
+            Some(v)
+        }
+        Err(e) => {
+            ctx.core.journal.control(
+                "jwks-fetch-failed",
+                "lab",
+                mode,
+                Some(&ctx.slot.name),
+                None,
+                format!("replica {} could not fetch {url}: {e}", ctx.slot.name),
+            );
+            None
+        }
+    }
+}
+
+fn router(ctx: Ctx) -> Router {
+    Router::new()
+        .route("/login", post(login))
+        .route("/me", get(me))
+        .route("/orders", get(list_orders).post(add_order))
+        .route("/logout", post(logout))
+        .route("/healthz", get(healthz))
+        .route("/.well-known/jwks.json", get(jwks))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn_with_state(ctx.clone(), journal))
+        .with_state(ctx)
+}
+
+/// Records every request in the journal and stamps `X-Served-By`.
+async fn journal(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let source = source_of(req.headers());
+    let cred = Credential::from_headers(req.headers());
+    let mode = ctx.core.mode();
+    let mut resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    if let Ok(v) = HeaderValue::from_str(&ctx.slot.name) {
+        resp.headers_mut().insert(SERVED_BY_HEADER, v);
+    }
+    let outcome = resp
+        .extensions()
+        .get::<Outcome>()
+        .cloned()
+        .unwrap_or_default();
+    ctx.slot.served.fetch_add(1, Ordering::Relaxed);
+    ctx.slot.last_status.store(status, Ordering::Relaxed);
+    let token_jti = outcome.token_jti.or_else(|| match &cred {
+        Credential::Bearer(t) => peek_jti(t),
+        _ => None,
+    });
+    let mut entry = super::journal::blank(mode);
+    entry.source = source;
+    entry.method = method;
+    entry.path = path;
+    entry.status = status;
+    entry.replica = Some(ctx.slot.name.clone());
+    entry.user = outcome.user;
+    entry.reason = outcome.reason;
+    entry.latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+    entry.credential = cred.kind().to_string();
+    entry.fingerprint = cred.fingerprint();
+    entry.issued = outcome.issued;
+    entry.token_jti = token_jti;
+    ctx.core.journal.push(entry);
+    resp
+}
+
+pub fn source_of(headers: &HeaderMap) -> String {
+    headers
+        .get(SOURCE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| SOURCES.contains(&s.as_str()))
+        .unwrap_or_else(|| "learner".to_string())
+}
+
+/// Who a request is, proven by whatever the current mode accepts.
+struct Principal {
+    user: String,
+    role: String,
+    /// Where the login state was found, in words.
+    remembered_by: String,
+    claims: Option<Claims>,
+    sid: Option<String>,
+}
+
+async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let cred = Credential::from_headers(headers);
+    let name = &ctx.slot.name;
+    match (ctx.core.mode(), cred) {
+        (Mode::Token, Credential::Bearer(token)) => verify_token(ctx, &token).await,
+        (Mode::Token, Credential::Cookie(_)) => Err(ApiError::unauthorized(
+            "token mode: send Authorization: Bearer <token>; session cookies are not accepted",
+        )),
+        (Mode::Token, Credential::None) => Err(ApiError::unauthorized(
+            "no bearer token: send Authorization: Bearer <token> from POST /login",
+        )),
+        (_, Credential::None) => Err(ApiError::unauthorized("no session cookie")),
+        (mode, Credential::Bearer(_)) => Err(ApiError::unauthorized(format!(
+            "{mode} mode: bearer tokens are not accepted, send the sid cookie"
+        ))),
+        (Mode::Local, Credential::Cookie(sid)) => {
+            let hash = sessions::hash_id(&sid);
+            let rec = ctx
+                .memory
+                .sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&hash)
+                .cloned();
+            let rec = rec.ok_or_else(|| {
+                ApiError::unauthorized(format!(
+                    "session {} unknown to replica {name} (local memory)",
+                    sessions::tail(&sid)
+                ))
+            })?;
+            live_session(rec, &sid, format!("replica {name}'s memory"))
+        }
+        (Mode::Shared, Credential::Cookie(sid)) => {
+            let rec = ctx.core.store.get_session(&sessions::hash_id(&sid)).await?;
+            let rec = rec.ok_or_else(|| {
+                ApiError::unauthorized(format!(
+                    "session {} not found in the shared store ({})",
+                    sessions::tail(&sid),
+                    ctx.core.store_kind()
+                ))
+            })?;
+            live_session(
+                rec,
+                &sid,
+                format!("the shared store ({})", ctx.core.store_kind()),
+            )
+        }
+    }
+}
+
+fn live_session(rec: SessionRecord, sid: &str, where_: String) -> Result<Principal, ApiError> {
+    if rec.expires <= now_unix() {
+        return Err(
+            ApiError::unauthorized(format!("session {} expired", sessions::tail(sid)))
+                .for_user(rec.user),
+        );
+    }
+    Ok(Principal {
+        user: rec.user,
+        role: rec.role,
+        remembered_by: where_,
+        claims: None,
+        sid: Some(sid.to_string()),
+    })
+}
+
+async fn verify_token(ctx: &Ctx, token: &str) -> Result<Principal, ApiError> {
+    let cached = ctx
+        .memory
+        .verifier
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    // If the fetch at start failed (issuer down), try once more now.
+    let verifier = match cached {
+        Some(v) => v,
+        None => fetch_jwks(ctx)
+            .await
+            .ok_or_else(|| ApiError::unavailable(TokenError::NoKeys.to_string()))?,
+    };
+    let claims = verifier
+        .verify(token)
+        .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    if ctx.core.denylist_on() {
+        if ctx.core.store.token_denied(&claims.jti).await? {
+            return Err(ApiError::unauthorized(format!(
+                "token revoked (jti {} is on the denylist)",
+                claims.jti
+            ))
+            .for_user(&claims.sub));
+        }
+        if let Some(before) = ctx.core.store.user_revoked_before(&claims.sub).await?
+            && claims.iat <= before
+        {
+            return Err(ApiError::unauthorized(format!(
+                "token revoked (every token of {} issued before the revoke is refused)",
+                claims.sub
+            ))
+            .for_user(&claims.sub));
+        }
+    }
+    Ok(Principal {
+        user: claims.sub.clone(),
+        role: claims.role.clone(),
+        remembered_by: "the token itself (verified with the issuer's public key)".into(),
+        claims: Some(claims),
+        sid: None,
+    })
+}
+
+fn with_outcome(resp: impl IntoResponse, outcome: Outcome) -> Response {
+    let mut resp = resp.into_response();
+    resp.extensions_mut().insert(outcome);
+    resp
+}
+
+fn user_outcome(p: &Principal) -> Outcome {
+    Outcome {
+        user: Some(p.user.clone()),
+        token_jti: p.claims.as_ref().map(|c| c.jti.clone()),
+        ..Outcome::default()
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(ctx): State<Ctx>,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let wrong = || ApiError::unauthorized("wrong username or password").for_user(&req.username);
+    let Some((hash, role)) = ctx.core.shop.user(&req.username)? else {
+        return Err(wrong());
+    };
+    let password = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || super::users::password_matches(&hash, &password))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        return Err(wrong());
+    }
+    let now = now_unix();
+    let name = &ctx.slot.name;
+    let mode = ctx.core.mode();
+    let user = req.username;
+    match mode {
+        Mode::Local | Mode::Shared => {
+            let sid = sessions::new_session_id();
+            let rec = SessionRecord {
+                user: user.clone(),
+                role: role.clone(),
+                created: now,
+                expires: now + sessions::SESSION_TTL_SECS,
+            };
+            let remembered_by = if mode == Mode::Local {
+                ctx.memory
+                    .sessions
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(sessions::hash_id(&sid), rec);
+                format!("replica {name}'s memory (local mode: only {name} knows this session)")
+            } else {
+                ctx.core
+                    .store
+                    .put_session(&sessions::hash_id(&sid), &rec)
+                    .await?;
+                format!(
+                    "the shared store ({}): every replica can look it up",
+                    ctx.core.store_kind()
+                )
+            };
+            let body = json!({
+                "user": user, "role": role, "mode": mode, "replica": name,
+                "remembered_by": remembered_by,
+                "expires_in": sessions::SESSION_TTL_SECS,
+            });
+            let outcome = Outcome {
+                user: Some(user),
+                issued: Some(sessions::fingerprint(&sid)),
+                ..Outcome::default()
+            };
+            Ok(with_outcome(
+                (
+                    [(header::SET_COOKIE, sessions::set_cookie(&sid))],
+                    Json(body),
+                ),
+                outcome,
+            ))
+        }
+        Mode::Token => {
+            let (token, claims) = ctx
+                .core
+                .issuer
+                .issue(&user, &role, now)
+                .map_err(|e| ApiError::unavailable(e.to_string()))?;
+            let outcome = Outcome {
+                user: Some(user.clone()),
+                issued: Some(sessions::fingerprint(&token)),
+                token_jti: Some(claims.jti.clone()),
+                ..Outcome::default()
+            };
+            let body = json!({
+                "token": token, "token_type": "Bearer", "expires_in": super::tokens::TOKEN_TTL_SECS,
+                "user": user, "role": role, "mode": mode, "replica": name,
+                "remembered_by": "nobody on the server: the signed token you hold carries it",
+            });
+            Ok(with_outcome(Json(body), outcome))
+        }
+    }
+}
+
+async fn me(State(ctx): State<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let p = authenticate(&ctx, &headers).await?;
+    let body = json!({
+        "user": p.user, "role": p.role, "mode": ctx.core.mode(), "replica": ctx.slot.name,
+        "remembered_by": p.remembered_by,
+    });
+    Ok(with_outcome(Json(body), user_outcome(&p)))
+}
+
+async fn list_orders(State(ctx): State<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let p = authenticate(&ctx, &headers).await?;
+    let orders = ctx.core.shop.orders(&p.user)?;
+    let body = json!({
+        "user": p.user, "replica": ctx.slot.name, "orders": orders,
+        "note": "orders are application data in SQLite: the same in every mode, kept across restarts",
+    });
+    Ok(with_outcome(Json(body), user_outcome(&p)))
+}
+
+#[derive(Deserialize)]
+struct NewOrder {
+    item: String,
+}
+
+async fn add_order(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    JsonBody(order): JsonBody<NewOrder>,
+) -> Result<Response, ApiError> {
+    let p = authenticate(&ctx, &headers).await?;
+    let item = order.item.trim();
+    if item.is_empty() || item.chars().count() > 80 {
+        return Err(ApiError::bad_request("item must be 1 to 80 characters").for_user(p.user));
+    }
+    let created = ctx.core.shop.add_order(&p.user, item)?;
+    Ok(with_outcome(
+        (
+            StatusCode::CREATED,
+            Json(json!({"order": created, "replica": ctx.slot.name})),
+        ),
+        user_outcome(&p),
+    ))
+}
+
+async fn logout(State(ctx): State<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let p = authenticate(&ctx, &headers).await?;
+    let mut outcome = user_outcome(&p);
+    let (logged_out, note) = if let Some(sid) = &p.sid {
+        let hash = sessions::hash_id(sid);
+        if ctx.core.mode() == Mode::Local {
+            ctx.memory
+                .sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&hash);
+            (
+                true,
+                format!(
+                    "session deleted from replica {}'s memory (other replicas never had it)",
+                    ctx.slot.name
+                ),
+            )
+        } else {
+            ctx.core.store.delete_session(&hash).await?;
+            (true, "session record deleted from the shared store: the cookie is now worthless everywhere".to_string())
+        }
+    } else if let Some(c) = &p.claims {
+        if ctx.core.denylist_on() {
+            ctx.core.store.deny_token(&c.jti, c.exp).await?;
+            (
+                true,
+                format!("token jti {} added to the denylist until it expires", c.jti),
+            )
+        } else {
+            let note = "denylist off: the server keeps nothing it could forget, so this token stays valid until it expires".to_string();
+            outcome.reason = Some(note.clone());
+            (false, note)
+        }
+    } else {
+        (false, String::new())
+    };
+    let body = json!({"logged_out": logged_out, "user": p.user, "note": note});
+    Ok(with_outcome(
+        ([(header::SET_COOKIE, sessions::clear_cookie())], Json(body)),
+        outcome,
+    ))
+}
+
+async fn healthz(State(ctx): State<Ctx>) -> Json<serde_json::Value> {
+    Json(json!({"status": "ok", "replica": ctx.slot.name, "mode": ctx.core.mode()}))
+}
+
+async fn jwks(State(ctx): State<Ctx>) -> Result<Response, ApiError> {
+    // Served from what this replica fetched, the same keys it verifies with.
+    if ctx
+        .memory
+        .verifier
+        .read()
+        .map(|v| v.is_none())
+        .unwrap_or(true)
+    {
+        fetch_jwks(&ctx).await;
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        ctx.core.issuer.jwks_json().to_string(),
+    )
+        .into_response())
+}

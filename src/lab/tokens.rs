@@ -1,0 +1,317 @@
+//! Signed tokens: the issuer's Ed25519 key, its JWKS, verification with reasons that teach,
+//! and the per-login `badge` that lives only inside a token.
+
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use hmac::{Hmac, Mac};
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub const ISSUER: &str = "forgetful-lab";
+/// Token lifetime: short, because a token cannot be recalled without a denylist.
+pub const TOKEN_TTL_SECS: i64 = 15 * 60;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub iss: String,
+    pub badge: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read or write the issuer key at {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the issuer key at {0} is not 64 hex digits; delete it to make a new one")]
+    Malformed(String),
+    #[error("key encoding: {0}")]
+    Encoding(String),
+}
+
+/// The lab's token issuer. All replicas sign with it (as instances of one auth service share a key);
+/// they verify only with what they fetched from its JWKS endpoint.
+pub struct Issuer {
+    encoding: EncodingKey,
+    pub kid: String,
+    jwks: String,
+    badge_key: [u8; 32],
+}
+
+impl Issuer {
+    /// Loads the key seed from `data_dir/issuer-ed25519.seed`, making one on first use, so tokens
+    /// survive a restart of `forgetful serve` just as the SQLite sessions do.
+    pub fn load_or_create(data_dir: &Path) -> Result<Self, KeyError> {
+        let path = data_dir.join("issuer-ed25519.seed");
+        let io = |source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let seed: [u8; 32] = match std::fs::read_to_string(&path) {
+            Ok(text) => hex::decode(text.trim())
+                .ok()
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(|| KeyError::Malformed(path.display().to_string()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let seed = super::sessions::random_bytes::<32>();
+                std::fs::create_dir_all(data_dir).map_err(io)?;
+                write_private(&path, &hex::encode(seed)).map_err(io)?;
+                seed
+            }
+            Err(e) => return Err(io(e)),
+        };
+        Self::from_seed(seed)
+    }
+
+    pub fn from_seed(seed: [u8; 32]) -> Result<Self, KeyError> {
+        let signing = SigningKey::from_bytes(&seed);
+        let der = signing
+            .to_pkcs8_der()
+            .map_err(|e| KeyError::Encoding(e.to_string()))?;
+        let public = signing.verifying_key().to_bytes();
+        let kid = hex::encode(&Sha256::digest(public)[..4]);
+        let jwks = serde_json::json!({"keys": [{
+            "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA",
+            "kid": kid, "x": URL_SAFE_NO_PAD.encode(public),
+        }]})
+        .to_string();
+        let mut mac = Hmac::<Sha256>::new_from_slice(&seed).expect("hmac takes any key length");
+        mac.update(b"forgetful badge key");
+        Ok(Issuer {
+            encoding: EncodingKey::from_ed_der(der.as_bytes()),
+            kid,
+            jwks,
+            badge_key: mac.finalize().into_bytes().into(),
+        })
+    }
+
+    pub fn jwks_json(&self) -> &str {
+        &self.jwks
+    }
+
+    /// Issues a token for `user`; returns it with its claims.
+    pub fn issue(&self, user: &str, role: &str, now: i64) -> Result<(String, Claims), KeyError> {
+        let jti = URL_SAFE_NO_PAD.encode(super::sessions::random_bytes::<12>());
+        let claims = Claims {
+            sub: user.to_string(),
+            role: role.to_string(),
+            iat: now,
+            exp: now + TOKEN_TTL_SECS,
+            badge: self.badge_for(&jti),
+            jti,
+            iss: ISSUER.to_string(),
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
+            .map_err(|e| KeyError::Encoding(e.to_string()))?;
+        Ok((token, claims))
+    }
+
+    /// The badge is a keyed hash of the token id: the lab can recognise it later
+    /// from the jti alone, without any replica storing it.
+    pub fn badge_for(&self, jti: &str) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.badge_key).expect("hmac takes any key length");
+        mac.update(jti.as_bytes());
+        let d = mac.finalize().into_bytes();
+        let word = BADGE_WORDS[(usize::from(d[0]) << 8 | usize::from(d[1])) % BADGE_WORDS.len()];
+        format!("{word}-{:02}", d[2] % 100)
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+const BADGE_WORDS: [&str; 64] = [
+    "amber", "anchor", "aspen", "badger", "banjo", "basil", "beacon", "biscuit", "bramble",
+    "canyon", "cedar", "cobalt", "comet", "copper", "cricket", "dahlia", "delta", "ember",
+    "falcon", "fennel", "fjord", "garnet", "ginger", "glacier", "harbor", "hazel", "heron",
+    "indigo", "iris", "jasper", "juniper", "kestrel", "lantern", "lichen", "lotus", "maple",
+    "marble", "meadow", "nectar", "nimbus", "nutmeg", "oasis", "orchid", "otter", "pebble",
+    "pepper", "quartz", "quill", "raven", "saffron", "sequoia", "sparrow", "thistle", "tundra",
+    "umber", "velvet", "walnut", "willow", "yarrow", "zephyr", "puffin", "mango", "cactus",
+    "lagoon",
+];
+
+/// Why a bearer token was refused: the reason goes into the 401 and the journal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("token is not a JWT (expected three base64url parts separated by dots)")]
+    Garbage,
+    #[error("alg none is not accepted")]
+    AlgNone,
+    #[error("alg {0} is not accepted: this issuer signs with EdDSA")]
+    WrongAlg(String),
+    #[error("token header has no kid, so no key can be chosen to check it")]
+    NoKid,
+    #[error("unknown kid {0:?}: it is not in the issuer's JWKS")]
+    UnknownKid(String),
+    #[error("token signature does not verify")]
+    BadSignature,
+    #[error("token expired")]
+    Expired,
+    #[error("token issuer is not {ISSUER}")]
+    WrongIssuer,
+    #[error("token claims are malformed: {0}")]
+    BadClaims(String),
+    #[error("replica has no JWKS yet (the issuer could not be reached)")]
+    NoKeys,
+}
+
+/// What a replica keeps from its JWKS fetch.
+pub struct Verifier {
+    keys: Vec<(String, DecodingKey)>,
+}
+
+impl Verifier {
+    pub fn from_jwks(json: &str) -> Result<Self, String> {
+        let set: JwkSet = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut keys = Vec::new();
+        for jwk in &set.keys {
+            let kid = jwk.common.key_id.clone().unwrap_or_default();
+            let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+            keys.push((kid, key));
+        }
+        Ok(Verifier { keys })
+    }
+
+    pub fn kids(&self) -> Vec<&str> {
+        self.keys.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
+    /// Checks a token locally: no lookup, no network.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let header = peek_header(token)?;
+        match header.alg.as_deref() {
+            Some(a) if a.eq_ignore_ascii_case("none") => return Err(TokenError::AlgNone),
+            Some("EdDSA") => {}
+            Some(other) => return Err(TokenError::WrongAlg(other.to_string())),
+            None => return Err(TokenError::Garbage),
+        }
+        let kid = header.kid.ok_or(TokenError::NoKid)?;
+        let key = self
+            .keys
+            .iter()
+            .find(|(k, _)| *k == kid)
+            .map(|(_, key)| key)
+            .ok_or(TokenError::UnknownKid(kid))?;
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[ISSUER]);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        jsonwebtoken::decode::<Claims>(token, key, &validation)
+            .map(|d| d.claims)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                match e.kind() {
+                    K::InvalidSignature => TokenError::BadSignature,
+                    K::ExpiredSignature => TokenError::Expired,
+                    K::InvalidIssuer => TokenError::WrongIssuer,
+                    K::Base64(_) | K::InvalidToken | K::Utf8(_) => TokenError::Garbage,
+                    K::Json(_) | K::MissingRequiredClaim(_) => TokenError::BadClaims(e.to_string()),
+                    _ => TokenError::BadSignature,
+                }
+            })
+    }
+}
+
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: Option<String>,
+    kid: Option<String>,
+}
+
+fn peek_header(token: &str) -> Result<RawHeader, TokenError> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Garbage);
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(h.trim_end_matches('='))
+        .map_err(|_| TokenError::Garbage)?;
+    serde_json::from_slice(&bytes).map_err(|_| TokenError::Garbage)
+}
+
+/// The `jti` claim read WITHOUT verifying anything: for the journal, so a grader can tell an
+/// edited copy of a token from a stranger's. Never used to authenticate.
+pub fn peek_jti(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("jti")?.as_str().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issuer() -> Issuer {
+        Issuer::from_seed([7u8; 32]).unwrap()
+    }
+
+    fn verifier(i: &Issuer) -> Verifier {
+        Verifier::from_jwks(i.jwks_json()).unwrap()
+    }
+
+    #[test]
+    fn issued_token_verifies_and_carries_badge() {
+        let i = issuer();
+        let (t, c) = i
+            .issue("alice", "customer", crate::store::now_unix())
+            .unwrap();
+        let got = verifier(&i).verify(&t).unwrap();
+        assert_eq!(got, c);
+        assert_eq!(got.badge, i.badge_for(&got.jti));
+        assert_eq!(peek_jti(&t).as_deref(), Some(c.jti.as_str()));
+    }
+
+    #[test]
+    fn other_key_with_same_kid_fails_signature() {
+        let i = issuer();
+        let other = Issuer::from_seed([8u8; 32]).unwrap();
+        let (t, _) = other
+            .issue("alice", "customer", crate::store::now_unix())
+            .unwrap();
+        // Re-head the forged token with our kid.
+        let parts: Vec<&str> = t.split('.').collect();
+        let head = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, i.kid));
+        let forged = format!("{head}.{}.{}", parts[1], parts[2]);
+        assert_eq!(verifier(&i).verify(&forged), Err(TokenError::BadSignature));
+        assert!(matches!(
+            verifier(&i).verify(&t),
+            Err(TokenError::UnknownKid(_))
+        ));
+    }
+
+    #[test]
+    fn expired_and_garbage_are_refused() {
+        let i = issuer();
+        let (t, _) = i.issue("bob", "admin", 1_000_000).unwrap();
+        assert_eq!(verifier(&i).verify(&t), Err(TokenError::Expired));
+        assert_eq!(verifier(&i).verify("not a token"), Err(TokenError::Garbage));
+        assert_eq!(verifier(&i).verify("a.b.c"), Err(TokenError::Garbage));
+    }
+}

@@ -1,0 +1,123 @@
+//! Demo users and the shop's orders: durable application data in SQLite, the same in every mode.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::api::DEMO_USERS;
+use crate::store::{StoreError, now_unix};
+
+/// The shop database: users (with hashed passwords) and orders. Never cleared by a mode switch
+/// or a restart: this is data, not conversation state.
+pub struct Shop {
+    conn: Mutex<Connection>,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Order {
+    pub id: i64,
+    pub item: String,
+    pub created: i64,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, item TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_user ON orders(user);
+";
+
+impl Shop {
+    /// Opens `data_dir/shop.db`, creating the demo users (passwords hashed with Argon2id) once.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let path = data_dir.join("shop.db");
+        let conn = Connection::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        conn.execute_batch(SCHEMA)?;
+        for (name, password, role) in DEMO_USERS {
+            let exists: Option<i64> = conn
+                .query_row("SELECT 1 FROM users WHERE name = ?1", params![name], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if exists.is_none() {
+                let hash = Argon2::default()
+                    .hash_password(password.as_bytes())
+                    .expect("argon2 with default parameters cannot fail")
+                    .to_string();
+                conn.execute(
+                    "INSERT INTO users (name, role, password_hash) VALUES (?1, ?2, ?3)",
+                    params![name, role, hash],
+                )?;
+                let now = now_unix();
+                for item in ["tea for two", "a pocket watch"] {
+                    conn.execute(
+                        "INSERT INTO orders (user, item, created) VALUES (?1, ?2, ?3)",
+                        params![name, item, now],
+                    )?;
+                }
+            }
+        }
+        Ok(Shop {
+            conn: Mutex::new(conn),
+            path: path.display().to_string(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The stored hash and role of `user`.
+    pub fn user(&self, name: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .lock()
+            .prepare_cached("SELECT password_hash, role FROM users WHERE name = ?1")?
+            .query_row(params![name], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    pub fn orders(&self, user: &str) -> Result<Vec<Order>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, item, created FROM orders WHERE user = ?1 ORDER BY id DESC LIMIT 50",
+        )?;
+        let rows = stmt.query_map(params![user], |r| {
+            Ok(Order {
+                id: r.get(0)?,
+                item: r.get(1)?,
+                created: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn add_order(&self, user: &str, item: &str) -> Result<Order, StoreError> {
+        let conn = self.lock();
+        let created = now_unix();
+        conn.prepare_cached("INSERT INTO orders (user, item, created) VALUES (?1, ?2, ?3)")?
+            .execute(params![user, item, created])?;
+        Ok(Order {
+            id: conn.last_insert_rowid(),
+            item: item.to_string(),
+            created,
+        })
+    }
+}
+
+/// Checks a password against its stored Argon2 hash (slow on purpose: run it off the async threads).
+pub fn password_matches(hash: &str, password: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}

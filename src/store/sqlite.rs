@@ -1,0 +1,152 @@
+//! SQLite session store: a file under the data dir, or `:memory:` for `--store memory`.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{SessionRecord, Store, StoreError, now_unix};
+
+pub struct SqliteStore {
+    // Queries take microseconds; a plain mutex is simpler than a pool and never held across await.
+    conn: Mutex<Connection>,
+    label: String,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sessions (
+  sid_hash TEXT PRIMARY KEY, user TEXT NOT NULL, role TEXT NOT NULL,
+  created INTEGER NOT NULL, expires INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);
+CREATE TABLE IF NOT EXISTS denied_tokens (jti TEXT PRIMARY KEY, until INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS revoked_users (user TEXT PRIMARY KEY, before INTEGER NOT NULL);
+";
+
+impl SqliteStore {
+    pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        Self::init(conn, format!("sqlite:{}", path.display()))
+    }
+
+    pub fn open_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?, "memory".to_string())
+    }
+
+    fn init(conn: Connection, label: String) -> Result<Self, StoreError> {
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            label,
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(f(&conn)?)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+
+    async fn put_session(&self, sid_hash: &str, rec: &SessionRecord) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO sessions (sid_hash, user, role, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![sid_hash, rec.user, rec.role, rec.created, rec.expires])
+            .map(|_| ())
+        })
+    }
+
+    async fn get_session(&self, sid_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        self.with(|c| {
+            c.prepare_cached(
+                "SELECT user, role, created, expires FROM sessions WHERE sid_hash = ?1",
+            )?
+            .query_row(params![sid_hash], |r| {
+                Ok(SessionRecord {
+                    user: r.get(0)?,
+                    role: r.get(1)?,
+                    created: r.get(2)?,
+                    expires: r.get(3)?,
+                })
+            })
+            .optional()
+        })
+    }
+
+    async fn delete_session(&self, sid_hash: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            c.prepare_cached("DELETE FROM sessions WHERE sid_hash = ?1")?
+                .execute(params![sid_hash])
+                .map(|n| n > 0)
+        })
+    }
+
+    async fn delete_user_sessions(&self, user: &str) -> Result<u64, StoreError> {
+        self.with(|c| {
+            c.prepare_cached("DELETE FROM sessions WHERE user = ?1")?
+                .execute(params![user])
+                .map(|n| n as u64)
+        })
+    }
+
+    async fn count_sessions(&self) -> Result<u64, StoreError> {
+        let now = now_unix();
+        self.with(|c| {
+            c.prepare_cached("SELECT COUNT(*) FROM sessions WHERE expires > ?1")?
+                .query_row(params![now], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+        })
+    }
+
+    async fn deny_token(&self, jti: &str, until: i64) -> Result<(), StoreError> {
+        let now = now_unix();
+        self.with(|c| {
+            // Entries past their token's expiry are useless; prune them as we go.
+            c.prepare_cached("DELETE FROM denied_tokens WHERE until < ?1")?
+                .execute(params![now])?;
+            c.prepare_cached("INSERT OR REPLACE INTO denied_tokens (jti, until) VALUES (?1, ?2)")?
+                .execute(params![jti, until])
+                .map(|_| ())
+        })
+    }
+
+    async fn token_denied(&self, jti: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            c.prepare_cached("SELECT 1 FROM denied_tokens WHERE jti = ?1")?
+                .query_row(params![jti], |_| Ok(()))
+                .optional()
+                .map(|o| o.is_some())
+        })
+    }
+
+    async fn revoke_user(&self, user: &str, before: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.prepare_cached("INSERT OR REPLACE INTO revoked_users (user, before) VALUES (?1, ?2)")?
+                .execute(params![user, before])
+                .map(|_| ())
+        })
+    }
+
+    async fn user_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError> {
+        self.with(|c| {
+            c.prepare_cached("SELECT before FROM revoked_users WHERE user = ?1")?
+                .query_row(params![user], |r| r.get(0))
+                .optional()
+        })
+    }
+}
