@@ -1,1 +1,338 @@
-//! The lab seen from outside (placeholder).
+//! The lab seen from outside: typed calls to `/admin/*`, the journal feed, and plain requests.
+//!
+//! The grader and the TUI use this and nothing else to reach the lab, exactly as curl would.
+
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::api::{
+    AttackerStatus, BadgeVerdict, ErrorBody, JournalEntry, LabState, Mode, Policy, SOURCE_HEADER,
+    StolenCredential,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(
+        "the lab at {url} is not reachable ({source}); start it with `forgetful serve` or `forgetful`"
+    )]
+    Unreachable {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{status}: {reason}")]
+    Refused { status: u16, reason: String },
+    #[error("unexpected answer from the lab: {0}")]
+    Decode(String),
+}
+
+/// One HTTP exchange, as the console and the grader's probes see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub elapsed: Duration,
+}
+
+impl Exchange {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn served_by(&self) -> Option<&str> {
+        self.header(crate::api::SERVED_BY_HEADER)
+    }
+    /// The `reason` of a JSON error body.
+    pub fn reason(&self) -> Option<String> {
+        serde_json::from_str::<ErrorBody>(&self.body)
+            .ok()
+            .map(|e| e.reason)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicaAction {
+    Restart,
+    Stop,
+    Start,
+}
+
+impl ReplicaAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplicaAction::Restart => "restart",
+            ReplicaAction::Stop => "stop",
+            ReplicaAction::Start => "start",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct LabClient {
+    base: String,
+    source: String,
+    admin_token: Option<String>,
+    http: reqwest::Client,
+    /// No overall timeout: used for the journal stream.
+    streaming: reqwest::Client,
+}
+
+impl LabClient {
+    /// `base` is the balancer URL; `source` tags every request in the journal
+    /// (`learner`, `console`, `grader`, ...).
+    pub fn new(base: &str, source: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(2))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a plain HTTP client always builds");
+        let streaming = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .build()
+            .expect("a plain HTTP client always builds");
+        LabClient {
+            base: base.trim_end_matches('/').to_string(),
+            source: source.to_string(),
+            admin_token: std::env::var("FORGETFUL_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty()),
+            http,
+            streaming,
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn unreachable(&self, source: reqwest::Error) -> ClientError {
+        ClientError::Unreachable {
+            url: self.base.clone(),
+            source,
+        }
+    }
+
+    fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut rb = self
+            .http
+            .request(method, format!("{}/admin{path}", self.base))
+            .header(SOURCE_HEADER, &self.source);
+        if let Some(t) = &self.admin_token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        rb: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let resp = rb.send().await.map_err(|e| self.unreachable(e))?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| self.unreachable(e))?;
+        if !status.is_success() {
+            let reason = serde_json::from_str::<ErrorBody>(&text)
+                .map(|e| e.reason)
+                .unwrap_or(text);
+            return Err(ClientError::Refused {
+                status: status.as_u16(),
+                reason,
+            });
+        }
+        serde_json::from_str(&text).map_err(|e| ClientError::Decode(format!("{e}: {text}")))
+    }
+
+    pub async fn state(&self) -> Result<LabState, ClientError> {
+        self.call(self.admin(reqwest::Method::GET, "/state")).await
+    }
+
+    pub async fn set_mode(&self, mode: Mode) -> Result<LabState, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/mode")
+                .json(&serde_json::json!({"mode": mode})),
+        )
+        .await
+    }
+
+    pub async fn set_policy(&self, policy: Policy) -> Result<LabState, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/policy")
+                .json(&serde_json::json!({"policy": policy})),
+        )
+        .await
+    }
+
+    pub async fn replica(
+        &self,
+        name: &str,
+        action: ReplicaAction,
+    ) -> Result<LabState, ClientError> {
+        self.call(self.admin(
+            reqwest::Method::POST,
+            &format!("/replicas/{name}/{}", action.as_str()),
+        ))
+        .await
+    }
+
+    pub async fn set_denylist(&self, enabled: bool) -> Result<LabState, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/denylist")
+                .json(&serde_json::json!({"enabled": enabled})),
+        )
+        .await
+    }
+
+    pub async fn revoke(&self, user: &str) -> Result<serde_json::Value, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/revoke")
+                .json(&serde_json::json!({"user": user})),
+        )
+        .await
+    }
+
+    pub async fn start_attacker(&self, user: &str) -> Result<AttackerStatus, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/attacker")
+                .json(&serde_json::json!({"user": user})),
+        )
+        .await
+    }
+
+    pub async fn stop_attacker(&self) -> Result<AttackerStatus, ClientError> {
+        self.call(self.admin(reqwest::Method::DELETE, "/attacker"))
+            .await
+    }
+
+    pub async fn stolen_credential(&self) -> Result<StolenCredential, ClientError> {
+        self.call(self.admin(reqwest::Method::GET, "/attacker/credential"))
+            .await
+    }
+
+    pub async fn check_badge(&self, badge: &str) -> Result<BadgeVerdict, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/badge")
+                .json(&serde_json::json!({"badge": badge})),
+        )
+        .await
+    }
+
+    /// Entries after `since` (0: everything the lab still holds).
+    pub async fn journal(&self, since: u64) -> Result<Vec<JournalEntry>, ClientError> {
+        self.call(self.admin(reqwest::Method::GET, &format!("/journal?since={since}")))
+            .await
+    }
+
+    /// The live feed: entries after `since`, then each new one as it happens.
+    pub async fn journal_stream(
+        &self,
+        since: u64,
+    ) -> Result<impl Stream<Item = Result<JournalEntry, ClientError>> + use<>, ClientError> {
+        let mut rb = self
+            .streaming
+            .get(format!("{}/admin/journal/stream?since={since}", self.base))
+            .header(SOURCE_HEADER, &self.source);
+        if let Some(t) = &self.admin_token {
+            rb = rb.bearer_auth(t);
+        }
+        let resp = rb.send().await.map_err(|e| self.unreachable(e))?;
+        if !resp.status().is_success() {
+            return Err(ClientError::Refused {
+                status: resp.status().as_u16(),
+                reason: resp.text().await.unwrap_or_default(),
+            });
+        }
+        let base = self.base.clone();
+        let bytes = resp.bytes_stream();
+        Ok(ndjson(bytes).filter_map(move |line| {
+            let base = base.clone();
+            async move {
+                match line {
+                    Err(source) => Some(Err(ClientError::Unreachable { url: base, source })),
+                    // `{"lagged": n}` lines say entries were skipped; the caller can refetch.
+                    Ok(l) => serde_json::from_str::<JournalEntry>(&l).ok().map(Ok),
+                }
+            }
+        }))
+    }
+
+    /// Sends a request to the balancer (or to `url_base`, e.g. one replica), tagged with this
+    /// client's source.
+    pub async fn send(
+        &self,
+        url_base: Option<&str>,
+        method: &str,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<String>,
+    ) -> Result<Exchange, ClientError> {
+        let base = url_base.unwrap_or(&self.base).trim_end_matches('/');
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| ClientError::Decode(format!("{method:?} is not an HTTP method")))?;
+        let mut rb = self
+            .http
+            .request(method, format!("{base}{path}"))
+            .header(SOURCE_HEADER, &self.source);
+        for (k, v) in headers {
+            rb = rb.header(k, v);
+        }
+        if let Some(b) = body {
+            rb = rb.body(b);
+        }
+        let started = std::time::Instant::now();
+        let resp = rb.send().await.map_err(|e| ClientError::Unreachable {
+            url: base.to_string(),
+            source: e,
+        })?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = resp.text().await.map_err(|e| ClientError::Unreachable {
+            url: base.to_string(),
+            source: e,
+        })?;
+        Ok(Exchange {
+            status,
+            headers,
+            body,
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
+/// Splits a byte stream into lines.
+fn ndjson(
+    bytes: impl Stream<Item = Result<axum::body::Bytes, reqwest::Error>> + Unpin,
+) -> impl Stream<Item = Result<String, reqwest::Error>> {
+    futures_util::stream::unfold(
+        (bytes, Vec::<u8>::new(), false),
+        |(mut bytes, mut buf, done)| async move {
+            loop {
+                if let Some(pos) = buf.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = buf.drain(..=pos).collect();
+                    let text = String::from_utf8_lossy(&line[..line.len() - 1]).to_string();
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    return Some((Ok(text), (bytes, buf, done)));
+                }
+                if done {
+                    return None;
+                }
+                match bytes.next().await {
+                    Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                    Some(Err(e)) => return Some((Err(e), (bytes, buf, true))),
+                    None => return None,
+                }
+            }
+        },
+    )
+}

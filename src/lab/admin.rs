@@ -377,14 +377,10 @@ fn tokio_stream_from(
     rx: tokio::sync::broadcast::Receiver<crate::api::JournalEntry>,
 ) -> impl futures_util::Stream<Item = Result<crate::api::JournalEntry, u64>> {
     futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(e) => return Some((Ok(e), rx)),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                    return Some((Err(n), rx));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
+        match rx.recv().await {
+            Ok(e) => Some((Ok(e), rx)),
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => Some((Err(n), rx)),
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
         }
     })
 }
