@@ -34,6 +34,11 @@ async fn stopped_replicas_refuse_and_the_balancer_routes_around_them() {
     assert_eq!(a.status, 503);
     assert_eq!(a.served_by, "balancer");
     assert!(a.reason().contains("no replica is up"));
+    let last = client.journal(0).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.status, last.replica.as_deref()),
+        (503, Some("balancer"))
+    );
     client.replica("b", ReplicaAction::Start).await.unwrap();
     let a = lab.get("/orders", Some(&cred)).await;
     assert_eq!((a.status, a.served_by.as_str()), (200, "b"));
