@@ -490,7 +490,8 @@ impl Renderer {
                 Span::styled(format!("[{}] ", link.number), self.theme.link_ref()),
                 Span::styled(link.url, self.theme.link()),
             ];
-            for piece in wrap(&row, self.width) {
+            // URLs have no spaces to wrap at: break them by characters, right after the number.
+            for piece in hard_wrap(&row, self.width) {
                 self.emit(piece);
             }
         }

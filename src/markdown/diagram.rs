@@ -132,7 +132,9 @@ fn flowchart_line(line: &str) -> Result<(), (usize, String)> {
             return Ok(());
         }
         let Some(edge) = EDGE.find(&line[pos..]) else {
-            return Err((pos, "expected an edge: `-->` or `-- text -->`".into()));
+            let rest = &line[pos..];
+            let col = pos + rest.len() - rest.trim_start().len();
+            return Err((col, "expected an edge: `-->` or `-- text -->`".into()));
         };
         pos += edge.end();
     }
@@ -223,7 +225,7 @@ mod tests {
         let e = check_subset("flowchart TD\n  A((circle)) --> B");
         assert_eq!((e[0].line, e[0].col), (1, 3));
         let e = check_subset("flowchart TD\n  A ==> B");
-        assert_eq!((e[0].line, e[0].col), (1, 3));
+        assert_eq!((e[0].line, e[0].col), (1, 4));
         assert_eq!(e[0].message, "expected an edge: `-->` or `-- text -->`");
     }
 }
