@@ -238,5 +238,7 @@ impl JournalEntry {
 }
 
 /// Demo users: name, password, role. Passwords are hashed at start; these are for the course text.
-pub const DEMO_USERS: [(&str, &str, &str); 2] =
-    [("alice", "wonderland", "customer"), ("bob", "builder", "admin")];
+pub const DEMO_USERS: [(&str, &str, &str); 2] = [
+    ("alice", "wonderland", "customer"),
+    ("bob", "builder", "admin"),
+];

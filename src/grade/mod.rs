@@ -1,5 +1,12 @@
-//! Grading (placeholder until grading lands).
+//! Grading: the service checks against the lab and the rubric for written answers.
 use std::path::Path;
+
+pub mod negation;
+pub mod rubric;
+pub mod source;
+pub mod text;
+
+pub use source::load_problem;
 
 use crate::cli::{AnswerArgs, CheckArgs, HintArgs, ReportArgs};
 
