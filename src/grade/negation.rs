@@ -88,8 +88,27 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
             .filter(|&i| s.clause[i] == last && reach(s, i).is_some())
             .count();
     }
+    // "a shared store is not what fixed it": the denial comes right after its subject.
+    let end = end.min(s.words.len() - 1);
+    let after = |k: usize| {
+        s.words
+            .get(end + k)
+            .filter(|_| s.clause.get(end + k) == Some(&s.clause[end]))
+    };
+    // The subject may run on a little past the match ("a store every replica reads").
+    let denied = (1..=3).any(|k| {
+        after(k).is_some_and(|w| COPULAS.contains(&w.as_str()))
+            && after(k + 1).is_some_and(|w| w == "not" || w == "never")
+            && !after(k + 2).is_some_and(|w| NOT_NEGATING_AFTER.contains(&w.as_str()))
+    });
+    if denied {
+        count += 1;
+    }
     count % 2 == 1
 }
+
+/// Verbs after which "not" denies what came just before ("X is not what fixed it").
+const COPULAS: &[&str] = &["is", "was", "are", "were", "does", "did", "do"];
 
 #[cfg(test)]
 mod tests {
@@ -162,6 +181,18 @@ mod tests {
         assert!(is_negated(s, 0, 5, false));
         let s = &sentences("verification needs no lookup")[0];
         assert!(!is_negated(s, 2, 3, mentions_negation("no lookup")));
+    }
+
+    #[test]
+    fn denial_right_after_the_subject() {
+        assert!(negated(
+            "a shared store is not what fixed it",
+            "a shared store"
+        ));
+        assert!(!negated(
+            "a shared store is not only faster",
+            "a shared store"
+        ));
     }
 
     #[test]

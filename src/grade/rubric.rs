@@ -326,8 +326,18 @@ fn screen(
 /// Fragments separated by commas, line breaks or bullets, mostly a few words each and
 /// hardly any grammar between them.
 fn is_keyword_list(answer: &str, words: &[&str]) -> bool {
-    let fragments: Vec<usize> = answer
-        .split([',', '\n', ';', '/', '|', '•'])
+    // A line break separates items only in a list (short or bulleted lines); in prose it
+    // is just where the text box wrapped.
+    let joined: String = answer
+        .lines()
+        .map(|line| {
+            let t = line.trim();
+            let item = t.starts_with(['-', '*', '•']) || text::words(t).len() <= 3;
+            format!("{t}{}", if item { "," } else { " " })
+        })
+        .collect();
+    let fragments: Vec<usize> = joined
+        .split([',', ';', '/', '|', '•'])
         .map(|f| text::words(f).len())
         .filter(|&n| n > 0)
         .collect();

@@ -137,6 +137,12 @@ fn expand_contractions(lower: &str) -> String {
     out
 }
 
+/// Negated auxiliaries people type without an apostrophe ("dont", "doesnt").
+const NO_APOSTROPHE: &[&str] = &[
+    "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "couldnt", "shouldnt",
+    "wouldnt", "hasnt", "havent", "hadnt", "neednt", "mustnt",
+];
+
 fn expand_word(w: &str) -> String {
     // Keep punctuation around the word (a trailing comma is a clause boundary).
     let core_start = w.find(|c: char| c.is_alphanumeric()).unwrap_or(w.len());
@@ -150,6 +156,9 @@ fn expand_word(w: &str) -> String {
         "shan't" => "shall not".to_string(),
         "ain't" => "is not".to_string(),
         c if c.ends_with("n't") => format!("{} not", &c[..c.len() - 3]),
+        // Typed without the apostrophe; a missed negation would turn a denial into a claim.
+        "cant" => "can not".to_string(),
+        c if NO_APOSTROPHE.contains(&c) => format!("{} not", &c[..c.len() - 2]),
         c => {
             let mut c = c.to_string();
             for suffix in ["'s", "'re", "'ll", "'ve", "'d", "'m"] {
@@ -303,6 +312,8 @@ mod tests {
     fn contractions_and_possessives() {
         let s = &sentences("It isn't in replica A's memory, it can't be.")[0];
         assert_eq!(s.text, "it is not in replica a memory it can not be");
+        let s = &sentences("replicas dont store it and cant")[0];
+        assert_eq!(s.text, "replicas do not store it and can not");
     }
 
     #[test]
