@@ -412,10 +412,7 @@ fn judge(concepts: &[ConceptResult], misconceptions: &[MisconceptionHit]) -> (Ou
         } else {
             "things that are not so"
         };
-        return (
-            Outcome::NotYet,
-            format!("Not yet: the answer says {what} (see below)."),
-        );
+        return (Outcome::NotYet, format!("Not yet: the answer says {what}."));
     }
     if have.len() == required.len() {
         return (Outcome::Pass, "Pass: every key idea is there.".into());
@@ -431,7 +428,7 @@ fn judge(concepts: &[ConceptResult], misconceptions: &[MisconceptionHit]) -> (Ou
     (
         Outcome::Partial,
         format!(
-            "Partly right: you explain {}. {missing} key idea{} still missing (see the questions below).",
+            "Partly right: you explain {}. {missing} key idea{} still missing.",
             have.join("; "),
             if missing == 1 { " is" } else { "s are" }
         ),
