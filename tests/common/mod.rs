@@ -194,3 +194,32 @@ pub fn redis_url() -> Option<String> {
         }
     }
 }
+
+/// A fresh directory, removed when dropped (named for easier debugging).
+pub struct TempDir(tempfile::TempDir);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        TempDir(
+            tempfile::Builder::new()
+                .prefix(&format!("forgetful-test-{name}-"))
+                .tempdir()
+                .expect("create temp dir"),
+        )
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+}
+
+/// Names of the files in a directory, sorted.
+pub fn file_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

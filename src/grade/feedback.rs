@@ -1,0 +1,40 @@
+//! A verdict as text for the terminal: what was found, what to think about, what is wrong.
+
+use super::rubric::{Outcome, Verdict};
+
+/// The verdict, concept by concept. Missing concepts show their guiding question, never
+/// the label, so the feedback points the way without handing over the answer. The model
+/// answer is shown only after a pass.
+pub fn render(verdict: &Verdict, model_answer: &str) -> String {
+    let mut out = format!("{}\n", verdict.message);
+    if verdict.screen.is_none() || verdict.concepts.iter().any(|c| c.found) {
+        out.push_str("\nKey ideas:\n");
+        for c in &verdict.concepts {
+            let optional = if c.required { "" } else { " (bonus)" };
+            if c.found {
+                out.push_str(&format!("  ✓ {}{optional}\n", c.label));
+                if let Some(e) = &c.evidence {
+                    out.push_str(&format!("      “{e}”\n"));
+                }
+            } else if c.required {
+                out.push_str(&format!("  ✗ {}\n", c.ask));
+            }
+        }
+    }
+    if !verdict.misconceptions.is_empty() {
+        out.push_str("\nNot so:\n");
+        for m in &verdict.misconceptions {
+            out.push_str(&format!("  ✗ you wrote: “{}”\n", m.evidence));
+            for line in m.feedback.trim().lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+    }
+    if verdict.outcome == Outcome::Pass {
+        out.push_str("\nA model answer, to compare with yours:\n");
+        for line in model_answer.trim().lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}

@@ -1,0 +1,89 @@
+//! Progressive hints: `forgetful hint`, and the hint a failed check step points at.
+
+use std::path::Path;
+
+use crate::cli::HintArgs;
+use crate::course::problem::{Hint, Problem};
+use crate::progress::Progress;
+
+/// The first hint written for a check step, with its number (1-based, as shown to the
+/// learner: "hint 2 of 4").
+pub fn hint_for_step<'p>(problem: &'p Problem, step: &str) -> Option<(usize, &'p Hint)> {
+    problem
+        .hints
+        .iter()
+        .enumerate()
+        .find(|(_, h)| h.step.as_deref() == Some(step))
+        .map(|(i, h)| (i + 1, h))
+}
+
+/// Take the next hint (recorded in progress) and return the text to show.
+pub fn next_hint(problem: &Problem, data_dir: &Path) -> anyhow::Result<String> {
+    let total = problem.hints.len();
+    let Some((n, new)) = Progress::update(data_dir, |p| p.use_hint(&problem.id, total))? else {
+        return Ok(format!("{} has no hints.\n", problem.id));
+    };
+    let hint = &problem.hints[n - 1];
+    let mut out = String::new();
+    if !new {
+        out.push_str(&format!(
+            "You have seen all {total} hints; here is the last one again.\n\n"
+        ));
+    }
+    out.push_str(&format!("{}: hint {n} of {total}", problem.title));
+    if let Some(step) = &hint.step {
+        out.push_str(&format!(" (step: {step})"));
+    }
+    out.push_str("\n\n");
+    out.push_str(hint.text.trim());
+    out.push('\n');
+    Ok(out)
+}
+
+pub fn hint_command(
+    args: &HintArgs,
+    data_dir: &Path,
+    course: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let problem = super::load_problem(course, &args.problem)?;
+    print!("{}", next_hint(&problem, data_dir)?);
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_hints_point_at_the_first_hint_for_that_step() {
+        let problem = crate::grade::load_problem(None, "where-state-goes").unwrap();
+        let (n, hint) = hint_for_step(&problem, "restarts").unwrap();
+        assert_eq!(problem.hints[n - 1], *hint);
+        assert_eq!(hint.step.as_deref(), Some("restarts"));
+        assert!(hint_for_step(&problem, "no-such-step").is_none());
+    }
+
+    #[test]
+    fn every_check_step_has_a_hint() {
+        let steps = [
+            ("disappearing-login", &["reproduced", "fixed"][..]),
+            (
+                "where-state-goes",
+                &["token", "badge", "restarts", "tampered"][..],
+            ),
+            (
+                "logout-now",
+                &["attacker", "cut-off", "replay", "others"][..],
+            ),
+        ];
+        for (id, steps) in steps {
+            let problem = crate::grade::load_problem(None, id).unwrap();
+            for step in steps {
+                assert!(
+                    hint_for_step(&problem, step).is_some(),
+                    "{id}: no hint for step {step}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Is a match stated in the negative?
+//!
+//! A match is negated when an odd number of negators sit in a small window before it in
+//! the same clause, or inside the match itself (unless the rubric's own phrase or pattern
+//! spells out a negation, as in "no lookup": then the negation is what it means).
+//! Counting parity handles "it is not true that there is no lookup"; "not only" and
+//! "whether or not" are not negators.
+
+use super::text::Sentence;
+
+/// Negators and how many words ahead each reaches. "no" and "without" negate the noun
+/// phrase right after them ("no record of the login held in a's memory" does not deny
+/// the memory); "not" and "never" negate the verb phrase, which runs further.
+const NEGATORS: &[(&str, usize)] = &[
+    ("not", 5),
+    ("never", 5),
+    ("nor", 5),
+    ("neither", 5),
+    ("no", 4),
+    // As subjects these deny the whole predicate ("nothing was held in its memory").
+    ("none", 6),
+    ("nothing", 6),
+    ("nobody", 6),
+    ("nowhere", 3),
+    ("without", 3),
+    ("instead", 4),
+    ("rather", 4),
+];
+
+/// Words after "not" that turn it into something else ("not only ... but also").
+const NOT_NEGATING_AFTER: &[&str] = &["only", "just", "merely", "simply", "least"];
+
+/// How many words ahead the word at `i` negates, if it is a negator here.
+fn reach(s: &Sentence, i: usize) -> Option<usize> {
+    let w = s.words[i].as_str();
+    let &(_, reach) = NEGATORS.iter().find(|(n, _)| *n == w)?;
+    let next = s.words.get(i + 1).map(String::as_str);
+    let prev = i.checked_sub(1).map(|p| s.words[p].as_str());
+    match w {
+        "not" if next.is_some_and(|n| NOT_NEGATING_AFTER.contains(&n)) => None,
+        "not" if prev == Some("or") => None,
+        // "instead of X" / "rather than X" negate X; "instead, X" does not.
+        "instead" if next != Some("of") => None,
+        "rather" if next != Some("than") => None,
+        // "no longer" is a negator; "no matter" is not.
+        "no" if next == Some("matter") => None,
+        _ => Some(reach),
+    }
+}
+
+/// Does any word in the text (a rubric phrase or the source of a pattern) negate?
+pub fn mentions_negation(text: &str) -> bool {
+    // Drop regex escapes first: `\bno` is the word "no", not "bno".
+    let mut lower = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            chars.next();
+            lower.push(' ');
+        } else {
+            lower.extend(c.to_lowercase());
+        }
+    }
+    lower.contains("n't")
+        || lower
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| NEGATORS.iter().any(|(n, _)| *n == w) || w == "cannot")
+}
+
+/// Is the match covering words `start..=end` negated?
+pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -> bool {
+    let clause = s.clause[start];
+    let mut count = 0;
+    for i in (0..start).rev() {
+        if s.clause[i] != clause {
+            break;
+        }
+        if reach(s, i).is_some_and(|r| start - i <= r) {
+            count += 1;
+        }
+    }
+    // Inside the match only the clause it ends in counts: "the balancer doesn't care and
+    // passes each request on" still says the balancer passes requests on.
+    if !owns_negation {
+        let end = end.min(s.words.len() - 1);
+        let last = s.clause[end];
+        count += (start..=end)
+            .filter(|&i| s.clause[i] == last && reach(s, i).is_some())
+            .count();
+    }
+    // "a shared store is not what fixed it": the denial comes right after its subject.
+    let end = end.min(s.words.len() - 1);
+    let after = |k: usize| {
+        s.words
+            .get(end + k)
+            .filter(|_| s.clause.get(end + k) == Some(&s.clause[end]))
+    };
+    // The subject may run on a little past the match ("a store every replica reads").
+    let denied = (1..=3).any(|k| {
+        after(k).is_some_and(|w| COPULAS.contains(&w.as_str()))
+            && after(k + 1).is_some_and(|w| w == "not" || w == "never")
+            && !after(k + 2).is_some_and(|w| NOT_NEGATING_AFTER.contains(&w.as_str()))
+    });
+    if denied {
+        count += 1;
+    }
+    count % 2 == 1
+}
+
+/// Verbs after which "not" denies what came just before ("X is not what fixed it").
+const COPULAS: &[&str] = &["is", "was", "are", "were", "does", "did", "do"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::text::sentences;
+
+    /// Negated state of the first occurrence of `needle` (a run of words).
+    fn negated(text: &str, needle: &str) -> bool {
+        let s = &sentences(text)[0];
+        let n: Vec<&str> = needle.split(' ').collect();
+        let start = s
+            .words
+            .windows(n.len())
+            .position(|w| w == n.as_slice())
+            .expect("needle");
+        is_negated(s, start, start + n.len() - 1, mentions_negation(needle))
+    }
+
+    #[test]
+    fn plain_negation_before_the_match() {
+        assert!(negated(
+            "the session is not stored in one server's memory",
+            "server memory"
+        ));
+        assert!(negated(
+            "it was never kept in the replica",
+            "kept in the replica"
+        ));
+        assert!(negated(
+            "it doesn't rely on sticky sessions",
+            "sticky sessions"
+        ));
+        assert!(!negated(
+            "the session is stored in one server's memory",
+            "server memory"
+        ));
+    }
+
+    #[test]
+    fn clause_boundaries_stop_negation() {
+        assert!(!negated(
+            "b had no session because it lived in a's memory",
+            "lived in a memory"
+        ));
+        assert!(!negated(
+            "it was not the cookie, the session lived in memory",
+            "lived in memory"
+        ));
+    }
+
+    #[test]
+    fn double_negation_and_not_only() {
+        assert!(!negated(
+            "it is not true that nothing is stored",
+            "is stored"
+        ));
+        assert!(!negated(
+            "it is not only stored in memory",
+            "stored in memory"
+        ));
+        assert!(negated(
+            "use a shared store instead of replica memory",
+            "replica memory"
+        ));
+    }
+
+    #[test]
+    fn negation_inside_the_match_unless_the_rubric_owns_it() {
+        let s = &sentences("sticky sessions are not a fix")[0];
+        assert!(is_negated(s, 0, 5, false));
+        let s = &sentences("verification needs no lookup")[0];
+        assert!(!is_negated(s, 2, 3, mentions_negation("no lookup")));
+    }
+
+    #[test]
+    fn denial_right_after_the_subject() {
+        assert!(negated(
+            "a shared store is not what fixed it",
+            "a shared store"
+        ));
+        assert!(!negated(
+            "a shared store is not only faster",
+            "a shared store"
+        ));
+    }
+
+    #[test]
+    fn regex_escapes_are_not_words() {
+        assert!(mentions_negation(r"\bno (session|login) table\b"));
+        assert!(!mentions_negation(r"\bnote\b"));
+    }
+
+    #[test]
+    fn no_reaches_only_its_noun_phrase() {
+        assert!(!negated(
+            "b had no record of the login held in memory",
+            "held in memory"
+        ));
+        assert!(negated("there is no shared store", "shared store"));
+        assert!(!negated(
+            "no matter which replica answers",
+            "which replica answers"
+        ));
+    }
+}

@@ -1,0 +1,51 @@
+//! Where the grader gets problems and lesson names from: the course loader (embedded course,
+//! or `--course DIR`). Everything in `grade` and `progress` that reads course files goes here.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::course::Course;
+use crate::course::problem::Problem;
+
+fn load(course: Option<&Path>) -> anyhow::Result<Course> {
+    Course::load(course).context("loading the course")
+}
+
+/// The problem `id`, with its rubric patterns checked.
+pub fn load_problem(course: Option<&Path>, id: &str) -> anyhow::Result<Problem> {
+    let c = load(course)?;
+    let Some(problem) = c.problem(id) else {
+        let known: Vec<&str> = c.problems.iter().map(|p| p.id.as_str()).collect();
+        anyhow::bail!("no problem `{id}` (known: {})", known.join(", "));
+    };
+    let errors = super::rubric::check_patterns(&problem.rubric);
+    if let Some(first) = errors.first() {
+        anyhow::bail!(
+            "problem {id}: {first} ({} bad pattern(s) in all; run `forgetful course check`)",
+            errors.len()
+        );
+    }
+    Ok(problem.clone())
+}
+
+/// Ids of every problem, in course order.
+pub fn problem_ids(course: Option<&Path>) -> anyhow::Result<Vec<String>> {
+    Ok(load(course)?
+        .problems
+        .iter()
+        .map(|p| p.id.clone())
+        .collect())
+}
+
+/// Every problem, in course order.
+pub fn load_problems(course: Option<&Path>) -> anyhow::Result<Vec<Problem>> {
+    Ok(load(course)?.problems)
+}
+
+/// Lesson ids (file stems), in course order; empty if the course cannot be loaded.
+pub fn lesson_ids(course: Option<&Path>) -> Vec<String> {
+    load(course)
+        .map(|c| c.lessons.iter().map(|l| l.id.clone()).collect())
+        .unwrap_or_default()
+}

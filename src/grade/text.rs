@@ -1,0 +1,348 @@
+//! Turning a written answer into something a rubric can be matched against.
+//!
+//! The answer is cut into sentences (kept verbatim for evidence), each sentence into
+//! words (lower-case, contractions expanded, punctuation folded) and each word gets a
+//! light stem so "replicas"/"replica" and "stored"/"store" meet. Every word also
+//! remembers which clause it sits in: negation never reaches across a clause.
+
+/// One sentence of the answer.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    /// The sentence as the learner wrote it (trimmed), shown as evidence.
+    pub original: String,
+    /// Normalised words.
+    pub words: Vec<String>,
+    /// `stem(word)` for each word.
+    pub stems: Vec<String>,
+    /// Clause number of each word; commas, semicolons and joining words start a new clause.
+    pub clause: Vec<usize>,
+    /// The words joined by single spaces: what rubric patterns are matched against.
+    pub text: String,
+    /// Byte offset of each word in `text`.
+    starts: Vec<usize>,
+}
+
+impl Sentence {
+    /// Index of the word a byte offset in `text` falls in (or the next one).
+    pub fn word_at(&self, byte: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s < byte)
+            .min(self.words.len().saturating_sub(1))
+    }
+
+    /// Index of the last word starting before `byte` (for the end of a regex match).
+    pub fn word_ending_at(&self, byte: usize) -> usize {
+        self.starts.partition_point(|&s| s < byte).saturating_sub(1)
+    }
+}
+
+/// Words that join two clauses. Negation before one of these does not reach past it
+/// ("b had no session because it lived in a's memory").
+const CLAUSE_JOINERS: &[&str] = &[
+    "but",
+    "however",
+    "whereas",
+    "although",
+    "though",
+    "yet",
+    "so",
+    "because",
+    "since",
+    "while",
+    "and",
+    "then",
+    "therefore",
+    "hence",
+    "thus",
+    "which",
+    "whose",
+    "where",
+    "when",
+];
+
+/// Split an answer into sentences and normalise each one.
+pub fn sentences(answer: &str) -> Vec<Sentence> {
+    split_sentences(answer)
+        .into_iter()
+        .filter_map(|s| {
+            let sentence = normalise_sentence(s);
+            (!sentence.words.is_empty()).then_some(sentence)
+        })
+        .collect()
+}
+
+/// Normalise a short phrase (from a rubric) to its stems, the same way answers are.
+pub fn phrase_stems(phrase: &str) -> Vec<String> {
+    normalise_sentence(phrase).stems
+}
+
+/// Every normalised word of a text, with no sentence structure (for overlap counts).
+pub fn words(text: &str) -> Vec<String> {
+    sentences(text).into_iter().flat_map(|s| s.words).collect()
+}
+
+/// Sentence ends: `.`, `!`, `?` followed by whitespace or the end, blank lines, and
+/// line starts that look like list items. A single line break inside a paragraph is
+/// not an end, because text boxes wrap lines in the middle of sentences.
+fn split_sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        let end_here = match c {
+            b'.' | b'!' | b'?' => next.is_none_or(|n| n.is_ascii_whitespace()),
+            b'\n' => {
+                let rest = &text[i + 1..];
+                let trimmed = rest.trim_start_matches([' ', '\t']);
+                rest.starts_with('\n') || trimmed.starts_with('\n') || starts_list_item(trimmed)
+            }
+            _ => false,
+        };
+        if end_here {
+            out.push(&text[start..=i]);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.push(&text[start..]);
+    out.into_iter()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn starts_list_item(line: &str) -> bool {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("• ") {
+        return true;
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") "))
+}
+
+/// Expand contractions so negation is always a separate "not" word, and drop the
+/// possessive so "replica's memory" reads "replica memory".
+fn expand_contractions(lower: &str) -> String {
+    let s = lower.replace(['\u{2019}', '\u{2018}', '\u{02bc}', '`'], "'");
+    let mut out = String::with_capacity(s.len() + 16);
+    let words: Vec<&str> = s.split(' ').collect();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&expand_word(w));
+    }
+    out
+}
+
+/// Negated auxiliaries people type without an apostrophe ("dont", "doesnt").
+const NO_APOSTROPHE: &[&str] = &[
+    "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "couldnt", "shouldnt",
+    "wouldnt", "hasnt", "havent", "hadnt", "neednt", "mustnt",
+];
+
+fn expand_word(w: &str) -> String {
+    // Keep punctuation around the word (a trailing comma is a clause boundary).
+    let core_start = w.find(|c: char| c.is_alphanumeric()).unwrap_or(w.len());
+    let core_end = w
+        .rfind(|c: char| c.is_alphanumeric())
+        .map_or(core_start, |i| i + 1);
+    let (head, core, tail) = (&w[..core_start], &w[core_start..core_end], &w[core_end..]);
+    let core = match core {
+        "can't" | "cannot" => "can not".to_string(),
+        "won't" => "will not".to_string(),
+        "shan't" => "shall not".to_string(),
+        "ain't" => "is not".to_string(),
+        c if c.ends_with("n't") => format!("{} not", &c[..c.len() - 3]),
+        // Typed without the apostrophe; a missed negation would turn a denial into a claim.
+        "cant" => "can not".to_string(),
+        c if NO_APOSTROPHE.contains(&c) => format!("{} not", &c[..c.len() - 2]),
+        c => {
+            let mut c = c.to_string();
+            for suffix in ["'s", "'re", "'ll", "'ve", "'d", "'m"] {
+                if let Some(stripped) = c.strip_suffix(suffix) {
+                    c = stripped.to_string();
+                    break;
+                }
+            }
+            c.replace('\'', "")
+        }
+    };
+    format!("{head}{core}{tail}")
+}
+
+fn normalise_sentence(original: &str) -> Sentence {
+    let expanded = expand_contractions(&original.to_lowercase());
+    let mut words = Vec::new();
+    let mut clause = Vec::new();
+    let mut current_clause = 0;
+    let mut word = String::new();
+    let mut pending_break = false;
+    let chars: Vec<char> = expanded.chars().collect();
+    let flush = |word: &mut String,
+                 words: &mut Vec<String>,
+                 clause: &mut Vec<usize>,
+                 c: &mut usize,
+                 pb: &mut bool| {
+        if word.is_empty() {
+            return;
+        }
+        if *pb && !clause.is_empty() {
+            *c += 1;
+        }
+        *pb = false;
+        if CLAUSE_JOINERS.contains(&word.as_str()) && !clause.is_empty() {
+            *c += 1;
+        }
+        words.push(std::mem::take(word));
+        clause.push(*c);
+    };
+    for (i, &ch) in chars.iter().enumerate() {
+        if ch.is_alphanumeric() {
+            word.push(ch);
+            continue;
+        }
+        flush(
+            &mut word,
+            &mut words,
+            &mut clause,
+            &mut current_clause,
+            &mut pending_break,
+        );
+        let spaced_dash = ch == '-'
+            && chars
+                .get(i.wrapping_sub(1))
+                .is_some_and(|c| c.is_whitespace())
+            && chars.get(i + 1).is_none_or(|c| c.is_whitespace());
+        if matches!(
+            ch,
+            ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '—' | '–' | '→' | '.' | '!' | '?'
+        ) || spaced_dash
+        {
+            pending_break = true;
+        }
+    }
+    flush(
+        &mut word,
+        &mut words,
+        &mut clause,
+        &mut current_clause,
+        &mut pending_break,
+    );
+
+    let stems = words.iter().map(|w| stem(w)).collect();
+    let mut text = String::new();
+    let mut starts = Vec::with_capacity(words.len());
+    for w in &words {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        starts.push(text.len());
+        text.push_str(w);
+    }
+    Sentence {
+        original: original.trim().to_string(),
+        words,
+        stems,
+        clause,
+        text,
+        starts,
+    }
+}
+
+/// A deliberately small suffix stripper: enough that plurals and the common verb forms
+/// of the same word meet, predictable enough that a course author can reason about it.
+/// Both rubric phrases and answers go through it, so it only has to be consistent.
+pub fn stem(word: &str) -> String {
+    let mut w = word.to_string();
+    if w.len() <= 3 || !w.chars().all(|c| c.is_ascii_alphabetic()) {
+        return w;
+    }
+    if let Some(s) = w.strip_suffix("ies").filter(|s| s.len() >= 2) {
+        w = format!("{s}y");
+    } else if w.ends_with("sses") {
+        w.truncate(w.len() - 2);
+    } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
+        w.pop();
+    }
+    for suffix in ["ing", "ed"] {
+        if let Some(s) = w.strip_suffix(suffix).filter(|s| s.len() >= 3) {
+            w = s.to_string();
+            // "stopped" -> "stopp" -> "stop", but keep "kill", "pass".
+            let b = w.as_bytes();
+            let n = b.len();
+            if n >= 2 && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b'l' | b's' | b'z') {
+                w.pop();
+            }
+            break;
+        }
+    }
+    if w.len() > 3 && w.ends_with('e') {
+        w.pop();
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_meet_across_forms() {
+        for (a, b) in [
+            ("replicas", "replica"),
+            ("stored", "store"),
+            ("storing", "store"),
+            ("sessions", "session"),
+            ("entries", "entry"),
+            ("expires", "expired"),
+            ("signed", "sign"),
+            ("stopped", "stop"),
+            ("deleted", "delete"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} vs {b}");
+        }
+        assert_eq!(stem("need"), "need");
+        assert_eq!(stem("kill"), "kill");
+    }
+
+    #[test]
+    fn contractions_and_possessives() {
+        let s = &sentences("It isn't in replica A's memory, it can't be.")[0];
+        assert_eq!(s.text, "it is not in replica a memory it can not be");
+        let s = &sentences("replicas dont store it and cant")[0];
+        assert_eq!(s.text, "replicas do not store it and can not");
+    }
+
+    #[test]
+    fn clauses_split_on_commas_and_joiners() {
+        let s = &sentences("b had no session because it lived in a, not b")[0];
+        let because = s.words.iter().position(|w| w == "because").unwrap();
+        assert_ne!(s.clause[because - 1], s.clause[because + 1]);
+        let last = s.words.len() - 1;
+        assert_ne!(s.clause[last], s.clause[because + 1]);
+    }
+
+    #[test]
+    fn sentences_split_on_ends_and_list_items_not_on_wrapped_lines() {
+        let text = "one two\nthree. four 127.0.0.1 five\n- six\n- seven\n\neight";
+        let got: Vec<String> = sentences(text).into_iter().map(|s| s.text).collect();
+        assert_eq!(
+            got,
+            [
+                "one two three",
+                "four 127 0 0 1 five",
+                "six",
+                "seven",
+                "eight"
+            ]
+        );
+    }
+
+    #[test]
+    fn hyphenated_words_split() {
+        assert_eq!(sentences("server-side state")[0].text, "server side state");
+    }
+}

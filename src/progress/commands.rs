@@ -1,0 +1,128 @@
+//! `forgetful progress` and `forgetful reset`.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::{ProblemProgress, Progress, file_path, sidecar};
+use crate::cli::{ProgressArgs, ResetArgs};
+use crate::grade::rubric::Outcome;
+use crate::grade::source;
+
+pub fn progress_command(
+    args: &ProgressArgs,
+    data_dir: &Path,
+    course: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let progress = Progress::load(data_dir)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&progress)?);
+        return Ok(0);
+    }
+    let lessons = source::lesson_ids(course);
+    let problems = source::load_problems(course)?;
+    print!("{}", summary(&progress, &lessons, &problems));
+    Ok(0)
+}
+
+/// The human summary: lessons read, then one line per problem.
+fn summary(
+    progress: &Progress,
+    lessons: &[String],
+    problems: &[crate::course::problem::Problem],
+) -> String {
+    let mut out = String::new();
+    let read = if lessons.is_empty() {
+        format!("{} read", progress.lessons_read.len())
+    } else {
+        let n = lessons
+            .iter()
+            .filter(|l| progress.lessons_read.contains(*l))
+            .count();
+        format!("{n}/{}", lessons.len())
+    };
+    out.push_str(&format!("Lessons read: {read}"));
+    if let Some(last) = &progress.last_lesson {
+        out.push_str(&format!("  (last: {})", last.lesson));
+    }
+    out.push_str("\n\nProblems:\n");
+    let width = problems.iter().map(|p| p.id.len()).max().unwrap_or(0);
+    let empty = ProblemProgress::default();
+    for p in problems {
+        let record = progress.problem(&p.id).unwrap_or(&empty);
+        out.push_str(&format!(
+            "  {:width$}  service {}  answer {:7}  hints {}/{}   {}\n",
+            p.id,
+            if record.service.is_some() {
+                "✓"
+            } else {
+                "✗"
+            },
+            answer_mark(record),
+            record.hints_used,
+            p.hints.len(),
+            p.title,
+        ));
+    }
+    out
+}
+
+/// ✓ once an answer has passed, else the last verdict (partial / ✗), or - before any.
+pub(crate) fn answer_mark(record: &ProblemProgress) -> &'static str {
+    if record.answer.passed_at.is_some() {
+        return "✓";
+    }
+    match record.answer.last.as_ref().map(|s| s.verdict.outcome) {
+        Some(Outcome::Pass) => "✓",
+        Some(Outcome::Partial) => "partial",
+        Some(Outcome::NotYet) => "✗",
+        None => "-",
+    }
+}
+
+pub fn reset_command(args: &ResetArgs, data_dir: &Path) -> anyhow::Result<i32> {
+    let what = match &args.problem {
+        Some(p) => format!("your progress on {p}"),
+        None => "all your progress (lessons, checks, answers, hints)".to_string(),
+    };
+    if !args.yes && !confirm(&what)? {
+        eprintln!("Nothing changed.");
+        return Ok(1);
+    }
+    match &args.problem {
+        Some(problem) => {
+            if Progress::update(data_dir, |p| p.reset_problem(problem))? {
+                println!("Forgot {problem}.");
+            } else {
+                println!("Nothing was recorded for {problem}.");
+            }
+        }
+        None => {
+            // Refuse a newer or unreadable file the same way every other command does.
+            Progress::load(data_dir)?;
+            let path = file_path(data_dir);
+            if path.exists() {
+                let backup = sidecar(&path, "backup");
+                std::fs::rename(&path, &backup).with_context(|| {
+                    format!("moving {} to {}", path.display(), backup.display())
+                })?;
+                println!(
+                    "Progress reset. The old record is kept as {}.",
+                    backup.display()
+                );
+            } else {
+                println!("Nothing was recorded yet.");
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn confirm(what: &str) -> anyhow::Result<bool> {
+    eprint!("This forgets {what}. Type yes to continue: ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
+}

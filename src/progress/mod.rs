@@ -1,0 +1,350 @@
+//! The learner's record: one JSON file, `progress.json`, in the data directory.
+//!
+//! Written atomically (see [`atomic`]). A file that cannot be read as progress is moved
+//! aside to `progress.json.corrupt-<timestamp>` with a warning, never silently replaced.
+//! A file written by a newer forgetful is refused and left untouched.
+//!
+//! Two processes may write it (the app and `forgetful check` in another terminal). Each
+//! change should go through [`Progress::update`], which rereads the file just before
+//! writing, so one does not undo the other's record.
+
+pub mod atomic;
+mod commands;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub use commands::{progress_command, reset_command};
+
+use crate::grade::rubric::Verdict;
+
+/// The format this build writes. Bump it when a change would confuse an older reader.
+pub const FORMAT_VERSION: u32 = 1;
+pub const FILE_NAME: &str = "progress.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub version: u32,
+    #[serde(default)]
+    pub lessons_read: BTreeSet<String>,
+    /// Where the reader was, to reopen the app at the same place.
+    #[serde(default)]
+    pub last_lesson: Option<LessonPosition>,
+    #[serde(default)]
+    pub problems: BTreeMap<String, ProblemProgress>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LessonPosition {
+    pub lesson: String,
+    pub scroll: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProblemProgress {
+    /// The lab half: set when the service check passed.
+    #[serde(default)]
+    pub service: Option<ServicePass>,
+    /// The written half.
+    #[serde(default)]
+    pub answer: AnswerProgress,
+    #[serde(default)]
+    pub hints_used: usize,
+    /// `check --restart` markers: run id -> first journal id that counts for that run.
+    #[serde(default)]
+    pub check_marks: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServicePass {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Journal lines that show the pass, for the report.
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnswerProgress {
+    /// Unsubmitted text from the app's editor.
+    #[serde(default)]
+    pub draft: Option<String>,
+    #[serde(default)]
+    pub last: Option<Submission>,
+    /// When an answer first passed; kept even if a later one does not.
+    #[serde(default)]
+    pub passed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub text: String,
+    pub verdict: Verdict,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProgressError {
+    #[error("reading {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("writing {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} was written by a newer forgetful (format {found}; this one reads up to {supported}). \
+         Upgrade forgetful, or point --data-dir elsewhere; the file was left as it is"
+    )]
+    NewerVersion {
+        path: PathBuf,
+        found: u64,
+        supported: u32,
+    },
+    #[error(
+        "{path} is not valid progress ({reason}) and could not be moved aside to {sidecar}: {source}"
+    )]
+    MoveAside {
+        path: PathBuf,
+        sidecar: PathBuf,
+        reason: String,
+        source: std::io::Error,
+    },
+    #[error("encoding progress: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// A progress file that could not be read and was moved aside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MovedAside {
+    pub to: PathBuf,
+    pub reason: String,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress {
+            version: FORMAT_VERSION,
+            lessons_read: BTreeSet::new(),
+            last_lesson: None,
+            problems: BTreeMap::new(),
+        }
+    }
+}
+
+/// Now, as RFC 3339 in UTC: the timestamp format of every record.
+pub fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Now, compact and safe in a file name.
+fn file_stamp() -> String {
+    let t = OffsetDateTime::now_utc();
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// `base.<kind>-<timestamp>`, with a counter if that name is taken.
+pub(crate) fn sidecar(path: &Path, kind: &str) -> PathBuf {
+    let base = format!("{}.{kind}-{}", path.display(), file_stamp());
+    let mut candidate = PathBuf::from(&base);
+    let mut n = 1;
+    while candidate.exists() {
+        candidate = PathBuf::from(format!("{base}-{n}"));
+        n += 1;
+    }
+    candidate
+}
+
+pub fn file_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(FILE_NAME)
+}
+
+impl Progress {
+    /// Load the record; a missing file is a fresh start. A corrupt file is moved aside
+    /// with a warning on stderr (use [`Progress::load_recovering`] to show it elsewhere).
+    pub fn load(data_dir: &Path) -> Result<Progress, ProgressError> {
+        let (progress, moved) = Self::load_recovering(data_dir)?;
+        if let Some(m) = moved {
+            eprintln!(
+                "forgetful: warning: {} could not be read ({}); it was kept as {} and progress starts afresh",
+                file_path(data_dir).display(),
+                m.reason,
+                m.to.display()
+            );
+        }
+        Ok(progress)
+    }
+
+    /// Like [`Progress::load`], but reports a moved-aside file to the caller instead of
+    /// printing (the app shows it in its own status line).
+    pub fn load_recovering(
+        data_dir: &Path,
+    ) -> Result<(Progress, Option<MovedAside>), ProgressError> {
+        let path = file_path(data_dir);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Progress::default(), None));
+            }
+            // Not UTF-8 is corruption, not an I/O failure.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Self::move_aside(&path, "not UTF-8 text".into());
+            }
+            Err(source) => return Err(ProgressError::Read { path, source }),
+        };
+        match parse(&text) {
+            Ok(p) => Ok((p, None)),
+            Err(Parse::Newer(found)) => Err(ProgressError::NewerVersion {
+                path,
+                found,
+                supported: FORMAT_VERSION,
+            }),
+            Err(Parse::Corrupt(reason)) => Self::move_aside(&path, reason),
+        }
+    }
+
+    fn move_aside(
+        path: &Path,
+        reason: String,
+    ) -> Result<(Progress, Option<MovedAside>), ProgressError> {
+        let to = sidecar(path, "corrupt");
+        match std::fs::rename(path, &to) {
+            Ok(()) => Ok((Progress::default(), Some(MovedAside { to, reason }))),
+            Err(source) => Err(ProgressError::MoveAside {
+                path: path.to_path_buf(),
+                sidecar: to,
+                reason,
+                source,
+            }),
+        }
+    }
+
+    /// Write the record atomically.
+    pub fn save(&self, data_dir: &Path) -> Result<(), ProgressError> {
+        let path = file_path(data_dir);
+        let mut bytes = serde_json::to_vec_pretty(self)?;
+        bytes.push(b'\n');
+        atomic::write(&path, &bytes).map_err(|source| ProgressError::Write { path, source })
+    }
+
+    /// Reread the file, apply one change, write it back; returns what the change returned.
+    pub fn update<T>(
+        data_dir: &Path,
+        change: impl FnOnce(&mut Progress) -> T,
+    ) -> Result<T, ProgressError> {
+        let mut progress = Progress::load(data_dir)?;
+        let out = change(&mut progress);
+        progress.save(data_dir)?;
+        Ok(out)
+    }
+
+    pub fn problem(&self, id: &str) -> Option<&ProblemProgress> {
+        self.problems.get(id)
+    }
+
+    fn problem_mut(&mut self, id: &str) -> &mut ProblemProgress {
+        self.problems.entry(id.to_string()).or_default()
+    }
+
+    pub fn mark_read(&mut self, lesson: &str) {
+        self.lessons_read.insert(lesson.to_string());
+    }
+
+    pub fn set_position(&mut self, lesson: &str, scroll: u32) {
+        self.last_lesson = Some(LessonPosition {
+            lesson: lesson.to_string(),
+            scroll,
+        });
+    }
+
+    /// The lab half passed; the latest pass and its evidence replace any earlier one.
+    pub fn record_service_pass(&mut self, problem: &str, evidence: Vec<String>) {
+        self.problem_mut(problem).service = Some(ServicePass {
+            at: now(),
+            evidence,
+        });
+    }
+
+    pub fn save_draft(&mut self, problem: &str, text: &str) {
+        self.problem_mut(problem).answer.draft = Some(text.to_string());
+    }
+
+    /// A graded submission. The first pass is remembered even if a later answer is worse.
+    pub fn record_answer(&mut self, problem: &str, text: &str, verdict: Verdict) {
+        let at = now();
+        let answer = &mut self.problem_mut(problem).answer;
+        if verdict.passed() && answer.passed_at.is_none() {
+            answer.passed_at = Some(at.clone());
+        }
+        answer.last = Some(Submission {
+            text: text.to_string(),
+            verdict,
+            at,
+        });
+    }
+
+    /// Take the next of `total` hints; returns its number (1-based) and whether it is new.
+    /// Once all are used it keeps returning the last one.
+    pub fn use_hint(&mut self, problem: &str, total: usize) -> Option<(usize, bool)> {
+        if total == 0 {
+            return None;
+        }
+        let p = self.problem_mut(problem);
+        if p.hints_used >= total {
+            return Some((total, false));
+        }
+        p.hints_used += 1;
+        Some((p.hints_used, true))
+    }
+
+    pub fn set_check_mark(&mut self, problem: &str, run_id: &str, journal_id: u64) {
+        self.problem_mut(problem)
+            .check_marks
+            .insert(run_id.to_string(), journal_id);
+    }
+
+    pub fn check_mark(&self, problem: &str, run_id: &str) -> Option<u64> {
+        self.problem(problem)?.check_marks.get(run_id).copied()
+    }
+
+    /// Forget one problem; returns whether there was anything to forget.
+    pub fn reset_problem(&mut self, problem: &str) -> bool {
+        self.problems.remove(problem).is_some()
+    }
+}
+
+enum Parse {
+    Newer(u64),
+    Corrupt(String),
+}
+
+/// Read the version first, so a newer file is refused rather than mistaken for a corrupt one.
+fn parse(text: &str) -> Result<Progress, Parse> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| Parse::Corrupt(format!("not JSON: {e}")))?;
+    let version = value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| Parse::Corrupt("no format version".into()))?;
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(Parse::Newer(version));
+    }
+    serde_json::from_value(value).map_err(|e| Parse::Corrupt(e.to_string()))
+}

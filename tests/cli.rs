@@ -1,0 +1,280 @@
+//! The real binary: answer, hint, progress, reset, report, with a temporary data dir.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::{TempDir, file_names};
+
+const GOOD: &str = "In local mode each replica keeps its sessions in its own memory, so only replica a \
+knew my login. The balancer sent the next request to replica b, which had never seen the sid and \
+answered 401. Shared mode fixes it because the session lives in one store that every replica reads.";
+
+fn run(data: &TempDir, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_forgetful"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(args)
+        .env_remove("FORGETFUL_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run forgetful");
+    let mut pipe = child.stdin.take().unwrap();
+    // The command may exit before reading (an unknown problem): a broken pipe is fine.
+    let _ = pipe.write_all(stdin.unwrap_or("").as_bytes());
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn progress_json(data: &TempDir) -> serde_json::Value {
+    let o = run(data, &["progress", "--json"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("progress --json is JSON")
+}
+
+#[test]
+fn answer_passes_from_stdin_and_is_recorded() {
+    let data = TempDir::new("cli-answer");
+    let o = run(
+        &data,
+        &["answer", "disappearing-login", "--file", "-"],
+        Some(GOOD),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("Pass"), "{out}");
+    assert!(out.contains("A model answer"), "{out}");
+    let p = progress_json(&data);
+    let answer = &p["problems"]["disappearing-login"]["answer"];
+    assert_eq!(answer["last"]["verdict"]["outcome"], "pass");
+    assert_eq!(answer["last"]["text"], GOOD);
+    assert!(answer["passed_at"].is_string());
+}
+
+#[test]
+fn answer_not_yet_exits_1_and_shows_the_way_not_the_answer() {
+    let data = TempDir::new("cli-notyet");
+    let file = data.path().join("answer.txt");
+    std::fs::write(&file, "The cookie expired after the first request, so the next one was refused with a 401 by the server.").unwrap();
+    let o = run(
+        &data,
+        &[
+            "answer",
+            "disappearing-login",
+            "--file",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.starts_with("Not yet"), "{out}");
+    assert!(
+        out.contains("The cookie did not expire"),
+        "misconception feedback: {out}"
+    );
+    assert!(
+        out.contains("Who decides which replica answers"),
+        "missing concept as a question: {out}"
+    );
+    assert!(!out.contains("model answer"), "{out}");
+    assert_eq!(
+        progress_json(&data)["problems"]["disappearing-login"]["answer"]["last"]["verdict"]["outcome"],
+        "not-yet"
+    );
+}
+
+#[test]
+fn answer_to_unknown_problem_fails_clearly() {
+    let data = TempDir::new("cli-unknown");
+    let o = run(
+        &data,
+        &["answer", "no-such-problem", "--file", "-"],
+        Some("x"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no problem `no-such-problem`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("logout-now"),
+        "lists the known ones: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn hints_are_numbered_recorded_and_repeat_the_last() {
+    let data = TempDir::new("cli-hint");
+    for n in 1..=4 {
+        let o = run(&data, &["hint", "logout-now"], None);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(
+            stdout(&o).contains(&format!("hint {n} of 4")),
+            "{}",
+            stdout(&o)
+        );
+    }
+    let o = run(&data, &["hint", "logout-now"], None);
+    let out = stdout(&o);
+    assert!(
+        out.contains("seen all 4 hints") && out.contains("hint 4 of 4"),
+        "{out}"
+    );
+    assert_eq!(
+        progress_json(&data)["problems"]["logout-now"]["hints_used"],
+        4
+    );
+}
+
+#[test]
+fn progress_summary_shows_each_half() {
+    let data = TempDir::new("cli-progress");
+    run(
+        &data,
+        &["answer", "disappearing-login", "--file", "-"],
+        Some(GOOD),
+    );
+    run(&data, &["hint", "where-state-goes"], None);
+    let o = run(&data, &["progress"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = |id: &str| {
+        out.lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("{id} in {out}"))
+            .to_string()
+    };
+    assert!(
+        line("disappearing-login").contains("service ✗  answer ✓"),
+        "{out}"
+    );
+    assert!(line("where-state-goes").contains("hints 1/4"), "{out}");
+    assert!(line("logout-now").contains("answer -"), "{out}");
+}
+
+#[test]
+fn reset_one_problem_asks_first() {
+    let data = TempDir::new("cli-reset-one");
+    run(&data, &["hint", "logout-now"], None);
+    run(&data, &["hint", "where-state-goes"], None);
+    let o = run(&data, &["reset", "logout-now"], Some("no\n"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Type yes"), "{}", stderr(&o));
+    assert_eq!(
+        progress_json(&data)["problems"]["logout-now"]["hints_used"],
+        1
+    );
+    let o = run(&data, &["reset", "logout-now"], Some("yes\n"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let p = progress_json(&data);
+    assert!(p["problems"].get("logout-now").is_none());
+    assert_eq!(p["problems"]["where-state-goes"]["hints_used"], 1);
+}
+
+#[test]
+fn reset_everything_keeps_a_backup() {
+    let data = TempDir::new("cli-reset-all");
+    run(&data, &["hint", "logout-now"], None);
+    let before = std::fs::read_to_string(data.path().join("progress.json")).unwrap();
+    let o = run(&data, &["reset", "--yes"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let names = file_names(data.path());
+    let backup = names
+        .iter()
+        .find(|n| n.starts_with("progress.json.backup-"))
+        .expect("backup kept");
+    assert_eq!(
+        std::fs::read_to_string(data.path().join(backup)).unwrap(),
+        before
+    );
+    assert_eq!(progress_json(&data)["problems"], serde_json::json!({}));
+}
+
+#[test]
+fn report_md_and_json() {
+    let data = TempDir::new("cli-report");
+    run(
+        &data,
+        &["answer", "disappearing-login", "--file", "-"],
+        Some(GOOD),
+    );
+    run(&data, &["hint", "logout-now"], None);
+    let o = run(&data, &["report"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(
+        md.contains("## The disappearing login (`disappearing-login`)"),
+        "{md}"
+    );
+    assert!(md.contains("> In local mode each replica"), "{md}");
+    assert!(
+        md.contains("- [x] the login lived only in the memory"),
+        "{md}"
+    );
+    assert!(md.contains("Hints used: 1 of 4."), "{md}");
+
+    let out = data.path().join("report.json");
+    let o = run(
+        &data,
+        &["report", "--format", "json", "--out", out.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let problems = json["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 3);
+    let dl = problems
+        .iter()
+        .find(|p| p["id"] == "disappearing-login")
+        .unwrap();
+    assert_eq!(dl["answer"]["verdict"]["outcome"], "pass");
+    assert!(dl["service"].is_null());
+}
+
+#[test]
+fn a_newer_progress_file_is_refused_by_commands() {
+    let data = TempDir::new("cli-newer");
+    let path = data.path().join("progress.json");
+    std::fs::write(&path, "{\"version\": 99}").unwrap();
+    let o = run(&data, &["hint", "logout-now"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("newer forgetful"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"version\": 99}");
+}
+
+#[test]
+fn a_corrupt_progress_file_warns_and_is_kept() {
+    let data = TempDir::new("cli-corrupt");
+    std::fs::write(data.path().join("progress.json"), "not json at all").unwrap();
+    let o = run(&data, &["hint", "logout-now"], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("warning") && stderr(&o).contains("progress.json.corrupt-"),
+        "{}",
+        stderr(&o)
+    );
+    let names = file_names(data.path());
+    let sidecar = names
+        .iter()
+        .find(|n| n.starts_with("progress.json.corrupt-"))
+        .expect("sidecar");
+    assert_eq!(
+        std::fs::read_to_string(data.path().join(sidecar)).unwrap(),
+        "not json at all"
+    );
+}
