@@ -272,3 +272,81 @@ async fn logout_now_in_shared_mode_passes_with_a_plain_revoke() {
     assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
     lab.shutdown().await;
 }
+
+async fn cli_check(lab: &TestLab, data: &std::path::Path, extra: &[&str]) -> (i32, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_forgetful"));
+    cmd.args([
+        "check",
+        "disappearing-login",
+        "--url",
+        &lab.url,
+        "--data-dir",
+    ])
+    .arg(data)
+    .args(extra);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap(), text)
+}
+
+#[tokio::test]
+async fn check_command_exit_codes_progress_and_restart_mark() {
+    let lab = common::start(Mode::Local).await;
+    let data = tempfile::tempdir().unwrap();
+    let (code, out) = cli_check(&lab, data.path(), &[]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("✗ 1.") && out.contains("curl -i -c jar"),
+        "{out}"
+    );
+
+    // Work done before the first check still counts.
+    let (_, cred) = lab.alice().await;
+    for _ in 0..3 {
+        lab.get("/orders", Some(&cred)).await;
+    }
+    lab.admin("/mode", json!({"mode": "token"})).await;
+    let (_, token) = lab.alice().await;
+    for _ in 0..3 {
+        lab.get("/orders", Some(&token)).await;
+    }
+    let (code, out) = cli_check(&lab, data.path(), &[]).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("✓ 1.") && out.contains("✓ 2.") && out.contains("passed"),
+        "{out}"
+    );
+    let progress = std::fs::read_to_string(data.path().join("progress.json")).unwrap();
+    assert!(
+        progress.contains("unknown to replica"),
+        "evidence recorded: {progress}"
+    );
+
+    // --restart: only later evidence counts.
+    let (code, out) = cli_check(&lab, data.path(), &["--restart"]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("fresh start"), "{out}");
+
+    // Unreachable lab: exit 2 with how to start it.
+    let dir = lab.shutdown().await;
+    drop(dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_forgetful"))
+        .args([
+            "check",
+            "logout-now",
+            "--url",
+            "http://127.0.0.1:9",
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("forgetful serve"));
+}
