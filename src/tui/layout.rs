@@ -101,6 +101,8 @@ pub struct LabAreas {
     pub info: Rect,
     pub replicas: Rect,
     pub journal: Rect,
+    /// Too short for boxes: one line per replica instead.
+    pub compact: bool,
 }
 
 pub const INFO_H: u16 = 3;
@@ -121,8 +123,14 @@ pub fn lab_areas(lab: Rect, replicas: usize) -> LabAreas {
     let info_h = INFO_H.min(inner.height);
     let (per_row, _) = replica_grid(replicas, inner.width);
     let rows = replicas.div_ceil(per_row).max(1) as u16;
-    // Leave the journal at least a few lines; boxes go first if there is room.
-    let boxes_h = (rows * BOX_H).min(inner.height.saturating_sub(info_h + 4));
+    // Boxes if they fit and leave the journal a few lines; else one line per replica.
+    let room = inner.height.saturating_sub(info_h + 3);
+    let compact = rows * BOX_H > room;
+    let boxes_h = if compact {
+        (replicas as u16).min(inner.height.saturating_sub(info_h + 2))
+    } else {
+        rows * BOX_H
+    };
     let info = Rect {
         height: info_h,
         ..inner
@@ -141,5 +149,6 @@ pub fn lab_areas(lab: Rect, replicas: usize) -> LabAreas {
         info,
         replicas,
         journal,
+        compact,
     }
 }

@@ -27,9 +27,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("a", "attacker on alice: start / stop"),
     ("R", "revoke alice's credentials"),
     ("j k", "scroll the journal (lab pane)"),
-    ("", "App"),
-    ("?  Esc", "this help / close"),
-    ("q  Ctrl-C", "quit"),
+    ("? Esc  q Ctrl-C", "help / close · quit"),
     ("", "Outline: · unread ✓ read; problems: service, answer"),
 ];
 

@@ -66,9 +66,9 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         Line::from(vec![
             Span::raw("mode "),
             Span::styled(st.mode.as_str(), bold().patch(fg(s.color, Color::Cyan))),
-            Span::raw("  policy "),
+            Span::raw(" · "),
             Span::styled(st.policy.as_str(), bold()),
-            Span::raw("  deny "),
+            Span::raw(" · deny "),
             Span::styled(on_off(st.denylist), bold()),
         ]),
         Line::from(fit(&format!("store {}", st.store), w)),
@@ -85,6 +85,17 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(info), parts.info);
 
     let r = parts.replicas;
+    if parts.compact {
+        let lines: Vec<Line> = st
+            .replicas
+            .iter()
+            .enumerate()
+            .map(|(i, rep)| replica_line(s, rep, i == s.selected_replica, w))
+            .collect();
+        f.render_widget(Paragraph::new(lines), r);
+        journal::draw(s, f, parts.journal);
+        return;
+    }
     let (per_row, bw) = layout::replica_grid(st.replicas.len(), r.width);
     for (i, rep) in st.replicas.iter().enumerate() {
         let x = r.x + (i % per_row) as u16 * bw;
@@ -101,6 +112,35 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         );
     }
     journal::draw(s, f, parts.journal);
+}
+
+/// `▸a up  mem 1  served 4  last 200` for short terminals.
+fn replica_line(s: &State, rep: &ReplicaStatus, selected: bool, w: usize) -> Line<'static> {
+    let (state, style) = if rep.up {
+        ("up  ", fg(s.color, Color::Green))
+    } else {
+        ("DOWN", fg(s.color, Color::Red).add_modifier(Modifier::BOLD))
+    };
+    let last = rep.last_status.map_or("-".to_string(), |c| c.to_string());
+    let rest = fit(
+        &format!(
+            " mem {} served {} last {last}",
+            rep.local_sessions, rep.served
+        ),
+        w.saturating_sub(7),
+    );
+    let name_style = if selected {
+        bold().add_modifier(Modifier::REVERSED)
+    } else {
+        bold()
+    };
+    Line::from(vec![
+        Span::raw(if selected { "▸" } else { " " }),
+        Span::styled(rep.name.clone(), name_style),
+        Span::raw(" "),
+        Span::styled(state, style),
+        Span::raw(rest),
+    ])
 }
 
 fn replica_box(s: &State, f: &mut Frame, area: Rect, rep: &ReplicaStatus, selected: bool) {
