@@ -15,3 +15,4 @@ pub fn hint_command(_a: &HintArgs, _d: &Path, _c: Option<&Path>) -> anyhow::Resu
 pub fn report_command(_a: &ReportArgs, _d: &Path, _c: Option<&Path>) -> anyhow::Result<i32> {
     anyhow::bail!("`forgetful report` is not built yet")
 }
+pub mod checks;

@@ -143,11 +143,43 @@ fn hop_by_hop(name: &HeaderName) -> bool {
     )
 }
 
+/// Forwards to a replica. Answers the balancer makes itself (413, 502, 503) are journaled here,
+/// since no replica saw them.
 async fn forward(
     State(b): State<Arc<Balancer>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let source = super::replica::source_of(req.headers());
+    let cred = Credential::from_headers(req.headers());
+    let resp = proxy(&b, peer, req).await;
+    if resp
+        .headers()
+        .get(SERVED_BY_HEADER)
+        .is_some_and(|v| v == "balancer")
+    {
+        let mut e = super::journal::blank(b.core.mode());
+        e.source = source;
+        e.method = method;
+        e.path = path;
+        e.status = resp.status().as_u16();
+        e.replica = Some("balancer".into());
+        e.reason = resp
+            .extensions()
+            .get::<super::error::Outcome>()
+            .and_then(|o| o.reason.clone());
+        e.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        e.credential = cred.kind().to_string();
+        e.fingerprint = cred.fingerprint();
+        b.core.journal.push(e);
+    }
+    resp
+}
+
+async fn proxy(b: &Balancer, peer: SocketAddr, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = match super::body::read_limited(body).await {
         Ok(b) => b,

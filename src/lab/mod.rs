@@ -339,6 +339,9 @@ pub fn serve_command(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Res
     let cfg = config_from_args(args, data_dir)?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
+        // Listen for Ctrl-C before anything else, so an early one still shuts down cleanly.
+        let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
+        let _ = futures_util::poll!(&mut interrupt);
         if !cfg.bind.is_loopback() {
             eprintln!(
                 "warning: binding {} exposes the lab beyond this machine; its demo users and /admin are not meant for a network (use --admin-token)",
@@ -368,7 +371,7 @@ pub fn serve_command(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Res
         println!("one line per request below; Ctrl-C stops the lab");
         loop {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => break,
+                _ = &mut interrupt => break,
                 e = journal.recv() => match e {
                     Ok(e) => println!("{}", journal::print_line(&e)),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("… {n} journal lines skipped"),

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -512,12 +512,12 @@ struct NewOrder {
     item: String,
 }
 
-async fn add_order(
-    State(ctx): State<Ctx>,
-    headers: HeaderMap,
-    JsonBody(order): JsonBody<NewOrder>,
-) -> Result<Response, ApiError> {
-    let p = authenticate(&ctx, &headers).await?;
+async fn add_order(State(ctx): State<Ctx>, req: Request) -> Result<Response, ApiError> {
+    // Who you are is checked before what you sent: a stranger learns nothing about the body rules.
+    let p = authenticate(&ctx, req.headers()).await?;
+    let JsonBody(order) = JsonBody::<NewOrder>::from_request(req, &())
+        .await
+        .map_err(|e| e.for_user(&p.user))?;
     let item = order.item.trim();
     if item.is_empty() || item.chars().count() > 80 {
         return Err(ApiError::bad_request("item must be 1 to 80 characters").for_user(p.user));

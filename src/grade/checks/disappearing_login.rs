@@ -1,0 +1,147 @@
+//! disappearing-login: (1) a local-mode login refused by another replica; (2) after switching to
+//! shared or token, a new login accepted by every running replica. Sticky alone is not a fix.
+
+use super::{Evidence, Step, curl_admin, curl_login};
+use crate::api::{Mode, Policy};
+
+pub fn evaluate(ev: &Evidence) -> (Vec<Step>, Vec<String>) {
+    let mut notes = Vec::new();
+    let reproduced = reproduced(ev);
+    let fixed = fixed(ev);
+    if ev.state.policy == Policy::Sticky && ev.state.mode == Mode::Local {
+        notes.push(
+            "the balancer is sticky, which hides the bug without fixing it: your login still lives in one replica's memory; restart that replica and it is gone. Switch the mode instead."
+                .to_string(),
+        );
+    }
+    (vec![reproduced, fixed], notes)
+}
+
+fn reproduced(ev: &Evidence) -> Step {
+    let mut step = Step {
+        id: "reproduced".into(),
+        title: "reproduce it: log in (local mode), then see another replica refuse that session"
+            .into(),
+        done: false,
+        evidence: Vec::new(),
+        next: Vec::new(),
+    };
+    let logins: Vec<_> = ev
+        .learner_requests()
+        .filter(|e| e.path == "/login" && e.ok() && e.mode == Mode::Local && e.issued.is_some())
+        .collect();
+    for login in &logins {
+        let refused = ev.learner_requests().find(|e| {
+            e.id > login.id
+                && e.status == 401
+                && e.mode == Mode::Local
+                && e.fingerprint == login.issued
+                && e.replica != login.replica
+        });
+        if let Some(r) = refused {
+            step.done = true;
+            step.evidence = vec![login.evidence_line(), r.evidence_line()];
+            return step;
+        }
+    }
+    if ev.state.mode != Mode::Local && logins.is_empty() {
+        step.next.push(format!(
+            "the lab is in {} mode; the bug lives in local mode: {}",
+            ev.state.mode,
+            curl_admin(ev.url, "/mode", r#"{"mode":"local"}"#)
+        ));
+    }
+    match logins.last() {
+        None => {
+            step.next.push("log in, keeping the cookie:".into());
+            step.next.push(curl_login(ev.url));
+        }
+        Some(l) => {
+            step.evidence.push(l.evidence_line());
+            step.next.push(format!(
+                "you logged in on {}; now send that cookie a few times until another replica answers:",
+                l.replica.as_deref().unwrap_or("?")
+            ));
+            step.next.push(format!("curl -i -b jar {}/orders", ev.url));
+            if ev.state.policy == Policy::Sticky {
+                step.next.push(format!(
+                    "the balancer is sticky, so every request goes back to the same replica: {}",
+                    curl_admin(ev.url, "/policy", r#"{"policy":"round-robin"}"#)
+                ));
+            }
+        }
+    }
+    step
+}
+
+fn fixed(ev: &Evidence) -> Step {
+    let mut step = Step {
+        id: "fixed".into(),
+        title: "fix it: switch to shared or token, log in again, and be accepted by every replica"
+            .into(),
+        done: false,
+        evidence: Vec::new(),
+        next: Vec::new(),
+    };
+    let up = ev.up_replicas();
+    let logins: Vec<_> = ev
+        .learner_requests()
+        .filter(|e| e.path == "/login" && e.ok() && e.mode != Mode::Local && e.issued.is_some())
+        .collect();
+    let mut best: Option<(usize, Vec<String>)> = None;
+    for login in logins.iter().rev() {
+        let mut evidence = vec![login.evidence_line()];
+        let mut missing = Vec::new();
+        for r in &up {
+            match ev.learner_requests().find(|e| {
+                e.id > login.id
+                    && e.fingerprint == login.issued
+                    && e.ok()
+                    && e.replica.as_deref() == Some(r)
+            }) {
+                Some(e) => evidence.push(e.evidence_line()),
+                None => missing.push(r.to_string()),
+            }
+        }
+        if missing.is_empty() && !up.is_empty() {
+            step.done = true;
+            step.evidence = evidence;
+            return step;
+        }
+        if best.as_ref().is_none_or(|(m, _)| missing.len() < *m) {
+            step.next = vec![format!(
+                "that login is not yet accepted by {}: send it a few more times (round-robin reaches each replica in turn)",
+                missing.join(", ")
+            )];
+            best = Some((missing.len(), evidence));
+        }
+    }
+    match best {
+        Some((_, evidence)) => {
+            step.evidence = evidence;
+            let cmd = if ev.state.mode == Mode::Token {
+                format!("curl -H \"Authorization: Bearer $TOKEN\" {}/orders", ev.url)
+            } else {
+                format!("curl -i -b jar {}/orders", ev.url)
+            };
+            step.next.push(cmd);
+        }
+        None => {
+            if ev.state.mode == Mode::Local {
+                step.next.push(format!(
+                    "move the session out of the replicas: {}",
+                    curl_admin(ev.url, "/mode", r#"{"mode":"shared"}"#)
+                ));
+            }
+            step.next.push(
+                "then log in again (the old local session means nothing to the store):".into(),
+            );
+            step.next.push(curl_login(ev.url));
+            step.next.push(format!(
+                "and send /orders until each of {} has answered 200",
+                up.join(", ")
+            ));
+        }
+    }
+    step
+}

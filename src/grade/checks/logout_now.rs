@@ -1,0 +1,204 @@
+//! logout-now: with the attacker replaying a stolen credential, cut it off: after a revoke every
+//! attacker request on every replica is refused within one second, the grader's own replay of
+//! the stolen credential on each replica gets 401, and other users' logins still work.
+
+use super::{Evidence, Step, curl_admin};
+use crate::api::{JournalEntry, Mode};
+use crate::client::{ClientError, LabClient};
+
+/// How long after the revoke the attacker may still get through.
+const GRACE_MS: u64 = 1000;
+
+pub async fn evaluate(
+    ev: &Evidence<'_>,
+    client: &LabClient,
+) -> Result<(Vec<Step>, Vec<String>), ClientError> {
+    let mut notes = Vec::new();
+    let mut attacker = step("attacker", "start the attacker on a stolen credential");
+    let mut cut = step(
+        "cut-off",
+        "cut it off: after your revoke, every attacker request is refused within a second",
+    );
+    let mut replay = step(
+        "replay",
+        "the stolen credential is refused by every replica (the grader replays it)",
+    );
+    let mut others = step("others", "other users' logins keep working");
+
+    let start = ev.events("attacker-started").last();
+    let Some(start) = start else {
+        attacker
+            .next
+            .push(curl_admin(ev.url, "/attacker", r#"{"user":"alice"}"#));
+        attacker
+            .next
+            .push("then watch its requests (source attacker) succeed in the journal".into());
+        cut.next.push("first start the attacker".into());
+        replay.next.push("first start the attacker".into());
+        others.next.push("first start the attacker".into());
+        return Ok((vec![attacker, cut, replay, others], notes));
+    };
+    attacker.done = true;
+    attacker.evidence.push(start.evidence_line());
+    let victim = start.user.clone().unwrap_or_default();
+    let attack: Vec<&JournalEntry> = ev
+        .entries
+        .iter()
+        .filter(|e| e.id > start.id && e.source == "attacker" && e.is_request())
+        .collect();
+    if let Some(first_ok) = attack.iter().find(|e| e.ok()) {
+        attacker.evidence.push(first_ok.evidence_line());
+    }
+
+    let revokes: Vec<&JournalEntry> = ev
+        .events("revoke")
+        .filter(|e| e.id > start.id && e.user.as_deref() == Some(victim.as_str()))
+        .collect();
+    let mut winning: Option<&JournalEntry> = None;
+    for r in &revokes {
+        let after: Vec<&&JournalEntry> = attack
+            .iter()
+            .filter(|e| e.ts_ms > r.ts_ms + GRACE_MS)
+            .collect();
+        let gave_up = ev
+            .events("attacker-stopped")
+            .any(|e| e.id > r.id && e.reason.as_deref().unwrap_or("").contains("gave up"));
+        let leaked = after.iter().find(|e| e.ok());
+        match leaked {
+            None if !after.is_empty() || gave_up => {
+                winning = Some(r);
+                cut.evidence.push(r.evidence_line());
+                if let Some(first_refusal) = attack.iter().find(|e| e.id > r.id && e.status == 401) {
+                    cut.evidence.push(format!(
+                        "{} after {} ms",
+                        first_refusal.evidence_line(),
+                        first_refusal.ts_ms.saturating_sub(r.ts_ms)
+                    ));
+                }
+                cut.evidence.push(format!(
+                    "{} attacker requests after the first second: all refused",
+                    after.len()
+                ));
+            }
+            None => cut.next.push("the attacker has not tried again since your revoke; give it a second and check again".into()),
+            Some(e) => {
+                cut.next.push(format!("after a revoke the attacker still got through: {}", e.evidence_line()));
+                if e.mode == Mode::Token && !r.reason.as_deref().unwrap_or("").contains("denylist on") {
+                    notes.push(format!(
+                        "the attacker holds a signed token; every replica checks it with the public key alone, so deleting sessions changes nothing and the token stays good until it expires. Turn on the denylist ({}) and revoke again: each replica then asks the store about every token, a little state brought back on purpose.",
+                        curl_admin(ev.url, "/denylist", r#"{"enabled":true}"#)
+                    ));
+                }
+            }
+        }
+        if winning.is_some() {
+            cut.done = true;
+            break;
+        }
+    }
+    if revokes.is_empty() {
+        cut.next.push(curl_admin(
+            ev.url,
+            "/revoke",
+            &format!(r#"{{"user":"{victim}"}}"#),
+        ));
+    } else if !cut.done && ev.state.mode == Mode::Token && !ev.state.denylist {
+        cut.next
+            .push(curl_admin(ev.url, "/denylist", r#"{"enabled":true}"#));
+        cut.next.push(curl_admin(
+            ev.url,
+            "/revoke",
+            &format!(r#"{{"user":"{victim}"}}"#),
+        ));
+    }
+
+    // The grader's own replay, straight at each running replica.
+    match (winning, client.stolen_credential().await) {
+        (Some(_), Ok(stolen)) => {
+            let mut all = true;
+            for r in ev.state.replicas.iter().filter(|r| r.up) {
+                let header = if stolen.kind == "cookie" {
+                    ("cookie".to_string(), format!("sid={}", stolen.value))
+                } else {
+                    (
+                        "authorization".to_string(),
+                        format!("Bearer {}", stolen.value),
+                    )
+                };
+                let x = client
+                    .send(Some(&r.url), "GET", "/orders", &[header], None)
+                    .await?;
+                let reason = x.reason().unwrap_or_default();
+                replay.evidence.push(format!(
+                    "GET /orders → {} ({}, {reason}) [grader replay]",
+                    x.status, r.name
+                ));
+                all &= x.status == 401;
+            }
+            replay.done = all;
+            if !all {
+                replay
+                    .next
+                    .push("a replica still accepts the stolen credential".into());
+            }
+        }
+        (None, _) => replay.next.push("first cut the attacker off".into()),
+        (Some(_), Err(e)) => replay
+            .next
+            .push(format!("could not read the stolen credential: {e}")),
+    }
+
+    // Other users: credentials issued to someone else must not be refused as revoked afterwards.
+    match winning {
+        None => others.next.push("first cut the attacker off".into()),
+        Some(r) => {
+            let other_logins: Vec<&JournalEntry> = ev
+                .learner_requests()
+                .filter(|e| {
+                    e.path == "/login"
+                        && e.ok()
+                        && e.issued.is_some()
+                        && e.user.as_deref() != Some(victim.as_str())
+                })
+                .collect();
+            let broken = ev.learner_requests().find(|e| {
+                e.id > r.id
+                    && e.status == 401
+                    && other_logins
+                        .iter()
+                        .any(|l| l.issued == e.fingerprint && l.id < e.id)
+            });
+            match broken {
+                Some(e) => others.next.push(format!(
+                    "someone else lost their login too: {}",
+                    e.evidence_line()
+                )),
+                None => {
+                    others.done = true;
+                    let used = ev.learner_requests().find(|e| {
+                        e.id > r.id
+                            && e.ok()
+                            && other_logins.iter().any(|l| l.issued == e.fingerprint)
+                    });
+                    others.evidence.push(match used {
+                        Some(e) => e.evidence_line(),
+                        None => format!(
+                            "no other user's login was refused after the revoke of {victim}"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok((vec![attacker, cut, replay, others], notes))
+}
+
+fn step(id: &str, title: &str) -> Step {
+    Step {
+        id: id.into(),
+        title: title.into(),
+        done: false,
+        evidence: Vec::new(),
+        next: Vec::new(),
+    }
+}

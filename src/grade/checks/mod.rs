@@ -1,0 +1,192 @@
+//! Service checks: did the learner reproduce and fix the behaviour in the lab?
+//!
+//! Each built-in check reads the lab's journal and state through `client::LabClient` (the same
+//! HTTP interface curl uses), may probe replicas itself (tagged `grader`), and returns a checklist.
+//! Problems name a check in their TOML (`check = "..."`); this table is the one place they live.
+
+mod disappearing_login;
+mod logout_now;
+mod where_state_goes;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{JournalEntry, LabState};
+use crate::client::{ClientError, LabClient};
+
+/// One line of a checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Stable id; a problem's hints can point at it (`step = "fixed"`).
+    pub id: String,
+    pub title: String,
+    pub done: bool,
+    /// What the grader found: `METHOD path → status (replica, reason)` lines and events.
+    pub evidence: Vec<String>,
+    /// When not done: what to try next (words, then curl lines).
+    pub next: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub check: String,
+    pub lab: String,
+    pub run_id: String,
+    pub steps: Vec<Step>,
+    /// Explanations that are not steps: why sticky is not a fix, why a token outlived a revoke.
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        !self.steps.is_empty() && self.steps.iter().all(|s| s.done)
+    }
+
+    /// Evidence of every step, for the progress record.
+    pub fn evidence(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .flat_map(|s| {
+                std::iter::once(format!("{}: {}", s.id, s.title))
+                    .chain(s.evidence.iter().map(|e| format!("  {e}")))
+            })
+            .collect()
+    }
+}
+
+/// What a check reads: the lab's state, the journal of this run after the learner's mark,
+/// and the `--claim` the learner reported.
+pub struct Evidence<'a> {
+    pub state: &'a LabState,
+    pub entries: &'a [JournalEntry],
+    pub claim: Option<&'a str>,
+    pub url: &'a str,
+}
+
+impl Evidence<'_> {
+    /// Requests the learner made (any client but the grader and the attacker).
+    pub fn learner_requests(&self) -> impl Iterator<Item = &JournalEntry> {
+        self.entries
+            .iter()
+            .filter(|e| e.is_request() && is_learner(&e.source))
+    }
+
+    pub fn events<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s JournalEntry> + 's {
+        self.entries
+            .iter()
+            .filter(move |e| e.event.as_deref() == Some(name))
+    }
+
+    pub fn up_replicas(&self) -> Vec<&str> {
+        self.state
+            .replicas
+            .iter()
+            .filter(|r| r.up)
+            .map(|r| r.name.as_str())
+            .collect()
+    }
+}
+
+pub fn is_learner(source: &str) -> bool {
+    matches!(source, "learner" | "console")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(
+        "no built-in check named {0:?} (known: disappearing-login, where-state-goes, logout-now)"
+    )]
+    Unknown(String),
+    #[error(transparent)]
+    Lab(#[from] ClientError),
+}
+
+/// Runs the check `name` against the lab at `client`, counting journal entries after `since`.
+pub async fn run(
+    name: &str,
+    client: &LabClient,
+    since: u64,
+    claim: Option<&str>,
+) -> Result<Report, CheckError> {
+    if !crate::course::problem::BUILTIN_CHECKS.contains(&name) {
+        return Err(CheckError::Unknown(name.to_string()));
+    }
+    let state = client.state().await?;
+    let entries = client.journal(since).await?;
+    let ev = Evidence {
+        state: &state,
+        entries: &entries,
+        claim,
+        url: client.base(),
+    };
+    let (steps, notes) = match name {
+        "disappearing-login" => disappearing_login::evaluate(&ev),
+        "where-state-goes" => where_state_goes::evaluate(&ev, client).await?,
+        _ => logout_now::evaluate(&ev, client).await?,
+    };
+    Ok(Report {
+        check: name.to_string(),
+        lab: client.base().to_string(),
+        run_id: state.run_id.clone(),
+        steps,
+        notes,
+    })
+}
+
+/// The curl line that logs alice in against `url`, keeping the cookie in `jar`.
+pub fn curl_login(url: &str) -> String {
+    format!(
+        "curl -i -c jar -H 'content-type: application/json' -d '{{\"username\":\"alice\",\"password\":\"wonderland\"}}' {url}/login"
+    )
+}
+
+pub fn curl_admin(url: &str, path: &str, body: &str) -> String {
+    if body.is_empty() {
+        format!("curl -s -X POST {url}/admin{path}")
+    } else {
+        format!("curl -s -X POST {url}/admin{path} -d '{body}'")
+    }
+}
+
+/// Prints a report as the checklist `forgetful check` shows.
+pub fn render(
+    report: &Report,
+    title: &str,
+    hint_for_step: &dyn Fn(&str) -> Option<usize>,
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}  ({}, run {})", report.lab, report.run_id);
+    for (i, s) in report.steps.iter().enumerate() {
+        let mark = if s.done { "✓" } else { "✗" };
+        let _ = writeln!(out, " {mark} {}. {}", i + 1, s.title);
+        for e in &s.evidence {
+            let _ = writeln!(out, "      {e}");
+        }
+        if !s.done {
+            for n in &s.next {
+                let _ = writeln!(out, "      → {n}");
+            }
+            if let Some(h) = hint_for_step(&s.id) {
+                let _ = writeln!(
+                    out,
+                    "      → stuck? hint {h} is about this step: forgetful hint {}",
+                    report.check
+                );
+            }
+        }
+    }
+    for n in &report.notes {
+        let _ = writeln!(out, " ! {n}");
+    }
+    let done = report.steps.iter().filter(|s| s.done).count();
+    if report.passed() {
+        let _ = writeln!(
+            out,
+            "passed: all {} steps done in the lab",
+            report.steps.len()
+        );
+    } else {
+        let _ = writeln!(out, "not yet: {done} of {} steps done", report.steps.len());
+    }
+    out
+}

@@ -1,0 +1,274 @@
+//! Service checks against a real lab over loopback: a scripted learner who does nothing,
+//! then part of the work, then the wrong thing, then the right thing.
+
+mod common;
+
+use std::time::Duration;
+
+use forgetful::api::Mode;
+use forgetful::client::{LabClient, ReplicaAction};
+use forgetful::grade::checks::{self, Report};
+use serde_json::json;
+
+use common::{Cred, TestLab};
+
+async fn check(lab: &TestLab, name: &str, claim: Option<&str>) -> Report {
+    let client = LabClient::new(&lab.url, "grader");
+    checks::run(name, &client, 0, claim).await.unwrap()
+}
+
+fn done(r: &Report) -> Vec<(&str, bool)> {
+    r.steps.iter().map(|s| (s.id.as_str(), s.done)).collect()
+}
+
+#[tokio::test]
+async fn disappearing_login_nothing_partial_sticky_then_fixed() {
+    let lab = common::start(Mode::Local).await;
+    let r = check(&lab, "disappearing-login", None).await;
+    assert_eq!(done(&r), [("reproduced", false), ("fixed", false)]);
+    assert!(
+        r.steps[0].next.iter().any(|n| n.contains("/login")),
+        "says how to log in"
+    );
+
+    // Partly: logged in, but only hit the same replica so far.
+    let (login, cred) = lab.alice().await;
+    let r = check(&lab, "disappearing-login", None).await;
+    assert!(!r.passed());
+    assert!(r.steps[0].next.iter().any(|n| n.contains("/orders")));
+
+    // Reproduced: another replica refuses the session.
+    for _ in 0..3 {
+        lab.get("/orders", Some(&cred)).await;
+    }
+    let r = check(&lab, "disappearing-login", None).await;
+    assert_eq!(done(&r), [("reproduced", true), ("fixed", false)]);
+    assert!(
+        r.steps[0]
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("POST /login → 200"))
+    );
+    assert!(
+        r.steps[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("→ 401") && e.contains("unknown to replica"))
+    );
+    assert!(
+        !r.steps[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains(&format!("({}, session", login.served_by)))
+    );
+
+    // Wrong fix: sticky in local mode.
+    lab.admin("/policy", json!({"policy": "sticky"})).await;
+    let (_, cred) = lab.alice().await;
+    for _ in 0..3 {
+        assert_eq!(lab.get("/orders", Some(&cred)).await.status, 200);
+    }
+    let r = check(&lab, "disappearing-login", None).await;
+    assert!(!r.passed());
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("sticky") && n.contains("restart")),
+        "{:?}",
+        r.notes
+    );
+
+    // Right: shared mode, a new login, accepted by a, b and c.
+    lab.admin("/policy", json!({"policy": "round-robin"})).await;
+    lab.admin("/mode", json!({"mode": "shared"})).await;
+    let (_, cred) = lab.alice().await;
+    for _ in 0..2 {
+        lab.get("/orders", Some(&cred)).await;
+    }
+    let r = check(&lab, "disappearing-login", None).await;
+    assert!(
+        !r.passed(),
+        "two requests cannot reach three replicas after the login"
+    );
+    lab.get("/orders", Some(&cred)).await;
+    let r = check(&lab, "disappearing-login", None).await;
+    assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn grader_probes_do_not_count_as_learner_work() {
+    let lab = common::start(Mode::Local).await;
+    let grader = LabClient::new(&lab.url, "grader");
+    let login = grader
+        .send(
+            None,
+            "POST",
+            "/login",
+            &[("content-type".into(), "application/json".into())],
+            Some(r#"{"username":"alice","password":"wonderland"}"#.into()),
+        )
+        .await
+        .unwrap();
+    let sid = login
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    for _ in 0..3 {
+        grader
+            .send(
+                None,
+                "GET",
+                "/orders",
+                &[("cookie".into(), sid.clone())],
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let r = check(&lab, "disappearing-login", None).await;
+    assert!(!r.steps[0].done);
+    lab.shutdown().await;
+}
+
+fn edit_payload(token: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let p: Vec<&str> = token.split('.').collect();
+    let mut claims: serde_json::Value = serde_json::from_slice(&B64.decode(p[1]).unwrap()).unwrap();
+    claims["role"] = json!("admin");
+    format!(
+        "{}.{}.{}",
+        p[0],
+        B64.encode(serde_json::to_vec(&claims).unwrap()),
+        p[2]
+    )
+}
+
+fn badge_of(token: &str) -> String {
+    use base64::Engine;
+    let p: Vec<&str> = token.split('.').collect();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p[1])
+            .unwrap(),
+    )
+    .unwrap();
+    claims["badge"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn where_state_goes_nothing_wrong_badge_then_all_steps() {
+    let lab = common::start(Mode::Token).await;
+    let r = check(&lab, "where-state-goes", None).await;
+    assert_eq!(
+        done(&r),
+        [
+            ("token", false),
+            ("badge", false),
+            ("restarts", false),
+            ("tampered", false)
+        ]
+    );
+
+    let (_, cred) = lab.alice().await;
+    let Cred::Bearer(token) = cred.clone() else {
+        panic!()
+    };
+    let r = check(&lab, "where-state-goes", Some("walrus-99")).await;
+    assert_eq!(done(&r)[..2], [("token", true), ("badge", false)]);
+    assert!(
+        r.steps[1].next.iter().any(|n| n.contains("not the badge")),
+        "{:?}",
+        r.steps[1].next
+    );
+
+    let badge = badge_of(&token);
+    // Restart only two replicas: not enough.
+    let client = LabClient::new(&lab.url, "learner");
+    client.replica("a", ReplicaAction::Restart).await.unwrap();
+    client.replica("b", ReplicaAction::Restart).await.unwrap();
+    lab.get("/orders", Some(&cred)).await;
+    let r = check(&lab, "where-state-goes", Some(&badge)).await;
+    assert_eq!(
+        done(&r),
+        [
+            ("token", true),
+            ("badge", true),
+            ("restarts", false),
+            ("tampered", false)
+        ]
+    );
+    assert!(
+        r.steps[2]
+            .next
+            .iter()
+            .any(|n| n.contains("/replicas/c/restart"))
+    );
+
+    client.replica("c", ReplicaAction::Restart).await.unwrap();
+    assert_eq!(lab.get("/orders", Some(&cred)).await.status, 200);
+    // A forged token with a different jti does not count; the edited copy of this one does.
+    assert_eq!(
+        lab.get("/orders", Some(&Cred::Bearer(edit_payload(&token))))
+            .await
+            .status,
+        401
+    );
+    let r = check(&lab, "where-state-goes", Some(&badge)).await;
+    assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
+    assert!(r.steps[3].evidence[0].contains("signature does not verify"));
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn logout_now_token_without_denylist_fails_with_a_reason_then_passes() {
+    let lab = common::start(Mode::Token).await;
+    let client = LabClient::new(&lab.url, "learner");
+    let r = check(&lab, "logout-now", None).await;
+    assert!(!r.steps[0].done);
+    assert!(r.steps[0].next[0].contains("/admin/attacker"));
+
+    let (_, bob) = lab.login("bob", "builder").await;
+    client.start_attacker("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    client.revoke("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let r = check(&lab, "logout-now", None).await;
+    assert_eq!(done(&r)[..2], [("attacker", true), ("cut-off", false)]);
+    assert!(
+        r.notes.iter().any(|n| n.contains("denylist")),
+        "{:?}",
+        r.notes
+    );
+
+    client.set_denylist(true).await.unwrap();
+    client.revoke("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(lab.get("/orders", Some(&bob)).await.status, 200);
+    let r = check(&lab, "logout-now", None).await;
+    assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
+    assert_eq!(
+        r.steps[2].evidence.len(),
+        3,
+        "one grader replay per replica"
+    );
+    assert!(r.steps[3].evidence[0].contains("200"));
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn logout_now_in_shared_mode_passes_with_a_plain_revoke() {
+    let lab = common::start(Mode::Shared).await;
+    let client = LabClient::new(&lab.url, "learner");
+    client.start_attacker("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.revoke("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = check(&lab, "logout-now", None).await;
+    assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
+    lab.shutdown().await;
+}

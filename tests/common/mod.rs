@@ -1,0 +1,196 @@
+//! Shared helpers for tests that run the lab over real HTTP on loopback.
+#![allow(dead_code)]
+
+use forgetful::api::Mode;
+use forgetful::lab::{LabConfig, LabHandle};
+use forgetful::store::StoreSpec;
+use serde_json::Value;
+
+pub struct TestLab {
+    pub lab: Option<LabHandle>,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+pub async fn start(mode: Mode) -> TestLab {
+    start_with(mode, StoreSpec::Memory, None).await
+}
+
+pub async fn start_with(mode: Mode, store: StoreSpec, dir: Option<tempfile::TempDir>) -> TestLab {
+    let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
+    let mut cfg = LabConfig::ephemeral(dir.path());
+    cfg.mode = mode;
+    cfg.store = store;
+    let lab = forgetful::lab::start(cfg).await.expect("lab starts");
+    let url = lab.balancer_url.clone();
+    TestLab {
+        lab: Some(lab),
+        url,
+        dir,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+/// One answer: status, the replica that served it, the cookie it set, the JSON body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub served_by: String,
+    pub sid: Option<String>,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn reason(&self) -> String {
+        self.body["reason"].as_str().unwrap_or("").to_string()
+    }
+}
+
+pub async fn answer(resp: reqwest::Response) -> Answer {
+    let status = resp.status().as_u16();
+    let served_by = resp
+        .headers()
+        .get("x-served-by")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let sid = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("sid="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .filter(|v| !v.is_empty());
+    let text = resp.text().await.unwrap();
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("status {status}: body is not JSON ({e}): {text:?}"));
+    Answer {
+        status,
+        served_by,
+        sid,
+        body,
+    }
+}
+
+/// A credential to send: a session cookie or a bearer token.
+#[derive(Debug, Clone)]
+pub enum Cred {
+    Cookie(String),
+    Bearer(String),
+}
+
+impl TestLab {
+    pub fn lab(&self) -> &LabHandle {
+        self.lab.as_ref().unwrap()
+    }
+
+    pub fn replica_url(&self, name: &str) -> String {
+        self.lab()
+            .replica_urls()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, u)| u)
+            .unwrap()
+    }
+
+    pub fn replicas(&self) -> Vec<String> {
+        self.lab()
+            .replica_urls()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    pub async fn login(&self, user: &str, password: &str) -> (Answer, Cred) {
+        let a = answer(
+            self.http
+                .post(format!("{}/login", self.url))
+                .json(&serde_json::json!({"username": user, "password": password}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(a.status, 200, "login failed: {:?}", a.body);
+        let cred = match (&a.sid, a.body["token"].as_str()) {
+            (Some(sid), _) => Cred::Cookie(sid.clone()),
+            (None, Some(t)) => Cred::Bearer(t.to_string()),
+            _ => panic!("login gave no credential: {:?}", a.body),
+        };
+        (a, cred)
+    }
+
+    pub async fn alice(&self) -> (Answer, Cred) {
+        self.login("alice", "wonderland").await
+    }
+
+    /// GET `path` on `base` (the balancer or a replica URL) with `cred`.
+    pub async fn get_at(&self, base: &str, path: &str, cred: Option<&Cred>) -> Answer {
+        let mut rb = self.http.get(format!("{base}{path}"));
+        rb = match cred {
+            Some(Cred::Cookie(s)) => rb.header("cookie", format!("sid={s}")),
+            Some(Cred::Bearer(t)) => rb.bearer_auth(t),
+            None => rb,
+        };
+        answer(rb.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, cred: Option<&Cred>) -> Answer {
+        self.get_at(&self.url, path, cred).await
+    }
+
+    /// GET `path` on every replica directly: (replica, answer).
+    pub async fn on_each(&self, path: &str, cred: &Cred) -> Vec<(String, Answer)> {
+        let mut out = Vec::new();
+        for (name, url) in self.lab().replica_urls() {
+            out.push((name, self.get_at(&url, path, Some(cred)).await));
+        }
+        out
+    }
+
+    pub async fn post(&self, path: &str, body: Value, cred: Option<&Cred>) -> Answer {
+        let mut rb = self.http.post(format!("{}{path}", self.url)).json(&body);
+        rb = match cred {
+            Some(Cred::Cookie(s)) => rb.header("cookie", format!("sid={s}")),
+            Some(Cred::Bearer(t)) => rb.bearer_auth(t),
+            None => rb,
+        };
+        answer(rb.send().await.unwrap()).await
+    }
+
+    pub async fn admin(&self, path: &str, body: Value) -> Answer {
+        self.post(&format!("/admin{path}"), body, None).await
+    }
+
+    pub async fn restart(&self, name: &str) {
+        let a = self
+            .admin(&format!("/replicas/{name}/restart"), Value::Null)
+            .await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+    }
+
+    pub async fn shutdown(mut self) -> tempfile::TempDir {
+        self.lab.take().unwrap().shutdown().await;
+        self.dir
+    }
+}
+
+/// A Redis URL from `FORGETFUL_TEST_REDIS` (set by .ci/run). In CI a missing Redis is a failure.
+pub fn redis_url() -> Option<String> {
+    match std::env::var("FORGETFUL_TEST_REDIS") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but FORGETFUL_TEST_REDIS is not set: .ci/run must start redis-server")
+        }
+        _ => {
+            eprintln!(
+                "skipping: set FORGETFUL_TEST_REDIS=redis://127.0.0.1:PORT to run Redis tests"
+            );
+            None
+        }
+    }
+}

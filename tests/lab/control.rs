@@ -1,0 +1,281 @@
+use std::time::{Duration, Instant};
+
+use forgetful::api::{JournalEntry, Mode};
+use forgetful::client::{LabClient, ReplicaAction};
+use futures_util::StreamExt;
+use serde_json::json;
+
+use crate::common;
+
+#[tokio::test]
+async fn stopped_replicas_refuse_and_the_balancer_routes_around_them() {
+    let lab = common::start(Mode::Shared).await;
+    let client = LabClient::new(&lab.url, "grader");
+    let b_url = lab.replica_url("b");
+    let state = client.replica("b", ReplicaAction::Stop).await.unwrap();
+    assert!(!state.replicas.iter().find(|r| r.name == "b").unwrap().up);
+    assert!(
+        lab.http
+            .get(format!("{b_url}/healthz"))
+            .send()
+            .await
+            .is_err(),
+        "a stopped replica refuses connections"
+    );
+    let (_, cred) = lab.alice().await;
+    for _ in 0..6 {
+        let a = lab.get("/orders", Some(&cred)).await;
+        assert_eq!(a.status, 200);
+        assert_ne!(a.served_by, "b");
+    }
+    client.replica("a", ReplicaAction::Stop).await.unwrap();
+    client.replica("c", ReplicaAction::Stop).await.unwrap();
+    let a = lab.get("/orders", Some(&cred)).await;
+    assert_eq!(a.status, 503);
+    assert_eq!(a.served_by, "balancer");
+    assert!(a.reason().contains("no replica is up"));
+    let last = client.journal(0).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.status, last.replica.as_deref()),
+        (503, Some("balancer"))
+    );
+    client.replica("b", ReplicaAction::Start).await.unwrap();
+    let a = lab.get("/orders", Some(&cred)).await;
+    assert_eq!((a.status, a.served_by.as_str()), (200, "b"));
+    assert_eq!(
+        lab.replica_url("b"),
+        b_url,
+        "a restarted replica re-binds its port"
+    );
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn restart_drops_local_memory() {
+    let lab = common::start(Mode::Local).await;
+    let client = LabClient::new(&lab.url, "grader");
+    let (login, _) = lab.alice().await;
+    let before = client.state().await.unwrap();
+    let held = before
+        .replicas
+        .iter()
+        .find(|r| r.name == login.served_by)
+        .unwrap();
+    assert_eq!(held.local_sessions, 1);
+    let after = client
+        .replica(&login.served_by, ReplicaAction::Restart)
+        .await
+        .unwrap();
+    let held = after
+        .replicas
+        .iter()
+        .find(|r| r.name == login.served_by)
+        .unwrap();
+    assert_eq!(held.local_sessions, 0);
+    assert!(held.up);
+    assert!(held.served >= 1, "counters survive a restart");
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn attacker_is_cut_off_by_revoke_in_shared_mode() {
+    let lab = common::start(Mode::Shared).await;
+    let client = LabClient::new(&lab.url, "learner");
+    let status = client.start_attacker("alice").await.unwrap();
+    assert!(status.running);
+    assert_eq!(status.credential_kind.as_deref(), Some("cookie"));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let s = client.state().await.unwrap().attacker;
+    assert!(s.requests >= 2 && s.refused == 0, "{s:?}");
+    client.revoke("alice").await.unwrap();
+    let revoked_at = Instant::now();
+    // Every attacker request after the revoke is refused; it gives up after 20 in a row.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = client.state().await.unwrap().attacker;
+        if !s.running {
+            assert!(s.stopped.unwrap().contains("gave up"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "attacker never gave up: {s:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        revoked_at.elapsed() >= Duration::from_secs(4),
+        "20 refusals at 4/s"
+    );
+    let journal = client.journal(0).await.unwrap();
+    let revoke_id = journal
+        .iter()
+        .find(|e| e.event.as_deref() == Some("revoke"))
+        .unwrap()
+        .id;
+    let after: Vec<&JournalEntry> = journal
+        .iter()
+        .filter(|e| e.id > revoke_id && e.source == "attacker" && e.is_request())
+        .collect();
+    assert!(after.len() >= 20);
+    assert!(after.iter().all(|e| e.status == 401), "{after:?}");
+    // The stolen credential is refused by every replica when replayed directly.
+    let stolen = client.stolen_credential().await.unwrap();
+    let cred = common::Cred::Cookie(stolen.value);
+    for (name, a) in lab.on_each("/orders", &cred).await {
+        assert_eq!(a.status, 401, "{name}");
+    }
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn attacker_with_a_token_survives_revoke_unless_the_denylist_is_on() {
+    let lab = common::start(Mode::Token).await;
+    let client = LabClient::new(&lab.url, "learner");
+    client.start_attacker("alice").await.unwrap();
+    client.revoke("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let s = client.state().await.unwrap().attacker;
+    assert!(
+        s.running && s.refused == 0,
+        "denylist off: the token keeps working {s:?}"
+    );
+    client.set_denylist(true).await.unwrap();
+    client.revoke("alice").await.unwrap();
+    let cut = client.journal(0).await.unwrap().last().unwrap().id;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let later: Vec<JournalEntry> = client
+        .journal(cut)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.source == "attacker" && e.is_request())
+        .collect();
+    assert!(!later.is_empty());
+    assert!(
+        later
+            .iter()
+            .all(|e| e.status == 401 && e.reason.as_deref().unwrap_or("").contains("revoked"))
+    );
+    client.stop_attacker().await.unwrap();
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn journal_records_requests_with_source_and_credential_fingerprints() {
+    let lab = common::start(Mode::Local).await;
+    let client = LabClient::new(&lab.url, "grader");
+    let mut stream = Box::pin(
+        client
+            .journal_stream(client.state().await.unwrap().journal_head)
+            .await
+            .unwrap(),
+    );
+    let (login, cred) = lab.alice().await;
+    let _ = lab.get("/orders", Some(&cred)).await;
+    let console = LabClient::new(&lab.url, "console");
+    console
+        .send(None, "GET", "/healthz", &[], None)
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let e = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("stream delivers within 5 s")
+            .unwrap()
+            .unwrap();
+        got.push(e);
+    }
+    let sid = login.sid.unwrap();
+    let fp = forgetful::lab::sessions::fingerprint(&sid);
+    assert_eq!(got[0].path, "/login");
+    assert_eq!(got[0].issued.as_deref(), Some(fp.as_str()));
+    assert_eq!(got[0].user.as_deref(), Some("alice"));
+    assert_eq!(got[1].path, "/orders");
+    assert_eq!(got[1].credential, "cookie");
+    assert_eq!(got[1].fingerprint.as_deref(), Some(fp.as_str()));
+    assert_eq!(got[1].source, "learner");
+    assert_eq!(got[2].source, "console");
+    // The secret never appears in the journal.
+    let all = serde_json::to_string(&client.journal(0).await.unwrap()).unwrap();
+    assert!(!all.contains(&sid));
+    // since= filters.
+    let tail = client.journal(got[1].id).await.unwrap();
+    assert_eq!(tail.first().unwrap().id, got[2].id);
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn control_events_are_journaled() {
+    let lab = common::start(Mode::Local).await;
+    let client = LabClient::new(&lab.url, "learner");
+    client.set_mode(Mode::Token).await.unwrap();
+    client
+        .set_policy(forgetful::api::Policy::Sticky)
+        .await
+        .unwrap();
+    client.replica("c", ReplicaAction::Restart).await.unwrap();
+    client.set_denylist(true).await.unwrap();
+    let events: Vec<String> = client
+        .journal(0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.event)
+        .collect();
+    for want in [
+        "lab-started",
+        "mode-changed",
+        "policy-changed",
+        "replica-restarted",
+        "jwks-fetched",
+        "denylist-changed",
+    ] {
+        assert!(
+            events.iter().any(|e| e == want),
+            "{want} missing from {events:?}"
+        );
+    }
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn admin_errors_are_json() {
+    let lab = common::start(Mode::Local).await;
+    let a = lab.admin("/mode", json!({"mode": "psychic"})).await;
+    assert_eq!(a.status, 400);
+    assert!(a.reason().contains("expected local, shared or token"));
+    let a = lab.admin("/replicas/z/restart", json!(null)).await;
+    assert_eq!(a.status, 404);
+    let a = lab.admin("/replicas/a/explode", json!(null)).await;
+    assert_eq!(a.status, 404);
+    let a = lab.admin("/attacker", json!({"user": "nobody"})).await;
+    assert_eq!(a.status, 400);
+    let a = lab.get("/admin/attacker/credential", None).await;
+    assert_eq!(a.status, 404);
+    let a = lab.get("/admin/nothing", None).await;
+    assert_eq!(a.status, 404);
+    assert_eq!(a.served_by, "balancer");
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn admin_token_is_required_when_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = forgetful::lab::LabConfig::ephemeral(dir.path());
+    cfg.admin_token = Some("s3cret".into());
+    let lab = forgetful::lab::start(cfg).await.unwrap();
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{}/admin/state", lab.balancer_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = http
+        .get(format!("{}/admin/state", lab.balancer_url))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    lab.shutdown().await;
+}

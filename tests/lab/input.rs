@@ -1,0 +1,119 @@
+use forgetful::api::Mode;
+
+use crate::common::{self, answer};
+
+#[tokio::test]
+async fn bad_input_gets_json_errors_with_the_right_status() {
+    let lab = common::start(Mode::Local).await;
+    let targets = {
+        let mut t = vec![lab.url.clone()];
+        t.push(lab.replica_url("a"));
+        t
+    };
+    for base in &targets {
+        let h = &lab.http;
+        let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+            (
+                h.post(format!("{base}/login")).body("{not json"),
+                400,
+                "malformed JSON",
+            ),
+            (h.post(format!("{base}/login")).body(""), 400, "empty body"),
+            (
+                h.post(format!("{base}/login"))
+                    .body(r#"{"username":"alice"}"#),
+                400,
+                "missing field",
+            ),
+            (
+                h.post(format!("{base}/login")).body(r#"[1,2]"#),
+                400,
+                "malformed JSON",
+            ),
+            (
+                h.post(format!("{base}/login")).body(vec![0xff, 0xfe, 0x00]),
+                400,
+                "malformed JSON",
+            ),
+            (
+                h.post(format!("{base}/login")).body("x".repeat(17 * 1024)),
+                413,
+                "16 KiB",
+            ),
+            (h.get(format!("{base}/nowhere")), 404, "no route"),
+            (
+                h.delete(format!("{base}/orders")),
+                405,
+                "does not accept DELETE",
+            ),
+            (h.get(format!("{base}/login")), 405, "does not accept GET"),
+            (h.get(format!("{base}/orders")), 401, "no session cookie"),
+            (
+                h.get(format!("{base}/me")).header("cookie", "sid="),
+                401,
+                "no session cookie",
+            ),
+            (
+                h.get(format!("{base}/me"))
+                    .header("authorization", "Bearer abc"),
+                401,
+                "bearer tokens are not accepted",
+            ),
+            (
+                h.post(format!("{base}/orders")).body("{}"),
+                401,
+                "no session cookie",
+            ),
+        ];
+        for (rb, status, reason) in cases {
+            let a = answer(rb.send().await.unwrap()).await;
+            assert_eq!(a.status, status, "{base}: {:?}", a.body);
+            assert!(a.body["error"].is_string());
+            assert!(
+                a.reason().contains(reason),
+                "{base}: {:?} lacks {reason:?}",
+                a.reason()
+            );
+        }
+    }
+    // Order validation needs a login.
+    let (_, cred) = lab.alice().await;
+    let common::Cred::Cookie(sid) = cred else {
+        panic!()
+    };
+    let a = answer(
+        lab.http
+            .post(format!("{}/orders", lab.replica_url("a")))
+            .header("cookie", format!("sid={sid}"))
+            .body(r#"{"item": ""}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(a.status == 400 || a.status == 401, "{:?}", a.body);
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn raw_garbage_on_the_socket_does_not_hang_or_kill_a_replica() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let lab = common::start(Mode::Local).await;
+    let addr = lab
+        .replica_url("b")
+        .trim_start_matches("http://")
+        .to_string();
+    for junk in [
+        &b"\x00\x01\x02garbage\r\n\r\n"[..],
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"POST /login HTTP/1.1\r\nContent-Length: 99999999\r\n\r\nabc",
+    ] {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(junk).await.unwrap();
+        let mut buf = vec![0u8; 1024];
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), s.read(&mut buf)).await;
+    }
+    let a = lab.get_at(&lab.replica_url("b"), "/healthz", None).await;
+    assert_eq!(a.status, 200);
+    lab.shutdown().await;
+}
