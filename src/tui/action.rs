@@ -212,6 +212,10 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::Status(m) => s.status = Some(m),
         Action::LabStarted { url, note } => {
+            if let Some(n) = note.as_deref().filter(|n| n.contains("taken")) {
+                let port = url.rsplit(':').next().unwrap_or_default();
+                s.status = Some(format!("{n}; lab on :{port}"));
+            }
             s.lab.url = Some(url);
             s.lab.note = note;
             s.lab.error = None;
