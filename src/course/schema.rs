@@ -1,0 +1,273 @@
+//! The shape of a problem file, checked with spans so every mistake gets a line and column.
+//!
+//! serde stops at the first error and points at tables rather than keys; this walk reports
+//! every unknown, missing or mistyped field. It mirrors `problem::Problem` (a test keeps them in step).
+
+use std::ops::Range;
+use std::path::Path;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::diagnostic::Diagnostic;
+use super::problem::Problem;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Str,
+    Bool,
+    Count,
+    Strs,
+    Table(&'static [Field]),
+    Tables(&'static [Field]),
+}
+
+impl Kind {
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Str => "a string",
+            Kind::Bool => "true or false",
+            Kind::Count => "a whole number",
+            Kind::Strs => "an array of strings",
+            Kind::Table(_) => "a table",
+            Kind::Tables(_) => "an array of tables",
+        }
+    }
+}
+
+struct Field {
+    name: &'static str,
+    kind: Kind,
+    required: bool,
+}
+
+const fn field(name: &'static str, kind: Kind, required: bool) -> Field {
+    Field {
+        name,
+        kind,
+        required,
+    }
+}
+
+const HINT: &[Field] = &[
+    field("text", Kind::Str, true),
+    field("step", Kind::Str, false),
+];
+const CONCEPT: &[Field] = &[
+    field("id", Kind::Str, true),
+    field("label", Kind::Str, true),
+    field("required", Kind::Bool, false),
+    field("phrases", Kind::Strs, false),
+    field("patterns", Kind::Strs, false),
+    field("ask", Kind::Str, true),
+];
+const MISCONCEPTION: &[Field] = &[
+    field("id", Kind::Str, true),
+    field("phrases", Kind::Strs, false),
+    field("patterns", Kind::Strs, false),
+    field("feedback", Kind::Str, true),
+];
+const RUBRIC: &[Field] = &[
+    field("min_words", Kind::Count, false),
+    field("concepts", Kind::Tables(CONCEPT), true),
+    field("misconceptions", Kind::Tables(MISCONCEPTION), false),
+];
+const PROBLEM: &[Field] = &[
+    field("title", Kind::Str, true),
+    field("check", Kind::Str, true),
+    field("lessons", Kind::Strs, false),
+    field("statement", Kind::Str, true),
+    field("question", Kind::Str, true),
+    field("model_answer", Kind::Str, true),
+    field("hints", Kind::Tables(HINT), false),
+    field("rubric", Kind::Table(RUBRIC), true),
+];
+
+/// Parses a problem file, or lists everything wrong with its shape.
+pub(crate) fn parse_problem(path: &Path, text: &str) -> Result<Problem, Vec<Diagnostic>> {
+    let root = DeTable::parse(text).map_err(|e| vec![toml_error(path, text, &e)])?;
+    let mut walk = Walk {
+        path,
+        text,
+        diagnostics: Vec::new(),
+    };
+    walk.table(root.get_ref(), root.span(), PROBLEM, "");
+    if !walk.diagnostics.is_empty() {
+        return Err(walk.diagnostics);
+    }
+    let mut problem: Problem =
+        toml::from_str(text).map_err(|e| vec![toml_error(path, text, &e)])?;
+    problem.id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(problem)
+}
+
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Diagnostic {
+    let offset = e.span().map_or(0, |s| s.start);
+    Diagnostic::at(
+        path,
+        text,
+        offset,
+        "toml",
+        e.message().trim().replace('\n', " "),
+    )
+}
+
+struct Walk<'a> {
+    path: &'a Path,
+    text: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+impl Walk<'_> {
+    fn report(&mut self, offset: usize, field: String, message: String) {
+        self.diagnostics
+            .push(Diagnostic::at(self.path, self.text, offset, field, message));
+    }
+
+    fn table(&mut self, table: &DeTable<'_>, span: Range<usize>, fields: &[Field], prefix: &str) {
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            let path = join(prefix, name);
+            match fields.iter().find(|f| f.name == name) {
+                Some(f) => self.value(value, f.kind, &path),
+                None => {
+                    let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
+                    let message = format!("unknown field (expected one of: {})", known.join(", "));
+                    self.report(key.span().start, path, message);
+                }
+            }
+        }
+        for f in fields.iter().filter(|f| f.required) {
+            if !table.keys().any(|k| k.get_ref() == f.name) {
+                self.report(
+                    span.start,
+                    join(prefix, f.name),
+                    format!("missing field (expected {})", f.kind.describe()),
+                );
+            }
+        }
+    }
+
+    fn value(&mut self, value: &Spanned<DeValue<'_>>, kind: Kind, path: &str) {
+        match (kind, value.get_ref()) {
+            (Kind::Str, DeValue::String(_)) | (Kind::Bool, DeValue::Boolean(_)) => {}
+            (Kind::Count, DeValue::Integer(i)) if !i.as_str().starts_with('-') => {}
+            (Kind::Strs, DeValue::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.value(item, Kind::Str, &format!("{path}[{i}]"));
+                }
+            }
+            (Kind::Table(fields), DeValue::Table(t)) => self.table(t, value.span(), fields, path),
+            (Kind::Tables(fields), DeValue::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let path = format!("{path}[{i}]");
+                    match item.get_ref() {
+                        DeValue::Table(t) => self.table(t, item.span(), fields, &path),
+                        other => self.mistyped(item.span().start, path, "a table", other),
+                    }
+                }
+            }
+            (kind, other) => {
+                self.mistyped(value.span().start, path.to_string(), kind.describe(), other)
+            }
+        }
+    }
+
+    fn mistyped(&mut self, offset: usize, path: String, expected: &str, found: &DeValue<'_>) {
+        let found = match found {
+            DeValue::Integer(i) if i.as_str().starts_with('-') => "a negative integer",
+            other => other.type_str(),
+        };
+        self.report(offset, path, format!("expected {expected}, found {found}"));
+    }
+}
+
+/// Byte offset of a field's value, by the path used in diagnostics (`rubric.concepts[0].patterns[1]`).
+pub(crate) fn field_offset(text: &str, path: &str) -> Option<usize> {
+    let root = DeTable::parse(text).ok()?;
+    let mut found: Option<&Spanned<DeValue<'_>>> = None;
+    for part in path.split('.') {
+        let table = match found {
+            Some(value) => value.get_ref().as_table()?,
+            None => root.get_ref(),
+        };
+        let (name, indexes) = part.split_once('[').unwrap_or((part, ""));
+        let (_, mut value) = table.iter().find(|(k, _)| k.get_ref() == name)?;
+        for index in indexes.split('[').filter(|s| !s.is_empty()) {
+            let i: usize = index.trim_end_matches(']').parse().ok()?;
+            value = value.get_ref().as_array()?.get(i)?;
+        }
+        found = Some(value);
+    }
+    found.map(|v| v.span().start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::problem::{Concept, Hint, Misconception, Rubric};
+
+    /// Every field of `Problem`, serialised, must pass the walk: catches drift between the two.
+    #[test]
+    fn schema_matches_the_problem_type() {
+        let problem = Problem {
+            id: String::new(),
+            title: "t".into(),
+            check: "logout-now".into(),
+            lessons: vec!["01-x".into()],
+            statement: "s".into(),
+            question: "q".into(),
+            model_answer: "m".into(),
+            hints: vec![Hint {
+                text: "h".into(),
+                step: Some("login".into()),
+            }],
+            rubric: Rubric {
+                min_words: 3,
+                concepts: vec![Concept {
+                    id: "c".into(),
+                    label: "l".into(),
+                    required: false,
+                    phrases: vec!["p".into()],
+                    patterns: vec!["x+".into()],
+                    ask: "a".into(),
+                }],
+                misconceptions: vec![Misconception {
+                    id: "m".into(),
+                    phrases: vec!["p".into()],
+                    patterns: vec!["y".into()],
+                    feedback: "f".into(),
+                }],
+            },
+        };
+        let text = toml::to_string(&problem).unwrap();
+        let parsed = parse_problem(Path::new("problems/x.toml"), &text).unwrap();
+        assert_eq!(
+            parsed,
+            Problem {
+                id: "x".into(),
+                ..problem
+            }
+        );
+    }
+
+    #[test]
+    fn finds_nested_field_offsets() {
+        let text = "check = \"a\"\n[rubric]\n[[rubric.concepts]]\npatterns = [\"a\", \"(b\"]\n";
+        assert_eq!(field_offset(text, "check"), Some(8));
+        let at = field_offset(text, "rubric.concepts[0].patterns[1]").unwrap();
+        assert_eq!(&text[at..at + 4], "\"(b\"");
+        assert_eq!(field_offset(text, "rubric.concepts[1]"), None);
+    }
+}

@@ -1,0 +1,148 @@
+//! Checks beyond the file shapes: names that must exist, patterns that must compile,
+//! diagrams inside the supported subset, request blocks that can be sent.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use regex::{Regex, RegexBuilder};
+
+use super::diagnostic::{Diagnostic, line_col};
+use super::problem::{BUILTIN_CHECKS, Problem};
+use super::schema::field_offset;
+use super::{Lesson, title_of};
+use crate::markdown::{check_subset, request};
+
+/// A link to another lesson: `NN-slug.md`, optionally with `./` and an anchor.
+static LESSON_LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:\./)?(\d+-[^/#?]+)\.md(?:#.*)?$").expect("valid regex"));
+
+pub(crate) fn lesson(lesson: &Lesson, stems: &HashSet<&str>) -> Vec<Diagnostic> {
+    let (path, text) = (lesson.path.as_path(), lesson.source.as_str());
+    let mut out = Vec::new();
+    if title_of(text).is_none() {
+        out.push(Diagnostic::at(
+            path,
+            text,
+            0,
+            "title",
+            "the lesson has no `# ` heading",
+        ));
+    }
+    let mut code: Option<(String, usize, String)> = None;
+    for (event, range) in Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let lang = info.split_whitespace().next().unwrap_or("").to_string();
+                code = Some((lang, line_col(text, range.start).0 + 1, String::new()));
+            }
+            Event::Text(t) => {
+                if let Some((_, _, body)) = &mut code {
+                    body.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((lang, first_line, body)) = code.take() {
+                    code_block(path, &lang, first_line, &body, &mut out);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                if let Some(m) = LESSON_LINK.captures(&dest_url)
+                    && !stems.contains(&m[1])
+                {
+                    let message = format!("links to lesson `{}`, which does not exist", &m[1]);
+                    out.push(Diagnostic::at(path, text, range.start, "link", message));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn code_block(path: &Path, lang: &str, first_line: usize, body: &str, out: &mut Vec<Diagnostic>) {
+    let at = |line: usize, col: usize, field: &str, message: String| Diagnostic {
+        file: path.to_path_buf(),
+        line: first_line + line,
+        col: col + 1,
+        field: field.into(),
+        message,
+    };
+    match lang {
+        "mermaid" => {
+            out.extend(
+                check_subset(body)
+                    .into_iter()
+                    .map(|e| at(e.line, e.col, "mermaid", e.message)),
+            );
+        }
+        "http" => {
+            if let Err(e) = request::parse(body) {
+                out.push(at(e.line, e.col, "request", e.message));
+            }
+        }
+        _ => {}
+    }
+}
+
+pub(crate) fn problem(
+    problem: &Problem,
+    path: &Path,
+    text: &str,
+    stems: &HashSet<&str>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut report = |field: String, message: String| {
+        let offset = field_offset(text, &field).unwrap_or(0);
+        out.push(Diagnostic::at(path, text, offset, field, message));
+    };
+    if !BUILTIN_CHECKS.contains(&problem.check.as_str()) {
+        let message = format!(
+            "unknown check `{}` (built-in: {})",
+            problem.check,
+            BUILTIN_CHECKS.join(", ")
+        );
+        report("check".into(), message);
+    }
+    for (i, name) in problem.lessons.iter().enumerate() {
+        if !stems.contains(name.as_str()) {
+            report(
+                format!("lessons[{i}]"),
+                format!("no lesson `{name}` in lessons/"),
+            );
+        }
+    }
+    let concepts = problem.rubric.concepts.iter().map(|c| &c.patterns);
+    let misconceptions = problem.rubric.misconceptions.iter().map(|m| &m.patterns);
+    for (table, lists) in [
+        ("concepts", concepts.collect::<Vec<_>>()),
+        ("misconceptions", misconceptions.collect()),
+    ] {
+        for (i, patterns) in lists.iter().enumerate() {
+            for (j, pattern) in patterns.iter().enumerate() {
+                if let Err(e) = RegexBuilder::new(pattern).case_insensitive(true).build() {
+                    report(
+                        format!("rubric.{table}[{i}].patterns[{j}]"),
+                        regex_message(&e),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The regex crate's message spans several lines with a caret; keep its last line.
+fn regex_message(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    format!(
+        "pattern does not compile: {}",
+        last.trim().trim_start_matches("error: ")
+    )
+}

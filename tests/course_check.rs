@@ -1,0 +1,115 @@
+//! `course check` on fixture courses: the exact `file:line:col: field: message` lines.
+
+use std::path::Path;
+use std::process::Command;
+
+use forgetful::course::Course;
+
+const BROKEN: &str = "tests/fixtures/course-broken";
+const GOOD: &str = "tests/fixtures/course-good";
+
+#[test]
+fn a_clean_course_has_no_diagnostics() {
+    let found = Course::check(Some(Path::new(GOOD))).unwrap();
+    assert!(found.is_empty(), "{found:#?}");
+    let course = Course::load(Some(Path::new(GOOD))).unwrap();
+    assert_eq!(course.lessons.len(), 3);
+    assert_eq!(course.problem("sample-problem").unwrap().hints.len(), 2);
+}
+
+#[test]
+fn lessons_are_found_by_stem_or_number() {
+    let course = Course::load(Some(Path::new(GOOD))).unwrap();
+    for key in ["2", "02", "02-diagrams", "02-diagrams.md"] {
+        assert_eq!(
+            course.lesson(key).map(|l| l.title.as_str()),
+            Some("Diagrams"),
+            "{key}"
+        );
+    }
+    assert!(course.lesson("9").is_none());
+}
+
+#[test]
+fn every_problem_in_a_broken_course_is_listed_with_its_position() {
+    let found: Vec<String> = Course::check(Some(Path::new(BROKEN)))
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let expected = [
+        "lessons/01-broken.md:5:14: mermaid: expected an edge: `-->` or `-- text -->`",
+        "lessons/01-broken.md:9:1: mermaid: `pie` is not supported: use `flowchart TD`, `flowchart LR` or `sequenceDiagram`",
+        "lessons/01-broken.md:14:1: request: unknown method `FETCH` (expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)",
+        "lessons/01-broken.md:19:1: request: malformed header: expected `Name: value`",
+        "lessons/01-broken.md:22:5: link: links to lesson `07-missing`, which does not exist",
+        "lessons/02-untitled.md:1:1: title: the lesson has no `# ` heading",
+        "lessons/notes.md:1:1: file name: lesson files are named NN-slug.md (a number, a dash, a name)",
+        "problems/bad-refs.toml:2:9: check: unknown check `forget-everything` (built-in: disappearing-login, where-state-goes, logout-now)",
+        "problems/bad-refs.toml:3:25: lessons[1]: no lesson `09-nowhere` in lessons/",
+        "problems/bad-refs.toml:13:13: rubric.concepts[0].patterns[0]: pattern does not compile: unclosed group",
+        "problems/bad-refs.toml:18:13: rubric.misconceptions[0].patterns[0]: pattern does not compile: invalid character class range, the start must be <= the end",
+        "problems/bad-shape.toml:4:12: question: expected a string, found integer",
+        "problems/bad-shape.toml:6:1: colour: unknown field (expected one of: title, check, lessons, statement, question, model_answer, hints, rubric)",
+        "problems/bad-shape.toml:8:1: hints[0].text: missing field (expected a string)",
+        "problems/bad-shape.toml:12:13: rubric.min_words: expected a whole number, found a negative integer",
+        "problems/bad-syntax.toml:1:18: toml: invalid basic string, expected `\"`",
+    ];
+    let expected: Vec<String> = expected.iter().map(|e| format!("{BROKEN}/{e}")).collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn load_fails_on_the_first_broken_file() {
+    let err = Course::load(Some(Path::new(BROKEN))).unwrap_err();
+    assert!(err.to_string().starts_with(BROKEN), "{err}");
+}
+
+fn forgetful(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_forgetful"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_check_command_exits_1_with_diagnostics_and_0_when_clean() {
+    let out = forgetful(&["course", "check", "--course", BROKEN]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 17);
+    assert_eq!(stdout.lines().last(), Some("course check: 16 errors"));
+
+    let out = forgetful(&["course", "check", "--course", GOOD]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "course ok: 3 lessons, 1 problems\n"
+    );
+}
+
+#[test]
+fn read_prints_plain_text_into_a_pipe_within_the_width() {
+    let out = forgetful(&["read", "1", "--width", "40", "--course", GOOD]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains('\x1b'));
+    assert!(stdout.starts_with("Basics of the fixture course\n"));
+    assert!(
+        stdout
+            .lines()
+            .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 40)
+    );
+}
+
+#[test]
+fn read_names_the_available_lessons_when_one_is_unknown() {
+    let out = forgetful(&["read", "nope", "--course", GOOD]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "forgetful: no lesson `nope`; available: 01-basics, 02-diagrams, 03-requests\n"
+    );
+}
