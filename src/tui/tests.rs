@@ -256,12 +256,46 @@ fn narrow_50x15() {
 }
 
 #[test]
-fn focused_request_is_marked() {
+fn focused_request_is_highlighted() {
     let mut s = fake(80, 24);
     update(&mut s, Action::NextRequest);
     assert_eq!(s.focused_request, Some(0));
-    let text = screen(&s);
-    assert!(text.contains("▶ POST /login"), "{text}");
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
+    t.draw(|f| draw(&s, f)).expect("draw");
+    let buf = t.backend().buffer();
+    let row = |y: u16| {
+        (0..80)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    let y = (0..24)
+        .find(|&y| row(y).contains("POST /login"))
+        .expect("the request on screen");
+    // Column 23 is the first text column of the reader (outline 22 + border).
+    assert!(
+        buf[(23, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED),
+        "{}",
+        row(y)
+    );
+    update(&mut s, Action::NextRequest);
+    t.draw(|f| draw(&s, f)).expect("draw");
+    let buf = t.backend().buffer();
+    let row = |y: u16| {
+        (0..80)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    let reversed = |text: &str| {
+        (0..24).find(|&y| row(y).contains(text)).is_some_and(|y| {
+            buf[(23, y)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        })
+    };
+    assert!(reversed("request 2"), "the second request is highlighted");
+    assert!(!reversed("request 1"), "and only it");
 }
 
 #[test]
