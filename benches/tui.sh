@@ -7,8 +7,10 @@
 #   frame is drawn; we subtract the wall clock taken just before `tmux new-session`
 #   (so tmux's own spawn time is included: an upper bound). The lab starts beside it.
 # - idle CPU: utime+stime from /proc/PID/stat before and after 10 idle seconds.
-# - peak RSS: VmHWM from /proc/PID/status with the lab and its 3 replicas running,
-#   after 50 requests through the balancer.
+# - peak RSS: VmHWM from /proc/PID/status with the lab and its 3 replicas running:
+#   once after start and 10 idle seconds, and again after 50 logins through the
+#   balancer (each login hashes a password with argon2, 19 MiB a hash: that is the lab's
+#   cost, and `forgetful serve` pays it the same way).
 # - draw: `cargo bench --bench tui_draw` (TestBackend, longest lesson, 120x40).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,11 +43,12 @@ cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 C0=$(cpu); sleep 10; C1=$(cpu)
 echo "idle CPU over 10 s: $(( (C1 - C0) * 1000 / TICK )) ms of CPU time"
 
+echo "peak RSS (VmHWM) after start, lab + 3 replicas + TUI: $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status)"
 for i in $(seq 50); do
   curl -s -o /dev/null -H 'content-type: application/json' \
     -d '{"username":"alice","password":"wonderland"}' "http://127.0.0.1:$PORT/login"
 done
 sleep 0.5
-echo "peak RSS (VmHWM), lab + 3 replicas + TUI: $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status)"
+echo "peak RSS (VmHWM) after 50 logins: $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status)"
 tmux send-keys -t "$NAME" q
 cargo bench --quiet --bench tui_draw
