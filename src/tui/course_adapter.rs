@@ -1,0 +1,42 @@
+//! The one place the TUI touches the course loader and the markdown renderer, so the
+//! rest of the app works on its own small types (`LessonItem`, `ProblemItem`).
+
+use std::path::Path;
+
+use ratatui::text::Text;
+
+use super::state::{LessonItem, ProblemItem};
+use crate::course::Course;
+use crate::markdown::{RenderOptions, render};
+
+/// Lessons and problems: from `course/` if given, else the built-in course.
+pub fn load_course(course: Option<&Path>) -> anyhow::Result<(Vec<LessonItem>, Vec<ProblemItem>)> {
+    let c = Course::load(course)?;
+    let lessons = c
+        .lessons
+        .into_iter()
+        .map(|l| LessonItem {
+            id: l.id,
+            number: l.number,
+            title: l.title,
+            source: l.source,
+        })
+        .collect();
+    let problems = c
+        .problems
+        .into_iter()
+        .map(|p| ProblemItem {
+            id: p.id,
+            title: p.title,
+            ..Default::default()
+        })
+        .collect();
+    Ok((lessons, problems))
+}
+
+/// Renders a lesson to `width` columns; returns the text and the line index of each
+/// runnable request block.
+pub fn render_lesson(src: &str, width: u16, color: bool) -> (Text<'static>, Vec<usize>) {
+    let r = render(src, width, &RenderOptions { color });
+    (r.text, r.requests.iter().map(|b| b.line).collect())
+}

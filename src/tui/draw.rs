@@ -1,0 +1,28 @@
+//! The whole screen from the state. Pure: tests call it with a `TestBackend`.
+
+use ratatui::Frame;
+
+use super::layout;
+use super::state::State;
+use super::views::{footer, help, lab, outline, reader};
+
+pub fn draw(s: &State, f: &mut Frame) {
+    let size = f.area();
+    let a = layout::areas(size.width, size.height, s.pane);
+    // Anything smaller than a bordered pane with one line in it has nothing useful to show.
+    let usable = |r: ratatui::layout::Rect| r.width >= 3 && r.height >= 3;
+    footer::draw_top(s, f, a.top);
+    if let Some(r) = a.outline.filter(|r| usable(*r)) {
+        outline::draw(s, f, r);
+    }
+    if let Some(r) = a.reader.filter(|r| usable(*r)) {
+        reader::draw(s, f, r);
+    }
+    if let Some(r) = a.lab.filter(|r| usable(*r)) {
+        lab::draw(s, f, r);
+    }
+    footer::draw(s, f, a.footer);
+    if s.overlay.is_some() && size.width >= 10 && size.height >= 5 {
+        help::draw(s, f, size);
+    }
+}

@@ -1,0 +1,114 @@
+//! Keys and mouse → actions. The mapping depends on what is on screen (help open,
+//! which pane has the keyboard), so it reads the state but never changes it.
+
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+use crate::client::ReplicaAction;
+
+use super::action::Action;
+use super::layout;
+use super::state::{Pane, State};
+use super::views::outline;
+
+pub fn map(s: &State, ev: &Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => key(s, k),
+        Event::Mouse(m) => mouse(s, m),
+        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+        _ => None,
+    }
+}
+
+fn key(s: &State, k: &KeyEvent) -> Option<Action> {
+    use KeyCode::*;
+    if k.modifiers.contains(KeyModifiers::CONTROL) {
+        return match k.code {
+            Char('c') => Some(Action::Quit),
+            Char('d') => Some(Action::PageDown),
+            Char('u') => Some(Action::PageUp),
+            _ => None,
+        };
+    }
+    if s.overlay.is_some() {
+        // Overlays take Esc, ? and q; everything else waits until they close.
+        return match k.code {
+            Esc | Char('?') | Enter => Some(Action::CloseOverlay),
+            Char('q') => Some(Action::Quit),
+            _ => None,
+        };
+    }
+    let lab = s.pane == Pane::Lab;
+    Some(match k.code {
+        Char('q') => Action::Quit,
+        Char('?') => Action::ToggleHelp,
+        Esc => Action::CloseOverlay,
+        Char('l') => Action::ToggleLab,
+        // Reader keys; on the lab pane, j/k and the arrows scroll the journal instead.
+        Char('j') | Down if lab => Action::ScrollJournal(-1),
+        Char('k') | Up if lab => Action::ScrollJournal(1),
+        Right if lab => Action::NextReplica,
+        Left if lab => Action::PrevReplica,
+        Char('j') | Down => Action::Scroll(1),
+        Char('k') | Up => Action::Scroll(-1),
+        PageDown | Char(' ') => Action::PageDown,
+        PageUp | Char('b') => Action::PageUp,
+        Char('g') | Home => Action::Top,
+        Char('G') | End => Action::Bottom,
+        Char('n') => Action::NextLesson,
+        Char('p') => Action::PrevLesson,
+        Tab | Char(']') => Action::NextRequest,
+        BackTab | Char('[') => Action::PrevRequest,
+        Enter => Action::SendRequest,
+        // Lab controls work from either pane.
+        Char('m') => Action::CycleMode,
+        Char('s') => Action::TogglePolicy,
+        Char(c @ '1'..='9') => Action::SelectReplica(c as usize - '1' as usize),
+        Char('r') => Action::Replica(ReplicaAction::Restart),
+        Char('x') => Action::Replica(ReplicaAction::Stop),
+        Char('u') => Action::Replica(ReplicaAction::Start),
+        Char('d') => Action::ToggleDenylist,
+        Char('a') => Action::ToggleAttacker,
+        Char('R') => Action::Revoke,
+        _ => return None,
+    })
+}
+
+fn mouse(s: &State, m: &MouseEvent) -> Option<Action> {
+    let at = Position::new(m.column, m.row);
+    let a = layout::areas(s.size.0, s.size.1, s.pane);
+    let inside = |r: Option<Rect>| r.is_some_and(|r| r.contains(at));
+    let journal = a.lab.map(|lab| layout::lab_areas(lab, s.replicas().len()));
+    match m.kind {
+        MouseEventKind::ScrollDown if inside(a.reader) => Some(Action::Scroll(3)),
+        MouseEventKind::ScrollUp if inside(a.reader) => Some(Action::Scroll(-3)),
+        MouseEventKind::ScrollDown if inside(journal.map(|j| j.journal)) => {
+            Some(Action::ScrollJournal(-3))
+        }
+        MouseEventKind::ScrollUp if inside(journal.map(|j| j.journal)) => {
+            Some(Action::ScrollJournal(3))
+        }
+        MouseEventKind::Down(_) if s.overlay.is_some() => Some(Action::CloseOverlay),
+        MouseEventKind::Down(_) if inside(a.outline) => {
+            let row = outline::row_at(s, a.outline?, at.y)?;
+            match row {
+                outline::Row::Lesson(i) => Some(Action::OpenLesson(i)),
+                outline::Row::Problem(i) => Some(Action::Status(format!(
+                    "problem {}: `forgetful check {}` (opening problems here comes later)",
+                    s.problems[i].title, s.problems[i].id
+                ))),
+                outline::Row::Header(_) | outline::Row::Blank => None,
+            }
+        }
+        MouseEventKind::Down(_) if inside(journal.map(|j| j.replicas)) => {
+            let r = journal?.replicas;
+            let (per_row, w) = layout::replica_grid(s.replicas().len(), r.width);
+            let col = usize::from((at.x - r.x) / w.max(1));
+            let row = usize::from((at.y - r.y) / layout::BOX_H);
+            (col < per_row).then_some(Action::SelectReplica(row * per_row + col))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,118 @@
+//! Everything the screen shows, as plain data. `update` changes it, `draw` reads it;
+//! neither does I/O, so tests build a `State` by hand and snapshot it.
+
+use std::collections::{HashSet, VecDeque};
+
+use ratatui::text::Text;
+
+use crate::api::{JournalEntry, LabState};
+
+/// How many journal entries the panel keeps (the lab keeps its own, longer buffer).
+pub const JOURNAL_CAP: usize = 500;
+
+/// One lesson in the outline.
+#[derive(Debug, Clone)]
+pub struct LessonItem {
+    pub id: String,
+    pub number: u32,
+    pub title: String,
+    pub source: String,
+}
+
+/// One problem in the outline, with the two halves a learner earns.
+#[derive(Debug, Clone, Default)]
+pub struct ProblemItem {
+    pub id: String,
+    pub title: String,
+    pub service_ok: bool,
+    pub answer_ok: bool,
+}
+
+/// The current lesson, rendered for one width. Re-rendered when the width changes.
+#[derive(Debug, Clone)]
+pub struct RenderedLesson {
+    pub lesson: usize,
+    pub width: u16,
+    pub text: Text<'static>,
+    /// Line indexes (into `text.lines`) where runnable request blocks start.
+    pub requests: Vec<usize>,
+}
+
+/// Which of the two big panes has the keyboard (and, below 100 columns, the screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Reader,
+    Lab,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+}
+
+/// Where the lab is and how we reached it.
+#[derive(Debug, Clone, Default)]
+pub struct LabConn {
+    /// Balancer URL once known.
+    pub url: Option<String>,
+    /// e.g. "port 7878 was taken", or "connected to --url".
+    pub note: Option<String>,
+    /// Latest `/admin/state`, if any answer came yet.
+    pub state: Option<LabState>,
+    /// Why the lab cannot be reached right now.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub lessons: Vec<LessonItem>,
+    pub problems: Vec<ProblemItem>,
+    /// Lesson ids read to the end.
+    pub read: HashSet<String>,
+    pub current: usize,
+    /// First visible line of the reader.
+    pub scroll: usize,
+    pub rendered: Option<RenderedLesson>,
+    /// Index into `rendered.requests` of the highlighted request block.
+    pub focused_request: Option<usize>,
+    pub pane: Pane,
+    pub overlay: Option<Overlay>,
+    /// Terminal size (columns, rows); layout is derived from it.
+    pub size: (u16, u16),
+    /// False under NO_COLOR.
+    pub color: bool,
+    pub lab: LabConn,
+    /// Index of the selected replica in `lab.state.replicas`.
+    pub selected_replica: usize,
+    pub journal: VecDeque<JournalEntry>,
+    /// Lines scrolled back from the newest journal entry (0 follows the tail).
+    pub journal_back: usize,
+    /// One-line message at the top: results of lab controls, errors.
+    pub status: Option<String>,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn lesson(&self) -> Option<&LessonItem> {
+        self.lessons.get(self.current)
+    }
+
+    pub fn replicas(&self) -> &[crate::api::ReplicaStatus] {
+        self.lab
+            .state
+            .as_ref()
+            .map(|s| s.replicas.as_slice())
+            .unwrap_or(&[])
+    }
+
+    pub fn selected_replica_name(&self) -> Option<&str> {
+        self.replicas()
+            .get(self.selected_replica)
+            .map(|r| r.name.as_str())
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.rendered.as_ref().map_or(0, |r| r.text.lines.len())
+    }
+}

@@ -1,0 +1,520 @@
+//! Screens from fixed data (no lab), and state transitions.
+
+use insta::assert_snapshot;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::action::{Action, Effect, LabCall, update};
+use super::draw::draw;
+use super::state::*;
+use crate::api::*;
+use crate::client::ReplicaAction;
+
+const LESSON: &str = "# Sessions\n\nA session is a number the server remembers for you. \
+It lives in one replica's memory unless you put it somewhere shared.\n\n## Try it\n\nLog in:\n\n\
+```http\nPOST /login\nContent-Type: application/json\n\n{\"username\": \"alice\", \"password\": \"wonderland\"}\n```\n\n\
+Then ask for your orders, a few times:\n\n```http\nGET /orders\n```\n\n\
+- round-robin sends each request to the next replica\n- sticky pins you to one\n\n\
+Watch `X-Served-By` change.\n";
+
+fn replica(name: &str, up: bool, sessions: usize, served: u64, last: Option<u16>) -> ReplicaStatus {
+    ReplicaStatus {
+        name: name.into(),
+        port: 40000,
+        url: format!("http://127.0.0.1:4000{name}"),
+        up,
+        local_sessions: sessions,
+        served,
+        last_status: last,
+    }
+}
+
+fn entry(
+    id: u64,
+    source: &str,
+    method: &str,
+    path: &str,
+    status: u16,
+    replica: &str,
+    reason: Option<&str>,
+) -> JournalEntry {
+    JournalEntry {
+        id,
+        time: "2025-01-01T10:00:00.000Z".into(),
+        ts_ms: 0,
+        kind: EntryKind::Request,
+        source: source.into(),
+        method: method.into(),
+        path: path.into(),
+        status,
+        replica: Some(replica.into()),
+        mode: Mode::Local,
+        user: Some("alice".into()),
+        reason: reason.map(Into::into),
+        latency_ms: 1.0,
+        credential: "cookie".into(),
+        fingerprint: None,
+        issued: None,
+        token_jti: None,
+        event: None,
+    }
+}
+
+fn control(id: u64, event: &str, reason: &str) -> JournalEntry {
+    JournalEntry {
+        kind: EntryKind::Control,
+        method: String::new(),
+        path: String::new(),
+        status: 0,
+        replica: None,
+        source: "console".into(),
+        event: Some(event.into()),
+        reason: Some(reason.into()),
+        ..entry(id, "", "", "", 0, "", None)
+    }
+}
+
+fn lab_state() -> LabState {
+    LabState {
+        run_id: "abc".into(),
+        started_at: "2025-01-01T10:00:00Z".into(),
+        balancer_url: "http://127.0.0.1:7878".into(),
+        mode: Mode::Local,
+        policy: Policy::RoundRobin,
+        store: "sqlite:/data/sessions.db".into(),
+        denylist: false,
+        attacker: AttackerStatus::default(),
+        replicas: vec![
+            replica("a", true, 1, 4, Some(200)),
+            replica("b", true, 0, 3, Some(401)),
+            replica("c", true, 0, 3, Some(401)),
+        ],
+        journal_head: 6,
+    }
+}
+
+/// A state as the app has it a moment after start: lessons, lab state, a few journal lines.
+fn fake(w: u16, h: u16) -> State {
+    let lessons = (1..=11)
+        .map(|n| LessonItem {
+            id: format!("{n:02}-lesson"),
+            number: n,
+            title: if n == 4 {
+                "Sessions: a Number to Remember".into()
+            } else {
+                format!("Lesson number {n}")
+            },
+            source: if n == 4 {
+                LESSON.to_string()
+            } else {
+                format!("# Lesson number {n}\n\nText of lesson {n}.\n")
+            },
+        })
+        .collect();
+    let mut s = State {
+        lessons,
+        problems: vec![
+            ProblemItem {
+                id: "disappearing-login".into(),
+                title: "The disappearing login".into(),
+                service_ok: true,
+                answer_ok: false,
+            },
+            ProblemItem {
+                id: "logout-now".into(),
+                title: "Log out now".into(),
+                ..Default::default()
+            },
+        ],
+        current: 3,
+        color: false,
+        ..State::default()
+    };
+    s.read.insert("01-lesson".into());
+    s.read.insert("02-lesson".into());
+    update(&mut s, Action::Resize(w, h));
+    update(
+        &mut s,
+        Action::LabStarted {
+            url: "http://127.0.0.1:7878".into(),
+            note: None,
+        },
+    );
+    update(&mut s, Action::LabState(Box::new(lab_state())));
+    for e in [
+        control(
+            1,
+            "lab-started",
+            "balancer http://127.0.0.1:7878, 3 replicas",
+        ),
+        entry(2, "learner", "POST", "/login", 200, "a", None),
+        entry(
+            3,
+            "learner",
+            "GET",
+            "/orders",
+            401,
+            "b",
+            Some("no such session on this replica"),
+        ),
+        entry(
+            4,
+            "learner",
+            "GET",
+            "/orders",
+            401,
+            "c",
+            Some("no such session on this replica"),
+        ),
+        entry(5, "learner", "GET", "/orders", 200, "a", None),
+        entry(6, "attacker", "GET", "/orders", 403, "b", Some("revoked")),
+    ] {
+        update(&mut s, Action::Journal(Box::new(e)));
+    }
+    s
+}
+
+fn screen(s: &State) -> String {
+    let (w, h) = s.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| draw(s, f)).expect("draw");
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn screen_80x24() {
+    assert_snapshot!(screen(&fake(80, 24)));
+}
+
+#[test]
+fn screen_80x24_lab_pane() {
+    let mut s = fake(80, 24);
+    update(&mut s, Action::ToggleLab);
+    assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn screen_120x40() {
+    assert_snapshot!(screen(&fake(120, 40)));
+}
+
+#[test]
+fn help_overlay() {
+    let mut s = fake(80, 24);
+    update(&mut s, Action::ToggleHelp);
+    assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn replica_down() {
+    let mut s = fake(120, 40);
+    let mut st = lab_state();
+    st.replicas[1].up = false;
+    st.replicas[1].local_sessions = 0;
+    st.attacker = AttackerStatus {
+        running: true,
+        user: Some("alice".into()),
+        requests: 7,
+        refused: 2,
+        ..Default::default()
+    };
+    update(&mut s, Action::SelectReplica(1));
+    update(
+        &mut s,
+        Action::LabDone {
+            message: Ok("replica b stopped".into()),
+            state: Some(Box::new(st)),
+        },
+    );
+    update(
+        &mut s,
+        Action::Journal(Box::new(control(
+            7,
+            "replica-stopped",
+            "replica b stopped: its memory is gone",
+        ))),
+    );
+    assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn narrow_50x15() {
+    let mut s = fake(50, 15);
+    assert_snapshot!("narrow_reader", screen(&s));
+    update(&mut s, Action::ToggleLab);
+    assert_snapshot!("narrow_lab", screen(&s));
+}
+
+#[test]
+fn focused_request_is_highlighted() {
+    let mut s = fake(80, 24);
+    update(&mut s, Action::NextRequest);
+    assert_eq!(s.focused_request, Some(0));
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
+    t.draw(|f| draw(&s, f)).expect("draw");
+    let buf = t.backend().buffer();
+    let row = |y: u16| {
+        (0..80)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    let y = (0..24)
+        .find(|&y| row(y).contains("POST /login"))
+        .expect("the request on screen");
+    // Column 23 is the first text column of the reader (outline 22 + border).
+    assert!(
+        buf[(23, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED),
+        "{}",
+        row(y)
+    );
+    update(&mut s, Action::NextRequest);
+    t.draw(|f| draw(&s, f)).expect("draw");
+    let buf = t.backend().buffer();
+    let row = |y: u16| {
+        (0..80)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    let reversed = |text: &str| {
+        (0..24).find(|&y| row(y).contains(text)).is_some_and(|y| {
+            buf[(23, y)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        })
+    };
+    assert!(reversed("request 2"), "the second request is highlighted");
+    assert!(!reversed("request 1"), "and only it");
+}
+
+#[test]
+fn tiny_sizes_do_not_panic() {
+    for (w, h) in [
+        (1, 1),
+        (20, 5),
+        (2, 2),
+        (0, 0),
+        (5, 40),
+        (300, 3),
+        (99, 10),
+        (100, 8),
+        (60, 6),
+    ] {
+        let mut s = fake(w.max(1), h.max(1));
+        s.size = (w, h);
+        for a in [
+            Action::ToggleHelp,
+            Action::NextRequest,
+            Action::Bottom,
+            Action::ToggleLab,
+            Action::CloseOverlay,
+        ] {
+            update(&mut s, a);
+            let _ = screen(&s);
+        }
+    }
+}
+
+#[test]
+fn scrolling_stays_in_bounds() {
+    let mut s = fake(80, 24);
+    update(&mut s, Action::Scroll(-5));
+    assert_eq!(s.scroll, 0);
+    update(&mut s, Action::Bottom);
+    let max = super::action::max_scroll(&s);
+    assert_eq!(s.scroll, max);
+    update(&mut s, Action::PageDown);
+    update(&mut s, Action::Scroll(100));
+    assert_eq!(s.scroll, max);
+    update(&mut s, Action::Top);
+    assert_eq!(s.scroll, 0);
+}
+
+#[test]
+fn reaching_the_end_marks_read() {
+    let mut s = fake(80, 10);
+    assert!(!s.read.contains("04-lesson"));
+    let fx = update(&mut s, Action::Bottom);
+    assert!(fx.contains(&Effect::MarkRead("04-lesson".into())));
+    assert!(s.read.contains("04-lesson"));
+    assert!(update(&mut s, Action::Bottom).is_empty(), "marked once");
+}
+
+#[test]
+fn lesson_navigation_stops_at_the_ends() {
+    let mut s = fake(80, 24);
+    update(&mut s, Action::OpenLesson(0));
+    update(&mut s, Action::PrevLesson);
+    assert_eq!(s.current, 0);
+    assert_eq!(s.status.as_deref(), Some("this is the first lesson"));
+    update(&mut s, Action::Scroll(3));
+    let fx = update(&mut s, Action::NextLesson);
+    assert_eq!((s.current, s.scroll), (1, 0));
+    assert!(fx.contains(&Effect::SaveProgress));
+    update(&mut s, Action::OpenLesson(10));
+    update(&mut s, Action::NextLesson);
+    assert_eq!(s.current, 10);
+    update(&mut s, Action::OpenLesson(99));
+    assert_eq!(s.current, 10);
+}
+
+#[test]
+fn replica_selection_wraps() {
+    let mut s = fake(80, 24);
+    update(&mut s, Action::PrevReplica);
+    assert_eq!(s.selected_replica, 2);
+    update(&mut s, Action::NextReplica);
+    assert_eq!(s.selected_replica, 0);
+    update(&mut s, Action::SelectReplica(8));
+    assert_eq!(s.selected_replica, 0, "no ninth replica");
+    update(&mut s, Action::SelectReplica(1));
+    let fx = update(&mut s, Action::Replica(ReplicaAction::Restart));
+    assert_eq!(
+        fx,
+        vec![Effect::Lab(LabCall::Replica(
+            "b".into(),
+            ReplicaAction::Restart
+        ))]
+    );
+}
+
+#[test]
+fn mode_cycles_through_the_lab() {
+    let mut s = fake(80, 24);
+    assert_eq!(
+        update(&mut s, Action::CycleMode),
+        vec![Effect::Lab(LabCall::SetMode(Mode::Shared))]
+    );
+    let mut st = lab_state();
+    st.mode = Mode::Token;
+    update(&mut s, Action::LabState(Box::new(st)));
+    assert_eq!(
+        update(&mut s, Action::CycleMode),
+        vec![Effect::Lab(LabCall::SetMode(Mode::Local))]
+    );
+    assert_eq!(
+        update(&mut s, Action::TogglePolicy),
+        vec![Effect::Lab(LabCall::SetPolicy(Policy::Sticky))]
+    );
+    assert_eq!(
+        update(&mut s, Action::ToggleAttacker),
+        vec![Effect::Lab(LabCall::StartAttacker("alice".into()))]
+    );
+    assert_eq!(
+        update(&mut s, Action::ToggleDenylist),
+        vec![Effect::Lab(LabCall::SetDenylist(true))]
+    );
+}
+
+#[test]
+fn lab_controls_wait_for_the_lab() {
+    let mut s = State::default();
+    update(&mut s, Action::Resize(80, 24));
+    assert!(update(&mut s, Action::CycleMode).is_empty());
+    assert_eq!(s.status.as_deref(), Some("the lab is not reachable yet"));
+}
+
+#[test]
+fn requests_cycle_and_scroll_into_view() {
+    let mut s = fake(80, 12);
+    update(&mut s, Action::NextRequest);
+    update(&mut s, Action::NextRequest);
+    assert_eq!(s.focused_request, Some(1));
+    let line = s.rendered.as_ref().unwrap().requests[1];
+    assert!(
+        line >= s.scroll && line < s.scroll + 9,
+        "line {line} scroll {}",
+        s.scroll
+    );
+    update(&mut s, Action::NextRequest);
+    assert_eq!(s.focused_request, Some(0), "wraps around");
+    assert!(matches!(
+        update(&mut s, Action::SendRequest).as_slice(),
+        [Effect::SendRequest { block: 0, .. }]
+    ));
+}
+
+#[test]
+fn journal_is_bounded_and_keeps_reading_position() {
+    let mut s = fake(80, 24);
+    update(&mut s, Action::ScrollJournal(2));
+    assert_eq!(s.journal_back, 2);
+    update(
+        &mut s,
+        Action::Journal(Box::new(entry(99, "learner", "GET", "/me", 200, "a", None))),
+    );
+    assert_eq!(s.journal_back, 3);
+    for i in 0..600 {
+        update(
+            &mut s,
+            Action::Journal(Box::new(entry(
+                100 + i,
+                "learner",
+                "GET",
+                "/me",
+                200,
+                "a",
+                None,
+            ))),
+        );
+    }
+    assert_eq!(s.journal.len(), JOURNAL_CAP);
+}
+
+#[test]
+fn keys_map_per_pane() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let key = |c| Event::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let mut s = fake(80, 24);
+    assert_eq!(
+        super::event::map(&s, &key(KeyCode::Char('j'))),
+        Some(Action::Scroll(1))
+    );
+    assert_eq!(super::event::map(&s, &key(KeyCode::Right)), None);
+    update(&mut s, Action::ToggleLab);
+    assert_eq!(
+        super::event::map(&s, &key(KeyCode::Right)),
+        Some(Action::NextReplica)
+    );
+    assert_eq!(
+        super::event::map(&s, &key(KeyCode::Char('3'))),
+        Some(Action::SelectReplica(2))
+    );
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(super::event::map(&s, &ctrl_c), Some(Action::Quit));
+    update(&mut s, Action::ToggleHelp);
+    assert_eq!(
+        super::event::map(&s, &key(KeyCode::Esc)),
+        Some(Action::CloseOverlay)
+    );
+    assert_eq!(
+        super::event::map(&s, &key(KeyCode::Char('r'))),
+        None,
+        "help swallows keys"
+    );
+}
+
+#[test]
+fn click_on_outline_opens_lesson() {
+    use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let s = fake(80, 24);
+    // Row 0 is the top bar, 1 the border, 2 "Lessons", 3 lesson 1, ... so row 4 is lesson 2.
+    let click = Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 4,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(super::event::map(&s, &click), Some(Action::OpenLesson(1)));
+}

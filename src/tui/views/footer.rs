@@ -1,0 +1,113 @@
+//! The top line (app, lab, last message) and the footer (keys that matter here).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{bold, fg, fit};
+use crate::tui::layout::WIDE;
+use crate::tui::state::{Pane, State};
+
+pub fn draw_top(s: &State, f: &mut Frame, area: Rect) {
+    let w = usize::from(area.width);
+    let mut spans = vec![Span::styled(
+        " forgetful ",
+        bold().add_modifier(Modifier::REVERSED),
+    )];
+    if let Some(st) = &s.lab.state {
+        // The replicas stay visible here even when the lab panel is not on screen.
+        spans.push(Span::raw(format!(" {} · {} ·", st.mode, st.policy)));
+        for (i, r) in st.replicas.iter().enumerate() {
+            let (mark, c) = if r.up {
+                ("✓", Color::Green)
+            } else {
+                ("✗", Color::Red)
+            };
+            let mut style = fg(s.color, c);
+            if i == s.selected_replica {
+                style = style.add_modifier(Modifier::UNDERLINED);
+            }
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(format!("{}{mark}", r.name), style));
+        }
+        spans.push(Span::raw("  "));
+    } else if s.lab.error.is_some() {
+        spans.push(Span::styled(" lab unreachable  ", fg(s.color, Color::Red)));
+    } else {
+        spans.push(Span::raw(" starting the lab…  "));
+    }
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    if let Some(m) = &s.status {
+        spans.push(Span::styled(
+            fit(m, w.saturating_sub(used + 1)),
+            fg(s.color, Color::Yellow),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn draw(s: &State, f: &mut Frame, area: Rect) {
+    let keys: &[(&str, &str)] = if s.overlay.is_some() {
+        &[("Esc", "close"), ("q", "quit")]
+    } else if s.pane == Pane::Lab {
+        &[
+            ("←→", "replica"),
+            ("r/x/u", "restart/stop/up"),
+            ("m", "mode"),
+            ("s", "policy"),
+            ("d", "deny"),
+            ("a", "attack"),
+            ("R", "revoke"),
+            ("l", "reader"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    } else if s.size.0 >= WIDE {
+        &[
+            ("j/k", "scroll"),
+            ("n/p", "lesson"),
+            ("Tab", "request"),
+            ("m", "mode"),
+            ("s", "policy"),
+            ("1-9", "replica"),
+            ("r/x/u", "restart/stop/up"),
+            ("d", "deny"),
+            ("a", "attack"),
+            ("l", "lab keys"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    } else {
+        &[
+            ("j/k", "scroll"),
+            ("n/p", "lesson"),
+            ("Tab", "request"),
+            ("l", "lab"),
+            ("m", "mode"),
+            ("r", "restart"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    };
+    let key = if s.color {
+        Style::default()
+            .fg(Color::Cyan)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        bold()
+    };
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (k, d) in keys {
+        let wdt = k.chars().count() + d.chars().count() + 2;
+        if used + wdt > usize::from(area.width) {
+            break;
+        }
+        used += wdt;
+        spans.push(Span::styled(k.to_string(), key));
+        spans.push(Span::raw(format!(" {d} ")));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,191 @@
+//! The lab panel: mode, policy, store, denylist, attacker, one box per replica,
+//! and the journal tail below.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+
+use super::{bold, fg, fit, journal, pane_border};
+use crate::api::ReplicaStatus;
+use crate::tui::layout;
+use crate::tui::state::{Pane, State};
+
+pub fn draw(s: &State, f: &mut Frame, area: Rect) {
+    let title = match &s.lab.url {
+        Some(u) => format!(" Lab {} ", u.trim_start_matches("http://")),
+        None => " Lab ".to_string(),
+    };
+    let block = Block::bordered()
+        .title(fit(&title, usize::from(area.width.saturating_sub(4))))
+        .border_style(pane_border(s.color, s.pane == Pane::Lab));
+    f.render_widget(block, area);
+    let parts = layout::lab_areas(area, s.replicas().len());
+    let w = usize::from(parts.info.width);
+
+    let Some(st) = &s.lab.state else {
+        let msg = match (&s.lab.error, &s.lab.url) {
+            (Some(e), _) => format!("lab unreachable: {e}"),
+            (None, Some(_)) => "reading the lab's state…".to_string(),
+            (None, None) => "starting the lab…".to_string(),
+        };
+        let style = if s.lab.error.is_some() {
+            fg(s.color, Color::Red)
+        } else {
+            Style::default()
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(msg, style)).wrap(ratatui::widgets::Wrap { trim: true }),
+            parts.info.union(parts.replicas),
+        );
+        journal::draw(s, f, parts.journal);
+        return;
+    };
+
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    let attacker = if st.attacker.running {
+        format!(
+            "attacker on {} ({} req, {} refused)",
+            st.attacker.user.as_deref().unwrap_or("?"),
+            st.attacker.requests,
+            st.attacker.refused
+        )
+    } else {
+        match &st.attacker.stopped {
+            Some(why) => format!("attacker off ({why})"),
+            None => "attacker off".to_string(),
+        }
+    };
+    let attacker_style = if st.attacker.running {
+        fg(s.color, Color::Red).add_modifier(Modifier::BOLD)
+    } else {
+        Style::default()
+    };
+    let mut info = vec![
+        Line::from(vec![
+            Span::raw("mode "),
+            Span::styled(st.mode.as_str(), bold().patch(fg(s.color, Color::Cyan))),
+            Span::raw(" · "),
+            Span::styled(st.policy.as_str(), bold()),
+            Span::raw(" · deny "),
+            Span::styled(on_off(st.denylist), bold()),
+        ]),
+        Line::from(fit(&format!("store {}", st.store), w)),
+        Line::from(Span::styled(fit(&attacker, w), attacker_style)),
+    ];
+    if let Some(e) = &s.lab.error {
+        info[1] = Line::from(Span::styled(
+            fit(&format!("unreachable: {e}"), w),
+            fg(s.color, Color::Red),
+        ));
+    } else if let Some(note) = &s.lab.note {
+        info[1] = Line::from(fit(&format!("{note} · store {}", st.store), w));
+    }
+    f.render_widget(Paragraph::new(info), parts.info);
+
+    let r = parts.replicas;
+    if parts.compact {
+        let lines: Vec<Line> = st
+            .replicas
+            .iter()
+            .enumerate()
+            .map(|(i, rep)| replica_line(s, rep, i == s.selected_replica, w))
+            .collect();
+        f.render_widget(Paragraph::new(lines), r);
+        journal::draw(s, f, parts.journal);
+        return;
+    }
+    let (per_row, bw) = layout::replica_grid(st.replicas.len(), r.width);
+    for (i, rep) in st.replicas.iter().enumerate() {
+        let x = r.x + (i % per_row) as u16 * bw;
+        let y = r.y + (i / per_row) as u16 * layout::BOX_H;
+        if y + layout::BOX_H > r.bottom() {
+            break;
+        }
+        replica_box(
+            s,
+            f,
+            Rect::new(x, y, bw, layout::BOX_H),
+            rep,
+            i == s.selected_replica,
+        );
+    }
+    journal::draw(s, f, parts.journal);
+}
+
+/// `▸a up  mem 1  served 4  last 200` for short terminals.
+fn replica_line(s: &State, rep: &ReplicaStatus, selected: bool, w: usize) -> Line<'static> {
+    let (state, style) = if rep.up {
+        ("up  ", fg(s.color, Color::Green))
+    } else {
+        ("DOWN", fg(s.color, Color::Red).add_modifier(Modifier::BOLD))
+    };
+    let last = rep.last_status.map_or("-".to_string(), |c| c.to_string());
+    let rest = fit(
+        &format!(
+            " mem {} served {} last {last}",
+            rep.local_sessions, rep.served
+        ),
+        w.saturating_sub(7),
+    );
+    let name_style = if selected {
+        bold().add_modifier(Modifier::REVERSED)
+    } else {
+        bold()
+    };
+    Line::from(vec![
+        Span::raw(if selected { "▸" } else { " " }),
+        Span::styled(rep.name.clone(), name_style),
+        Span::raw(" "),
+        Span::styled(state, style),
+        Span::raw(rest),
+    ])
+}
+
+fn replica_box(s: &State, f: &mut Frame, area: Rect, rep: &ReplicaStatus, selected: bool) {
+    let (state, style) = if rep.up {
+        ("up", fg(s.color, Color::Green))
+    } else {
+        ("DOWN", fg(s.color, Color::Red).add_modifier(Modifier::BOLD))
+    };
+    let mut block = Block::bordered().title(Line::from(vec![
+        Span::styled(rep.name.clone(), bold()),
+        Span::raw(" "),
+        Span::styled(state, style),
+    ]));
+    block = if selected {
+        block
+            .border_type(BorderType::Thick)
+            .border_style(bold().patch(fg(s.color, Color::Cyan)))
+    } else {
+        block.border_style(if rep.up { Style::default() } else { style })
+    };
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = usize::from(inner.width);
+    let last = rep.last_status.map_or("-".to_string(), |c| c.to_string());
+    let last_style = rep
+        .last_status
+        .map_or(Style::default(), |c| status_style(s.color, c));
+    let lines = vec![
+        Line::from(fit(&format!("mem {}", rep.local_sessions), w)),
+        Line::from(fit(&format!("served {}", rep.served), w)),
+        Line::from(vec![Span::raw("last "), Span::styled(last, last_style)]),
+    ];
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// 2xx green, 401/404 yellow, other 4xx and 5xx red.
+pub fn status_style(color: bool, code: u16) -> Style {
+    match code {
+        200..=299 => fg(color, Color::Green),
+        401 | 404 => fg(color, Color::Yellow),
+        400..=599 => fg(color, Color::Red).add_modifier(if color {
+            Modifier::empty()
+        } else {
+            Modifier::BOLD
+        }),
+        _ => Style::default(),
+    }
+}

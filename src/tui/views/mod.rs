@@ -1,0 +1,55 @@
+//! One module per part of the screen; each draws from `&State` only.
+
+pub mod footer;
+pub mod help;
+pub mod journal;
+pub mod lab;
+pub mod outline;
+pub mod reader;
+
+use ratatui::style::{Color, Modifier, Style};
+
+/// A colour, or nothing under NO_COLOR.
+pub fn fg(color: bool, c: Color) -> Style {
+    if color {
+        Style::default().fg(c)
+    } else {
+        Style::default()
+    }
+}
+
+pub fn bold() -> Style {
+    Style::default().add_modifier(Modifier::BOLD)
+}
+
+/// Border style of a pane: brighter when it has the keyboard.
+pub fn pane_border(color: bool, focused: bool) -> Style {
+    match (focused, color) {
+        (true, true) => Style::default().fg(Color::Cyan),
+        (true, false) => bold(),
+        (false, true) => Style::default().fg(Color::DarkGray),
+        (false, false) => Style::default(),
+    }
+}
+
+/// Cuts `s` to at most `w` display columns, with an ellipsis when cut.
+pub fn fit(s: &str, w: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= w {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if used + cw + 1 > w {
+            break;
+        }
+        used += cw;
+        out.push(c);
+    }
+    if w > 0 {
+        out.push('…');
+    }
+    out
+}
