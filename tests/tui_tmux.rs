@@ -184,6 +184,8 @@ fn app_in_tmux() {
         dir.join("forgetful.log").exists(),
         "logs go to the data dir"
     );
-    // TODO(progress merge): assert the progress file exists here.
+    let progress = std::fs::read_to_string(dir.join("progress.json"))
+        .expect("quitting saves progress.json in the data dir");
+    assert!(progress.contains("last_lesson"), "{progress}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -65,8 +65,12 @@ pub fn run(
             Some(cfg)
         }
     };
-    let progress = progress_port::open(data_dir);
+    let (progress, progress_warning) = progress_port::open(data_dir)?;
     let mut state = initial_state(lessons, problems, progress.as_ref());
+    if let Some(w) = progress_warning {
+        tracing::warn!("{w}");
+        state.status = Some(w);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
