@@ -84,6 +84,7 @@ pub struct Core {
     pub store: Arc<dyn Store>,
     store_kind: &'static str,
     shop: users::Shop,
+    passwords: users::PasswordChecker,
     issuer: tokens::Issuer,
     pub journal: Journal,
     pub replicas: Vec<Arc<ReplicaSlot>>,
@@ -199,6 +200,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         store,
         store_kind,
         shop,
+        passwords: users::PasswordChecker::start(),
         issuer,
         journal: Journal::new(),
         replicas: (0..cfg.replicas)

@@ -411,10 +411,7 @@ async fn login(
     let Some((hash, role)) = ctx.core.shop.user(&req.username)? else {
         return Err(wrong());
     };
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || super::users::password_matches(&hash, &password))
-        .await
-        .unwrap_or(false);
+    let ok = ctx.core.passwords.matches(hash, req.password.clone()).await;
     if !ok {
         return Err(wrong());
     }
