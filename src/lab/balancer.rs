@@ -19,8 +19,15 @@ use super::replica::ReplicaSlot;
 use super::sessions::{self, Credential};
 use crate::api::{Policy, SERVED_BY_HEADER};
 
+const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Pooled keep-alive HTTP/1 connections to the replicas.
+type ProxyClient =
+    hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>;
+
 pub struct Balancer {
     pub core: Arc<Core>,
+    proxy: ProxyClient,
     next: AtomicUsize,
     /// Session fingerprint → replica that set it. Used only under the sticky policy.
     pins: Mutex<HashMap<String, String>>,
@@ -29,8 +36,16 @@ pub struct Balancer {
 
 impl Balancer {
     pub fn new(core: Arc<Core>, admin_token: Option<String>) -> Self {
+        let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        connector.set_nodelay(true);
+        let proxy =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .pool_idle_timeout(std::time::Duration::from_secs(30))
+                .pool_max_idle_per_host(64)
+                .build(connector);
         Balancer {
             core,
+            proxy,
             next: AtomicUsize::new(0),
             pins: Mutex::new(HashMap::new()),
             admin_token,
@@ -126,23 +141,6 @@ fn served_by_balancer(mut resp: Response) -> Response {
     resp
 }
 
-/// Hop-by-hop headers are for one connection, not to be forwarded.
-fn hop_by_hop(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection"
-            | "keep-alive"
-            | "proxy-authenticate"
-            | "proxy-authorization"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
-            | "host"
-            | "content-length"
-    )
-}
-
 /// Forwards to a replica. Answers the balancer makes itself (413, 502, 503) are journaled here,
 /// since no replica saw them.
 async fn forward(
@@ -181,6 +179,7 @@ async fn forward(
 
 async fn proxy(b: &Balancer, peer: SocketAddr, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    // Buffered (at most 16 KiB) so a request can be retried on the next replica.
     let body = match super::body::read_limited(body).await {
         Ok(b) => b,
         Err(e) => return served_by_balancer(e.into_response()),
@@ -201,25 +200,42 @@ async fn proxy(b: &Balancer, peer: SocketAddr, req: Request) -> Response {
             .into_response(),
         );
     }
+    let mut headers = parts.headers.clone();
+    headers.retain_hop_by_hop();
+    let forwarded_for = HeaderValue::from_str(&peer.ip().to_string()).ok();
     let mut last_err = String::new();
     for slot in candidates {
-        let url = format!("{}{}", slot.url(), path_q);
-        let mut rb = b.core.http.request(parts.method.clone(), &url);
-        for (name, value) in &parts.headers {
-            if !hop_by_hop(name) {
-                rb = rb.header(name, value);
+        let uri = format!("{}{}", slot.url(), path_q);
+        let mut out = axum::http::Request::new(Body::from(body.clone()));
+        *out.method_mut() = parts.method.clone();
+        *out.headers_mut() = headers.clone();
+        if let Some(v) = &forwarded_for {
+            out.headers_mut().insert("x-forwarded-for", v.clone());
+        }
+        match uri.parse() {
+            Ok(u) => *out.uri_mut() = u,
+            Err(e) => {
+                last_err = format!("{}: {e}", slot.name);
+                continue;
             }
         }
-        rb = rb.header("x-forwarded-for", peer.ip().to_string());
-        match rb.body(body.clone()).send().await {
-            Ok(resp) => {
+        let answer = tokio::time::timeout(REPLICA_TIMEOUT, b.proxy.request(out)).await;
+        match answer {
+            Err(_) => {
+                last_err = format!("{}: no answer within {REPLICA_TIMEOUT:?}", slot.name);
+                // A slow replica may still act on it; do not send it to a second one.
+                break;
+            }
+            Ok(Ok(resp)) => {
                 if let Some(sid) = sessions::issued_sid(resp.headers()) {
                     b.pin(&sid, &slot.name);
                 }
-                return relay(resp).await;
+                let (mut parts, body) = resp.into_parts();
+                parts.headers.retain_hop_by_hop();
+                return Response::from_parts(parts, Body::new(body));
             }
             // Refused or reset: that replica is going down; try the next one.
-            Err(e) => last_err = format!("{}: {e}", slot.name),
+            Ok(Err(e)) => last_err = format!("{}: {e}", slot.name),
         }
     }
     served_by_balancer(
@@ -232,28 +248,26 @@ async fn proxy(b: &Balancer, peer: SocketAddr, req: Request) -> Response {
     )
 }
 
-async fn relay(resp: reqwest::Response) -> Response {
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = match resp.bytes().await {
-        Ok(b) => b,
-        Err(e) => {
-            return served_by_balancer(
-                ApiError::new(
-                    StatusCode::BAD_GATEWAY,
-                    "bad gateway",
-                    format!("replica response broke off: {e}"),
-                )
-                .into_response(),
-            );
-        }
-    };
-    let mut out = Response::new(Body::from(bytes));
-    *out.status_mut() = status;
-    for (name, value) in &headers {
-        if !hop_by_hop(name) {
-            out.headers_mut().append(name, value.clone());
+/// Drops hop-by-hop headers: they describe one connection, not the request.
+trait RetainHopByHop {
+    fn retain_hop_by_hop(&mut self);
+}
+
+impl RetainHopByHop for axum::http::HeaderMap {
+    fn retain_hop_by_hop(&mut self) {
+        for name in [
+            header::CONNECTION,
+            HeaderName::from_static("keep-alive"),
+            header::PROXY_AUTHENTICATE,
+            header::PROXY_AUTHORIZATION,
+            header::TE,
+            header::TRAILER,
+            header::TRANSFER_ENCODING,
+            header::UPGRADE,
+            header::HOST,
+            header::CONTENT_LENGTH,
+        ] {
+            self.remove(name);
         }
     }
-    out
 }
