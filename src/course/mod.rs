@@ -128,10 +128,20 @@ impl Course {
                 Err(found) => diagnostics.extend(found),
             }
         }
+        // Problems follow the course: ordered by the first lesson each lists (its main one).
+        let first_lesson = |p: &Problem| {
+            p.lessons
+                .first()
+                .and_then(|id| lessons.iter().find(|l| &l.id == id))
+                .map_or(u32::MAX, |l| l.number)
+        };
+        let mut paired: Vec<_> = problems.into_iter().zip(parsed_files).collect();
+        paired.sort_by(|(a, _), (b, _)| (first_lesson(a), &a.id).cmp(&(first_lesson(b), &b.id)));
+        let (problems, problem_files) = paired.into_iter().unzip();
         let course = Course {
             lessons,
             problems,
-            problem_files: parsed_files,
+            problem_files,
         };
         Ok((course, diagnostics))
     }
