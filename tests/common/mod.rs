@@ -152,6 +152,18 @@ impl TestLab {
         out
     }
 
+    /// GET a JSON document from the balancer (the JWKS, /admin/state, the journal).
+    pub async fn json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn post(&self, path: &str, body: Value, cred: Option<&Cred>) -> Answer {
         let mut rb = self.http.post(format!("{}{path}", self.url)).json(&body);
         rb = match cred {

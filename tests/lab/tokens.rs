@@ -57,28 +57,12 @@ async fn token_mode_works_on_every_replica_and_survives_restarts() {
         assert_eq!(a.body["user"], "alice");
     }
     // Nothing per user on any replica.
-    let state: Value = lab
-        .http
-        .get(format!("{}/admin/state", lab.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: Value = lab.json("/admin/state").await;
     for r in state["replicas"].as_array().unwrap() {
         assert_eq!(r["local_sessions"], 0);
     }
     // Each replica fetched the JWKS over HTTP at its start, and again after its restart.
-    let journal: Vec<Value> = lab
-        .http
-        .get(format!("{}/admin/journal", lab.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let journal: Vec<Value> = serde_json::from_value(lab.json("/admin/journal").await).unwrap();
     let fetches = journal
         .iter()
         .filter(|e| e["event"] == "jwks-fetched")
@@ -90,15 +74,7 @@ async fn token_mode_works_on_every_replica_and_survives_restarts() {
 #[tokio::test]
 async fn jwks_endpoint_publishes_the_public_key() {
     let lab = common::start(Mode::Token).await;
-    let jwks: Value = lab
-        .http
-        .get(format!("{}/.well-known/jwks.json", lab.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = lab.json("/.well-known/jwks.json").await;
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "OKP");
     assert_eq!(key["crv"], "Ed25519");
@@ -136,15 +112,7 @@ async fn every_forged_token_is_refused() {
     .await;
 
     // HS256 signed with the public key as the secret (the classic confusion attack), and with any key.
-    let jwks: Value = lab
-        .http
-        .get(format!("{}/.well-known/jwks.json", lab.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = lab.json("/.well-known/jwks.json").await;
     let x = jwks["keys"][0]["x"].as_str().unwrap().to_string();
     for secret in [
         x.as_bytes().to_vec(),

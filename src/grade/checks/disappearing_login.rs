@@ -1,7 +1,7 @@
 //! disappearing-login: (1) a local-mode login refused by another replica; (2) after switching to
 //! shared or token, a new login accepted by every running replica. Sticky alone is not a fix.
 
-use super::{Evidence, Step, curl_admin, curl_login};
+use super::{Evidence, Step, curl_admin, curl_login, step};
 use crate::api::{Mode, Policy};
 
 pub fn evaluate(ev: &Evidence) -> (Vec<Step>, Vec<String>) {
@@ -18,14 +18,10 @@ pub fn evaluate(ev: &Evidence) -> (Vec<Step>, Vec<String>) {
 }
 
 fn reproduced(ev: &Evidence) -> Step {
-    let mut step = Step {
-        id: "reproduced".into(),
-        title: "reproduce it: log in (local mode), then see another replica refuse that session"
-            .into(),
-        done: false,
-        evidence: Vec::new(),
-        next: Vec::new(),
-    };
+    let mut step = step(
+        "reproduced",
+        "reproduce it: log in (local mode), then see another replica refuse that session",
+    );
     let logins: Vec<_> = ev
         .learner_requests()
         .filter(|e| e.path == "/login" && e.ok() && e.mode == Mode::Local && e.issued.is_some())
@@ -75,14 +71,10 @@ fn reproduced(ev: &Evidence) -> Step {
 }
 
 fn fixed(ev: &Evidence) -> Step {
-    let mut step = Step {
-        id: "fixed".into(),
-        title: "fix it: switch to shared or token, log in again, and be accepted by every replica"
-            .into(),
-        done: false,
-        evidence: Vec::new(),
-        next: Vec::new(),
-    };
+    let mut step = step(
+        "fixed",
+        "fix it: switch to shared or token, log in again, and be accepted by every replica",
+    );
     let up = ev.up_replicas();
     let logins: Vec<_> = ev
         .learner_requests()

@@ -2,7 +2,7 @@
 //! attacker request on every replica is refused within one second, the grader's own replay of
 //! the stolen credential on each replica gets 401, and other users' logins still work.
 
-use super::{Evidence, Step, curl_admin};
+use super::{Evidence, Step, curl_admin, step};
 use crate::api::{JournalEntry, Mode};
 use crate::client::{ClientError, LabClient};
 
@@ -191,14 +191,4 @@ pub async fn evaluate(
         }
     }
     Ok((vec![attacker, cut, replay, others], notes))
-}
-
-fn step(id: &str, title: &str) -> Step {
-    Step {
-        id: id.into(),
-        title: title.into(),
-        done: false,
-        evidence: Vec::new(),
-        next: Vec::new(),
-    }
 }

@@ -2,7 +2,7 @@
 //! reported with `--claim`; (3) every replica restarted, then the same token accepted;
 //! (4) that token with an edited payload refused for its signature.
 
-use super::{Evidence, Step, curl_admin};
+use super::{Evidence, Step, curl_admin, step};
 use crate::api::{JournalEntry, Mode};
 use crate::client::{ClientError, LabClient};
 
@@ -189,14 +189,4 @@ pub async fn evaluate(
             .insert(0, format!("the lab is in {} mode", ev.state.mode));
     }
     Ok((vec![token, badge, restarts, tampered], Vec::new()))
-}
-
-fn step(id: &str, title: &str) -> Step {
-    Step {
-        id: id.into(),
-        title: title.into(),
-        done: false,
-        evidence: Vec::new(),
-        next: Vec::new(),
-    }
 }
