@@ -1,8 +1,7 @@
 //! Rendering and loading times, printed (a plain loop; targets: render ≤ 2 ms, load ≤ 20 ms).
-//! The embedded course is measured; the fixture course stands in while it has no lessons.
+//! The embedded course (the one the binary ships) is measured.
 
 use std::hint::black_box;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use forgetful::course::Course;
@@ -18,18 +17,7 @@ fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> Duration {
 }
 
 fn main() {
-    let embedded = Course::load(None).expect("the embedded course loads");
-    let dir = (embedded.lessons.is_empty())
-        .then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course-good"));
-    let course = match &dir {
-        Some(d) => Course::load(Some(d)).expect("the fixture course loads"),
-        None => embedded,
-    };
-    let which = if dir.is_some() {
-        "fixture course"
-    } else {
-        "embedded course"
-    };
+    let course = Course::load(None).expect("the embedded course loads");
     let longest = course
         .lessons
         .iter()
@@ -39,8 +27,8 @@ fn main() {
     let render_time = time(200, || {
         render(&longest.source, 100, &RenderOptions { color: true })
     });
-    let load_time = time(50, || Course::load(dir.as_deref()).expect("loads"));
-    let check_time = time(20, || Course::check(dir.as_deref()).expect("checks"));
+    let load_time = time(50, || Course::load(None).expect("loads"));
+    let check_time = time(20, || Course::check(None).expect("checks"));
     println!(
         "render {} ({} bytes) at 100 columns: {:.3} ms (target ≤ 2 ms)",
         longest.id,
@@ -48,13 +36,10 @@ fn main() {
         render_time.as_secs_f64() * 1e3
     );
     println!(
-        "load {which} ({} lessons, {} problems): {:.3} ms (target ≤ 20 ms)",
+        "load the embedded course ({} lessons, {} problems): {:.3} ms (target ≤ 20 ms)",
         course.lessons.len(),
         course.problems.len(),
         load_time.as_secs_f64() * 1e3
     );
-    println!(
-        "course check {which}: {:.3} ms",
-        check_time.as_secs_f64() * 1e3
-    );
+    println!("course check: {:.3} ms", check_time.as_secs_f64() * 1e3);
 }
