@@ -209,15 +209,39 @@ fn find(sentences: &[Sentence], phrases: &[String], patterns: &[String]) -> Vec<
         let Ok(re) = compile(p) else { continue };
         let owns = mentions_negation(p);
         for (si, s) in sentences.iter().enumerate() {
-            for m in re.find_iter(&s.text) {
+            // A regex takes the leftmost match, and it may begin in a negated clause and
+            // reach into the next one ("none of them stored my login; it was in the
+            // token"). So after a negated match, look again from the following word
+            // rather than from its end, or the negation would hide a positive match.
+            let mut from = 0;
+            while let Some(m) = re.find_at(&s.text, from) {
+                let next_word = s.next_word_start(m.start());
                 if m.start() == m.end() {
-                    continue;
+                    match next_word {
+                        Some(n) => {
+                            from = n;
+                            continue;
+                        }
+                        None => break,
+                    }
                 }
                 let (start, end) = (s.word_at(m.start()), s.word_ending_at(m.end()));
+                let negated = is_negated(s, start, end.max(start), owns);
                 out.push(Match {
                     sentence: si,
-                    negated: is_negated(s, start, end.max(start), owns),
+                    negated,
                 });
+                from = if negated {
+                    match next_word {
+                        Some(n) => n,
+                        None => break,
+                    }
+                } else {
+                    m.end()
+                };
+                if from >= s.text.len() {
+                    break;
+                }
             }
         }
     }
@@ -552,6 +576,24 @@ mod tests {
             assert_eq!(v.outcome, Outcome::NotYet);
             assert!(v.message.starts_with("Not yet"));
         }
+    }
+
+    #[test]
+    fn a_negated_match_does_not_hide_a_positive_one_after_it() {
+        let mut r = rubric();
+        r.concepts[1].patterns = vec![r"\b(login|it)\b.{0,30}\bin the token\b".into()];
+        let v = grade(
+            &r,
+            Q,
+            "None of the replicas stored my login; it was in the token I held all along.",
+        );
+        assert!(v.concepts[1].found, "{v:#?}");
+        let v = grade(
+            &r,
+            Q,
+            "The replicas kept the login, and it was never in the token at any point.",
+        );
+        assert!(!v.concepts[1].found, "{v:#?}");
     }
 
     #[test]

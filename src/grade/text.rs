@@ -30,6 +30,12 @@ impl Sentence {
             .min(self.words.len().saturating_sub(1))
     }
 
+    /// Byte offset in `text` of the first word starting after `byte`, if any.
+    pub fn next_word_start(&self, byte: usize) -> Option<usize> {
+        let i = self.starts.partition_point(|&s| s <= byte);
+        self.starts.get(i).copied()
+    }
+
     /// Index of the last word starting before `byte` (for the end of a regex match).
     pub fn word_ending_at(&self, byte: usize) -> usize {
         self.starts.partition_point(|&s| s < byte).saturating_sub(1)
