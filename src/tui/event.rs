@@ -24,6 +24,11 @@ pub fn map(s: &State, ev: &Event) -> Option<Action> {
 
 fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     use KeyCode::*;
+    if s.overlay.is_none()
+        && let Some(a) = super::console::key(s, k)
+    {
+        return a;
+    }
     if k.modifiers.contains(KeyModifiers::CONTROL) {
         return match k.code {
             Char('c') => Some(Action::Quit),
