@@ -61,6 +61,8 @@ pub struct ConsoleState {
     pub resp_scroll: usize,
     /// "a 200" per answer of the current batch, when it sent more than one.
     pub tally: Vec<String>,
+    /// Why answers of the current batch were refused, one line per replica and reason.
+    pub refusals: Vec<String>,
     /// Numbers the sends; answers of an older batch still update the jar, not the tally.
     pub batch: u64,
     /// How many answers the current batch still waits for.
@@ -556,6 +558,7 @@ fn send_current(s: &mut State, times: usize) -> Vec<Effect> {
     s.console.batch += 1;
     s.console.pending = times;
     s.console.tally.clear();
+    s.console.refusals.clear();
     s.console.focus = None;
     let label = if times > 1 {
         format!("sending {} {} ×{times}…", req.method, req.path)
@@ -590,6 +593,15 @@ fn answer(s: &mut State, batch: u64, result: Result<Exchange, String>) {
             Ok(x) => format!("{} {}", x.served_by().unwrap_or("?"), x.status),
             Err(_) => "error".into(),
         });
+        if let Ok(x) = &result
+            && x.status >= 400
+        {
+            let who = x.served_by().unwrap_or("?");
+            let note = format!("{who} {}: {}", x.status, x.reason().unwrap_or_default());
+            if !s.console.refusals.contains(&note) {
+                s.console.refusals.push(note);
+            }
+        }
     }
     s.status = Some(match &result {
         Ok(x) => format!(

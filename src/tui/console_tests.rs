@@ -425,6 +425,13 @@ fn repeat_sends_n_times_and_tallies_each_answer() {
         );
     }
     assert_eq!(s.console.tally, ["a 200", "b 401", "c 401", "a 200"]);
+    assert_eq!(
+        s.console.refusals,
+        [
+            "b 401: session sid=…abcd unknown to replica b (local memory)",
+            "c 401: session sid=…abcd unknown to replica c (local memory)"
+        ]
+    );
     assert_eq!(s.console.pending, 2);
     let text = screen(&s);
     assert!(

@@ -63,9 +63,21 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     let c = &s.console;
     let w = usize::from(area.width);
     // Request box: 1 line for `METHOD /path`, up to 3 for headers and 3 for the body.
+    // An editor shows as many lines as it has (3 at most, all 3 while it is being edited).
+    let want = |f: Field, ta: &TextArea| {
+        if c.focus == Some(f) {
+            3
+        } else {
+            ta.lines().len().clamp(1, 3) as u16
+        }
+    };
     let room = area.height.saturating_sub(2 + 2 + 4);
-    let hh = room.saturating_sub(1).clamp(1, 3);
-    let bh = room.saturating_sub(1 + hh).clamp(1, 3);
+    let hh = room
+        .saturating_sub(1)
+        .clamp(1, want(Field::Headers, &c.headers));
+    let bh = room
+        .saturating_sub(1 + hh)
+        .clamp(1, want(Field::Body, &c.body));
     let req_h = (2 + 1 + hh + bh).min(area.height);
     let req = Rect {
         height: req_h,
@@ -171,11 +183,14 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             Span::styled(format!("×{}: ", c.tally.len() + c.pending), bold()),
             Span::raw(format!("{}{more}", c.tally.join(" · "))),
         ]));
+        for r in c.refusals.iter().take(2) {
+            body.push(Line::styled(format!("  {r}"), fg(s.color, Color::Red)));
+        }
     }
     match &c.response {
         None if c.pending > 0 => body.push(Line::raw("waiting for the lab…")),
         None => body.push(Line::styled(
-            "Nothing sent yet. In the reader, Tab to a request block and press Enter.",
+            "Not sent yet. Enter sends; in the reader, Tab picks a lesson's request.",
             dim,
         )),
         Some(Err(e)) => body.push(Line::styled(format!("error: {e}"), fg(s.color, Color::Red))),
