@@ -265,6 +265,21 @@ pub fn key(s: &State, k: &KeyEvent) -> Option<Option<Action>> {
     }
 }
 
+/// The wheel scrolls the answer or the inspector; clicks do nothing (the panes are hidden).
+pub fn mouse(s: &State, m: &crossterm::event::MouseEvent) -> Option<Action> {
+    use crossterm::event::MouseEventKind as K;
+    let n = match m.kind {
+        K::ScrollDown => 3,
+        K::ScrollUp => -3,
+        K::Down(_) if s.overlay.is_some() => return Some(Action::CloseOverlay),
+        _ => return None,
+    };
+    ca(match s.tool? {
+        Tool::Console => ConsoleAction::ScrollResponse(n),
+        Tool::Inspector => ConsoleAction::ScrollInspector(n),
+    })
+}
+
 fn fx(e: ConsoleEffect) -> Effect {
     Effect::Console(e)
 }

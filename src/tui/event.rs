@@ -82,6 +82,9 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
 }
 
 fn mouse(s: &State, m: &MouseEvent) -> Option<Action> {
+    if s.tool.is_some() {
+        return super::console::mouse(s, m);
+    }
     let at = Position::new(m.column, m.row);
     let a = layout::areas(s.size.0, s.size.1, s.pane);
     let inside = |r: Option<Rect>| r.is_some_and(|r| r.contains(at));
