@@ -44,6 +44,8 @@ pub enum Action {
     ToggleAttacker,
     Revoke,
     Status(String),
+    /// The request console and token inspector.
+    Console(super::console::ConsoleAction),
     // From the world outside the keyboard.
     LabStarted {
         url: String,
@@ -76,11 +78,8 @@ pub enum Effect {
     Lab(LabCall),
     /// Re-read `/admin/state` (the loop debounces bursts).
     RefreshState,
-    /// Hook for sending a lesson's request block from the reader (a later issue).
-    SendRequest {
-        lesson: String,
-        block: usize,
-    },
+    /// Sending, clipboard, JWKS, history file: for `console_io`.
+    Console(super::console::ConsoleEffect),
     SaveProgress,
     MarkRead(String),
     Quit,
@@ -124,15 +123,11 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::NextRequest => move_request(s, 1),
         Action::PrevRequest => move_request(s, -1),
-        Action::SendRequest => match (s.lesson(), s.focused_request) {
-            (Some(l), Some(block)) => {
-                fx.push(Effect::SendRequest {
-                    lesson: l.id.clone(),
-                    block,
-                });
-            }
-            _ => s.status = Some("no request block selected: Tab moves to the next one".into()),
-        },
+        Action::SendRequest => fx.extend(super::console::update(
+            s,
+            super::console::ConsoleAction::OpenBlock { send: false },
+        )),
+        Action::Console(c) => fx.extend(super::console::update(s, c)),
         Action::ScrollJournal(n) => {
             let max = s.journal.len().saturating_sub(1) as i64;
             s.journal_back = (s.journal_back as i64 + n).clamp(0, max) as usize;

@@ -40,3 +40,8 @@ pub fn render_lesson(src: &str, width: u16, color: bool) -> (Text<'static>, Vec<
     let r = render(src, width, &RenderOptions { color });
     (r.text, r.requests.iter().map(|b| b.line).collect())
 }
+
+/// A lesson's runnable request blocks, in order (as `render_lesson` numbers them).
+pub fn request_blocks(src: &str) -> Vec<crate::markdown::RequestBlock> {
+    render(src, 80, &RenderOptions { color: false }).requests
+}

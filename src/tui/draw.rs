@@ -4,7 +4,7 @@ use ratatui::Frame;
 
 use super::layout;
 use super::state::State;
-use super::views::{footer, help, lab, outline, reader};
+use super::views::{console, footer, help, lab, outline, reader};
 
 pub fn draw(s: &State, f: &mut Frame) {
     let size = f.area();
@@ -21,6 +21,8 @@ pub fn draw(s: &State, f: &mut Frame) {
     if let Some(r) = a.lab.filter(|r| usable(*r)) {
         lab::draw(s, f, r);
     }
+    // The request console or token inspector covers the panes (`views::console`).
+    console::draw_tool(s, f, a.top, a.footer);
     footer::draw(s, f, a.footer);
     if s.overlay.is_some() && size.width >= 10 && size.height >= 5 {
         help::draw(s, f, size);

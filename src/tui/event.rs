@@ -24,6 +24,11 @@ pub fn map(s: &State, ev: &Event) -> Option<Action> {
 
 fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     use KeyCode::*;
+    if s.overlay.is_none()
+        && let Some(a) = super::console::key(s, k)
+    {
+        return a;
+    }
     if k.modifiers.contains(KeyModifiers::CONTROL) {
         return match k.code {
             Char('c') => Some(Action::Quit),
@@ -77,6 +82,9 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
 }
 
 fn mouse(s: &State, m: &MouseEvent) -> Option<Action> {
+    if s.tool.is_some() {
+        return super::console::mouse(s, m);
+    }
     let at = Position::new(m.column, m.row);
     let a = layout::areas(s.size.0, s.size.1, s.pane);
     let inside = |r: Option<Rect>| r.is_some_and(|r| r.contains(at));

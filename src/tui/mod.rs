@@ -8,16 +8,22 @@
 //! the one exception is starting and stopping the embedded lab.
 
 pub mod action;
+pub mod console;
+pub mod console_io;
 pub mod course_adapter;
 pub mod draw;
 pub mod event;
 pub mod layout;
 pub mod progress_port;
 pub mod state;
+pub mod token;
 pub mod views;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod console_tests;
 
 use std::io::Write;
 use std::path::Path;
@@ -67,6 +73,7 @@ pub fn run(
     };
     let (progress, progress_warning) = progress_port::open(data_dir)?;
     let mut state = initial_state(lessons, problems, progress.as_ref());
+    console_io::init(&mut state, data_dir);
     if let Some(w) = progress_warning {
         tracing::warn!("{w}");
         state.status = Some(w);
@@ -400,12 +407,11 @@ fn run_effect(
                 tracing::warn!("marking {id} read: {e:#}");
             }
         }
-        Effect::SendRequest { lesson, block } => {
-            // Hook: sending a lesson's request block belongs to a later issue.
-            tracing::info!(%lesson, block, "send request (not built yet)");
-            let _ = tx.send(Msg::Action(Action::Status(
-                "sending requests from the reader comes in a later version; copy it to curl for now".into(),
-            )));
+        Effect::Console(e) => {
+            let tx = tx.clone();
+            console_io::run(e, state, client, move |a| {
+                let _ = tx.send(Msg::Action(a));
+            });
         }
         Effect::RefreshState => {
             let Some(c) = client else { return };

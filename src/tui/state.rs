@@ -91,6 +91,12 @@ pub struct State {
     /// One-line message at the top: results of lab controls, errors.
     pub status: Option<String>,
     pub quit: bool,
+    /// The request console or token inspector, when one has the screen (`c`, `t`).
+    pub tool: Option<super::console::Tool>,
+    pub console: super::console::ConsoleState,
+    pub inspector: super::console::InspectorState,
+    /// The last token the console received (a JSON `token` field).
+    pub last_token: Option<String>,
 }
 
 impl State {

@@ -439,10 +439,10 @@ fn requests_cycle_and_scroll_into_view() {
     );
     update(&mut s, Action::NextRequest);
     assert_eq!(s.focused_request, Some(0), "wraps around");
-    assert!(matches!(
-        update(&mut s, Action::SendRequest).as_slice(),
-        [Effect::SendRequest { block: 0, .. }]
-    ));
+    // Enter opens the focused block in the request console, filled in, not yet sent.
+    assert!(update(&mut s, Action::SendRequest).is_empty());
+    assert_eq!(s.tool, Some(super::console::Tool::Console));
+    assert_eq!(s.console.line.lines(), ["POST /login"]);
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! One module per part of the screen; each draws from `&State` only.
 
+pub mod console;
 pub mod footer;
 pub mod help;
+pub mod inspector;
 pub mod journal;
 pub mod lab;
 pub mod outline;

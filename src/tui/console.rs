@@ -1,0 +1,812 @@
+//! The request console (`c`) and the token inspector (`t`): their state, keys and pure
+//! transitions. Sending, the clipboard, the JWKS fetch and the history file are `ConsoleEffect`s
+//! the event loop hands to `console_io`; results come back as `ConsoleAction`s.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::{CursorMove, TextArea};
+use serde::{Deserialize, Serialize};
+
+use super::action::{Action, Effect};
+use super::course_adapter;
+use super::state::State;
+use super::token;
+use crate::client::Exchange;
+
+/// Requests kept in `console-history.json`.
+pub const HISTORY_CAP: usize = 100;
+/// How many times `R` sends the request.
+pub const REPEAT: usize = 6;
+/// The history file in the data dir.
+pub const HISTORY_FILE: &str = "console-history.json";
+
+/// Which tool has the screen (the reader is underneath, Esc goes back to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Console,
+    Inspector,
+}
+
+/// The console's editors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// `METHOD /path`
+    Line,
+    Headers,
+    Body,
+}
+
+/// A request as typed (and as saved in the history): no automatic cookie in it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SavedRequest {
+    pub method: String,
+    pub path: String,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    #[serde(default)]
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleState {
+    pub line: TextArea<'static>,
+    pub headers: TextArea<'static>,
+    pub body: TextArea<'static>,
+    /// The editor with the keyboard; `None`: console keys (send, repeat, jar...).
+    pub focus: Option<Field>,
+    /// The `sid` cookie the lab last set.
+    pub jar: Option<String>,
+    pub response: Option<Result<Exchange, String>>,
+    pub resp_scroll: usize,
+    /// "a 200" per answer of the current batch, when it sent more than one.
+    pub tally: Vec<String>,
+    /// Why answers of the current batch were refused, one line per replica and reason.
+    pub refusals: Vec<String>,
+    /// Numbers the sends; answers of an older batch still update the jar, not the tally.
+    pub batch: u64,
+    /// How many answers the current batch still waits for.
+    pub pending: usize,
+    pub history: Vec<SavedRequest>,
+    /// Position while recalling with ↑/↓ (None: the draft).
+    pub hist_pos: Option<usize>,
+    pub draft: Option<SavedRequest>,
+    pub history_path: Option<PathBuf>,
+}
+
+/// The inspector's editors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InspField {
+    Paste,
+    Payload,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InspectorState {
+    /// A token pasted by the learner; when not empty it is the one inspected.
+    pub paste: TextArea<'static>,
+    /// The payload being edited.
+    pub payload: TextArea<'static>,
+    pub focus: Option<InspField>,
+    /// The edited copy (new payload, original signature).
+    pub edited: Option<String>,
+    /// The lab's JWKS as fetched, or why it could not be.
+    pub jwks: Option<Result<String, String>>,
+    /// Unix time of the last refresh, for expiry and "in 12 min".
+    pub now: i64,
+    /// Local UTC offset in seconds, for showing `iat`/`exp`.
+    pub offset_secs: i32,
+    pub scroll: usize,
+}
+
+impl InspectorState {
+    pub fn pasted(&self) -> Option<String> {
+        let t: String = self.paste.lines().concat();
+        let t = t.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+}
+
+/// The token the inspector shows, and where it came from.
+pub fn current_token(s: &State) -> Option<(String, &'static str)> {
+    if let Some(e) = &s.inspector.edited {
+        return Some((e.clone(), "edited here, NOT re-signed"));
+    }
+    if let Some(p) = s.inspector.pasted() {
+        return Some((p, "pasted"));
+    }
+    s.last_token
+        .clone()
+        .map(|t| (t, "the last one the console received"))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConsoleAction {
+    OpenConsole,
+    OpenInspector,
+    /// Back to the reader.
+    Close,
+    /// Fill the console from the reader's focused request block (and send it).
+    OpenBlock {
+        send: bool,
+    },
+    /// A key for the focused editor.
+    Key(KeyEvent),
+    Focus(Option<Field>),
+    NextField,
+    PrevField,
+    Send,
+    Repeat(usize),
+    ClearJar,
+    AttachBearer,
+    CopyCurl,
+    HistoryPrev,
+    HistoryNext,
+    ScrollResponse(i64),
+    Answer {
+        batch: u64,
+        result: Result<Exchange, String>,
+    },
+    // Inspector.
+    InspFocus(Option<InspField>),
+    /// Leave the payload editor and make the edited token from it.
+    ApplyEdit,
+    DropEdit,
+    ClearPaste,
+    /// Put the inspected token on `GET /orders` in the console and send it.
+    SendToken,
+    Refetch,
+    ScrollInspector(i64),
+    Jwks(Result<String, String>),
+    Clock {
+        now: i64,
+        offset_secs: i32,
+    },
+}
+
+/// What `console_io` carries out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConsoleEffect {
+    /// Send `req` `times` times in a row, answers as `ConsoleAction::Answer`.
+    Send {
+        req: SavedRequest,
+        times: usize,
+        batch: u64,
+    },
+    SaveHistory {
+        path: PathBuf,
+        entries: Vec<SavedRequest>,
+    },
+    /// OSC 52 to the terminal.
+    Clipboard(String),
+    /// `GET /.well-known/jwks.json`, plus the clock for expiry.
+    FetchJwks,
+}
+
+fn ca(a: ConsoleAction) -> Option<Action> {
+    Some(Action::Console(a))
+}
+
+/// Keys for the console and the inspector, and the keys that open them from the reader.
+/// `Some(x)`: handled here (`x` may be `None`: swallowed); `None`: the usual keys apply.
+pub fn key(s: &State, k: &KeyEvent) -> Option<Option<Action>> {
+    use ConsoleAction as C;
+    use KeyCode::*;
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = k.modifiers.contains(KeyModifiers::ALT);
+    let send_key = (ctrl && k.code == Char('s')) || (alt && k.code == Enter);
+    match s.tool {
+        None => Some(match k.code {
+            _ if ctrl || alt => return None,
+            Char('c') => ca(C::OpenConsole),
+            Char('t') => ca(C::OpenInspector),
+            Char('S') => ca(C::OpenBlock { send: true }),
+            _ => return None,
+        }),
+        Some(Tool::Console) => Some(match (s.console.focus, k.code) {
+            (_, Char('c')) if ctrl => Some(Action::Quit),
+            (_, _) if send_key => ca(C::Send),
+            (Some(_), Esc) => ca(C::Focus(None)),
+            (Some(_), Tab) => ca(C::NextField),
+            (Some(_), BackTab) => ca(C::PrevField),
+            (Some(Field::Line), Up) => ca(C::HistoryPrev),
+            (Some(Field::Line), Down) => ca(C::HistoryNext),
+            (Some(Field::Line), Enter) => ca(C::Send),
+            (Some(_), _) => ca(C::Key(*k)),
+            (None, _) if ctrl => match k.code {
+                Char('d') => ca(C::ScrollResponse(10)),
+                Char('u') => ca(C::ScrollResponse(-10)),
+                _ => None,
+            },
+            (None, Esc) => ca(C::Close),
+            (None, Enter) => ca(C::Send),
+            (None, Tab | Char('e') | Char('i')) => ca(C::Focus(Some(Field::Line))),
+            (None, BackTab) => ca(C::Focus(Some(Field::Body))),
+            (None, Char('R')) => ca(C::Repeat(REPEAT)),
+            (None, Char('x')) => ca(C::ClearJar),
+            (None, Char('b')) => ca(C::AttachBearer),
+            (None, Char('y')) => ca(C::CopyCurl),
+            (None, Char('t')) => ca(C::OpenInspector),
+            (None, Char('j') | Down) => ca(C::ScrollResponse(1)),
+            (None, Char('k') | Up) => ca(C::ScrollResponse(-1)),
+            (None, PageDown | Char(' ')) => ca(C::ScrollResponse(10)),
+            (None, PageUp) => ca(C::ScrollResponse(-10)),
+            (None, Char('g') | Home) => ca(C::ScrollResponse(i64::MIN / 2)),
+            (None, Char('G') | End) => ca(C::ScrollResponse(i64::MAX / 2)),
+            (None, Char('?')) => Some(Action::ToggleHelp),
+            (None, Char('q')) => Some(Action::Quit),
+            (None, _) => None,
+        }),
+        Some(Tool::Inspector) => Some(match (s.inspector.focus, k.code) {
+            (_, Char('c')) if ctrl => Some(Action::Quit),
+            (Some(InspField::Payload), _) if send_key => ca(C::ApplyEdit),
+            (Some(InspField::Payload), Esc) => ca(C::ApplyEdit),
+            (Some(InspField::Paste), Esc | Enter) => ca(C::InspFocus(None)),
+            (Some(_), _) => ca(C::Key(*k)),
+            (None, _) if send_key => ca(C::SendToken),
+            (None, _) if ctrl => None,
+            (None, Esc) => ca(C::Close),
+            (None, Char('p')) => ca(C::InspFocus(Some(InspField::Paste))),
+            (None, Char('x')) => ca(C::ClearPaste),
+            (None, Char('e')) => ca(C::InspFocus(Some(InspField::Payload))),
+            (None, Char('u')) => ca(C::DropEdit),
+            (None, Char('s')) => ca(C::SendToken),
+            (None, Char('r')) => ca(C::Refetch),
+            (None, Char('c')) => ca(C::OpenConsole),
+            (None, Char('j') | Down) => ca(C::ScrollInspector(1)),
+            (None, Char('k') | Up) => ca(C::ScrollInspector(-1)),
+            (None, PageDown | Char(' ')) => ca(C::ScrollInspector(10)),
+            (None, PageUp) => ca(C::ScrollInspector(-10)),
+            (None, Char('g') | Home) => ca(C::ScrollInspector(i64::MIN / 2)),
+            (None, Char('?')) => Some(Action::ToggleHelp),
+            (None, Char('q')) => Some(Action::Quit),
+            (None, _) => None,
+        }),
+    }
+}
+
+/// The wheel scrolls the answer or the inspector; clicks do nothing (the panes are hidden).
+pub fn mouse(s: &State, m: &crossterm::event::MouseEvent) -> Option<Action> {
+    use crossterm::event::MouseEventKind as K;
+    let n = match m.kind {
+        K::ScrollDown => 3,
+        K::ScrollUp => -3,
+        K::Down(_) if s.overlay.is_some() => return Some(Action::CloseOverlay),
+        _ => return None,
+    };
+    ca(match s.tool? {
+        Tool::Console => ConsoleAction::ScrollResponse(n),
+        Tool::Inspector => ConsoleAction::ScrollInspector(n),
+    })
+}
+
+fn fx(e: ConsoleEffect) -> Effect {
+    Effect::Console(e)
+}
+
+pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
+    use ConsoleAction as C;
+    let mut out = Vec::new();
+    match a {
+        C::OpenConsole => {
+            s.tool = Some(Tool::Console);
+            s.overlay = None;
+            if s.console.line.is_empty() {
+                s.console.focus = Some(Field::Line);
+            }
+        }
+        C::OpenInspector => {
+            s.tool = Some(Tool::Inspector);
+            s.overlay = None;
+            s.inspector.scroll = 0;
+            out.push(fx(ConsoleEffect::FetchJwks));
+        }
+        C::Close => {
+            s.tool = None;
+            s.console.focus = None;
+            s.inspector.focus = None;
+        }
+        C::OpenBlock { send } => {
+            let block = s
+                .lesson()
+                .zip(s.focused_request)
+                .and_then(|(l, i)| course_adapter::request_blocks(&l.source).into_iter().nth(i));
+            let Some(b) = block else {
+                s.status = Some("no request block selected: Tab moves to the next one".into());
+                return out;
+            };
+            fill(
+                &mut s.console,
+                &SavedRequest {
+                    method: b.method,
+                    path: b.path,
+                    headers: b.headers,
+                    body: b.body,
+                },
+            );
+            s.console.hist_pos = None;
+            s.console.focus = None;
+            s.tool = Some(Tool::Console);
+            if send {
+                out.extend(send_current(s, 1));
+            } else {
+                s.status = Some("Enter or Ctrl-S sends it · Tab edits".into());
+            }
+        }
+        C::Key(k) => match s.tool {
+            Some(Tool::Console) => {
+                if let Some(f) = s.console.focus {
+                    editor(&mut s.console, f).input(k);
+                }
+            }
+            Some(Tool::Inspector) => match s.inspector.focus {
+                Some(InspField::Paste) => {
+                    s.inspector.paste.input(k);
+                    s.inspector.edited = None;
+                }
+                Some(InspField::Payload) => {
+                    s.inspector.payload.input(k);
+                }
+                None => {}
+            },
+            None => {}
+        },
+        C::Focus(f) => s.console.focus = f,
+        C::NextField | C::PrevField => {
+            let order = [Field::Line, Field::Headers, Field::Body];
+            let i = s
+                .console
+                .focus
+                .and_then(|f| order.iter().position(|&o| o == f))
+                .unwrap_or(0);
+            let n = if a == C::NextField { i + 1 } else { i + 2 } % 3;
+            s.console.focus = Some(order[n % 3]);
+        }
+        C::Send => out.extend(send_current(s, 1)),
+        C::Repeat(n) => out.extend(send_current(s, n.max(1))),
+        C::ClearJar => {
+            s.console.jar = None;
+            s.status = Some("cookie jar cleared: the next request carries no sid".into());
+        }
+        C::AttachBearer => match s.last_token.clone() {
+            Some(t) => {
+                set_header(&mut s.console, "Authorization", &format!("Bearer {t}"));
+                s.status = Some("Authorization: Bearer attached".into());
+            }
+            None => {
+                s.status = Some(
+                    "no token yet: in token mode, POST /login answers with a `token` field".into(),
+                );
+            }
+        },
+        C::CopyCurl => match compose(&s.console) {
+            Ok(r) => {
+                let base = s
+                    .lab
+                    .url
+                    .clone()
+                    .unwrap_or_else(|| "http://127.0.0.1:7878".into());
+                let cmd = curl(&base, &with_jar(&r, s.console.jar.as_deref()));
+                out.push(fx(ConsoleEffect::Clipboard(cmd)));
+                s.status = Some("copied as curl (if your terminal allows OSC 52)".into());
+            }
+            Err(e) => s.status = Some(e),
+        },
+        C::HistoryPrev => history_prev(&mut s.console),
+        C::HistoryNext => history_next(&mut s.console),
+        C::ScrollResponse(n) => {
+            let max = response_lines(&s.console).saturating_sub(1) as i64;
+            s.console.resp_scroll = (s.console.resp_scroll as i64)
+                .saturating_add(n)
+                .clamp(0, max) as usize;
+        }
+        C::Answer { batch, result } => answer(s, batch, result),
+        C::InspFocus(f) => {
+            if f == Some(InspField::Payload) {
+                match current_token(s).map(|(t, _)| token::decode(&t)) {
+                    Some(Ok(d)) => {
+                        let pretty = serde_json::to_string_pretty(&d.payload).unwrap_or_default();
+                        s.inspector.payload = TextArea::from(pretty.lines());
+                    }
+                    _ => {
+                        s.status = Some(
+                            "no token to edit: get one from the console or paste one (p)".into(),
+                        );
+                        return out;
+                    }
+                }
+            }
+            s.inspector.focus = f;
+        }
+        C::ApplyEdit => {
+            s.inspector.focus = None;
+            // Edit the token as it stands before this edit (the original signature stays).
+            let base = s
+                .inspector
+                .pasted()
+                .or_else(|| s.last_token.clone())
+                .or_else(|| s.inspector.edited.clone());
+            let Some(base) = base else { return out };
+            match token::forge(&base, &s.inspector.payload.lines().join("\n")) {
+                Ok(t) if Some(&t) == Some(&base) => s.inspector.edited = None,
+                Ok(t) => {
+                    s.inspector.edited = Some(t);
+                    s.status = Some(
+                        "edited: same header, same signature, new payload · s sends it".into(),
+                    );
+                }
+                Err(e) => s.status = Some(e),
+            }
+        }
+        C::DropEdit => s.inspector.edited = None,
+        C::ClearPaste => {
+            s.inspector.paste = TextArea::default();
+            s.inspector.edited = None;
+        }
+        C::SendToken => match current_token(s) {
+            Some((t, _)) => {
+                fill(
+                    &mut s.console,
+                    &SavedRequest {
+                        method: "GET".into(),
+                        path: "/orders".into(),
+                        headers: vec![("Authorization".into(), format!("Bearer {t}"))],
+                        body: String::new(),
+                    },
+                );
+                s.console.focus = None;
+                s.tool = Some(Tool::Console);
+                out.extend(send_current(s, 1));
+            }
+            None => s.status = Some("no token to send".into()),
+        },
+        C::Refetch => out.push(fx(ConsoleEffect::FetchJwks)),
+        C::ScrollInspector(n) => {
+            s.inspector.scroll =
+                (s.inspector.scroll as i64).saturating_add(n).clamp(0, 200) as usize;
+        }
+        C::Jwks(r) => s.inspector.jwks = Some(r),
+        C::Clock { now, offset_secs } => {
+            s.inspector.now = now;
+            s.inspector.offset_secs = offset_secs;
+        }
+    }
+    out
+}
+
+fn editor(c: &mut ConsoleState, f: Field) -> &mut TextArea<'static> {
+    match f {
+        Field::Line => &mut c.line,
+        Field::Headers => &mut c.headers,
+        Field::Body => &mut c.body,
+    }
+}
+
+/// Puts a request in the three editors.
+pub fn fill(c: &mut ConsoleState, r: &SavedRequest) {
+    c.line = TextArea::from([format!("{} {}", r.method, r.path)]);
+    c.line.move_cursor(CursorMove::End);
+    c.headers = TextArea::from(r.headers.iter().map(|(k, v)| format!("{k}: {v}")));
+    c.body = TextArea::from(r.body.lines());
+}
+
+/// The request in the editors, checked.
+pub fn compose(c: &ConsoleState) -> Result<SavedRequest, String> {
+    let line = c.line.lines().join(" ");
+    let mut parts = line.split_whitespace();
+    let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
+        return Err("type `METHOD /path` first, e.g. GET /me".into());
+    };
+    if !path.starts_with('/') {
+        return Err(format!("path `{path}` must start with `/`"));
+    }
+    let mut headers = Vec::new();
+    for l in c.headers.lines() {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let Some((k, v)) = l.split_once(':') else {
+            return Err(format!("header `{l}` is not `Name: value`"));
+        };
+        headers.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    Ok(SavedRequest {
+        method: method.to_ascii_uppercase(),
+        path: path.to_string(),
+        headers,
+        body: c.body.lines().join("\n").trim_end().to_string(),
+    })
+}
+
+fn has_header(r: &SavedRequest, name: &str) -> bool {
+    r.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+}
+
+/// The request as sent: with `Cookie: sid=...` from the jar unless it sets its own cookie.
+pub fn with_jar(r: &SavedRequest, jar: Option<&str>) -> SavedRequest {
+    let mut r = r.clone();
+    if let Some(sid) = jar
+        && !has_header(&r, "cookie")
+    {
+        r.headers.push(("Cookie".into(), format!("sid={sid}")));
+    }
+    r
+}
+
+fn set_header(c: &mut ConsoleState, name: &str, value: &str) {
+    let mut lines: Vec<String> = c
+        .headers
+        .lines()
+        .iter()
+        .filter(|l| {
+            !l.split_once(':')
+                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+                && !l.trim().is_empty()
+        })
+        .cloned()
+        .collect();
+    lines.push(format!("{name}: {value}"));
+    c.headers = TextArea::from(lines);
+}
+
+fn send_current(s: &mut State, times: usize) -> Vec<Effect> {
+    let mut out = Vec::new();
+    let req = match compose(&s.console) {
+        Ok(r) => r,
+        Err(e) => {
+            s.status = Some(e);
+            s.console.focus = Some(Field::Line);
+            return out;
+        }
+    };
+    if s.lab.url.is_none() {
+        s.status = Some("the lab is not reachable yet".into());
+        return out;
+    }
+    push_history(&mut s.console, req.clone());
+    if let Some(path) = &s.console.history_path {
+        out.push(fx(ConsoleEffect::SaveHistory {
+            path: path.clone(),
+            entries: s.console.history.clone(),
+        }));
+    }
+    s.console.batch += 1;
+    s.console.pending = times;
+    s.console.tally.clear();
+    s.console.refusals.clear();
+    s.console.focus = None;
+    let label = if times > 1 {
+        format!("sending {} {} ×{times}…", req.method, req.path)
+    } else {
+        format!("sending {} {}…", req.method, req.path)
+    };
+    s.status = Some(label);
+    out.push(fx(ConsoleEffect::Send {
+        req: with_jar(&req, s.console.jar.as_deref()),
+        times,
+        batch: s.console.batch,
+    }));
+    out
+}
+
+/// An answer: the jar and the token learn from it; the tally counts it.
+fn answer(s: &mut State, batch: u64, result: Result<Exchange, String>) {
+    if let Ok(x) = &result {
+        update_jar(&mut s.console.jar, x);
+        if let Some(t) = token_in(&x.body) {
+            s.last_token = Some(t);
+            s.inspector.edited = None;
+        }
+    }
+    if batch != s.console.batch {
+        return;
+    }
+    s.console.pending = s.console.pending.saturating_sub(1);
+    let repeat = s.console.pending > 0 || !s.console.tally.is_empty();
+    if repeat {
+        s.console.tally.push(match &result {
+            Ok(x) => format!("{} {}", x.served_by().unwrap_or("?"), x.status),
+            Err(_) => "error".into(),
+        });
+        if let Ok(x) = &result
+            && x.status >= 400
+        {
+            let who = x.served_by().unwrap_or("?");
+            let note = format!("{who} {}: {}", x.status, x.reason().unwrap_or_default());
+            if !s.console.refusals.contains(&note) {
+                s.console.refusals.push(note);
+            }
+        }
+    }
+    s.status = Some(match &result {
+        Ok(x) => format!(
+            "{} · {} ms{}",
+            x.status,
+            x.elapsed.as_millis(),
+            x.served_by()
+                .map(|r| format!(" · served by {r}"))
+                .unwrap_or_default()
+        ),
+        Err(e) => e.clone(),
+    });
+    s.console.response = Some(result);
+    s.console.resp_scroll = 0;
+}
+
+/// Keeps the `sid` the lab sets; an empty or expired one (logout) empties the jar.
+pub fn update_jar(jar: &mut Option<String>, x: &Exchange) {
+    for (k, v) in &x.headers {
+        if !k.eq_ignore_ascii_case("set-cookie") {
+            continue;
+        }
+        let mut attrs = v.split(';').map(str::trim);
+        let Some((name, value)) = attrs.next().and_then(|p| p.split_once('=')) else {
+            continue;
+        };
+        if name.trim() != "sid" {
+            continue;
+        }
+        let expired = attrs.any(|a| {
+            let a = a.to_ascii_lowercase();
+            a == "max-age=0" || a.starts_with("max-age=-")
+        });
+        *jar = (!value.is_empty() && !expired).then(|| value.to_string());
+    }
+}
+
+/// The `token` field of a JSON answer.
+pub fn token_in(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v.get("token")?.as_str().map(str::to_string)
+}
+
+pub fn push_history(c: &mut ConsoleState, r: SavedRequest) {
+    c.hist_pos = None;
+    c.draft = None;
+    c.history.retain(|h| *h != r);
+    c.history.push(r);
+    let extra = c.history.len().saturating_sub(HISTORY_CAP);
+    c.history.drain(..extra);
+}
+
+/// ↑: an older request (the first ↑ keeps what was being typed, to come back to).
+pub fn history_prev(c: &mut ConsoleState) {
+    let n = c.history.len();
+    if n == 0 {
+        return;
+    }
+    let pos = match c.hist_pos {
+        None => {
+            c.draft = Some(compose(c).unwrap_or_default());
+            n - 1
+        }
+        Some(p) => p.saturating_sub(1),
+    };
+    c.hist_pos = Some(pos);
+    let r = c.history[pos].clone();
+    fill(c, &r);
+}
+
+/// ↓: a newer request, then back to the draft.
+pub fn history_next(c: &mut ConsoleState) {
+    let Some(p) = c.hist_pos else { return };
+    if p + 1 < c.history.len() {
+        c.hist_pos = Some(p + 1);
+        let r = c.history[p + 1].clone();
+        fill(c, &r);
+    } else {
+        c.hist_pos = None;
+        let d = c.draft.take().unwrap_or_default();
+        if d.method.is_empty() {
+            *c = ConsoleState {
+                line: TextArea::default(),
+                headers: TextArea::default(),
+                body: TextArea::default(),
+                ..std::mem::take(c)
+            };
+        } else {
+            fill(c, &d);
+        }
+    }
+}
+
+/// The same request as a curl command line.
+pub fn curl(base: &str, r: &SavedRequest) -> String {
+    fn q(s: &str) -> String {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+    let mut out = String::from("curl -i");
+    if r.method != "GET" || !r.body.is_empty() {
+        out.push_str(&format!(" -X {}", r.method));
+    }
+    out.push_str(&format!(
+        " {}",
+        q(&format!("{}{}", base.trim_end_matches('/'), r.path))
+    ));
+    for (k, v) in &r.headers {
+        out.push_str(&format!(" -H {}", q(&format!("{k}: {v}"))));
+    }
+    if !r.body.is_empty() {
+        out.push_str(&format!(" --data {}", q(&r.body)));
+    }
+    out
+}
+
+/// The answer as lines: status, headers, a blank line, the body (pretty when JSON).
+pub fn response_text(x: &Exchange) -> Vec<String> {
+    let mut out: Vec<String> = x.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    out.push(String::new());
+    let body = serde_json::from_str::<serde_json::Value>(&x.body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| x.body.clone());
+    out.extend(body.lines().map(str::to_string));
+    out
+}
+
+fn response_lines(c: &ConsoleState) -> usize {
+    match &c.response {
+        Some(Ok(x)) => response_text(x).len(),
+        _ => 1,
+    }
+}
+
+/// Footer keys while a tool has the screen.
+pub fn footer_keys(s: &State) -> Option<&'static [(&'static str, &'static str)]> {
+    Some(match (s.tool?, s.console.focus, s.inspector.focus) {
+        (Tool::Console, Some(_), _) => &[
+            ("Ctrl-S", "send"),
+            ("Tab", "field"),
+            ("↑↓", "history"),
+            ("Esc", "stop editing"),
+        ],
+        (Tool::Console, None, _) => &[
+            ("Enter", "send"),
+            ("Tab", "edit"),
+            ("R", "×6"),
+            ("x", "clear jar"),
+            ("b", "bearer"),
+            ("y", "curl"),
+            ("t", "token"),
+            ("Esc", "reader"),
+            ("?", "help"),
+        ],
+        (Tool::Inspector, _, Some(InspField::Payload)) => {
+            &[("Esc/Ctrl-S", "make the edited token")]
+        }
+        (Tool::Inspector, _, Some(InspField::Paste)) => &[("Enter/Esc", "done pasting")],
+        (Tool::Inspector, _, None) => &[
+            ("e", "edit claims"),
+            ("s", "send it"),
+            ("u", "undo edit"),
+            ("p", "paste"),
+            ("r", "re-verify"),
+            ("c", "console"),
+            ("Esc", "reader"),
+            ("?", "help"),
+        ],
+    })
+}
+
+/// `?` while a tool has the screen.
+pub const HELP_KEYS: &[(&str, &str)] = &[
+    ("", "Request console (c)"),
+    ("Tab e · Esc", "edit the request · stop editing"),
+    ("Enter Ctrl-S Alt-⏎", "send (Enter in the method/path line)"),
+    ("↑ ↓", "history (in the method/path line)"),
+    ("R", "send it 6 times: watch the balancer"),
+    ("x", "clear the cookie jar"),
+    ("b", "attach the last token as Bearer"),
+    ("y", "copy as curl (OSC 52)"),
+    ("j k PgDn PgUp", "scroll the response"),
+    ("", "Token inspector (t)"),
+    ("e", "edit the payload (Esc makes the token)"),
+    ("s", "send the token on GET /orders"),
+    ("u", "drop the edit"),
+    ("p x", "paste a token · clear it"),
+    ("r", "fetch the JWKS and verify again"),
+    ("", "Both"),
+    ("c t", "console · inspector"),
+    ("Esc", "back to the reader"),
+    ("? q Ctrl-C", "help · quit"),
+];

@@ -1,0 +1,574 @@
+//! The request console and token inspector: screens from fixed data (no lab), and their
+//! pure transitions.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use insta::assert_snapshot;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+use ratatui_textarea::TextArea;
+
+use super::action::{Action, Effect, update};
+use super::console::{
+    self, ConsoleAction as C, ConsoleEffect, ConsoleState, Field, HISTORY_CAP, InspField,
+    SavedRequest, Tool,
+};
+use super::draw::draw;
+use super::event;
+use super::state::*;
+use super::token;
+use crate::client::Exchange;
+
+const LESSON: &str = "# Sessions\n\nLog in:\n\n\
+```http\nPOST /login\nContent-Type: application/json\n\n{\"username\": \"alice\", \"password\": \"wonderland\"}\n```\n\n\
+Then:\n\n```http\nGET /orders\n```\n";
+
+/// 2025-01-01 09:50:00 UTC.
+const NOW: i64 = 1_735_725_000;
+const KID: &str = "5eed0007";
+
+fn state(w: u16, h: u16) -> State {
+    let mut s = State {
+        lessons: vec![LessonItem {
+            id: "04-sessions".into(),
+            number: 4,
+            title: "Sessions".into(),
+            source: LESSON.into(),
+        }],
+        color: false,
+        ..State::default()
+    };
+    update(&mut s, Action::Resize(w, h));
+    update(
+        &mut s,
+        Action::LabStarted {
+            url: "http://127.0.0.1:7878".into(),
+            note: None,
+        },
+    );
+    s.inspector.now = NOW;
+    s
+}
+
+fn screen(s: &State) -> String {
+    let (w, h) = s.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| draw(s, f)).expect("draw");
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn login_answer() -> Exchange {
+    Exchange {
+        status: 200,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("x-served-by".into(), "a".into()),
+            (
+                "set-cookie".into(),
+                "sid=Zm9vYmFyYmF6cXV4abcd; HttpOnly; Path=/; SameSite=Lax".into(),
+            ),
+            ("content-length".into(), "97".into()),
+        ],
+        body: r#"{"user":"alice","role":"customer","remembered_by":"replica a's memory (local mode)"}"#
+            .into(),
+        elapsed: Duration::from_millis(12),
+    }
+}
+
+fn orders_answer(replica: &str, status: u16) -> Exchange {
+    Exchange {
+        status,
+        headers: vec![("x-served-by".into(), replica.into())],
+        body: if status == 200 {
+            r#"{"orders":[]}"#.into()
+        } else {
+            format!(
+                r#"{{"error":"unauthorized","reason":"session sid=…abcd unknown to replica {replica} (local memory)"}}"#
+            )
+        },
+        elapsed: Duration::from_millis(3),
+    }
+}
+
+fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Runs a key through the mapping and the update, like the event loop.
+fn press(s: &mut State, ev: Event) -> Vec<Effect> {
+    match event::map(s, &ev) {
+        Some(a) => update(s, a),
+        None => vec![],
+    }
+}
+
+fn send_effects(fx: &[Effect]) -> Vec<(SavedRequest, usize)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Console(ConsoleEffect::Send { req, times, .. }) => Some((req.clone(), *times)),
+            _ => None,
+        })
+        .collect()
+}
+
+// ---- tokens built here, signed with a fixed key ----
+
+fn signing() -> SigningKey {
+    SigningKey::from_bytes(&[7u8; 32])
+}
+
+fn jwks() -> String {
+    let x = URL_SAFE_NO_PAD.encode(signing().verifying_key().to_bytes());
+    serde_json::json!({"keys": [{
+        "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": KID, "x": x,
+    }]})
+    .to_string()
+}
+
+fn make_token(iat: i64, exp: i64, kid: &str) -> String {
+    let der = signing().to_pkcs8_der().unwrap();
+    let key = jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes());
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(kid.into());
+    let claims = serde_json::json!({
+        "sub": "bob", "role": "user", "iat": iat, "exp": exp,
+        "jti": "q1w2e3r4t5y6", "iss": "forgetful-lab", "badge": "kestrel-42",
+    });
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+fn valid_token() -> String {
+    make_token(NOW - 180, NOW + 720, KID)
+}
+
+fn inspector(token: &str) -> State {
+    let mut s = state(80, 24);
+    s.last_token = Some(token.into());
+    update(&mut s, Action::Console(C::OpenInspector));
+    update(&mut s, Action::Console(C::Jwks(Ok(jwks()))));
+    update(
+        &mut s,
+        Action::Console(C::Clock {
+            now: NOW,
+            offset_secs: 0,
+        }),
+    );
+    s
+}
+
+// ---- screens ----
+
+#[test]
+fn console_with_a_response() {
+    let mut s = state(80, 24);
+    s.focused_request = Some(0);
+    update(&mut s, Action::SendRequest);
+    let fx = update(&mut s, Action::Console(C::Send));
+    assert_eq!(send_effects(&fx).len(), 1);
+    let batch = s.console.batch;
+    update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(login_answer()),
+        }),
+    );
+    let text = screen(&s);
+    assert_snapshot!(text);
+    // X-Served-By and Set-Cookie stand out (reverse video without colour).
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| draw(&s, f)).unwrap();
+    let buf = t.backend().buffer();
+    let row = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} on screen")) as u16
+    };
+    for needle in ["x-served-by: a", "set-cookie: sid=", "content-type"] {
+        let y = row(needle);
+        let x = text
+            .lines()
+            .nth(usize::from(y))
+            .unwrap()
+            .find(needle)
+            .unwrap() as u16;
+        let reversed = buf[(x, y)].modifier.contains(Modifier::REVERSED);
+        assert_eq!(reversed, needle != "content-type", "{needle}");
+    }
+}
+
+#[test]
+fn inspector_valid_token() {
+    let s = inspector(&valid_token());
+    let text = screen(&s);
+    assert!(text.contains("✓ verifies"), "{text}");
+    assert!(text.contains("kestrel-42") && text.contains("NOT encrypted"));
+    assert!(text.contains("expires in 12 min") && text.contains("issued 3 min ago"));
+    assert_snapshot!(text);
+}
+
+#[test]
+fn inspector_tampered_token() {
+    let mut s = inspector(&valid_token());
+    update(
+        &mut s,
+        Action::Console(C::InspFocus(Some(InspField::Payload))),
+    );
+    assert_eq!(s.inspector.focus, Some(InspField::Payload));
+    let edited: Vec<String> = s
+        .inspector
+        .payload
+        .lines()
+        .iter()
+        .map(|l| l.replace("\"user\"", "\"admin\""))
+        .collect();
+    s.inspector.payload = TextArea::from(edited);
+    update(&mut s, Action::Console(C::ApplyEdit));
+    let text = screen(&s);
+    assert!(text.contains("✗ refused: tampered"), "{text}");
+    assert!(text.contains("\"role\": \"admin\""), "{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn inspector_expired_token() {
+    let s = inspector(&make_token(NOW - 1080, NOW - 180, KID));
+    let text = screen(&s);
+    assert!(text.contains("✗ refused: expired 3 min ago"), "{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn tools_at_tiny_sizes_do_not_panic() {
+    for (w, h) in [(1, 1), (20, 5), (2, 2), (5, 40), (300, 3), (40, 8), (60, 6)] {
+        for tool in [C::OpenConsole, C::OpenInspector] {
+            let mut s = inspector(&valid_token());
+            update(&mut s, Action::Console(tool));
+            s.size = (w, h);
+            s.console.response = Some(Ok(login_answer()));
+            s.console.tally = vec!["a 200".into(), "b 401".into()];
+            let _ = screen(&s);
+            update(
+                &mut s,
+                Action::Console(C::InspFocus(Some(InspField::Payload))),
+            );
+            let _ = screen(&s);
+            update(
+                &mut s,
+                Action::Console(C::InspFocus(Some(InspField::Paste))),
+            );
+            let _ = screen(&s);
+            update(&mut s, Action::ToggleHelp);
+            let _ = screen(&s);
+        }
+    }
+}
+
+// ---- transitions ----
+
+#[test]
+fn jar_keeps_sid_until_cleared_or_logged_out() {
+    let mut s = state(80, 24);
+    s.console.batch = 1;
+    update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch: 1,
+            result: Ok(login_answer()),
+        }),
+    );
+    assert_eq!(s.console.jar.as_deref(), Some("Zm9vYmFyYmF6cXV4abcd"));
+    assert!(
+        screen(&{
+            let mut t = s.clone();
+            t.tool = Some(Tool::Console);
+            t
+        })
+        .contains("jar: sid=…abcd [x clears]")
+    );
+    // Attached unless the request sets its own cookie.
+    let r = SavedRequest {
+        method: "GET".into(),
+        path: "/orders".into(),
+        ..Default::default()
+    };
+    let sent = console::with_jar(&r, s.console.jar.as_deref());
+    assert_eq!(
+        sent.headers,
+        [("Cookie".to_string(), "sid=Zm9vYmFyYmF6cXV4abcd".to_string())]
+    );
+    let own = SavedRequest {
+        headers: vec![("cookie".into(), "sid=mine".into())],
+        ..r.clone()
+    };
+    assert_eq!(console::with_jar(&own, Some("x")).headers, own.headers);
+    update(&mut s, Action::Console(C::ClearJar));
+    assert_eq!(s.console.jar, None);
+    // A logout's expired cookie empties the jar too.
+    let mut jar = Some("abc".to_string());
+    let logout = Exchange {
+        headers: vec![("set-cookie".into(), "sid=; Max-Age=0; Path=/".into())],
+        ..orders_answer("b", 200)
+    };
+    console::update_jar(&mut jar, &logout);
+    assert_eq!(jar, None);
+}
+
+#[test]
+fn history_recalls_within_bounds_and_is_capped() {
+    let mut c = ConsoleState::default();
+    for p in ["/a", "/b", "/c"] {
+        console::push_history(
+            &mut c,
+            SavedRequest {
+                method: "GET".into(),
+                path: p.into(),
+                ..Default::default()
+            },
+        );
+    }
+    console::fill(
+        &mut c,
+        &SavedRequest {
+            method: "POST".into(),
+            path: "/draft".into(),
+            ..Default::default()
+        },
+    );
+    let line = |c: &ConsoleState| c.line.lines()[0].clone();
+    console::history_prev(&mut c);
+    assert_eq!(line(&c), "GET /c");
+    for _ in 0..5 {
+        console::history_prev(&mut c);
+    }
+    assert_eq!((line(&c), c.hist_pos), ("GET /a".into(), Some(0)));
+    console::history_next(&mut c);
+    console::history_next(&mut c);
+    assert_eq!(line(&c), "GET /c");
+    console::history_next(&mut c);
+    assert_eq!((line(&c), c.hist_pos), ("POST /draft".into(), None));
+    console::history_next(&mut c);
+    assert_eq!(
+        line(&c),
+        "POST /draft",
+        "past the newest stays on the draft"
+    );
+    // Re-sending moves an entry to the end instead of duplicating it; the cap holds.
+    console::push_history(
+        &mut c,
+        SavedRequest {
+            method: "GET".into(),
+            path: "/a".into(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(c.history.len(), 3);
+    assert_eq!(c.history[2].path, "/a");
+    for i in 0..150 {
+        console::push_history(
+            &mut c,
+            SavedRequest {
+                method: "GET".into(),
+                path: format!("/{i}"),
+                ..Default::default()
+            },
+        );
+    }
+    assert_eq!(c.history.len(), HISTORY_CAP);
+    assert_eq!(c.history.last().unwrap().path, "/149");
+}
+
+#[test]
+fn repeat_sends_n_times_and_tallies_each_answer() {
+    let mut s = state(80, 24);
+    console::fill(
+        &mut s.console,
+        &SavedRequest {
+            method: "GET".into(),
+            path: "/orders".into(),
+            ..Default::default()
+        },
+    );
+    s.tool = Some(Tool::Console);
+    let fx = press(&mut s, key(KeyCode::Char('R')));
+    let sends = send_effects(&fx);
+    assert_eq!(sends.len(), 1);
+    assert_eq!(sends[0].1, console::REPEAT);
+    let batch = s.console.batch;
+    for (r, st) in [("a", 200), ("b", 401), ("c", 401), ("a", 200)] {
+        update(
+            &mut s,
+            Action::Console(C::Answer {
+                batch,
+                result: Ok(orders_answer(r, st)),
+            }),
+        );
+    }
+    assert_eq!(s.console.tally, ["a 200", "b 401", "c 401", "a 200"]);
+    assert_eq!(
+        s.console.refusals,
+        [
+            "b 401: session sid=…abcd unknown to replica b (local memory)",
+            "c 401: session sid=…abcd unknown to replica c (local memory)"
+        ]
+    );
+    assert_eq!(s.console.pending, 2);
+    let text = screen(&s);
+    assert!(
+        text.contains("×6: a 200 · b 401 · c 401 · a 200 …"),
+        "{text}"
+    );
+    // An answer from an older batch does not join this tally.
+    update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch: batch - 1,
+            result: Ok(orders_answer("b", 200)),
+        }),
+    );
+    assert_eq!(s.console.tally.len(), 4);
+}
+
+#[test]
+fn claim_edit_keeps_header_and_signature() {
+    let t = valid_token();
+    let d = token::decode(&t).unwrap();
+    let mut payload = d.payload.clone();
+    payload["role"] = "admin".into();
+    let forged = token::forge(&t, &payload.to_string()).unwrap();
+    let f = token::decode(&forged).unwrap();
+    assert_eq!(f.parts[0], d.parts[0], "same header bytes");
+    assert_eq!(f.parts[2], d.parts[2], "same signature");
+    assert_ne!(f.parts[1], d.parts[1]);
+    assert_eq!(f.claim_str("role"), Some("admin"));
+    assert!(
+        token::verify(&forged, &jwks(), NOW)
+            .unwrap_err()
+            .starts_with("tampered")
+    );
+    // Through the inspector: s sends the edited token on GET /orders.
+    let mut s = inspector(&t);
+    s.inspector.edited = Some(forged.clone());
+    let fx = update(&mut s, Action::Console(C::SendToken));
+    let sends = send_effects(&fx);
+    assert_eq!(s.tool, Some(Tool::Console));
+    assert_eq!(sends[0].0.path, "/orders");
+    assert!(
+        sends[0]
+            .0
+            .headers
+            .contains(&("Authorization".into(), format!("Bearer {forged}")))
+    );
+}
+
+#[test]
+fn verify_explains_every_refusal() {
+    let good = valid_token();
+    assert_eq!(token::verify(&good, &jwks(), NOW), Ok(KID.to_string()));
+    let unknown = make_token(NOW, NOW + 600, "feedf00d");
+    assert!(
+        token::verify(&unknown, &jwks(), NOW)
+            .unwrap_err()
+            .starts_with("unknown kid \"feedf00d\"")
+    );
+    let rest = good.split_once('.').unwrap().1;
+    let none = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#));
+    assert!(
+        token::verify(&none, &jwks(), NOW)
+            .unwrap_err()
+            .starts_with("alg none is not accepted")
+    );
+    let hs = format!(
+        "{}.{rest}",
+        URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"HS256","kid":"{KID}"}}"#))
+    );
+    assert!(
+        token::verify(&hs, &jwks(), NOW)
+            .unwrap_err()
+            .starts_with("alg HS256 is not accepted")
+    );
+    assert_eq!(
+        token::verify("hello", &jwks(), NOW).unwrap_err(),
+        token::NOT_A_JWT
+    );
+    assert!(
+        token::verify(&good, &jwks(), NOW + 721)
+            .unwrap_err()
+            .starts_with("expired")
+    );
+}
+
+#[test]
+fn request_block_prefills_the_console_and_s_sends_it() {
+    let mut s = state(80, 24);
+    update(&mut s, Action::NextRequest);
+    assert_eq!(s.focused_request, Some(0));
+    let fx = press(&mut s, key(KeyCode::Char('S')));
+    assert_eq!(s.tool, Some(Tool::Console));
+    assert_eq!(s.console.line.lines(), ["POST /login"]);
+    assert_eq!(
+        s.console.headers.lines(),
+        ["Content-Type: application/json"]
+    );
+    let sends = send_effects(&fx);
+    assert_eq!(
+        sends,
+        [(
+            SavedRequest {
+                method: "POST".into(),
+                path: "/login".into(),
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: r#"{"username": "alice", "password": "wonderland"}"#.into(),
+            },
+            1
+        )]
+    );
+}
+
+#[test]
+fn editors_take_the_keys_until_esc() {
+    let mut s = state(80, 24);
+    press(&mut s, key(KeyCode::Char('c')));
+    assert_eq!(s.tool, Some(Tool::Console));
+    assert_eq!(
+        s.console.focus,
+        Some(Field::Line),
+        "an empty console starts editing"
+    );
+    for ch in "GET /me q".chars() {
+        press(&mut s, key(KeyCode::Char(ch)));
+    }
+    assert!(!s.quit, "q is typed, not quit");
+    assert_eq!(s.console.line.lines(), ["GET /me q"]);
+    press(&mut s, key(KeyCode::Backspace));
+    press(&mut s, key(KeyCode::Backspace));
+    press(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.console.focus, Some(Field::Headers));
+    let fx = press(&mut s, ctrl('s'));
+    assert_eq!(send_effects(&fx)[0].0.path, "/me");
+    assert_eq!(s.console.focus, None);
+    press(&mut s, key(KeyCode::Char('t')));
+    assert_eq!(s.tool, Some(Tool::Inspector));
+    press(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.tool, None, "Esc goes back to the reader");
+}

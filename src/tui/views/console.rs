@@ -1,0 +1,225 @@
+//! The request console: the request's three editors, the jar and token line, the request as
+//! curl, and the answer (status, headers with `X-Served-By` and `Set-Cookie` picked out,
+//! JSON body pretty-printed), scrollable.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui_textarea::TextArea;
+
+use super::{bold, fg, fit, pane_border};
+use crate::tui::console::{self, Field, Tool};
+use crate::tui::state::State;
+use crate::tui::token;
+
+/// Draws the console or the inspector over everything between the top line and the footer.
+pub fn draw_tool(s: &State, f: &mut Frame, top: Rect, footer: Rect) {
+    let Some(tool) = s.tool else { return };
+    let y = top.bottom();
+    let body = Rect::new(0, y, f.area().width, footer.y.saturating_sub(y));
+    if body.width < 3 || body.height < 3 {
+        return;
+    }
+    f.render_widget(Clear, body);
+    match tool {
+        Tool::Console => draw(s, f, body),
+        Tool::Inspector => super::inspector::draw(s, f, body),
+    }
+}
+
+/// The style that picks out a line: colour, or bold reverse under NO_COLOR.
+pub fn highlight(color: bool) -> Style {
+    if color {
+        Style::default()
+            .fg(Color::Yellow)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        bold().add_modifier(Modifier::REVERSED)
+    }
+}
+
+fn status_style(color: bool, status: u16) -> Style {
+    match status {
+        200..=299 => fg(color, Color::Green).add_modifier(Modifier::BOLD),
+        _ => fg(color, Color::Red).add_modifier(Modifier::BOLD),
+    }
+}
+
+/// An editor as drawn: cursor only when focused, a placeholder when empty.
+fn editor(ta: &TextArea<'static>, focused: bool, placeholder: &str) -> TextArea<'static> {
+    let mut t = ta.clone();
+    t.set_cursor_line_style(Style::default());
+    if !focused {
+        t.set_cursor_style(Style::default());
+    }
+    t.set_placeholder_text(placeholder);
+    t.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
+    t
+}
+
+pub fn draw(s: &State, f: &mut Frame, area: Rect) {
+    let c = &s.console;
+    let w = usize::from(area.width);
+    // Request box: 1 line for `METHOD /path`, up to 3 for headers and 3 for the body.
+    // An editor shows as many lines as it has (3 at most, all 3 while it is being edited).
+    let want = |f: Field, ta: &TextArea| {
+        if c.focus == Some(f) {
+            3
+        } else {
+            ta.lines().len().clamp(1, 3) as u16
+        }
+    };
+    let room = area.height.saturating_sub(2 + 2 + 4);
+    let hh = room
+        .saturating_sub(1)
+        .clamp(1, want(Field::Headers, &c.headers));
+    let bh = room
+        .saturating_sub(1 + hh)
+        .clamp(1, want(Field::Body, &c.body));
+    let req_h = (2 + 1 + hh + bh).min(area.height);
+    let req = Rect {
+        height: req_h,
+        ..area
+    };
+    let title = match c.focus {
+        Some(_) => " Request · editing: Ctrl-S sends, Esc stops ",
+        None => " Request · Enter sends, Tab edits ",
+    };
+    let block = Block::bordered()
+        .title(fit(title, w.saturating_sub(2)))
+        .border_style(pane_border(s.color, c.focus.is_some()));
+    let inner = block.inner(req);
+    f.render_widget(block, req);
+    let label_w = 9.min(inner.width);
+    let rows = [
+        (Field::Line, "request", 1, &c.line, "GET /me"),
+        (
+            Field::Headers,
+            "headers",
+            hh,
+            &c.headers,
+            "Name: value, one a line",
+        ),
+        (Field::Body, "body", bh, &c.body, "(no body)"),
+    ];
+    let mut y = inner.y;
+    for (field, label, h, ta, ph) in rows {
+        let h = h.min(inner.bottom().saturating_sub(y));
+        if h == 0 {
+            break;
+        }
+        let focused = c.focus == Some(field);
+        let mark = if focused { "▶" } else { " " };
+        let style = if focused {
+            super::pane_border(s.color, true).add_modifier(Modifier::BOLD)
+        } else {
+            fg(s.color, Color::DarkGray)
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                fit(&format!("{mark}{label}"), usize::from(label_w)),
+                style,
+            )),
+            Rect::new(inner.x, y, label_w, 1),
+        );
+        let r = Rect::new(inner.x + label_w, y, inner.width.saturating_sub(label_w), h);
+        f.render_widget(&editor(ta, focused, ph), r);
+        y += h;
+    }
+
+    // Jar, token, curl.
+    let info = Rect {
+        y: req.bottom(),
+        height: 2.min(area.bottom().saturating_sub(req.bottom())),
+        ..area
+    };
+    let dim = fg(s.color, Color::DarkGray);
+    let jar = match &c.jar {
+        Some(sid) => format!("sid={}", token::tail(sid, 4)),
+        None => "empty".into(),
+    };
+    let tok = match &s.last_token {
+        Some(t) => format!("{} [b attaches · t inspects]", token::tail(t, 4)),
+        None => "none".into(),
+    };
+    let curl = console::compose(c)
+        .map(|r| {
+            let base = s.lab.url.as_deref().unwrap_or("http://127.0.0.1:7878");
+            console::curl(base, &console::with_jar(&r, c.jar.as_deref()))
+        })
+        .unwrap_or_default();
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(" jar: ", dim),
+            Span::raw(jar),
+            Span::styled(if c.jar.is_some() { " [x clears]" } else { "" }, dim),
+            Span::styled(" · token: ", dim),
+            Span::raw(tok),
+        ]),
+        Line::from(vec![
+            Span::styled(" $ ", dim),
+            Span::raw(fit(&curl, w.saturating_sub(9))),
+            Span::styled(if curl.is_empty() { "" } else { " [y]" }, dim),
+        ]),
+    ];
+    f.render_widget(Paragraph::new(lines), info);
+
+    // The answer.
+    let resp = Rect {
+        y: info.bottom(),
+        height: area.bottom().saturating_sub(info.bottom()),
+        ..area
+    };
+    if resp.height < 3 {
+        return;
+    }
+    let mut title = vec![Span::raw(" Response ")];
+    let mut body: Vec<Line> = Vec::new();
+    if !c.tally.is_empty() {
+        let more = if c.pending > 0 { " …" } else { "" };
+        body.push(Line::from(vec![
+            Span::styled(format!("×{}: ", c.tally.len() + c.pending), bold()),
+            Span::raw(format!("{}{more}", c.tally.join(" · "))),
+        ]));
+        for r in c.refusals.iter().take(2) {
+            body.push(Line::styled(format!("  {r}"), fg(s.color, Color::Red)));
+        }
+    }
+    match &c.response {
+        None if c.pending > 0 => body.push(Line::raw("waiting for the lab…")),
+        None => body.push(Line::styled(
+            "Not sent yet. Enter sends; in the reader, Tab picks a lesson's request.",
+            dim,
+        )),
+        Some(Err(e)) => body.push(Line::styled(format!("error: {e}"), fg(s.color, Color::Red))),
+        Some(Ok(x)) => {
+            title = vec![
+                Span::raw(" Response "),
+                Span::styled(x.status.to_string(), status_style(s.color, x.status)),
+                Span::raw(format!(" · {} ms ", x.elapsed.as_millis())),
+            ];
+            if let Some(r) = x.served_by() {
+                title.push(Span::raw("· served by "));
+                title.push(Span::styled(r.to_string(), highlight(s.color)));
+                title.push(Span::raw(" "));
+            }
+            let hl = highlight(s.color);
+            for l in console::response_text(x).into_iter().skip(c.resp_scroll) {
+                let lower = l.to_ascii_lowercase();
+                if lower.starts_with("x-served-by:") || lower.starts_with("set-cookie:") {
+                    body.push(Line::styled(l, hl));
+                } else {
+                    body.push(Line::raw(l));
+                }
+            }
+        }
+    }
+    let block = Block::bordered()
+        .title(Line::from(title))
+        .border_style(pane_border(s.color, c.focus.is_none()));
+    let inner = block.inner(resp);
+    f.render_widget(block, resp);
+    f.render_widget(Paragraph::new(body), inner);
+}
