@@ -57,6 +57,8 @@ pub enum Action {
         message: Result<String, String>,
         state: Option<Box<LabState>>,
     },
+    /// The problem workspace (see `super::workspace`).
+    Work(super::workspace::WorkAction),
 }
 
 /// A call to the lab's admin interface (through `client::LabClient`).
@@ -84,6 +86,7 @@ pub enum Effect {
     SaveProgress,
     MarkRead(String),
     Quit,
+    Work(super::workspace::WorkEffect),
 }
 
 pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
@@ -91,6 +94,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
     match a {
         Action::Quit => {
             s.quit = true;
+            fx.extend(super::workspace::on_quit(s));
             fx.extend([Effect::SaveProgress, Effect::Quit]);
         }
         Action::Resize(w, h) => {
@@ -119,6 +123,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::OpenLesson(i) => {
             if i < s.lessons.len() {
+                fx.extend(super::workspace::close(s));
                 open_lesson(s, i, &mut fx);
             }
         }
@@ -227,6 +232,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         Action::LabState(st) => set_lab_state(s, *st),
         Action::LabUnreachable(e) => s.lab.error = Some(e),
         Action::Journal(e) => {
+            fx.extend(super::workspace::on_journal(s, &e));
             s.journal.push_back(*e);
             while s.journal.len() > JOURNAL_CAP {
                 s.journal.pop_front();
@@ -246,6 +252,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 set_lab_state(s, *st);
             }
         }
+        Action::Work(w) => fx.extend(super::workspace::update(s, w)),
     }
     fx
 }

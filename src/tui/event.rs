@@ -24,6 +24,9 @@ pub fn map(s: &State, ev: &Event) -> Option<Action> {
 
 fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     use KeyCode::*;
+    if let Some(a) = super::workspace::keys::map(s, k) {
+        return a;
+    }
     if k.modifiers.contains(KeyModifiers::CONTROL) {
         return match k.code {
             Char('c') => Some(Action::Quit),
@@ -95,10 +98,9 @@ fn mouse(s: &State, m: &MouseEvent) -> Option<Action> {
             let row = outline::row_at(s, a.outline?, at.y)?;
             match row {
                 outline::Row::Lesson(i) => Some(Action::OpenLesson(i)),
-                outline::Row::Problem(i) => Some(Action::Status(format!(
-                    "problem {}: `forgetful check {}` (opening problems here comes later)",
-                    s.problems[i].title, s.problems[i].id
-                ))),
+                outline::Row::Problem(i) => {
+                    Some(Action::Work(super::workspace::WorkAction::Open(i)))
+                }
                 outline::Row::Header(_) | outline::Row::Blank => None,
             }
         }

@@ -15,6 +15,7 @@ pub mod layout;
 pub mod progress_port;
 pub mod state;
 pub mod views;
+pub mod workspace;
 
 #[cfg(test)]
 mod tests;
@@ -67,6 +68,11 @@ pub fn run(
     };
     let (progress, progress_warning) = progress_port::open(data_dir)?;
     let mut state = initial_state(lessons, problems, progress.as_ref());
+    state.work.defs = crate::course::Course::load(course)?
+        .problems
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
     if let Some(w) = progress_warning {
         tracing::warn!("{w}");
         state.status = Some(w);
@@ -384,6 +390,12 @@ fn run_effect(
 ) {
     match fx {
         Effect::Quit => {}
+        Effect::Work(w) => {
+            let tx = tx.clone();
+            workspace::effects::run(w, state, progress, client, move |a| {
+                let _ = tx.send(Msg::Action(a));
+            });
+        }
         Effect::SaveProgress => {
             if let Some(l) = state.lesson() {
                 let pos = ReaderPosition {

@@ -91,6 +91,10 @@ pub struct State {
     /// One-line message at the top: results of lab controls, errors.
     pub status: Option<String>,
     pub quit: bool,
+    /// The last token the app saw (the console sets it); the workspace reads its badge.
+    pub last_token: Option<String>,
+    /// Problem definitions and the open problem workspace.
+    pub work: super::workspace::Work,
 }
 
 impl State {

@@ -17,6 +17,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("n p", "next / previous lesson (or click)"),
     ("Tab ] Shift-Tab [", "next / previous request block"),
     ("Enter", "send the focused request (soon)"),
+    ("o", "work on the next problem (or click one)"),
     ("", "Lab"),
     ("l", "lab pane ⇄ reader (keys, narrow screens)"),
     ("m", "mode: local → shared → token"),
@@ -31,9 +32,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("", "Outline: · unread ✓ read; problems: service, answer"),
 ];
 
-pub fn draw(_s: &State, f: &mut Frame, area: Rect) {
+pub fn draw(s: &State, f: &mut Frame, area: Rect) {
+    let keys = crate::tui::workspace::keys::help(s).unwrap_or(KEYS);
     let w = area.width.saturating_sub(4).min(58);
-    let h = area.height.saturating_sub(2).min(KEYS.len() as u16 + 2);
+    let h = area.height.saturating_sub(2).min(keys.len() as u16 + 2);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -46,7 +48,7 @@ pub fn draw(_s: &State, f: &mut Frame, area: Rect) {
     f.render_widget(block, r);
     let iw = usize::from(inner.width);
     let kw = 18.min(iw / 2);
-    let lines: Vec<Line> = KEYS
+    let lines: Vec<Line> = keys
         .iter()
         .map(|(k, d)| {
             if k.is_empty() {
