@@ -11,6 +11,9 @@ pub mod keys;
 mod text;
 pub mod view;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -421,6 +424,7 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
                 };
                 ws.grading = false;
                 ws.verdict = Some(verdict);
+                ws.tab = Tab::Answer;
                 ws.scroll[Tab::Answer.index()] = 0;
                 if passed {
                     ws.set_focus(Focus::None);

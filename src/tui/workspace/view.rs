@@ -138,9 +138,17 @@ fn answer_parts(ws: &Workspace, r: Rect) -> (Rect, Rect, Rect) {
     let q = q.min(3).min(r.height.saturating_sub(3) / 2);
     let avail = r.height.saturating_sub(q);
     let want = if ws.focus == Focus::Editor {
-        (avail * 6 / 10).clamp(5, 14)
+        (avail / 2).clamp(5, 14)
     } else {
-        (avail * 4 / 10).clamp(4, 10)
+        // Just the text when not typing, so the feedback has the room.
+        let w = usize::from(r.width.saturating_sub(2)).max(1);
+        let rows: usize = ws
+            .editor
+            .lines()
+            .iter()
+            .map(|l| wrap(l, w, "", "").len())
+            .sum();
+        (rows as u16 + 2).clamp(3, (avail * 4 / 10).max(3))
     };
     let e = want.min(avail);
     let question = Rect { height: q, ..r };
@@ -555,12 +563,34 @@ fn section(s: &State, ws: &Workspace, f: &mut Frame, p: &Parts, r: Rect, t: Tab,
     let all = lines(s, ws, t, area.width);
     let max = all.len().saturating_sub(usize::from(area.height));
     let top = ws.scroll[t.index()].min(max);
+    let more = all.len() > top + usize::from(area.height);
     let shown: Vec<Line> = all
         .into_iter()
         .skip(top)
         .take(usize::from(area.height))
         .collect();
     f.render_widget(Paragraph::new(shown), area);
+    if more && ws.tab == t {
+        more_below(s, f, area);
+    }
+}
+
+/// A mark in the bottom-right corner: there is more below (j scrolls).
+fn more_below(s: &State, f: &mut Frame, r: Rect) {
+    const MORE: &str = " ↓ j ";
+    if r.width < 8 || r.height == 0 {
+        return;
+    }
+    let at = Rect::new(r.right() - 5, r.bottom() - 1, 5, 1);
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            MORE,
+            bold()
+                .patch(fg(s.color, Color::Cyan))
+                .add_modifier(Modifier::REVERSED),
+        )),
+        at,
+    );
 }
 
 fn draw_claim(s: &State, ws: &Workspace, f: &mut Frame, r: Rect) {
@@ -644,11 +674,15 @@ fn draw_answer(s: &State, ws: &Workspace, f: &mut Frame, r: Rect) {
         let all = feedback_lines(s, ws, fb.width);
         let max = all.len().saturating_sub(usize::from(fb.height));
         let top = ws.scroll[Tab::Answer.index()].min(max);
+        let more = all.len() > top + usize::from(fb.height);
         let shown: Vec<Line> = all
             .into_iter()
             .skip(top)
             .take(usize::from(fb.height))
             .collect();
         f.render_widget(Paragraph::new(shown), fb);
+        if more {
+            more_below(s, f, fb);
+        }
     }
 }
