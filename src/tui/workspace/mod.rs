@@ -426,9 +426,6 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
                 ws.verdict = Some(verdict);
                 ws.tab = Tab::Answer;
                 ws.scroll[Tab::Answer.index()] = 0;
-                if passed {
-                    ws.set_focus(Focus::None);
-                }
                 ws.index
             };
             if let Some(p) = s.problems.get_mut(index) {

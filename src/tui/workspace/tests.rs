@@ -246,7 +246,10 @@ fn workspace_passed() {
             verdict: verdict(true),
         },
     );
+    work(&mut s, WorkAction::Blur);
     assert_snapshot!("passed_answer", screen(&s));
+    work(&mut s, WorkAction::Bottom);
+    assert_snapshot!("passed_model_answer", screen(&s));
 }
 
 #[test]
