@@ -59,6 +59,8 @@ pub enum Action {
         message: Result<String, String>,
         state: Option<Box<LabState>>,
     },
+    /// The problem workspace (see `super::workspace`).
+    Work(super::workspace::WorkAction),
 }
 
 /// A call to the lab's admin interface (through `client::LabClient`).
@@ -83,6 +85,7 @@ pub enum Effect {
     SaveProgress,
     MarkRead(String),
     Quit,
+    Work(super::workspace::WorkEffect),
 }
 
 pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
@@ -90,6 +93,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
     match a {
         Action::Quit => {
             s.quit = true;
+            fx.extend(super::workspace::on_quit(s));
             fx.extend([Effect::SaveProgress, Effect::Quit]);
         }
         Action::Resize(w, h) => {
@@ -118,6 +122,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::OpenLesson(i) => {
             if i < s.lessons.len() {
+                fx.extend(super::workspace::close(s));
                 open_lesson(s, i, &mut fx);
             }
         }
@@ -222,6 +227,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         Action::LabState(st) => set_lab_state(s, *st),
         Action::LabUnreachable(e) => s.lab.error = Some(e),
         Action::Journal(e) => {
+            fx.extend(super::workspace::on_journal(s, &e));
             s.journal.push_back(*e);
             while s.journal.len() > JOURNAL_CAP {
                 s.journal.pop_front();
@@ -241,6 +247,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 set_lab_state(s, *st);
             }
         }
+        Action::Work(w) => fx.extend(super::workspace::update(s, w)),
     }
     fx
 }

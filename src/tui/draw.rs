@@ -16,7 +16,11 @@ pub fn draw(s: &State, f: &mut Frame) {
         outline::draw(s, f, r);
     }
     if let Some(r) = a.reader.filter(|r| usable(*r)) {
-        reader::draw(s, f, r);
+        if s.work.open.is_some() {
+            super::workspace::view::draw(s, f, r);
+        } else {
+            reader::draw(s, f, r);
+        }
     }
     if let Some(r) = a.lab.filter(|r| usable(*r)) {
         lab::draw(s, f, r);

@@ -24,6 +24,17 @@ pub fn map(s: &State, ev: &Event) -> Option<Action> {
 
 fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     use KeyCode::*;
+    // An open console or inspector has the keyboard; then the problem workspace (its editor
+    // swallows typing); then the keys that open the console from anywhere.
+    if s.overlay.is_none()
+        && s.tool.is_some()
+        && let Some(a) = super::console::key(s, k)
+    {
+        return a;
+    }
+    if let Some(a) = super::workspace::keys::map(s, k) {
+        return a;
+    }
     if s.overlay.is_none()
         && let Some(a) = super::console::key(s, k)
     {
@@ -103,10 +114,9 @@ fn mouse(s: &State, m: &MouseEvent) -> Option<Action> {
             let row = outline::row_at(s, a.outline?, at.y)?;
             match row {
                 outline::Row::Lesson(i) => Some(Action::OpenLesson(i)),
-                outline::Row::Problem(i) => Some(Action::Status(format!(
-                    "problem {}: `forgetful check {}` (opening problems here comes later)",
-                    s.problems[i].title, s.problems[i].id
-                ))),
+                outline::Row::Problem(i) => {
+                    Some(Action::Work(super::workspace::WorkAction::Open(i)))
+                }
                 outline::Row::Header(_) | outline::Row::Blank => None,
             }
         }

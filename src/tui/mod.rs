@@ -18,6 +18,7 @@ pub mod progress_port;
 pub mod state;
 pub mod token;
 pub mod views;
+pub mod workspace;
 
 #[cfg(test)]
 mod tests;
@@ -74,6 +75,11 @@ pub fn run(
     let (progress, progress_warning) = progress_port::open(data_dir)?;
     let mut state = initial_state(lessons, problems, progress.as_ref());
     console_io::init(&mut state, data_dir);
+    state.work.defs = crate::course::Course::load(course)?
+        .problems
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
     if let Some(w) = progress_warning {
         tracing::warn!("{w}");
         state.status = Some(w);
@@ -391,6 +397,12 @@ fn run_effect(
 ) {
     match fx {
         Effect::Quit => {}
+        Effect::Work(w) => {
+            let tx = tx.clone();
+            workspace::effects::run(w, state, progress, client, move |a| {
+                let _ = tx.send(Msg::Action(a));
+            });
+        }
         Effect::SaveProgress => {
             if let Some(l) = state.lesson() {
                 let pos = ReaderPosition {

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::grade::rubric::Verdict;
 use crate::progress::Progress;
 
 /// Where the reader was: which lesson and how far down.
@@ -21,6 +22,40 @@ pub trait ProgressPort: Send {
     fn lessons_read(&self) -> HashSet<String>;
     /// (service check passed, written answer passed)
     fn problem_status(&self, problem: &str) -> (bool, bool);
+
+    // The problem workspace (see `super::workspace`).
+    /// Draft, hints taken and last graded answer of one problem.
+    fn problem_record(&self, problem: &str) -> ProblemRecord;
+    fn save_draft(&mut self, problem: &str, text: &str) -> anyhow::Result<()>;
+    fn record_answer(&mut self, problem: &str, text: &str, verdict: Verdict) -> anyhow::Result<()>;
+    fn record_service_pass(&mut self, problem: &str, evidence: Vec<String>) -> anyhow::Result<()>;
+    /// Takes the next of `total` hints: its number (1-based) and whether it is new.
+    fn use_hint(&mut self, problem: &str, total: usize) -> anyhow::Result<Option<(usize, bool)>>;
+    /// First journal id that counts for `problem` in lab run `run_id` (`check --restart`).
+    fn check_mark(&self, problem: &str, run_id: &str) -> Option<u64>;
+}
+
+/// What the workspace reopens a problem with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProblemRecord {
+    pub draft: Option<String>,
+    pub hints_used: usize,
+    /// The last graded answer and its verdict.
+    pub last: Option<(String, Verdict)>,
+}
+
+impl ProblemRecord {
+    fn of(p: Option<&crate::progress::ProblemProgress>) -> Self {
+        p.map_or_else(Self::default, |p| ProblemRecord {
+            draft: p.answer.draft.clone(),
+            hints_used: p.hints_used,
+            last: p
+                .answer
+                .last
+                .as_ref()
+                .map(|s| (s.text.clone(), s.verdict.clone())),
+        })
+    }
 }
 
 /// Keeps everything in memory: nothing survives the process.
@@ -29,6 +64,8 @@ pub struct MemoryProgress {
     pub position: Option<ReaderPosition>,
     pub read: HashSet<String>,
     pub problems: HashMap<String, (bool, bool)>,
+    /// The same record `progress.json` keeps, for the workspace.
+    pub record: Progress,
 }
 
 impl ProgressPort for MemoryProgress {
@@ -48,6 +85,30 @@ impl ProgressPort for MemoryProgress {
     }
     fn problem_status(&self, problem: &str) -> (bool, bool) {
         self.problems.get(problem).copied().unwrap_or_default()
+    }
+    fn problem_record(&self, problem: &str) -> ProblemRecord {
+        ProblemRecord::of(self.record.problem(problem))
+    }
+    fn save_draft(&mut self, problem: &str, text: &str) -> anyhow::Result<()> {
+        self.record.save_draft(problem, text);
+        Ok(())
+    }
+    fn record_answer(&mut self, problem: &str, text: &str, verdict: Verdict) -> anyhow::Result<()> {
+        let passed = verdict.passed();
+        self.record.record_answer(problem, text, verdict);
+        self.problems.entry(problem.to_string()).or_default().1 |= passed;
+        Ok(())
+    }
+    fn record_service_pass(&mut self, problem: &str, evidence: Vec<String>) -> anyhow::Result<()> {
+        self.record.record_service_pass(problem, evidence);
+        self.problems.entry(problem.to_string()).or_default().0 = true;
+        Ok(())
+    }
+    fn use_hint(&mut self, problem: &str, total: usize) -> anyhow::Result<Option<(usize, bool)>> {
+        Ok(self.record.use_hint(problem, total))
+    }
+    fn check_mark(&self, problem: &str, run_id: &str) -> Option<u64> {
+        self.record.check_mark(problem, run_id)
     }
 }
 
@@ -89,6 +150,30 @@ impl ProgressPort for FileProgress {
         self.cached.problem(problem).map_or((false, false), |p| {
             (p.service.is_some(), p.answer.passed_at.is_some())
         })
+    }
+    fn problem_record(&self, problem: &str) -> ProblemRecord {
+        ProblemRecord::of(self.cached.problem(problem))
+    }
+    fn save_draft(&mut self, problem: &str, text: &str) -> anyhow::Result<()> {
+        self.change(|p| p.save_draft(problem, text))
+    }
+    fn record_answer(&mut self, problem: &str, text: &str, verdict: Verdict) -> anyhow::Result<()> {
+        self.change(|p| p.record_answer(problem, text, verdict))
+    }
+    fn record_service_pass(&mut self, problem: &str, evidence: Vec<String>) -> anyhow::Result<()> {
+        self.change(|p| p.record_service_pass(problem, evidence))
+    }
+    fn use_hint(&mut self, problem: &str, total: usize) -> anyhow::Result<Option<(usize, bool)>> {
+        let mut out = None;
+        self.change(|p| out = p.use_hint(problem, total))?;
+        Ok(out)
+    }
+    fn check_mark(&self, problem: &str, run_id: &str) -> Option<u64> {
+        // Reread: `forgetful check --restart` in another terminal may have set it.
+        Progress::load_recovering(&self.data_dir)
+            .ok()
+            .map_or_else(|| self.cached.clone(), |(p, _)| p)
+            .check_mark(problem, run_id)
     }
 }
 

@@ -95,8 +95,10 @@ pub struct State {
     pub tool: Option<super::console::Tool>,
     pub console: super::console::ConsoleState,
     pub inspector: super::console::InspectorState,
-    /// The last token the console received (a JSON `token` field).
+    /// The last token the console received (a JSON `token` field); the workspace reads its badge.
     pub last_token: Option<String>,
+    /// Problem definitions and the open problem workspace.
+    pub work: super::workspace::Work,
 }
 
 impl State {

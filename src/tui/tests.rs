@@ -94,7 +94,7 @@ fn lab_state() -> LabState {
 }
 
 /// A state as the app has it a moment after start: lessons, lab state, a few journal lines.
-fn fake(w: u16, h: u16) -> State {
+pub(crate) fn fake(w: u16, h: u16) -> State {
     let lessons = (1..=11)
         .map(|n| LessonItem {
             id: format!("{n:02}-lesson"),
@@ -174,7 +174,7 @@ fn fake(w: u16, h: u16) -> State {
     s
 }
 
-fn screen(s: &State) -> String {
+pub(crate) fn screen(s: &State) -> String {
     let (w, h) = s.size;
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
     t.draw(|f| draw(s, f)).expect("draw");

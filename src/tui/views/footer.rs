@@ -66,6 +66,8 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             ("?", "help"),
             ("q", "quit"),
         ]
+    } else if let Some(k) = crate::tui::workspace::keys::footer(s) {
+        k
     } else if s.size.0 >= WIDE {
         &[
             ("j/k", "scroll"),

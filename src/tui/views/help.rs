@@ -18,6 +18,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Tab ] Shift-Tab [", "next / previous request block"),
     ("Enter S", "open it in the console · send it now"),
     ("c t", "request console · token inspector"),
+    ("o", "work on the next problem (or click one)"),
     ("", "Lab"),
     ("l", "lab pane ⇄ reader (keys, narrow screens)"),
     ("m", "mode: local → shared → token"),
@@ -36,7 +37,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     let keys = if s.tool.is_some() {
         crate::tui::console::HELP_KEYS
     } else {
-        KEYS
+        crate::tui::workspace::keys::help(s).unwrap_or(KEYS)
     };
     let w = area.width.saturating_sub(4).min(58);
     let h = area.height.saturating_sub(2).min(keys.len() as u16 + 2);

@@ -79,12 +79,16 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
                 let p = &s.problems[i];
                 let m = |ok| if ok { "✓" } else { "·" };
                 let text = format!("{}{} {}", m(p.service_ok), m(p.answer_ok), p.title);
-                let style = if p.service_ok && p.answer_ok {
+                let mut style = if p.service_ok && p.answer_ok {
                     fg(s.color, Color::Green)
                 } else {
                     Style::default()
                 };
-                Line::from(Span::styled(fit(&text, w), style))
+                let open = s.work.open.as_ref().is_some_and(|ws| ws.index == i);
+                if open {
+                    style = style.add_modifier(Modifier::REVERSED);
+                }
+                Line::from(Span::styled(format!("{:<w$}", fit(&text, w)), style))
             }
         })
         .collect();

@@ -1,0 +1,97 @@
+//! Carrying out the workspace's effects for the event loop: progress writes (each one an
+//! atomic reread-change-write through the `ProgressPort`), grading with the rubric, service
+//! checks over HTTP with a client tagged `grader`, and debounce timers.
+
+use crate::client::LabClient;
+use crate::grade::{checks, rubric};
+use crate::tui::action::Action;
+use crate::tui::progress_port::ProgressPort;
+use crate::tui::state::State;
+
+use super::{WorkAction, WorkEffect};
+
+/// Runs one effect; results come back through `send` (from spawned tasks too).
+pub fn run<F>(
+    fx: WorkEffect,
+    state: &State,
+    progress: &mut dyn ProgressPort,
+    client: Option<&LabClient>,
+    send: F,
+) where
+    F: Fn(Action) + Send + Sync + Clone + 'static,
+{
+    let back = |a: WorkAction| Action::Work(a);
+    match fx {
+        WorkEffect::Load(problem) => {
+            let record = progress.problem_record(&problem);
+            send(back(WorkAction::Loaded { problem, record }));
+        }
+        WorkEffect::SaveDraft { problem, text } => {
+            if let Err(e) = progress.save_draft(&problem, &text) {
+                tracing::warn!("saving the draft of {problem}: {e:#}");
+                send(back(WorkAction::Failed(format!(
+                    "could not save the draft: {e:#}"
+                ))));
+            }
+        }
+        WorkEffect::Grade { problem, text } => {
+            let Some(def) = state.work.def(&problem) else {
+                return;
+            };
+            let verdict = rubric::grade(&def.rubric, &def.question, &text);
+            if let Err(e) = progress.record_answer(&problem, &text, verdict.clone()) {
+                tracing::warn!("recording the answer to {problem}: {e:#}");
+                send(back(WorkAction::Failed(format!(
+                    "graded, but could not record it: {e:#}"
+                ))));
+            }
+            send(back(WorkAction::Graded { problem, verdict }));
+        }
+        WorkEffect::UseHint { problem, total } => match progress.use_hint(&problem, total) {
+            Ok(Some((n, _))) => send(back(WorkAction::HintTaken { problem, n })),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("recording a hint for {problem}: {e:#}"),
+        },
+        WorkEffect::RecordServicePass { problem, evidence } => {
+            if let Err(e) = progress.record_service_pass(&problem, evidence) {
+                tracing::warn!("recording the service pass of {problem}: {e:#}");
+                send(back(WorkAction::Failed(format!(
+                    "the lab half passed, but could not record it: {e:#}"
+                ))));
+            }
+        }
+        WorkEffect::RunCheck {
+            problem,
+            check,
+            claim,
+        } => {
+            let Some(base) = client.map(|c| c.base().to_string()) else {
+                send(back(WorkAction::Checked {
+                    problem,
+                    result: Err("the lab is not reachable yet".into()),
+                }));
+                return;
+            };
+            let since = state
+                .lab
+                .state
+                .as_ref()
+                .and_then(|st| progress.check_mark(&problem, &st.run_id))
+                .unwrap_or(0);
+            tokio::spawn(async move {
+                // Its own probes are tagged `grader`, so they do not trigger another check.
+                let grader = LabClient::new(&base, "grader");
+                let result = checks::run(&check, &grader, since, claim.as_deref())
+                    .await
+                    .map_err(|e| e.to_string());
+                send(back(WorkAction::Checked { problem, result }));
+            });
+        }
+        WorkEffect::After(delay, action) => {
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                send(back(*action));
+            });
+        }
+    }
+}

@@ -1,0 +1,682 @@
+//! The workspace from fixed data: a hand-built `Report` and `Verdict`, no lab.
+
+use std::sync::Arc;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
+
+use super::*;
+use crate::grade::checks::Step;
+use crate::grade::rubric::{ConceptResult, MisconceptionHit, Outcome};
+use crate::tui::action::{Action, update};
+use crate::tui::state::ProblemItem;
+use crate::tui::tests::{fake, screen};
+
+const DL: &str = "disappearing-login";
+
+/// The app's fake state with the real problem definitions, nothing done yet.
+fn state(w: u16, h: u16) -> State {
+    let mut s = fake(w, h);
+    s.problems = ["disappearing-login", "where-state-goes", "logout-now"]
+        .into_iter()
+        .map(|id| {
+            let p = crate::grade::load_problem(None, id).expect("built-in problem");
+            let item = ProblemItem {
+                id: p.id.clone(),
+                title: p.title.clone(),
+                ..Default::default()
+            };
+            s.work.defs.push(Arc::new(p));
+            item
+        })
+        .collect();
+    s
+}
+
+fn work(s: &mut State, a: WorkAction) -> Vec<Effect> {
+    update(s, Action::Work(a))
+}
+
+fn ws(s: &State) -> &Workspace {
+    s.work.open.as_ref().expect("a workspace is open")
+}
+
+fn step(id: &str, title: &str, done: bool, evidence: &[&str], next: &[&str]) -> Step {
+    Step {
+        id: id.into(),
+        title: title.into(),
+        done,
+        evidence: evidence.iter().map(|s| s.to_string()).collect(),
+        next: next.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn report(reproduced: bool, fixed: bool) -> Report {
+    let url = "http://127.0.0.1:7878";
+    let login = format!(
+        "curl -i -c jar -H 'content-type: application/json' -d '{{\"username\":\"alice\",\"password\":\"wonderland\"}}' {url}/login"
+    );
+    let first = if reproduced {
+        step(
+            "reproduced",
+            "reproduce it: log in (local mode), then see another replica refuse that session",
+            true,
+            &[
+                "POST /login → 200 (a)",
+                "GET /orders → 401 (b, session sid=…z0LM unknown to replica b (local memory))",
+            ],
+            &[],
+        )
+    } else {
+        step(
+            "reproduced",
+            "reproduce it: log in (local mode), then see another replica refuse that session",
+            false,
+            &[],
+            &["log in, keeping the cookie:", &login],
+        )
+    };
+    let second = if fixed {
+        step(
+            "fixed",
+            "fix it: switch to shared or token, log in again, and be accepted by every replica",
+            true,
+            &[
+                "POST /login → 200 (b)",
+                "GET /orders → 200 (a)",
+                "GET /orders → 200 (b)",
+                "GET /orders → 200 (c)",
+            ],
+            &[],
+        )
+    } else {
+        step(
+            "fixed",
+            "fix it: switch to shared or token, log in again, and be accepted by every replica",
+            false,
+            &[],
+            &[
+                "move the session out of the replicas: curl -s -X POST http://127.0.0.1:7878/admin/mode -d '{\"mode\":\"shared\"}'",
+            ],
+        )
+    };
+    Report {
+        check: DL.into(),
+        lab: "http://127.0.0.1:7878".into(),
+        run_id: "abc".into(),
+        steps: vec![first, second],
+        notes: vec![],
+    }
+}
+
+fn concept(id: &str, label: &str, found: Option<&str>, ask: &str) -> ConceptResult {
+    ConceptResult {
+        id: id.into(),
+        label: label.into(),
+        found: found.is_some(),
+        required: true,
+        evidence: found.map(Into::into),
+        ask: ask.into(),
+    }
+}
+
+const ANSWER_PARTIAL: &str = "The login was stored in the memory of replica a. \
+The cookie expired when the request went to b.";
+const ANSWER_PASS: &str = "The login lived in replica a's memory only, and the balancer \
+sent the next requests to b and c, which had never seen it. In shared mode every replica \
+reads the same store, so any of them finds it.";
+
+fn verdict(pass: bool) -> Verdict {
+    let memory = concept(
+        "local-memory",
+        "the login lived only in the memory of the replica that handled it",
+        Some("The login was stored in the memory of replica a."),
+        "Where was the login written down?",
+    );
+    if pass {
+        return Verdict {
+            outcome: Outcome::Pass,
+            concepts: vec![
+                memory,
+                concept(
+                    "balancer-spreads",
+                    "the balancer sends requests to other replicas",
+                    Some("the balancer sent the next requests to b and c"),
+                    "Who decides which replica answers?",
+                ),
+                concept(
+                    "state-moved-out",
+                    "the fix takes the login out of the replica",
+                    Some("In shared mode every replica reads the same store"),
+                    "Where could the login live?",
+                ),
+            ],
+            misconceptions: vec![],
+            message: "Pass: every key idea is there.".into(),
+            screen: None,
+        };
+    }
+    Verdict {
+        outcome: Outcome::NotYet,
+        concepts: vec![
+            memory,
+            concept(
+                "balancer-spreads",
+                "the balancer sends requests to other replicas",
+                None,
+                "Who decides which replica answers each request, and does it know which replica you logged in on?",
+            ),
+        ],
+        misconceptions: vec![MisconceptionHit {
+            id: "cookie-expired".into(),
+            feedback: "The cookie did not expire or change: the journal shows the same `sid` arriving on every request.".into(),
+            evidence: "The cookie expired when the request went to b.".into(),
+        }],
+        message: "Not yet: the answer says something that is not so.".into(),
+        screen: None,
+    }
+}
+
+fn type_text(s: &mut State, text: &str) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for c in text.chars() {
+        let k = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        fx.extend(work(s, WorkAction::Input(k.into())));
+    }
+    fx
+}
+
+fn key(s: &State, code: KeyCode, m: KeyModifiers) -> Option<Action> {
+    crate::tui::event::map(s, &Event::Key(KeyEvent::new(code, m)))
+}
+
+/// Opened, the check answered with `r`.
+fn opened(w: u16, h: u16, r: Report) -> State {
+    let mut s = state(w, h);
+    work(&mut s, WorkAction::Open(0));
+    work(
+        &mut s,
+        WorkAction::Checked {
+            problem: DL.into(),
+            result: Ok(r),
+        },
+    );
+    s
+}
+
+#[test]
+fn workspace_before() {
+    let mut s = opened(80, 24, report(false, false));
+    assert_snapshot!("before_problem", screen(&s));
+    work(&mut s, WorkAction::NextTab);
+    assert_snapshot!("before_checklist", screen(&s));
+    work(&mut s, WorkAction::NextTab);
+    assert_snapshot!("before_answer", screen(&s));
+}
+
+#[test]
+fn workspace_partial() {
+    let mut s = opened(80, 24, report(true, false));
+    work(&mut s, WorkAction::Hint);
+    assert_snapshot!("partial_checklist", screen(&s));
+    work(&mut s, WorkAction::FocusEditor);
+    type_text(&mut s, ANSWER_PARTIAL);
+    work(&mut s, WorkAction::Submit);
+    work(
+        &mut s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: verdict(false),
+        },
+    );
+    work(&mut s, WorkAction::Blur);
+    assert_snapshot!("partial_answer", screen(&s));
+}
+
+#[test]
+fn workspace_passed() {
+    let mut s = opened(80, 24, report(true, true));
+    work(&mut s, WorkAction::FocusEditor);
+    type_text(&mut s, ANSWER_PASS);
+    work(&mut s, WorkAction::Submit);
+    work(
+        &mut s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: verdict(true),
+        },
+    );
+    work(&mut s, WorkAction::Blur);
+    assert_snapshot!("passed_answer", screen(&s));
+    work(&mut s, WorkAction::Bottom);
+    assert_snapshot!("passed_model_answer", screen(&s));
+}
+
+#[test]
+fn workspace_120x40() {
+    let mut s = opened(120, 40, report(true, false));
+    work(&mut s, WorkAction::NextTab);
+    work(&mut s, WorkAction::FocusEditor);
+    type_text(&mut s, ANSWER_PARTIAL);
+    work(
+        &mut s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: verdict(false),
+        },
+    );
+    work(&mut s, WorkAction::Blur);
+    assert_snapshot!("partial_120x40", screen(&s));
+}
+
+#[test]
+fn workspace_wide_columns() {
+    let mut s = opened(200, 44, report(true, true));
+    s.pane = Pane::Reader;
+    work(&mut s, WorkAction::FocusEditor);
+    type_text(&mut s, ANSWER_PASS);
+    work(
+        &mut s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: verdict(true),
+        },
+    );
+    assert_snapshot!("passed_200x44", screen(&s));
+}
+
+#[test]
+fn opening_a_problem_loads_it_and_checks() {
+    let mut s = state(80, 24);
+    update(&mut s, Action::ToggleLab);
+    let fx = work(&mut s, WorkAction::Open(0));
+    assert_eq!(ws(&s).id(), DL);
+    assert_eq!(s.pane, Pane::Reader, "the workspace comes on screen");
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Work(WorkEffect::Load(DL.into())),
+            Effect::Work(WorkEffect::RunCheck {
+                problem: DL.into(),
+                check: DL.into(),
+                claim: None,
+            }),
+        ]
+    );
+    // The record fills the editor with the draft and shows the hints taken.
+    work(
+        &mut s,
+        WorkAction::Loaded {
+            problem: DL.into(),
+            record: ProblemRecord {
+                draft: Some("half an answer".into()),
+                hints_used: 2,
+                last: None,
+            },
+        },
+    );
+    assert_eq!(ws(&s).answer_text(), "half an answer");
+    assert_eq!(ws(&s).hints_shown, 2);
+    // `o` opens the first problem not done in both halves; Esc closes.
+    s.problems[0].service_ok = true;
+    s.problems[0].answer_ok = true;
+    assert_eq!(
+        key(&s, KeyCode::Char('o'), KeyModifiers::NONE),
+        None,
+        "o is taken while a workspace is open"
+    );
+    work(&mut s, WorkAction::Close);
+    assert!(s.work.open.is_none());
+    assert_eq!(
+        key(&s, KeyCode::Char('o'), KeyModifiers::NONE),
+        Some(Action::Work(WorkAction::OpenNext))
+    );
+    work(&mut s, WorkAction::OpenNext);
+    assert_eq!(ws(&s).id(), "where-state-goes");
+}
+
+#[test]
+fn click_on_a_problem_opens_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let s = state(80, 24);
+    // Top bar, border, "Lessons", 11 lessons, blank, "Problems": the first problem is row 16.
+    let click = Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 16,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(
+        crate::tui::event::map(&s, &click),
+        Some(Action::Work(WorkAction::Open(0)))
+    );
+}
+
+#[test]
+fn hints_come_one_at_a_time_and_are_recorded() {
+    let mut s = opened(80, 24, report(false, false));
+    let total = ws(&s).problem.hints.len();
+    assert!(total >= 2);
+    for n in 1..=total {
+        let fx = work(&mut s, WorkAction::Hint);
+        assert_eq!(ws(&s).hints_shown, n);
+        assert_eq!(ws(&s).tab, Tab::Checklist);
+        assert_eq!(
+            fx,
+            vec![Effect::Work(WorkEffect::UseHint {
+                problem: DL.into(),
+                total
+            })]
+        );
+    }
+    assert!(work(&mut s, WorkAction::Hint).is_empty(), "no more to take");
+    assert_eq!(ws(&s).hints_shown, total);
+    assert!(s.status.as_deref().unwrap_or("").contains("seen all"));
+    assert!(screen(&s).contains(&format!("Hints: all {total} shown")));
+}
+
+#[test]
+fn a_focused_editor_takes_every_key() {
+    let mut s = opened(80, 24, report(false, false));
+    let none = KeyModifiers::NONE;
+    assert_eq!(
+        key(&s, KeyCode::Char('q'), none),
+        Some(Action::Quit),
+        "q quits"
+    );
+    assert_eq!(
+        key(&s, KeyCode::Char('e'), none),
+        Some(Action::Work(WorkAction::FocusEditor))
+    );
+    work(&mut s, WorkAction::FocusEditor);
+    for c in ['q', 'm', 'r', '?', 'l', 'h', 'o', 'n'] {
+        assert!(
+            matches!(
+                key(&s, KeyCode::Char(c), none),
+                Some(Action::Work(WorkAction::Input(_)))
+            ),
+            "{c} goes to the editor"
+        );
+    }
+    assert!(matches!(
+        key(&s, KeyCode::Enter, none),
+        Some(Action::Work(WorkAction::Input(_)))
+    ));
+    assert_eq!(
+        key(&s, KeyCode::Char('s'), KeyModifiers::CONTROL),
+        Some(Action::Work(WorkAction::Submit))
+    );
+    assert_eq!(
+        key(&s, KeyCode::Enter, KeyModifiers::ALT),
+        Some(Action::Work(WorkAction::Submit))
+    );
+    assert_eq!(
+        key(&s, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        Some(Action::Quit)
+    );
+    // Typing edits the answer; a pause saves the draft, and so does leaving the editor.
+    let fx = type_text(&mut s, "qm r");
+    assert_eq!(ws(&s).answer_text(), "qm r");
+    assert!(s.lab.state.as_ref().unwrap().mode == crate::api::Mode::Local);
+    assert!(
+        fx.iter()
+            .all(|f| matches!(f, Effect::Work(WorkEffect::After(d, _)) if *d == DRAFT_PAUSE))
+    );
+    let Some(Effect::Work(WorkEffect::After(_, last))) = fx.last() else {
+        panic!("a timer")
+    };
+    let save = vec![Effect::Work(WorkEffect::SaveDraft {
+        problem: DL.into(),
+        text: "qm r".into(),
+    })];
+    assert!(
+        work(&mut s, WorkAction::DraftDue(1)).is_empty(),
+        "an old timer does nothing"
+    );
+    assert_eq!(work(&mut s, (**last).clone()), save);
+    assert!(work(&mut s, (**last).clone()).is_empty(), "saved once");
+    type_text(&mut s, "x");
+    assert_eq!(
+        key(&s, KeyCode::Esc, none),
+        Some(Action::Work(WorkAction::Blur))
+    );
+    let fx = work(&mut s, WorkAction::Blur);
+    assert_eq!(
+        fx,
+        vec![Effect::Work(WorkEffect::SaveDraft {
+            problem: DL.into(),
+            text: "qm rx".into(),
+        })]
+    );
+    assert_eq!(key(&s, KeyCode::Char('q'), none), Some(Action::Quit));
+    // Long typing saves every DRAFT_EVERY edits even without a pause.
+    work(&mut s, WorkAction::FocusEditor);
+    let fx = type_text(&mut s, &"y".repeat(DRAFT_EVERY as usize));
+    assert!(
+        fx.iter()
+            .any(|f| matches!(f, Effect::Work(WorkEffect::SaveDraft { .. })))
+    );
+    // Quitting saves what is unsaved.
+    type_text(&mut s, "z");
+    let fx = update(&mut s, Action::Quit);
+    assert!(matches!(
+        fx.first(),
+        Some(Effect::Work(WorkEffect::SaveDraft { text, .. })) if text.ends_with('z')
+    ));
+}
+
+#[test]
+fn submitting_grades_the_answer() {
+    let mut s = opened(80, 24, report(false, false));
+    work(&mut s, WorkAction::FocusEditor);
+    type_text(&mut s, "my answer");
+    let fx = work(&mut s, WorkAction::Submit);
+    assert_eq!(
+        fx.last(),
+        Some(&Effect::Work(WorkEffect::Grade {
+            problem: DL.into(),
+            text: "my answer".into()
+        }))
+    );
+    assert!(ws(&s).grading);
+    assert!(work(&mut s, WorkAction::Submit).is_empty(), "one at a time");
+    work(
+        &mut s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: verdict(false),
+        },
+    );
+    assert!(!ws(&s).grading);
+    assert!(!s.problems[0].answer_ok);
+}
+
+#[test]
+fn both_halves_pass_and_the_outline_follows() {
+    let mut s = state(80, 24);
+    work(&mut s, WorkAction::Open(0));
+    let pass = |s: &mut State| {
+        work(
+            s,
+            WorkAction::Checked {
+                problem: DL.into(),
+                result: Ok(report(true, true)),
+            },
+        )
+    };
+    let fx = pass(&mut s);
+    assert_eq!(
+        fx,
+        vec![Effect::Work(WorkEffect::RecordServicePass {
+            problem: DL.into(),
+            evidence: report(true, true).evidence(),
+        })]
+    );
+    assert!(pass(&mut s).is_empty(), "the same pass is recorded once");
+    assert!(s.problems[0].service_ok && !s.problems[0].answer_ok);
+    assert!(screen(&s).contains("✓· The disappearing"));
+    work(
+        &mut s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: verdict(true),
+        },
+    );
+    assert!(s.problems[0].answer_ok);
+    assert!(s.status.as_deref().unwrap().contains("both halves"));
+    let text = screen(&s);
+    assert!(text.contains("✓✓ The disappearing"), "{text}");
+    assert!(text.contains("Both halves done"), "{text}");
+    // A result for a problem no longer open changes nothing.
+    work(&mut s, WorkAction::Open(1));
+    assert!(pass(&mut s).is_empty());
+}
+
+#[test]
+fn journal_entries_recheck_but_the_graders_own_do_not() {
+    let mut s = state(80, 24);
+    let mut entry = crate::tui::tests::fake(80, 24)
+        .journal
+        .back()
+        .unwrap()
+        .clone();
+    assert!(
+        crate::tui::workspace::on_journal(&mut s, &entry).is_empty(),
+        "no workspace, no check"
+    );
+    work(&mut s, WorkAction::Open(0));
+    entry.source = "grader".into();
+    let fx = update(&mut s, Action::Journal(Box::new(entry.clone())));
+    assert!(!fx.iter().any(|f| matches!(f, Effect::Work(_))), "{fx:?}");
+    entry.source = "learner".into();
+    let fx = update(&mut s, Action::Journal(Box::new(entry.clone())));
+    let due = fx
+        .iter()
+        .find_map(|f| match f {
+            Effect::Work(WorkEffect::After(d, a)) if *d == CHECK_DEBOUNCE => Some((**a).clone()),
+            _ => None,
+        })
+        .expect("a debounced check");
+    let fx = update(&mut s, Action::Journal(Box::new(entry.clone())));
+    assert!(
+        !fx.iter().any(|f| matches!(f, Effect::Work(_))),
+        "a burst costs one check"
+    );
+    // The first check (from opening) is still running: this one waits for it.
+    assert!(work(&mut s, due).is_empty());
+    let fx = work(
+        &mut s,
+        WorkAction::Checked {
+            problem: DL.into(),
+            result: Ok(report(false, false)),
+        },
+    );
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::Work(WorkEffect::RunCheck { .. })]
+    ));
+}
+
+/// A JWT-shaped token whose payload carries `badge`.
+fn token(badge: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let part = |s: &str| URL_SAFE_NO_PAD.encode(s);
+    format!(
+        "{}.{}.{}",
+        part(r#"{"alg":"EdDSA","kid":"k1"}"#),
+        part(&format!(r#"{{"sub":"alice","badge":"{badge}","jti":"x"}}"#)),
+        part("sig")
+    )
+}
+
+#[test]
+fn the_badge_claim_is_prefilled_from_the_last_token() {
+    assert_eq!(
+        badge_of(&token("amber-otter")).as_deref(),
+        Some("amber-otter")
+    );
+    assert_eq!(badge_of("not a token"), None);
+    let mut s = state(80, 24);
+    s.last_token = Some(format!("Bearer {}", token("amber-otter")));
+    let fx = work(&mut s, WorkAction::Open(1));
+    assert_eq!(ws(&s).claim_text(), "amber-otter");
+    assert!(fx.contains(&Effect::Work(WorkEffect::RunCheck {
+        problem: "where-state-goes".into(),
+        check: "where-state-goes".into(),
+        claim: Some("amber-otter".into()),
+    })));
+    // The learner can change it: b focuses the field, Enter checks with the new value.
+    assert_eq!(
+        key(&s, KeyCode::Char('b'), KeyModifiers::NONE),
+        Some(Action::Work(WorkAction::FocusClaim))
+    );
+    work(&mut s, WorkAction::FocusClaim);
+    for _ in 0..20 {
+        work(
+            &mut s,
+            WorkAction::Input(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE).into()),
+        );
+    }
+    type_text(&mut s, "basil-heron");
+    work(
+        &mut s,
+        WorkAction::Checked {
+            problem: "where-state-goes".into(),
+            result: Err("lab down".into()),
+        },
+    );
+    let fx = work(
+        &mut s,
+        WorkAction::Input(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE).into()),
+    );
+    assert_eq!(ws(&s).focus, Focus::None);
+    assert_eq!(
+        fx,
+        vec![Effect::Work(WorkEffect::RunCheck {
+            problem: "where-state-goes".into(),
+            check: "where-state-goes".into(),
+            claim: Some("basil-heron".into()),
+        })]
+    );
+    assert!(screen(&s).contains("basil-heron"));
+    // Problems without a claim have no field.
+    work(&mut s, WorkAction::Open(0));
+    assert!(!ws(&s).needs_claim());
+}
+
+#[test]
+fn small_sizes_do_not_panic() {
+    for (w, h) in [
+        (1, 1),
+        (20, 5),
+        (0, 0),
+        (5, 40),
+        (300, 3),
+        (61, 8),
+        (80, 10),
+        (100, 12),
+        (130, 30),
+        (250, 80),
+    ] {
+        let mut s = opened(w.max(1), h.max(1), report(true, false));
+        s.size = (w, h);
+        for a in [
+            WorkAction::Hint,
+            WorkAction::Bottom,
+            WorkAction::NextTab,
+            WorkAction::Bottom,
+            WorkAction::NextTab,
+            WorkAction::FocusEditor,
+            WorkAction::Blur,
+            WorkAction::Open(1),
+            WorkAction::FocusClaim,
+            WorkAction::Scroll(5),
+        ] {
+            work(&mut s, a);
+            let _ = screen(&s);
+        }
+        update(&mut s, Action::ToggleHelp);
+        let _ = screen(&s);
+    }
+}
