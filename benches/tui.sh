@@ -9,7 +9,7 @@
 # - idle CPU: utime+stime from /proc/PID/stat before and after 10 idle seconds.
 # - peak RSS: VmHWM from /proc/PID/status with the lab and its 3 replicas running:
 #   once after start and 10 idle seconds, and again after 50 logins through the
-#   balancer (each login hashes a password with argon2, 19 MiB a hash: that is the lab's
+#   balancer (each login checks a password with Argon2id, 7 MiB, on one dedicated thread: that is the lab's
 #   cost, and `forgetful serve` pays it the same way).
 # - draw: `cargo bench --bench tui_draw` (TestBackend, longest lesson, 120x40).
 set -euo pipefail

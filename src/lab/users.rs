@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::PasswordHasher;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -122,6 +122,48 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
 }
 
+/// Verifies an Argon2 PHC hash with a caller-owned memory block. Letting the crate allocate
+/// its own block per check fragments the heap: the process grew by one block per login.
+fn verify_reusing(memory: &mut Vec<argon2::Block>, hash: &str, password: &str) -> bool {
+    let Ok(parsed) = argon2::PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let Ok(params) = argon2::Params::try_from(&parsed) else {
+        return false;
+    };
+    let Ok(algorithm) = argon2::Algorithm::try_from(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match parsed.version.map(argon2::Version::try_from) {
+        None => argon2::Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, argon2::Block::default());
+    }
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params);
+    argon
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt.as_ref(),
+            &mut out,
+            &mut memory[..blocks],
+        )
+        .is_ok()
+        && out.len() == expected.as_bytes().len()
+        && out
+            .iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 /// Checks passwords on one dedicated thread. Argon2 is slow on purpose and allocates its
 /// memory per check; one thread keeps that to one reused block instead of one per blocking
 /// worker (which the allocator would keep), and keeps the async threads free.
@@ -136,11 +178,9 @@ impl PasswordChecker {
         std::thread::Builder::new()
             .name("password-check".into())
             .spawn(move || {
+                let mut memory = Vec::new();
                 for (hash, password, reply) in rx {
-                    let ok = hasher()
-                        .verify_password(password.as_bytes(), hash.as_str())
-                        .is_ok();
-                    let _ = reply.send(ok);
+                    let _ = reply.send(verify_reusing(&mut memory, &hash, &password));
                 }
             })
             .expect("spawning the password thread");
@@ -154,5 +194,25 @@ impl PasswordChecker {
             return false;
         }
         rx.await.unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reusing_verifier_agrees_with_the_crate() {
+        let hash = hasher().hash_password(b"wonderland").unwrap().to_string();
+        let mut memory = Vec::new();
+        assert!(verify_reusing(&mut memory, &hash, "wonderland"));
+        assert!(!verify_reusing(&mut memory, &hash, "wonderlanD"));
+        assert!(!verify_reusing(&mut memory, "not a hash", "wonderland"));
+        // A hash made with the crate's defaults (older data dirs) still verifies.
+        let old = Argon2::default()
+            .hash_password(b"builder")
+            .unwrap()
+            .to_string();
+        assert!(verify_reusing(&mut memory, &old, "builder"));
     }
 }
