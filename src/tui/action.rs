@@ -173,15 +173,18 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         Action::SelectReplica(i) => {
             if i < s.replicas().len() {
                 s.selected_replica = i;
+                say_selected(s);
             }
         }
         Action::NextReplica => {
             let n = s.replicas().len().max(1);
             s.selected_replica = (s.selected_replica + 1) % n;
+            say_selected(s);
         }
         Action::PrevReplica => {
             let n = s.replicas().len().max(1);
             s.selected_replica = (s.selected_replica + n - 1) % n;
+            say_selected(s);
         }
         Action::Replica(act) => {
             if lab_or_warn(s).is_some() {
@@ -257,6 +260,16 @@ fn set_lab_state(s: &mut State, st: LabState) {
     s.lab.error = None;
     s.selected_replica = s.selected_replica.min(st.replicas.len().saturating_sub(1));
     s.lab.state = Some(st);
+}
+
+/// The selection shows only as an underline in the top bar (and in the lab pane, which a
+/// narrow screen hides), so the status line names it and what the next key does.
+fn say_selected(s: &mut State) {
+    if let Some(name) = s.selected_replica_name().map(str::to_string) {
+        s.status = Some(format!(
+            "replica {name} selected · r restart · x stop · u start"
+        ));
+    }
 }
 
 fn lab_or_warn(s: &mut State) -> Option<LabState> {
@@ -365,6 +378,20 @@ fn move_request(s: &mut State, dir: i64) {
     };
     let line = r.requests[next];
     s.focused_request = Some(next);
+    // Say which block has the highlight: reverse video alone is easy to miss.
+    let what = s
+        .lesson()
+        .and_then(|l| {
+            course_adapter::request_blocks(&l.source)
+                .into_iter()
+                .nth(next)
+        })
+        .map(|b| format!(": {} {}", b.method, b.path))
+        .unwrap_or_default();
+    s.status = Some(format!(
+        "request {}/{n}{what} · Enter opens · S sends",
+        next + 1
+    ));
     let vp = viewport(s).max(1);
     if line < s.scroll || line >= s.scroll + vp {
         // Show the block a little below the top, with its context above.

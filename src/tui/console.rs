@@ -265,6 +265,40 @@ pub fn key(s: &State, k: &KeyEvent) -> Option<Option<Action>> {
     }
 }
 
+/// For a key the open console or inspector swallows (no editor has the keyboard) that
+/// means something in the reader: a status line saying where it works.
+pub fn reader_key_hint(s: &State, k: &KeyEvent) -> Option<String> {
+    let editing = match s.tool? {
+        Tool::Console => s.console.focus.is_some(),
+        Tool::Inspector => s.inspector.focus.is_some(),
+    };
+    let KeyCode::Char(c) = k.code else {
+        return None;
+    };
+    if editing
+        || k.modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    let what = match c {
+        'm' => "mode",
+        's' => "policy",
+        '1'..='9' => "replica",
+        'r' => "restart",
+        'x' => "stop",
+        'u' => "start",
+        'd' => "denylist",
+        'a' => "attacker",
+        'R' => "revoke",
+        'o' => "problem",
+        'l' => "lab pane",
+        'n' | 'p' => "lesson",
+        _ => return None,
+    };
+    Some(format!("Esc first: {c} ({what}) is a reader key"))
+}
+
 /// The wheel scrolls the answer or the inspector; clicks do nothing (the panes are hidden).
 pub fn mouse(s: &State, m: &crossterm::event::MouseEvent) -> Option<Action> {
     use crossterm::event::MouseEventKind as K;

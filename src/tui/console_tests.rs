@@ -572,3 +572,47 @@ fn editors_take_the_keys_until_esc() {
     press(&mut s, key(KeyCode::Esc));
     assert_eq!(s.tool, None, "Esc goes back to the reader");
 }
+
+#[test]
+fn reader_keys_in_a_tool_say_where_they_work() {
+    let mut s = state(80, 24);
+    update(&mut s, Action::NextRequest);
+    update(&mut s, Action::NextRequest);
+    press(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.tool, Some(Tool::Console));
+    assert_eq!(s.console.focus, None);
+    // `m` and `o` mean nothing in the console: no lab call, but the status line says why.
+    for (c, what) in [('m', "mode"), ('o', "problem"), ('1', "replica")] {
+        let fx = press(&mut s, key(KeyCode::Char(c)));
+        assert!(fx.is_empty(), "{c}: {fx:?}");
+        assert_eq!(s.tool, Some(Tool::Console), "{c} leaves the console open");
+        assert_eq!(
+            s.status.as_deref(),
+            Some(format!("Esc first: {c} ({what}) is a reader key").as_str())
+        );
+    }
+    // The console's own keys are untouched: R repeats, it does not revoke.
+    let fx = press(&mut s, key(KeyCode::Char('R')));
+    assert_eq!(send_effects(&fx).len(), 1);
+    assert_eq!(send_effects(&fx)[0].1, super::console::REPEAT);
+    // While an editor has the keyboard, a letter is typing, not a hint.
+    press(&mut s, key(KeyCode::Tab));
+    s.status = None;
+    press(&mut s, key(KeyCode::Char('m')));
+    assert_eq!(s.status, None);
+    assert!(s.console.line.lines()[0].ends_with('m'));
+    // In the inspector `r` re-verifies (its own key); `a` is the reader's attacker.
+    press(&mut s, key(KeyCode::Esc));
+    press(&mut s, key(KeyCode::Char('t')));
+    assert_eq!(s.tool, Some(Tool::Inspector));
+    let fx = press(&mut s, key(KeyCode::Char('r')));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Console(ConsoleEffect::FetchJwks)))
+    );
+    press(&mut s, key(KeyCode::Char('a')));
+    assert_eq!(
+        s.status.as_deref(),
+        Some("Esc first: a (attacker) is a reader key")
+    );
+}

@@ -30,7 +30,8 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
         && s.tool.is_some()
         && let Some(a) = super::console::key(s, k)
     {
-        return a;
+        // A reader key the tool has no use for: say so rather than swallow it silently.
+        return a.or_else(|| super::console::reader_key_hint(s, k).map(Action::Status));
     }
     if let Some(a) = super::workspace::keys::map(s, k) {
         return a;

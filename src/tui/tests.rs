@@ -268,7 +268,8 @@ fn focused_request_is_highlighted() {
             .map(|x| buf[(x, y)].symbol().to_string())
             .collect::<String>()
     };
-    let y = (0..24)
+    // Row 0 is the top bar, whose status line names the focused request too.
+    let y = (1..24)
         .find(|&y| row(y).contains("POST /login"))
         .expect("the request on screen");
     // Column 23 is the first text column of the reader (outline 22 + border).
@@ -288,7 +289,7 @@ fn focused_request_is_highlighted() {
             .collect::<String>()
     };
     let reversed = |text: &str| {
-        (0..24).find(|&y| row(y).contains(text)).is_some_and(|y| {
+        (1..24).find(|&y| row(y).contains(text)).is_some_and(|y| {
             buf[(23, y)]
                 .modifier
                 .contains(ratatui::style::Modifier::REVERSED)
@@ -517,4 +518,60 @@ fn click_on_outline_opens_lesson() {
         modifiers: KeyModifiers::NONE,
     });
     assert_eq!(super::event::map(&s, &click), Some(Action::OpenLesson(1)));
+}
+
+#[test]
+fn tab_names_the_focused_request_on_the_status_line() {
+    let mut s = fake(80, 24);
+    update(&mut s, Action::NextRequest);
+    assert_eq!(
+        s.status.as_deref(),
+        Some("request 1/2: POST /login · Enter opens · S sends")
+    );
+    update(&mut s, Action::NextRequest);
+    assert_eq!(
+        s.status.as_deref(),
+        Some("request 2/2: GET /orders · Enter opens · S sends")
+    );
+    update(&mut s, Action::PrevRequest);
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .starts_with("request 1/2: POST /login")
+    );
+    // The top line keeps the part that matters at 80 columns.
+    assert!(
+        screen(&s)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("request 1/2: POST /login")
+    );
+}
+
+#[test]
+fn selecting_a_replica_says_which_on_the_status_line() {
+    // At 80 columns the lab pane is hidden: the underline in the top bar is all there was.
+    let mut s = fake(80, 24);
+    update(&mut s, Action::SelectReplica(1));
+    assert_eq!(
+        s.status.as_deref(),
+        Some("replica b selected · r restart · x stop · u start")
+    );
+    update(&mut s, Action::NextReplica);
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .starts_with("replica c selected")
+    );
+    update(&mut s, Action::SelectReplica(8));
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .starts_with("replica c selected"),
+        "no ninth"
+    );
 }

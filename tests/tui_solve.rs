@@ -1,0 +1,449 @@
+//! End to end: each practice problem solved from inside the app alone, with keys only, in
+//! the real binary under tmux at 80x24. No HTTP from the test: the lab half goes through
+//! the reader's request blocks, the console, the inspector and the lab keys; the written
+//! half through the workspace's editor. Every wait polls the screen against a deadline.
+//!
+//! After `Esc` the test waits for the screen to change before the next key: a terminal
+//! reads `Esc` followed at once by a key as Alt+key.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(15);
+
+/// Passes the rubric (checked with `forgetful answer disappearing-login --file -`).
+const ANSWER: &str = "The login lived only in the memory of replica a, and the balancer sent \
+the next requests to b and c, which had never seen it. In shared mode every replica reads \
+the same store, so any of them finds the session.";
+
+const READER: &str = "j/k scroll n/p lesson";
+const CONSOLE: &str = "Enter send Tab edit";
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("running tmux");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Skips without tmux, except on CI where tmux is required.
+fn skip() -> bool {
+    if tmux_available() {
+        return false;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "tmux is required on CI"
+    );
+    eprintln!("skipping: tmux is not installed");
+    true
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The app in a tmux session; kills the session and removes its data dir on drop.
+struct App {
+    name: String,
+    dir: PathBuf,
+    exit: PathBuf,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl App {
+    fn start(test: &str) -> App {
+        let id = format!("{test}-{}", std::process::id());
+        let dir = std::env::temp_dir().join(format!("forgetful-solve-{id}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let exit = dir.join("exit");
+        let name = format!("forgetful-solve-{id}");
+        let cmd = format!(
+            "{} --data-dir {} --port {}; echo EXIT=$? > {}",
+            env!("CARGO_BIN_EXE_forgetful"),
+            dir.display(),
+            free_port(),
+            exit.display()
+        );
+        tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &cmd,
+        ]);
+        let app = App { name, dir, exit };
+        app.wait_for("the app with the lab up", |t| {
+            t.contains("Lessons") && t.contains("local · round-robin · a✓ b✓ c✓")
+        });
+        app
+    }
+
+    fn screen(&self) -> String {
+        tmux(&["capture-pane", "-p", "-t", &self.name])
+    }
+
+    fn top(&self) -> String {
+        self.screen().lines().next().unwrap_or_default().to_string()
+    }
+
+    /// Sends one key (a tmux key name).
+    fn key(&self, key: &str) {
+        tmux(&["send-keys", "-t", &self.name, key]);
+    }
+
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        tmux(&["send-keys", "-t", &self.name, "-l", text]);
+    }
+
+    /// Polls the screen until `pred` holds; panics with the last screen otherwise.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    /// A key, then wait for what it should show.
+    fn press(&self, key: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.key(key);
+        self.wait_for(what, pred)
+    }
+
+    /// `Esc` out of the console, inspector or workspace editor.
+    fn esc_to(&self, what: &str, pred: impl Fn(&str) -> bool) {
+        self.press("Escape", what, pred);
+    }
+
+    /// `n n`: lesson 3, whose request blocks are the admin/mode, login and /orders ones.
+    fn open_lesson_3(&self) {
+        self.press("n", "lesson 2", |t| t.contains("2 · Why Forget"));
+        self.press("n", "lesson 3", |t| t.contains("3 · Proving Who You Are"));
+    }
+
+    /// Tab / Shift-Tab until the status line names `block` as the focused request.
+    fn focus_block(&self, key: &str, block: &str) {
+        for _ in 0..6 {
+            let before = self.top();
+            self.key(key);
+            let top = self.wait_for("the focus to move", |t| {
+                let first = t.lines().next().unwrap_or_default();
+                first != before && first.contains("request ")
+            });
+            if top.lines().next().unwrap_or_default().contains(block) {
+                return;
+            }
+        }
+        panic!("{key} never reached {block}; screen:\n{}", self.screen());
+    }
+
+    /// In the reader: focus `block`, Enter opens it in the console, Ctrl-S sends it; waits
+    /// for the answer.
+    fn send_block(&self, key: &str, block: &str, answered: impl Fn(&str) -> bool) -> String {
+        self.focus_block(key, block);
+        let line = format!("request {}", block.split(": ").nth(1).unwrap_or(block));
+        self.press("Enter", "the console filled in", |t| {
+            t.contains(CONSOLE) && t.contains(&line)
+        });
+        self.press("C-s", "the answer", |t| answered(t))
+    }
+
+    /// Quits with `q` and waits for the exit status.
+    fn quit(&self) -> serde_json::Value {
+        self.key("q");
+        let start = Instant::now();
+        while read_exit(&self.exit).is_none() {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "the app did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(40));
+        }
+        assert_eq!(read_exit(&self.exit).as_deref(), Some("EXIT=0"));
+        let text = std::fs::read_to_string(self.dir.join("progress.json")).expect("progress.json");
+        serde_json::from_str(&text).expect("progress is JSON")
+    }
+}
+
+fn read_exit(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+/// The console's `R` tally (`a 200`, `b 401`, ...) once all six answers are in.
+fn tally(screen: &str) -> Option<Vec<String>> {
+    let line = screen.lines().find(|l| l.contains("×6: "))?;
+    let list = line.split("×6: ").nth(1)?.trim_end_matches(['│', ' ']);
+    let items: Vec<String> = list.split(" · ").map(|s| s.trim().to_string()).collect();
+    (items.len() == 6).then_some(items)
+}
+
+/// `R` in the console: six sends; returns the tally. A tally still on screen is cleared
+/// first with a single send (Enter), so the one read is the new batch's.
+fn repeat(app: &App) -> Vec<String> {
+    if tally(&app.screen()).is_some() {
+        app.press("Enter", "a single send", |t| !t.contains("×6: "));
+    }
+    let screen = app.press("R", "six answers", |t| tally(t).is_some());
+    tally(&screen).unwrap()
+}
+
+fn service_passed(progress: &serde_json::Value, problem: &str) -> bool {
+    progress["problems"][problem]["service"]["evidence"]
+        .as_array()
+        .is_some_and(|e| !e.is_empty())
+}
+
+#[test]
+fn disappearing_login_with_keys_only() {
+    if skip() {
+        return;
+    }
+    let app = App::start("login");
+    app.open_lesson_3();
+
+    // Reproduce: log in from the lesson's block, then send /orders until another replica
+    // refuses the session.
+    let login = app.send_block("Tab", "2/3: POST /login", |t| {
+        t.contains("Response 200") && t.contains("jar: sid=")
+    });
+    let home = login
+        .lines()
+        .find_map(|l| l.split("\"replica\": \"").nth(1))
+        .and_then(|r| r.chars().next())
+        .expect("the replica that took the login");
+    app.esc_to("the reader", |t| t.contains(READER));
+    app.focus_block("Tab", "3/3: GET /orders");
+    app.press("Enter", "the console with /orders", |t| {
+        t.contains(CONSOLE) && t.contains("request GET /orders")
+    });
+    let refused = (0..3).any(|_| {
+        repeat(&app)
+            .iter()
+            .any(|a| a.ends_with(" 401") && !a.starts_with(home))
+    });
+    assert!(
+        refused,
+        "no 401 from another replica; screen:\n{}",
+        app.screen()
+    );
+    app.wait_for("why it was refused", |t| {
+        t.contains("unknown to replica") && t.contains("(local memory)")
+    });
+
+    // Fix: Esc out of the console, `m` to shared, log in again, /orders on every replica.
+    app.esc_to("the reader", |t| t.contains(READER));
+    app.press("m", "shared mode", |t| t.contains("shared · round-robin"));
+    app.send_block("BTab", "2/3: POST /login", |t| {
+        t.contains("Response 200") && t.contains("\"mode\": \"shared\"")
+    });
+    app.esc_to("the reader", |t| t.contains(READER));
+    app.focus_block("Tab", "3/3: GET /orders");
+    app.press("Enter", "the console with /orders", |t| {
+        t.contains(CONSOLE) && t.contains("request GET /orders")
+    });
+    let answers = repeat(&app);
+    for r in ["a 200", "b 200", "c 200"] {
+        assert!(answers.iter().any(|a| a == r), "{answers:?}");
+    }
+
+    // The workspace: `o` opens disappearing-login; its checklist is already 2/2.
+    app.esc_to("the reader", |t| t.contains(READER));
+    app.press("o", "the workspace", |t| {
+        t.contains("The disappearing login") && t.contains(" Problem │ Checklist")
+    });
+    app.press("Tab", "the checklist at 2/2", |t| {
+        t.contains("Checklist 2/2") && t.contains("✓ 1. reproduce it") && t.contains("✓ 2. fix it")
+    });
+    app.wait_for("the lab half recorded", |t| {
+        t.contains("lab ✓") && t.contains("✓· The disappearing")
+    });
+
+    // The written half: `e`, type, Ctrl-S.
+    app.press("e", "the editor focused", |t| t.contains("Esc done"));
+    app.type_text(ANSWER);
+    app.wait_for("the answer typed", |t| t.contains("any of them finds"));
+    let passed = app.press("C-s", "the pass and ✓✓ in the outline", |t| {
+        t.contains("Answer ✓") && t.contains("✓✓ The disappearing")
+    });
+    assert!(passed.contains("Pass: every key idea is there"), "{passed}");
+    app.esc_to("the editor left", |t| !t.contains("Esc done"));
+
+    let progress = app.quit();
+    let p = &progress["problems"]["disappearing-login"];
+    assert!(
+        service_passed(&progress, "disappearing-login"),
+        "{progress}"
+    );
+    let evidence = p["service"]["evidence"].to_string();
+    assert!(evidence.contains("GET /orders → 401"), "{evidence}");
+    assert!(p["answer"]["passed_at"].is_string(), "{progress}");
+    assert_eq!(p["answer"]["last"]["text"].as_str(), Some(ANSWER));
+}
+
+#[test]
+fn where_state_goes_with_keys_only() {
+    if skip() {
+        return;
+    }
+    let app = App::start("where");
+    app.open_lesson_3();
+
+    // `m m`: local → shared → token.
+    app.press("m", "shared mode", |t| t.contains("shared · round-robin"));
+    app.press("m", "token mode", |t| t.contains("token · round-robin"));
+
+    // Log in from the lesson's block: the console keeps the token.
+    app.send_block("Tab", "2/3: POST /login", |t| {
+        t.contains("Response 200") && t.contains("· token: …")
+    });
+
+    // `t`: the inspector reads the badge out of the token, no key needed.
+    let insp = app.press("t", "the inspector with the badge", |t| {
+        t.contains("Token inspector") && t.contains("verifies against the lab's JWKS")
+    });
+    let badge = insp
+        .lines()
+        .find_map(|l| l.split("badge ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the badge line")
+        .to_string();
+    assert!(badge.contains('-'), "badge {badge:?}");
+
+    // Restart every replica from the reader: `1 r`, `2 r`, `3 r`.
+    app.esc_to("the reader", |t| t.contains(READER));
+    for (n, name) in [("1", "a"), ("2", "b"), ("3", "c")] {
+        app.press(n, "the replica selected", |t| {
+            t.contains(&format!("replica {name} selected"))
+        });
+        app.press("r", "the restart", |t| {
+            t.contains(&format!("replica {name} restarted"))
+        });
+    }
+
+    // The same token after the restarts: /orders with `b` (Authorization: Bearer).
+    app.focus_block("Tab", "3/3: GET /orders");
+    app.press("Enter", "the console with /orders", |t| {
+        t.contains(CONSOLE) && t.contains("request GET /orders")
+    });
+    app.press("b", "the bearer attached", |t| {
+        t.contains("headers Authorization: Bearer ey")
+    });
+    app.press("Enter", "the token accepted", |t| {
+        t.contains("Response 200") && t.contains("\"orders\"")
+    });
+
+    // The inspector: edit the role, keep the signature, send it: refused.
+    app.press("t", "the inspector", |t| t.contains("Token inspector"));
+    app.press("e", "the payload editor", |t| {
+        t.contains("payload · edit a claim")
+    });
+    // The payload is pretty JSON with sorted keys: `{`, badge, exp, iat, iss, jti, role.
+    for _ in 0..6 {
+        app.key("Down");
+    }
+    app.key("End");
+    app.key("Left");
+    app.key("Left");
+    for _ in 0.."customer".len() {
+        app.key("BSpace");
+    }
+    app.type_text("admin");
+    app.wait_for("the role edited", |t| t.contains("\"role\": \"admin\","));
+    app.esc_to("the edited token", |t| {
+        t.contains("NOT re-signed") && t.contains("signature does not match")
+    });
+    app.press("s", "the edited token refused", |t| {
+        t.contains("Response 401") && t.contains("token signature does not verify")
+    });
+
+    // The workspace: `o` opens the first unfinished problem, `n` the next one.
+    app.esc_to("the reader", |t| t.contains(READER));
+    app.press("o", "the workspace", |t| {
+        t.contains("The disappearing login")
+    });
+    app.press("n", "where-state-goes", |t| {
+        t.contains("Where did the state go?")
+    });
+    // The badge field (on the Checklist tab) is prefilled from the token.
+    let field = format!("badge claim (b edits) › {badge}");
+    app.press("Tab", "the checklist at 4/4", |t| {
+        t.contains(&field) && t.contains("Checklist 4/4") && t.contains("lab ✓")
+    });
+
+    let progress = app.quit();
+    assert!(service_passed(&progress, "where-state-goes"), "{progress}");
+}
+
+#[test]
+fn logout_now_with_keys_only() {
+    if skip() {
+        return;
+    }
+    let app = App::start("logout");
+
+    // The workspace first (`o`, then `n n`), so the checklist is watched live.
+    app.press("o", "the workspace", |t| {
+        t.contains("The disappearing login")
+    });
+    app.press("n", "where-state-goes", |t| {
+        t.contains("Where did the state go?")
+    });
+    app.press("n", "logout-now", |t| t.contains("┌ Log out, now"));
+    app.press("Tab", "its checklist", |t| {
+        t.contains("Checklist 0/4") && t.contains("✗ 1. start the attacker")
+    });
+
+    // Lab keys work from the workspace: `m` shared, `a` the attacker, `R` revoke alice.
+    app.press("m", "shared mode", |t| t.contains("shared · round-robin"));
+    app.press("a", "the attacker started", |t| {
+        t.contains("attacker started")
+    });
+    app.wait_for("the attacker getting in", |t| {
+        t.contains("✓ 1. start the attacker") && t.contains("GET /orders → 200")
+    });
+    app.press("R", "the revoke", |t| t.contains("revoked alice"));
+    let done = app.wait_for("the checklist at 4/4", |t| {
+        t.contains("Checklist 4/4") && t.contains("lab ✓")
+    });
+    assert!(done.contains("✓ 2. cut it off"), "{done}");
+
+    let progress = app.quit();
+    assert!(service_passed(&progress, "logout-now"), "{progress}");
+}
