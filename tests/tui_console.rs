@@ -1,105 +1,21 @@
 //! End to end: the request console in the real binary, in tmux at 80x24. Every wait polls
 //! the screen against a deadline.
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
+
+use common::tmux::{App, skip};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("running tmux");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Kills the tmux session even when an assertion fails.
-struct Session(String);
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .output();
-    }
-}
-
-impl Session {
-    fn screen(&self) -> String {
-        tmux(&["capture-pane", "-p", "-t", &self.0])
-    }
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.0];
-        args.extend_from_slice(keys);
-        tmux(&args);
-    }
-    /// Polls the screen until `pred` holds; panics with the last screen otherwise.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn temp_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("forgetful-tui-console-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
 #[test]
 fn console_sends_lesson_blocks_in_tmux() {
-    if !tmux_available() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "tmux is required on CI"
-        );
-        eprintln!("skipping: tmux is not installed");
+    if skip() {
         return;
     }
-    let bin = env!("CARGO_BIN_EXE_forgetful");
-    let dir = temp_dir();
-    let port = free_port();
-    let name = format!("forgetful-console-{}", std::process::id());
-    let cmd = format!("{bin} --data-dir {} --port {port}", dir.display());
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &cmd,
-    ]);
-    let s = Session(name);
+    let app = App::start("forgetful-console", 80, 24, DEADLINE);
+    let (s, dir) = (&app.session, app.dir.path());
     s.wait_for("the lab", |t| t.contains("a✓ b✓ c✓"));
 
     // Lesson 3, the login block (the second request block), opened in the console.
@@ -142,5 +58,4 @@ fn console_sends_lesson_blocks_in_tmux() {
         "{history}"
     );
     s.keys(&["Escape", "q"]);
-    let _ = std::fs::remove_dir_all(&dir);
 }

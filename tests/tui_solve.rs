@@ -6,9 +6,12 @@
 //! After `Esc` the test waits for the screen to change before the next key: a terminal
 //! reads `Esc` followed at once by a key as Alt+key.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::ops::Deref;
+use std::time::Duration;
+
+use common::tmux::{self, skip};
 
 const DEADLINE: Duration = Duration::from_secs(15);
 
@@ -20,92 +23,27 @@ the same store, so any of them finds the session.";
 const READER: &str = "j/k scroll n/p lesson";
 const CONSOLE: &str = "Enter send Tab edit";
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("running tmux");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+/// The app in a tmux session, polled every 40 ms.
+struct App(tmux::App);
 
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+/// `wait_exit`, and through it the session's `screen`, `keys`, `type_text` and `wait_for`.
+impl Deref for App {
+    type Target = tmux::App;
 
-/// Skips without tmux, except on CI where tmux is required.
-fn skip() -> bool {
-    if tmux_available() {
-        return false;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "tmux is required on CI"
-    );
-    eprintln!("skipping: tmux is not installed");
-    true
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// The app in a tmux session; kills the session and removes its data dir on drop.
-struct App {
-    name: String,
-    dir: PathBuf,
-    exit: PathBuf,
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .output();
-        let _ = std::fs::remove_dir_all(&self.dir);
+    fn deref(&self) -> &tmux::App {
+        &self.0
     }
 }
 
 impl App {
     fn start(test: &str) -> App {
-        let id = format!("{test}-{}", std::process::id());
-        let dir = std::env::temp_dir().join(format!("forgetful-solve-{id}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let exit = dir.join("exit");
-        let name = format!("forgetful-solve-{id}");
-        let cmd = format!(
-            "{} --data-dir {} --port {}; echo EXIT=$? > {}",
-            env!("CARGO_BIN_EXE_forgetful"),
-            dir.display(),
-            free_port(),
-            exit.display()
-        );
-        tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "80",
-            "-y",
-            "24",
-            &cmd,
-        ]);
-        let app = App { name, dir, exit };
+        let mut app = tmux::App::start(&format!("forgetful-solve-{test}"), 80, 24, DEADLINE);
+        app.session.poll = Duration::from_millis(40);
+        let app = App(app);
         app.wait_for("the app with the lab up", |t| {
             t.contains("Lessons") && t.contains("local · round-robin · a✓ b✓ c✓")
         });
         app
-    }
-
-    fn screen(&self) -> String {
-        tmux(&["capture-pane", "-p", "-t", &self.name])
     }
 
     fn top(&self) -> String {
@@ -114,28 +52,7 @@ impl App {
 
     /// Sends one key (a tmux key name).
     fn key(&self, key: &str) {
-        tmux(&["send-keys", "-t", &self.name, key]);
-    }
-
-    /// Types text literally.
-    fn type_text(&self, text: &str) {
-        tmux(&["send-keys", "-t", &self.name, "-l", text]);
-    }
-
-    /// Polls the screen until `pred` holds; panics with the last screen otherwise.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(40));
-        }
+        self.keys(&[key]);
     }
 
     /// A key, then wait for what it should show.
@@ -185,25 +102,11 @@ impl App {
     /// Quits with `q` and waits for the exit status.
     fn quit(&self) -> serde_json::Value {
         self.key("q");
-        let start = Instant::now();
-        while read_exit(&self.exit).is_none() {
-            assert!(
-                start.elapsed() < DEADLINE,
-                "the app did not exit; screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(40));
-        }
-        assert_eq!(read_exit(&self.exit).as_deref(), Some("EXIT=0"));
-        let text = std::fs::read_to_string(self.dir.join("progress.json")).expect("progress.json");
+        assert_eq!(self.wait_exit().as_deref(), Some("EXIT=0"));
+        let text =
+            std::fs::read_to_string(self.dir.path().join("progress.json")).expect("progress.json");
         serde_json::from_str(&text).expect("progress is JSON")
     }
-}
-
-fn read_exit(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path)
-        .ok()
-        .map(|s| s.trim().to_string())
 }
 
 /// The console's `R` tally (`a 200`, `b 401`, ...) once all six answers are in.

@@ -2,124 +2,17 @@
 //! is done from here with plain HTTP while the checklist turns ✓ ✓ on screen; the answer
 //! is typed into the editor and submitted; progress.json keeps both halves.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
+
+use common::tmux::{App, http, skip};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
 const ANSWER: &str = "The login lived only in the memory of replica a, and the balancer sent \
 the next requests to b and c, which had never seen it. In shared mode every replica reads \
 the same store, so any of them finds the session.";
-
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("running tmux");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Kills the tmux session even when an assertion fails.
-struct Session(String);
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .output();
-    }
-}
-
-impl Session {
-    fn screen(&self) -> String {
-        tmux(&["capture-pane", "-p", "-t", &self.0])
-    }
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.0];
-        args.extend_from_slice(keys);
-        tmux(&args);
-    }
-    /// Types text literally (no key names).
-    fn type_text(&self, text: &str) {
-        tmux(&["send-keys", "-t", &self.0, "-l", text]);
-    }
-    /// Polls the screen until `pred` holds; panics with the last screen otherwise.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn temp_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("forgetful-tui-ws-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-/// One plain HTTP/1.1 request, as curl would send it: (status line, `sid` cookie if set).
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    cookie: Option<&str>,
-    body: &str,
-) -> (String, Option<String>) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to the lab");
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-    if let Some(c) = cookie {
-        req.push_str(&format!("Cookie: {c}\r\n"));
-    }
-    if !body.is_empty() {
-        req.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    s.write_all(req.as_bytes()).expect("send");
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out.lines().next().unwrap_or_default().to_string();
-    let sid = out
-        .lines()
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("set-cookie").then(|| v.trim())
-        })
-        .find(|v| v.starts_with("sid="))
-        .map(|v| v.split(';').next().unwrap_or(v).to_string());
-    (status, sid)
-}
 
 fn login(port: u16) -> String {
     let (status, sid) = http(
@@ -133,44 +26,13 @@ fn login(port: u16) -> String {
     sid.expect("the login sets a sid cookie")
 }
 
-fn read_exit(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path)
-        .ok()
-        .map(|s| s.trim().to_string())
-}
-
 #[test]
 fn workspace_in_tmux() {
-    if !tmux_available() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "tmux is required on CI"
-        );
-        eprintln!("skipping: tmux is not installed");
+    if skip() {
         return;
     }
-    let bin = env!("CARGO_BIN_EXE_forgetful");
-    let dir = temp_dir();
-    let port = free_port();
-    let exit = dir.join("exit");
-    let name = format!("forgetful-ws-test-{}", std::process::id());
-    let cmd = format!(
-        "{bin} --data-dir {} --port {port}; echo EXIT=$? > {}",
-        dir.display(),
-        exit.display()
-    );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &cmd,
-    ]);
-    let s = Session(name);
+    let app = App::start("forgetful-ws-test", 80, 24, DEADLINE);
+    let (s, dir, port) = (&app.session, app.dir.path(), app.port);
     s.wait_for("the app with the lab up", |t| {
         t.contains("Lessons") && t.contains("a✓ b✓ c✓")
     });
@@ -221,16 +83,7 @@ fn workspace_in_tmux() {
 
     // Quit; the record holds both halves.
     s.keys(&["q"]);
-    let start = Instant::now();
-    while read_exit(&exit).is_none() {
-        assert!(
-            start.elapsed() < DEADLINE,
-            "the app did not exit; screen:\n{}",
-            s.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(read_exit(&exit).as_deref(), Some("EXIT=0"));
+    assert_eq!(app.wait_exit().as_deref(), Some("EXIT=0"));
     let text = std::fs::read_to_string(dir.join("progress.json")).expect("progress.json");
     let progress: serde_json::Value = serde_json::from_str(&text).expect("progress is JSON");
     let p = &progress["problems"]["disappearing-login"];
@@ -244,5 +97,4 @@ fn workspace_in_tmux() {
     assert!(p["answer"]["passed_at"].is_string(), "{text}");
     assert_eq!(p["answer"]["last"]["text"].as_str(), Some(ANSWER), "{text}");
     assert_eq!(p["answer"]["draft"].as_str(), Some(ANSWER), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

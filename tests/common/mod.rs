@@ -1,6 +1,8 @@
 //! Shared helpers for tests that run the lab over real HTTP on loopback.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use forgetful::api::Mode;
 use forgetful::lab::{LabConfig, LabHandle};
 use forgetful::store::StoreSpec;

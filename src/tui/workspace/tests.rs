@@ -177,6 +177,17 @@ fn verdict(pass: bool) -> Verdict {
     }
 }
 
+/// The grader's verdict on the disappearing-login answer comes back.
+fn graded(s: &mut State, pass: bool) {
+    work(
+        s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: verdict(pass),
+        },
+    );
+}
+
 fn type_text(s: &mut State, text: &str) -> Vec<Effect> {
     let mut fx = Vec::new();
     for c in text.chars() {
@@ -222,13 +233,7 @@ fn workspace_partial() {
     work(&mut s, WorkAction::FocusEditor);
     type_text(&mut s, ANSWER_PARTIAL);
     work(&mut s, WorkAction::Submit);
-    work(
-        &mut s,
-        WorkAction::Graded {
-            problem: DL.into(),
-            verdict: verdict(false),
-        },
-    );
+    graded(&mut s, false);
     work(&mut s, WorkAction::Blur);
     assert_snapshot!("partial_answer", screen(&s));
 }
@@ -239,13 +244,7 @@ fn workspace_passed() {
     work(&mut s, WorkAction::FocusEditor);
     type_text(&mut s, ANSWER_PASS);
     work(&mut s, WorkAction::Submit);
-    work(
-        &mut s,
-        WorkAction::Graded {
-            problem: DL.into(),
-            verdict: verdict(true),
-        },
-    );
+    graded(&mut s, true);
     work(&mut s, WorkAction::Blur);
     assert_snapshot!("passed_answer", screen(&s));
     work(&mut s, WorkAction::Bottom);
@@ -258,13 +257,7 @@ fn workspace_120x40() {
     work(&mut s, WorkAction::NextTab);
     work(&mut s, WorkAction::FocusEditor);
     type_text(&mut s, ANSWER_PARTIAL);
-    work(
-        &mut s,
-        WorkAction::Graded {
-            problem: DL.into(),
-            verdict: verdict(false),
-        },
-    );
+    graded(&mut s, false);
     work(&mut s, WorkAction::Blur);
     assert_snapshot!("partial_120x40", screen(&s));
 }
@@ -275,13 +268,7 @@ fn workspace_wide_columns() {
     s.pane = Pane::Reader;
     work(&mut s, WorkAction::FocusEditor);
     type_text(&mut s, ANSWER_PASS);
-    work(
-        &mut s,
-        WorkAction::Graded {
-            problem: DL.into(),
-            verdict: verdict(true),
-        },
-    );
+    graded(&mut s, true);
     assert_snapshot!("passed_200x44", screen(&s));
 }
 
@@ -480,13 +467,7 @@ fn submitting_grades_the_answer() {
     );
     assert!(ws(&s).grading);
     assert!(work(&mut s, WorkAction::Submit).is_empty(), "one at a time");
-    work(
-        &mut s,
-        WorkAction::Graded {
-            problem: DL.into(),
-            verdict: verdict(false),
-        },
-    );
+    graded(&mut s, false);
     assert!(!ws(&s).grading);
     assert!(!s.problems[0].answer_ok);
 }
@@ -515,13 +496,7 @@ fn both_halves_pass_and_the_outline_follows() {
     assert!(pass(&mut s).is_empty(), "the same pass is recorded once");
     assert!(s.problems[0].service_ok && !s.problems[0].answer_ok);
     assert!(screen(&s).contains("✓· The disappearing"));
-    work(
-        &mut s,
-        WorkAction::Graded {
-            problem: DL.into(),
-            verdict: verdict(true),
-        },
-    );
+    graded(&mut s, true);
     assert!(s.problems[0].answer_ok);
     assert!(s.status.as_deref().unwrap().contains("both halves"));
     let text = screen(&s);
