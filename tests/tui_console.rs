@@ -58,4 +58,6 @@ fn console_sends_lesson_blocks_in_tmux() {
         "{history}"
     );
     s.keys(&["Escape", "q"]);
+    // Wait for the app to finish writing its files before the data dir is removed.
+    assert_eq!(s.wait_exit(&app.exit).as_deref(), Some("EXIT=0"));
 }

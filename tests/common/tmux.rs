@@ -47,10 +47,11 @@ pub fn free_port() -> u16 {
 /// writes `EXIT=<status>` to `exit`.
 pub fn app_command(dir: &Path, port: u16, exit: &Path) -> String {
     format!(
-        "{} --data-dir {} --port {port}; echo EXIT=$? > {}",
+        // Written to a temporary name and renamed, so a reader never sees a half-written file.
+        "{} --data-dir {} --port {port}; echo EXIT=$? > {exit}.tmp && mv {exit}.tmp {exit}",
         env!("CARGO_BIN_EXE_forgetful"),
         dir.display(),
-        exit.display()
+        exit = exit.display()
     )
 }
 
