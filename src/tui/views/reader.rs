@@ -40,23 +40,9 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
                 // The focused runnable request: reverse video works with and without colour.
                 l = l
                     .patch_style(ratatui::style::Style::default().add_modifier(Modifier::REVERSED));
-                mark(&mut l, '▶');
-            } else if r.requests.contains(&i) {
-                mark(&mut l, '›');
             }
             l
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
-}
-
-/// Puts `m` in the line's first column if that column is blank (request blocks are
-/// indented), so marking never makes a line wider than the renderer made it.
-fn mark(l: &mut Line<'static>, m: char) {
-    if let Some(first) = l.spans.first_mut()
-        && first.content.starts_with(' ')
-    {
-        let rest = first.content[1..].to_string();
-        first.content = format!("{m}{rest}").into();
-    }
 }
