@@ -210,6 +210,14 @@ async fn where_state_goes_nothing_wrong_badge_then_all_steps() {
     );
 
     client.replica("c", ReplicaAction::Restart).await.unwrap();
+    // A route that answers anyone proves nothing about the token.
+    assert_eq!(lab.get("/healthz", Some(&cred)).await.status, 200);
+    let r = check(&lab, "where-state-goes", Some(&badge)).await;
+    assert!(
+        !r.steps[2].done,
+        "healthz must not count: {:?}",
+        r.steps[2].evidence
+    );
     assert_eq!(lab.get("/orders", Some(&cred)).await.status, 200);
     // A forged token with a different jti does not count; the edited copy of this one does.
     assert_eq!(

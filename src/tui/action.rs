@@ -219,9 +219,15 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 let port = url.rsplit(':').next().unwrap_or_default();
                 s.status = Some(format!("{n}; lab on :{port}"));
             }
+            let moved = url != DEFAULT_LAB_URL;
             s.lab.url = Some(url);
             s.lab.note = note;
             s.lab.error = None;
+            if moved {
+                // Re-render so the lesson's curl lines point at this lab.
+                s.rendered = None;
+                ensure_rendered(s);
+            }
         }
         Action::LabFailed(e) => {
             s.lab.error = Some(e.clone());
@@ -283,6 +289,9 @@ fn lab_or_warn(s: &mut State) -> Option<LabState> {
 }
 
 /// Renders the current lesson if the width changed or nothing is rendered yet.
+/// The address lessons and problem statements are written against.
+pub const DEFAULT_LAB_URL: &str = "http://127.0.0.1:7878";
+
 pub fn ensure_rendered(s: &mut State) {
     let Some(lesson) = s.lessons.get(s.current) else {
         s.rendered = None;
@@ -301,7 +310,12 @@ pub fn ensure_rendered(s: &mut State) {
         .as_ref()
         .filter(|r| r.lesson == s.current)
         .map(|r| r.text.lines.len());
-    let (text, requests) = course_adapter::render_lesson(&lesson.source, area.width, s.color);
+    // Lessons name the default address in their curl lines; show the lab this app runs.
+    let source = match s.lab.url.as_deref() {
+        Some(url) if url != DEFAULT_LAB_URL => lesson.source.replace(DEFAULT_LAB_URL, url),
+        _ => lesson.source.clone(),
+    };
+    let (text, requests) = course_adapter::render_lesson(&source, area.width, s.color);
     if let Some(old) = old.filter(|&o| o > 0) {
         s.scroll = s.scroll * text.lines.len() / old;
     }

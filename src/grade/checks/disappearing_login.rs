@@ -1,7 +1,7 @@
 //! disappearing-login: (1) a local-mode login refused by another replica; (2) after switching to
 //! shared or token, a new login accepted by every running replica. Sticky alone is not a fix.
 
-use super::{Evidence, Step, curl_admin, curl_login, step};
+use super::{Evidence, Step, accepted, curl_admin, curl_login, step};
 use crate::api::{Mode, Policy};
 
 pub fn evaluate(ev: &Evidence) -> (Vec<Step>, Vec<String>) {
@@ -88,7 +88,7 @@ fn fixed(ev: &Evidence) -> Step {
             match ev.learner_requests().find(|e| {
                 e.id > login.id
                     && e.fingerprint == login.issued
-                    && e.ok()
+                    && accepted(e)
                     && e.replica.as_deref() == Some(r)
             }) {
                 Some(e) => evidence.push(e.evidence_line()),

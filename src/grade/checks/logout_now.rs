@@ -2,7 +2,7 @@
 //! attacker request on every replica is refused within one second, the grader's own replay of
 //! the stolen credential on each replica gets 401, and other users' logins still work.
 
-use super::{Evidence, Step, curl_admin, step};
+use super::{Evidence, Step, accepted, curl_admin, step};
 use crate::api::{JournalEntry, Mode};
 use crate::client::{ClientError, LabClient};
 
@@ -46,7 +46,7 @@ pub async fn evaluate(
         .iter()
         .filter(|e| e.id > start.id && e.source == "attacker" && e.is_request())
         .collect();
-    if let Some(first_ok) = attack.iter().find(|e| e.ok()) {
+    if let Some(first_ok) = attack.iter().find(|e| accepted(e)) {
         attacker.evidence.push(first_ok.evidence_line());
     }
 
@@ -63,7 +63,7 @@ pub async fn evaluate(
         let gave_up = ev
             .events("attacker-stopped")
             .any(|e| e.id > r.id && e.reason.as_deref().unwrap_or("").contains("gave up"));
-        let leaked = after.iter().find(|e| e.ok());
+        let leaked = after.iter().find(|e| accepted(e));
         match leaked {
             None if !after.is_empty() || gave_up => {
                 winning = Some(r);
@@ -177,7 +177,7 @@ pub async fn evaluate(
                     others.done = true;
                     let used = ev.learner_requests().find(|e| {
                         e.id > r.id
-                            && e.ok()
+                            && accepted(e)
                             && other_logins.iter().any(|l| l.issued == e.fingerprint)
                     });
                     others.evidence.push(match used {

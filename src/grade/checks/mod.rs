@@ -97,6 +97,12 @@ impl Evidence<'_> {
     }
 }
 
+/// A request a replica accepted *because of its credential*: it succeeded and the replica
+/// knew who sent it. `/healthz` or the JWKS answer 200 to anyone, so they prove nothing.
+pub fn accepted(e: &JournalEntry) -> bool {
+    e.ok() && e.user.is_some() && e.path != "/login"
+}
+
 pub fn is_learner(source: &str) -> bool {
     matches!(source, "learner" | "console")
 }

@@ -2,7 +2,7 @@
 //! reported with `--claim`; (3) every replica restarted, then the same token accepted;
 //! (4) that token with an edited payload refused for its signature.
 
-use super::{Evidence, Step, curl_admin, step};
+use super::{Evidence, Step, accepted, curl_admin, step};
 use crate::api::{JournalEntry, Mode};
 use crate::client::{ClientError, LabClient};
 
@@ -130,12 +130,9 @@ pub async fn evaluate(
                     "replicas {} all restarted after your login",
                     names.join(", ")
                 ));
-                let used = ev.learner_requests().find(|e| {
-                    e.id > last_back
-                        && e.ok()
-                        && e.fingerprint == login.issued
-                        && e.path != "/login"
-                });
+                let used = ev
+                    .learner_requests()
+                    .find(|e| e.id > last_back && accepted(e) && e.fingerprint == login.issued);
                 match used {
                     Some(e) => {
                         restarts.done = true;

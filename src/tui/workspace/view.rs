@@ -194,12 +194,13 @@ pub fn hint_line(s: &State) -> usize {
     checklist_lines(s, ws, w).1
 }
 
-const DEFAULT_LAB_URL: &str = "http://127.0.0.1:7878";
-
 fn problem_lines(s: &State, ws: &Workspace, width: u16) -> Vec<Line<'static>> {
     // Statements name the default address; show the lab this app is actually talking to.
     let statement = match &s.lab.url {
-        Some(url) => ws.problem.statement.replace(DEFAULT_LAB_URL, url),
+        Some(url) => ws
+            .problem
+            .statement
+            .replace(crate::tui::action::DEFAULT_LAB_URL, url),
         None => ws.problem.statement.clone(),
     };
     let mut out = render(&statement, width.max(2), &RenderOptions { color: s.color })
