@@ -358,3 +358,67 @@ async fn check_command_exit_codes_progress_and_restart_mark() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("forgetful serve"));
 }
+
+#[tokio::test]
+async fn logout_now_is_not_passed_by_stopping_replicas_or_switching_modes() {
+    let lab = common::start(Mode::Token).await;
+    let client = LabClient::new(&lab.url, "learner");
+    client.start_attacker("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.revoke("alice").await.unwrap(); // denylist off: useless
+
+    // Wrong fix 1: switch modes, so the token is merely the wrong kind of credential.
+    client.set_mode(Mode::Shared).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let r = check(&lab, "logout-now", None).await;
+    assert!(!r.steps[1].done, "a mode switch is not a logout");
+    assert!(
+        r.notes.iter().any(|n| n.contains("mode changed")),
+        "{:?}",
+        r.notes
+    );
+
+    // Wrong fix 2: back to token mode, then stop every replica.
+    client.set_mode(Mode::Token).await.unwrap();
+    client.revoke("alice").await.unwrap();
+    for name in ["a", "b", "c"] {
+        client.replica(name, ReplicaAction::Stop).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let r = check(&lab, "logout-now", None).await;
+    assert!(!r.passed(), "{}", checks::render(&r, "t", &|_| None));
+    assert!(!r.steps[1].done);
+    assert!(
+        r.notes.iter().any(|n| n.contains("stopping replicas")),
+        "{:?}",
+        r.notes
+    );
+    client.stop_attacker().await.unwrap();
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn logout_now_does_not_blame_the_revoke_for_local_mode_misses() {
+    let lab = common::start(Mode::Local).await;
+    let client = LabClient::new(&lab.url, "learner");
+    let (_, bob) = lab.login("bob", "builder").await;
+    client.start_attacker("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.revoke("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    // Bob's cookie lives on one replica; the other two refuse it, as local mode always does.
+    let statuses: Vec<u16> = {
+        let mut v = Vec::new();
+        for _ in 0..3 {
+            v.push(lab.get("/orders", Some(&bob)).await.status);
+        }
+        v
+    };
+    assert!(
+        statuses.contains(&401) && statuses.contains(&200),
+        "{statuses:?}"
+    );
+    let r = check(&lab, "logout-now", None).await;
+    assert!(r.steps[3].done, "{}", checks::render(&r, "t", &|_| None));
+    lab.shutdown().await;
+}

@@ -54,6 +54,12 @@ pub async fn evaluate(
         .events("revoke")
         .filter(|e| e.id > start.id && e.user.as_deref() == Some(victim.as_str()))
         .collect();
+    // A refusal counts only when a replica gave it, in the mode the attacker started in:
+    // stopping every replica (503 from the balancer) or switching modes (a credential of the
+    // wrong kind) also makes requests fail, and neither logs anyone out.
+    let refused = |e: &JournalEntry| {
+        e.status == 401 && e.replica.as_deref() != Some("balancer") && e.mode == start.mode
+    };
     let mut winning: Option<&JournalEntry> = None;
     for r in &revokes {
         let after: Vec<&&JournalEntry> = attack
@@ -63,38 +69,59 @@ pub async fn evaluate(
         let gave_up = ev
             .events("attacker-stopped")
             .any(|e| e.id > r.id && e.reason.as_deref().unwrap_or("").contains("gave up"));
-        let leaked = after.iter().find(|e| accepted(e));
-        match leaked {
-            None if !after.is_empty() || gave_up => {
-                winning = Some(r);
-                cut.evidence.push(r.evidence_line());
-                if let Some(first_refusal) = attack.iter().find(|e| e.id > r.id && e.status == 401) {
-                    cut.evidence.push(format!(
-                        "{} after {} ms",
-                        first_refusal.evidence_line(),
-                        first_refusal.ts_ms.saturating_sub(r.ts_ms)
-                    ));
-                }
-                cut.evidence.push(format!(
-                    "{} attacker requests after the first second: all refused",
-                    after.len()
+        if let Some(e) = after.iter().find(|e| accepted(e)) {
+            cut.next.push(format!(
+                "after a revoke the attacker still got through: {}",
+                e.evidence_line()
+            ));
+            if e.mode == Mode::Token && !r.reason.as_deref().unwrap_or("").contains("denylist on") {
+                notes.push(format!(
+                    "the attacker holds a signed token; every replica checks it with the public key alone, so deleting sessions changes nothing and the token stays good until it expires. Turn on the denylist ({}) and revoke again: each replica then asks the store about every token, a little state brought back on purpose.",
+                    curl_admin(ev.url, "/denylist", r#"{"enabled":true}"#)
                 ));
             }
-            None => cut.next.push("the attacker has not tried again since your revoke; give it a second and check again".into()),
-            Some(e) => {
-                cut.next.push(format!("after a revoke the attacker still got through: {}", e.evidence_line()));
-                if e.mode == Mode::Token && !r.reason.as_deref().unwrap_or("").contains("denylist on") {
-                    notes.push(format!(
-                        "the attacker holds a signed token; every replica checks it with the public key alone, so deleting sessions changes nothing and the token stays good until it expires. Turn on the denylist ({}) and revoke again: each replica then asks the store about every token, a little state brought back on purpose.",
-                        curl_admin(ev.url, "/denylist", r#"{"enabled":true}"#)
-                    ));
-                }
+            continue;
+        }
+        if let Some(e) = after.iter().find(|e| !refused(e)) {
+            cut.next.push(format!(
+                "this failure is not a logout: {}",
+                e.evidence_line()
+            ));
+            if e.mode != start.mode {
+                notes.push(format!(
+                    "the mode changed after the attacker started ({} → {}): the stolen credential is now simply the wrong kind, which proves nothing. Switch back to {} and cut it off there.",
+                    start.mode, e.mode, start.mode
+                ));
+            } else {
+                notes.push(
+                    "stopping replicas is not logging out: the stolen credential works again as soon as one comes back. Start them and revoke instead."
+                        .into(),
+                );
             }
+            continue;
         }
-        if winning.is_some() {
-            cut.done = true;
-            break;
+        if after.is_empty() && !gave_up {
+            cut.next.push(
+                "the attacker has not tried again since your revoke; give it a second and check again"
+                    .into(),
+            );
+            continue;
         }
+        winning = Some(r);
+        cut.done = true;
+        cut.evidence.push(r.evidence_line());
+        if let Some(first) = attack.iter().find(|e| e.id > r.id && refused(e)) {
+            cut.evidence.push(format!(
+                "{} after {} ms",
+                first.evidence_line(),
+                first.ts_ms.saturating_sub(r.ts_ms)
+            ));
+        }
+        cut.evidence.push(format!(
+            "{} attacker requests after the first second: all refused",
+            after.len()
+        ));
+        break;
     }
     if revokes.is_empty() {
         cut.next.push(curl_admin(
@@ -113,10 +140,30 @@ pub async fn evaluate(
     }
 
     // The grader's own replay, straight at each running replica.
+    let down: Vec<&str> = ev
+        .state
+        .replicas
+        .iter()
+        .filter(|r| !r.up)
+        .map(|r| r.name.as_str())
+        .collect();
     match (winning, client.stolen_credential().await) {
+        (Some(_), _) if !down.is_empty() => {
+            for name in &down {
+                replay.next.push(format!(
+                    "replica {name} is stopped, so the grader cannot replay on it: {}",
+                    curl_admin(ev.url, &format!("/replicas/{name}/start"), "")
+                ));
+            }
+        }
+        (Some(_), _) if ev.state.mode != start.mode => replay.next.push(format!(
+            "switch back to {} mode, where the attacker stole its credential: {}",
+            start.mode,
+            curl_admin(ev.url, "/mode", &format!(r#"{{"mode":"{}"}}"#, start.mode))
+        )),
         (Some(_), Ok(stolen)) => {
             let mut all = true;
-            for r in ev.state.replicas.iter().filter(|r| r.up) {
+            for r in &ev.state.replicas {
                 let header = if stolen.kind == "cookie" {
                     ("cookie".to_string(), format!("sid={}", stolen.value))
                 } else {
@@ -161,12 +208,22 @@ pub async fn evaluate(
                         && e.user.as_deref() != Some(victim.as_str())
                 })
                 .collect();
+            // Broken by the revoke: refused as revoked, or refused by a replica that accepted
+            // the same credential before it. (A local-mode 401 from a replica that never knew
+            // the session is the ordinary bug, not the revoke's doing.)
             let broken = ev.learner_requests().find(|e| {
                 e.id > r.id
                     && e.status == 401
                     && other_logins
                         .iter()
                         .any(|l| l.issued == e.fingerprint && l.id < e.id)
+                    && (e.reason.as_deref().unwrap_or("").contains("revoked")
+                        || ev.learner_requests().any(|before| {
+                            before.id < r.id
+                                && accepted(before)
+                                && before.fingerprint == e.fingerprint
+                                && before.replica == e.replica
+                        }))
             });
             match broken {
                 Some(e) => others.next.push(format!(
