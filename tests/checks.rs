@@ -422,3 +422,31 @@ async fn logout_now_does_not_blame_the_revoke_for_local_mode_misses() {
     assert!(r.steps[3].done, "{}", checks::render(&r, "t", &|_| None));
     lab.shutdown().await;
 }
+
+#[tokio::test]
+async fn disappearing_login_with_sticky_left_on_says_how_to_finish() {
+    let lab = common::start(Mode::Local).await;
+    lab.admin("/policy", json!({"policy": "sticky"})).await;
+    lab.admin("/mode", json!({"mode": "shared"})).await;
+    let (_, cred) = lab.alice().await;
+    for _ in 0..4 {
+        lab.get("/orders", Some(&cred)).await;
+    }
+    let r = check(&lab, "disappearing-login", None).await;
+    assert!(!r.steps[1].done);
+    assert!(
+        r.steps[1]
+            .next
+            .iter()
+            .any(|n| n.contains("sticky") && n.contains("round-robin")),
+        "{:?}",
+        r.steps[1].next
+    );
+    // Asking each replica directly finishes it, sticky or not.
+    for (_, a) in lab.on_each("/orders", &cred).await {
+        assert_eq!(a.status, 200);
+    }
+    let r = check(&lab, "disappearing-login", None).await;
+    assert!(r.steps[1].done, "{}", checks::render(&r, "t", &|_| None));
+    lab.shutdown().await;
+}

@@ -101,10 +101,24 @@ fn fixed(ev: &Evidence) -> Step {
             return step;
         }
         if best.as_ref().is_none_or(|(m, _)| missing.len() < *m) {
-            step.next = vec![format!(
-                "that login is not yet accepted by {}: send it a few more times (round-robin reaches each replica in turn)",
-                missing.join(", ")
-            )];
+            step.next = vec![if ev.state.policy == Policy::Sticky {
+                format!(
+                    "that login is not yet accepted by {}: the balancer is sticky, so it keeps sending you to one replica. Set it back ({}) or ask each replica directly: {}",
+                    missing.join(", "),
+                    curl_admin(ev.url, "/policy", r#"{"policy":"round-robin"}"#),
+                    missing
+                        .iter()
+                        .filter_map(|m| ev.state.replicas.iter().find(|r| &r.name == m))
+                        .map(|r| format!("{}/orders", r.url))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                format!(
+                    "that login is not yet accepted by {}: send it a few more times (round-robin reaches each replica in turn)",
+                    missing.join(", ")
+                )
+            }];
             best = Some((missing.len(), evidence));
         }
     }
