@@ -464,6 +464,7 @@ async fn login(
             ))
         }
         Mode::Token => {
+            let now = not_born_revoked(&ctx, &user, now).await?;
             let (token, claims) = ctx
                 .core
                 .issuer
@@ -482,6 +483,25 @@ async fn login(
             });
             Ok(with_outcome(Json(body), outcome))
         }
+    }
+}
+
+/// Tokens carry whole seconds and a revoke refuses every token issued at or before its second,
+/// so a login in the same second as a revoke waits for the next second rather than being
+/// handed a token that is already refused.
+async fn not_born_revoked(ctx: &Ctx, user: &str, now: i64) -> Result<i64, ApiError> {
+    if !ctx.core.denylist_on() {
+        return Ok(now);
+    }
+    match ctx.core.store.user_revoked_before(user).await? {
+        Some(before) if before >= now => {
+            let next = std::time::UNIX_EPOCH + std::time::Duration::from_secs((before + 1) as u64);
+            if let Ok(wait) = next.duration_since(std::time::SystemTime::now()) {
+                tokio::time::sleep(wait).await;
+            }
+            Ok(now_unix().max(before + 1))
+        }
+        _ => Ok(now),
     }
 }
 

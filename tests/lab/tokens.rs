@@ -240,3 +240,18 @@ async fn badge_is_recognised_without_being_stored() {
     assert_eq!(v.body["valid"], false);
     lab.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_login_right_after_a_revoke_is_not_born_revoked() {
+    let lab = common::start(Mode::Token).await;
+    lab.admin("/denylist", json!({"enabled": true})).await;
+    for _ in 0..3 {
+        let (_, old) = lab.login("bob", "builder").await;
+        lab.admin("/revoke", json!({"user": "bob"})).await;
+        let (_, fresh) = lab.login("bob", "builder").await;
+        assert_eq!(lab.get("/me", Some(&old)).await.status, 401);
+        let a = lab.get("/me", Some(&fresh)).await;
+        assert_eq!(a.status, 200, "the new login must work: {:?}", a.body);
+    }
+    lab.shutdown().await;
+}
