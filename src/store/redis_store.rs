@@ -5,19 +5,20 @@
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
-use redis::aio::MultiplexedConnection;
+use redis::aio::ConnectionManager;
 
 use super::{SessionRecord, Store, StoreError, now_unix};
 
 pub struct RedisStore {
-    conn: MultiplexedConnection,
+    // Reconnects by itself when Redis restarts; a plain connection would stay broken.
+    conn: ConnectionManager,
     url: String,
 }
 
 impl RedisStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url)?;
-        let mut conn = client.get_multiplexed_async_connection().await?;
+        let mut conn = ConnectionManager::new(client).await?;
         // Fail at start, not at the first login, when the server is not there.
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(RedisStore {
@@ -26,7 +27,7 @@ impl RedisStore {
         })
     }
 
-    fn conn(&self) -> MultiplexedConnection {
+    fn conn(&self) -> ConnectionManager {
         self.conn.clone()
     }
 }

@@ -44,3 +44,83 @@ async fn redis_denylist_refuses_revoked_tokens() {
     }
     lab.shutdown().await;
 }
+
+/// A redis-server of the test's own, so it can be restarted under the lab.
+struct OwnRedis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl OwnRedis {
+    fn start(port: u16) -> Option<OwnRedis> {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(OwnRedis { child, port });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn redis_store_reconnects_after_redis_restarts() {
+    // Needs a redis-server binary; CI installs one (and sets FORGETFUL_TEST_REDIS).
+    if redis_url().is_none() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redis = OwnRedis::start(port).expect("redis-server starts");
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let lab = common::start_with(Mode::Shared, StoreSpec::Redis(url), None).await;
+    lab.alice().await;
+    drop(redis);
+    let _redis = OwnRedis::start(port).expect("redis-server starts again");
+    // The first requests may fail while the connection is re-made; then logins work again.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let a = lab
+            .post(
+                "/login",
+                json!({"username": "alice", "password": "wonderland"}),
+                None,
+            )
+            .await;
+        if a.status == 200 {
+            break;
+        }
+        assert_eq!(a.status, 503, "{:?}", a.body);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reconnected: {:?}",
+            a.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    lab.shutdown().await;
+}
