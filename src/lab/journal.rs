@@ -10,6 +10,9 @@ use crate::api::{EntryKind, JournalEntry, Mode};
 
 /// Enough for a long workshop session; older entries fall off the front.
 pub const CAPACITY: usize = 5000;
+/// Control events and logins are the evidence checks start from; they are kept this long
+/// even after the busy request traffic (the attacker alone makes 4 a second) pushed them out.
+pub const KEY_CAPACITY: usize = 2000;
 
 pub struct Journal {
     inner: Mutex<Inner>,
@@ -19,6 +22,12 @@ pub struct Journal {
 struct Inner {
     next_id: u64,
     entries: VecDeque<JournalEntry>,
+    /// Copies of control events and logins, outliving their place in `entries`.
+    key: VecDeque<JournalEntry>,
+}
+
+fn is_key(e: &JournalEntry) -> bool {
+    e.kind == EntryKind::Control || e.path == "/login"
 }
 
 impl Default for Journal {
@@ -34,6 +43,7 @@ impl Journal {
             inner: Mutex::new(Inner {
                 next_id: 1,
                 entries: VecDeque::with_capacity(256),
+                key: VecDeque::new(),
             }),
             live,
         }
@@ -52,6 +62,12 @@ impl Journal {
                 inner.entries.pop_front();
             }
             inner.entries.push_back(entry.clone());
+            if is_key(&entry) {
+                if inner.key.len() == KEY_CAPACITY {
+                    inner.key.pop_front();
+                }
+                inner.key.push_back(entry.clone());
+            }
         }
         // No subscribers is fine.
         let _ = self.live.send(entry.clone());
@@ -80,11 +96,11 @@ impl Journal {
         })
     }
 
-    /// Entries with id greater than `since`, oldest first, at most `limit`.
+    /// Entries with id greater than `since`, oldest first, at most `limit`: the kept control
+    /// events and logins older than the request window, then the window itself.
     pub fn since(&self, since: u64, limit: usize) -> Vec<JournalEntry> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner
-            .entries
             .iter()
             .filter(|e| e.id > since)
             .take(limit)
@@ -104,7 +120,18 @@ impl Journal {
     /// Runs `f` over every stored entry (newest last) without cloning them all.
     pub fn scan<T>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &JournalEntry>) -> T) -> T {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut inner.entries.iter())
+        f(&mut inner.iter())
+    }
+}
+
+impl Inner {
+    /// Everything held, in id order: key entries that fell out of the window, then the window.
+    fn iter(&self) -> impl Iterator<Item = &JournalEntry> {
+        let first = self.entries.front().map_or(u64::MAX, |e| e.id);
+        self.key
+            .iter()
+            .take_while(move |e| e.id < first)
+            .chain(self.entries.iter())
     }
 }
 
@@ -173,5 +200,46 @@ pub fn print_line(e: &JournalEntry) -> String {
                     .unwrap_or_default()
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(path: &str) -> JournalEntry {
+        JournalEntry {
+            path: path.into(),
+            method: "GET".into(),
+            ..blank(Mode::Local)
+        }
+    }
+
+    #[test]
+    fn logins_and_events_outlive_the_request_window() {
+        let j = Journal::new();
+        let login = j.push(request("/login"));
+        let event = j.control(
+            "revoke",
+            "learner",
+            Mode::Local,
+            None,
+            Some("alice"),
+            "x".into(),
+        );
+        for _ in 0..CAPACITY + 10 {
+            j.push(request("/orders"));
+        }
+        let all = j.since(0, usize::MAX);
+        assert_eq!(all.len(), CAPACITY + 2);
+        assert_eq!(all[0].id, login.id);
+        assert_eq!(all[1].id, event.id);
+        assert!(
+            all.windows(2).all(|w| w[0].id < w[1].id),
+            "ids stay in order"
+        );
+        assert_eq!(j.since(event.id, usize::MAX).len(), CAPACITY);
+        let seen = j.scan(|it| it.filter(|e| e.path == "/login").count());
+        assert_eq!(seen, 1);
     }
 }
