@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -136,8 +137,9 @@ async fn set_policy(
 async fn replica_action(
     State(b): B,
     headers: HeaderMap,
-    Path((name, action)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<LabState>, ApiError> {
+    let Path((name, action)) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let slot = b
         .core
         .replicas
@@ -336,15 +338,30 @@ struct SinceQuery {
     limit: Option<usize>,
 }
 
-async fn journal(State(b): B, Query(q): Query<SinceQuery>) -> Json<Vec<crate::api::JournalEntry>> {
-    Json(b.core.journal.since(
+async fn journal(
+    State(b): B,
+    q: Result<Query<SinceQuery>, QueryRejection>,
+) -> Result<Json<Vec<crate::api::JournalEntry>>, ApiError> {
+    let Query(q) = q.map_err(query_error)?;
+    Ok(Json(b.core.journal.since(
         q.since.unwrap_or(0),
-        q.limit.unwrap_or(super::journal::CAPACITY),
+        q.limit.unwrap_or(usize::MAX),
+    )))
+}
+
+fn query_error(e: QueryRejection) -> ApiError {
+    ApiError::bad_request(format!(
+        "{}: since and limit are whole numbers, e.g. ?since=42",
+        e.body_text()
     ))
 }
 
 /// NDJSON: the backlog after `since`, then each new entry as it happens.
-async fn journal_stream(State(b): B, Query(q): Query<SinceQuery>) -> Response {
+async fn journal_stream(
+    State(b): B,
+    q: Result<Query<SinceQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(query_error)?;
     let rx = b.core.journal.subscribe();
     let backlog = match q.since {
         Some(since) => b.core.journal.since(since, super::journal::CAPACITY),
@@ -365,11 +382,11 @@ async fn journal_stream(State(b): B, Query(q): Query<SinceQuery>) -> Response {
             line.push('\n');
             Ok::<_, std::convert::Infallible>(line)
         });
-    (
+    Ok((
         [(header::CONTENT_TYPE, "application/x-ndjson")],
         Body::from_stream(stream),
     )
-        .into_response()
+        .into_response())
 }
 
 /// A broadcast receiver as a stream; a slow reader gets `Err(skipped)` instead of stalling the lab.

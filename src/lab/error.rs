@@ -1,6 +1,7 @@
 //! Every error the lab returns: JSON `{"error", "reason"}` with a status, and a reason that teaches.
 
 use axum::Json;
+use axum::extract::OriginalUri;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -76,16 +77,19 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
-/// 404 for any route the lab does not have.
-pub async fn no_route(uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!(
-        "no route {}: try /login, /me, /orders, /logout, /healthz",
-        uri.path()
-    ))
+/// 404 for any route the lab does not have. (`OriginalUri`: inside the nested `/admin`
+/// router the plain URI has lost its prefix.)
+pub async fn no_route(OriginalUri(uri): OriginalUri) -> ApiError {
+    let try_these = if uri.path().starts_with("/admin") {
+        "/admin/state, /admin/mode, /admin/policy, /admin/replicas/{name}/restart, /admin/denylist, /admin/revoke, /admin/attacker, /admin/journal"
+    } else {
+        "/login, /me, /orders, /logout, /healthz"
+    };
+    ApiError::not_found(format!("no route {}: try {try_these}", uri.path()))
 }
 
 /// 405 for a known route with the wrong method.
-pub async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+pub async fn wrong_method(method: axum::http::Method, OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method not allowed",

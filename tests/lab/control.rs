@@ -254,6 +254,22 @@ async fn admin_errors_are_json() {
     let a = lab.get("/admin/nothing", None).await;
     assert_eq!(a.status, 404);
     assert_eq!(a.served_by, "balancer");
+    assert!(a.reason().contains("/admin/nothing") && a.reason().contains("/admin/state"));
+    for bad in [
+        "/admin/journal?since=abc",
+        "/admin/journal?limit=-1",
+        "/admin/journal/stream?since=x",
+    ] {
+        let a = lab.get(bad, None).await;
+        assert_eq!(a.status, 400, "{bad}");
+        assert!(
+            a.reason().contains("whole numbers"),
+            "{bad}: {}",
+            a.reason()
+        );
+    }
+    let a = lab.admin("/replicas/%FF/restart", json!(null)).await;
+    assert_eq!(a.status, 400, "{:?}", a.body);
     lab.shutdown().await;
 }
 
