@@ -37,9 +37,14 @@ pub fn check_command(
             Ok(s) => s,
             Err(e) => {
                 eprintln!("could not check {}: {e}", problem.id);
-                eprintln!(
-                    "start the lab in another terminal with `forgetful serve` (or open the app with `forgetful`), then run this again; use --url if it listens elsewhere"
-                );
+                match e {
+                    crate::client::ClientError::Refused { status: 403, .. } => eprintln!(
+                        "this lab wants an admin token: set FORGETFUL_ADMIN_TOKEN to the lab's --admin-token and run this again"
+                    ),
+                    _ => eprintln!(
+                        "start the lab in another terminal with `forgetful serve` (or open the app with `forgetful`), then run this again; use --url if it listens elsewhere"
+                    ),
+                }
                 return Ok(2);
             }
         };

@@ -114,7 +114,13 @@ pub async fn admin_guard(
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| {
+                // The scheme is case-insensitive (RFC 9110), the token is not.
+                let (scheme, token) = v.trim().split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then_some(token.trim())
+            })
             .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes())),
         None => peer.ip().is_loopback(),
     };

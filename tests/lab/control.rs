@@ -286,12 +286,21 @@ async fn admin_token_is_required_when_set() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let r = http
+            .get(format!("{}/admin/state", lab.balancer_url))
+            .header("authorization", format!("{scheme} s3cret"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{scheme}");
+    }
     let r = http
         .get(format!("{}/admin/state", lab.balancer_url))
-        .bearer_auth("s3cret")
+        .bearer_auth("S3CRET")
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 403, "the token itself is case-sensitive");
     lab.shutdown().await;
 }
