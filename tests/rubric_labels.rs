@@ -80,3 +80,27 @@ fn grader_agrees_with_every_label() {
     );
     eprintln!("all {total} labelled answers agree");
 }
+
+/// Lesson 11 suggests grading its spoken model answer with
+/// `forgetful answer disappearing-login`; the grader must pass it as written there.
+#[test]
+fn lesson_eleven_model_answer_passes_disappearing_login() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lesson = std::fs::read_to_string(root.join("lessons/11-the-interview-answer.md"))
+        .expect("lesson 11");
+    let section = lesson
+        .split("## A model answer")
+        .nth(1)
+        .expect("lesson 11 has a model answer section");
+    let quote: String = section
+        .lines()
+        .skip_while(|l| !l.starts_with('>'))
+        .take_while(|l| l.starts_with('>'))
+        .map(|l| l.trim_start_matches('>').trim())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(quote.split_whitespace().count() > 100, "quote: {quote}");
+    let problem = forgetful::grade::load_problem(None, "disappearing-login").expect("problem");
+    let v = grade(&problem.rubric, &problem.question, &quote);
+    assert_eq!(v.outcome, Outcome::Pass, "{v:#?}");
+}
