@@ -170,8 +170,30 @@ fn now() -> (u64, String) {
     (ms, s)
 }
 
+/// Client-supplied text (a username, a path) with control characters made visible, so a
+/// request cannot send escape sequences to the terminal that shows the journal.
+pub fn printable(s: &str) -> String {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        s.to_string()
+    }
+}
+
 /// The short line `forgetful serve` prints for each entry.
 pub fn print_line(e: &JournalEntry) -> String {
+    printable(&raw_line(e))
+}
+
+fn raw_line(e: &JournalEntry) -> String {
     let clock = e.time.get(11..19).unwrap_or("");
     match e.kind {
         EntryKind::Control => format!(
@@ -241,5 +263,14 @@ mod tests {
         assert_eq!(j.since(event.id, usize::MAX).len(), CAPACITY);
         let seen = j.scan(|it| it.filter(|e| e.path == "/login").count());
         assert_eq!(seen, 1);
+    }
+
+    #[test]
+    fn printed_lines_carry_no_control_characters() {
+        let mut e = request("/login");
+        e.user = Some("x\u{1b}[31mRED\u{1b}]0;pwned\u{7}".into());
+        let line = print_line(&e);
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.contains("\\u{1b}[31mRED"), "{line}");
     }
 }

@@ -177,6 +177,8 @@ pub enum TokenError {
     BadClaims(String),
     #[error("replica has no JWKS yet (the issuer could not be reached)")]
     NoKeys,
+    #[error("token header lists critical extensions (crit) this verifier does not understand")]
+    Critical,
 }
 
 /// What a replica keeps from its JWKS fetch.
@@ -209,6 +211,9 @@ impl Verifier {
             Some(other) => return Err(TokenError::WrongAlg(other.to_string())),
             None => return Err(TokenError::Garbage),
         }
+        if header.crit.is_some() {
+            return Err(TokenError::Critical);
+        }
         let kid = header.kid.ok_or(TokenError::NoKid)?;
         let key = self
             .keys
@@ -240,6 +245,8 @@ impl Verifier {
 struct RawHeader {
     alg: Option<String>,
     kid: Option<String>,
+    /// Extensions the token says a verifier must understand; we understand none (RFC 7515 4.1.11).
+    crit: Option<serde_json::Value>,
 }
 
 fn peek_header(token: &str) -> Result<RawHeader, TokenError> {

@@ -149,6 +149,24 @@ async fn every_forged_token_is_refused() {
     let no_kid = format!("{}.{}.{sig}", encode(&json!({"alg": "EdDSA"})), encode(&c));
     refused_everywhere(&lab, &no_kid, "no kid").await;
 
+    // A correctly signed token whose header demands an extension we do not implement.
+    let mut crit = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    crit.kid = Some(issuer.kid.clone());
+    crit.crit = Some(vec!["x-unknown".into()]);
+    let hex = std::fs::read_to_string(lab.dir.path().join("issuer-ed25519.seed")).unwrap();
+    let seed: [u8; 32] = hex::decode(hex.trim()).unwrap().try_into().unwrap();
+    let der = ed25519_dalek::pkcs8::EncodePrivateKey::to_pkcs8_der(
+        &ed25519_dalek::SigningKey::from_bytes(&seed),
+    )
+    .unwrap();
+    let crit_token = jsonwebtoken::encode(
+        &crit,
+        &c,
+        &jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()),
+    )
+    .unwrap();
+    refused_everywhere(&lab, &crit_token, "critical extensions").await;
+
     // Garbage of several shapes.
     for g in [
         "garbage",
