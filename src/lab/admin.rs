@@ -148,6 +148,7 @@ async fn replica_action(
         .cloned()
         .ok_or_else(|| ApiError::not_found(format!("no replica named {name:?}")))?;
     let source = source_of(&headers);
+    let _one_at_a_time = slot.control.lock().await;
     let (event, detail) = match action.as_str() {
         "restart" => {
             replica::stop(&slot).await;

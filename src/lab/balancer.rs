@@ -240,8 +240,14 @@ async fn proxy(b: &Balancer, peer: SocketAddr, req: Request) -> Response {
                 parts.headers.retain_hop_by_hop();
                 return Response::from_parts(parts, Body::new(body));
             }
-            // Refused or reset: that replica is going down; try the next one.
-            Ok(Err(e)) => last_err = format!("{}: {e}", slot.name),
+            Ok(Err(e)) => {
+                last_err = format!("{}: {e}", slot.name);
+                // A refused connection means the replica never saw it: try the next one. Any
+                // other failure may come after the replica acted, so only safe methods retry.
+                if !e.is_connect() && !parts.method.is_idempotent() {
+                    break;
+                }
+            }
         }
     }
     served_by_balancer(

@@ -31,6 +31,8 @@ pub struct ReplicaSlot {
     /// 0 = nothing answered yet.
     pub last_status: AtomicU16,
     pub running: Mutex<Option<Running>>,
+    /// Serialises stop/start/restart of this slot: two restarts at once would race for the port.
+    pub control: tokio::sync::Mutex<()>,
 }
 
 /// A live replica process-in-a-task.
@@ -63,6 +65,7 @@ impl ReplicaSlot {
             served: AtomicU64::new(0),
             last_status: AtomicU16::new(0),
             running: Mutex::new(None),
+            control: tokio::sync::Mutex::new(()),
         }
     }
 

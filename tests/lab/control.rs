@@ -304,3 +304,27 @@ async fn admin_token_is_required_when_set() {
     assert_eq!(r.status(), 403, "the token itself is case-sensitive");
     lab.shutdown().await;
 }
+
+#[tokio::test]
+async fn concurrent_restarts_of_one_replica_all_succeed() {
+    let lab = common::start(Mode::Local).await;
+    let client = LabClient::new(&lab.url, "learner");
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let c = client.clone();
+        tasks.push(tokio::spawn(async move {
+            c.replica("a", ReplicaAction::Restart).await
+        }));
+    }
+    for t in tasks {
+        let state = t.await.unwrap().expect("every restart answers 200");
+        assert!(state.replicas.iter().find(|r| r.name == "a").unwrap().up);
+    }
+    assert_eq!(
+        lab.get_at(&lab.replica_url("a"), "/healthz", None)
+            .await
+            .status,
+        200
+    );
+    lab.shutdown().await;
+}
