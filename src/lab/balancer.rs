@@ -185,10 +185,27 @@ async fn forward(
 
 async fn proxy(b: &Balancer, peer: SocketAddr, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    // Buffered (at most 16 KiB) so a request can be retried on the next replica.
-    let body = match super::body::read_limited(body).await {
-        Ok(b) => b,
-        Err(e) => return served_by_balancer(e.into_response()),
+    if !parts.uri.path().starts_with('/') {
+        return served_by_balancer(
+            ApiError::bad_request("the request target must be a path starting with /")
+                .into_response(),
+        );
+    }
+    // Buffered (at most 16 KiB) so a request can be retried on the next replica; a client
+    // that promises a body and never sends it does not hold a task forever.
+    let body = match tokio::time::timeout(REPLICA_TIMEOUT, super::body::read_limited(body)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return served_by_balancer(e.into_response()),
+        Err(_) => {
+            return served_by_balancer(
+                ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request timeout",
+                    format!("the body did not arrive within {REPLICA_TIMEOUT:?}"),
+                )
+                .into_response(),
+            );
+        }
     };
     let cred = Credential::from_headers(&parts.headers);
     let path_q = parts

@@ -411,10 +411,13 @@ async fn login(
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let wrong = || ApiError::unauthorized("wrong username or password").for_user(&req.username);
-    let Some((hash, role)) = ctx.core.shop.user(&req.username)? else {
-        return Err(wrong());
-    };
-    let ok = ctx.core.passwords.matches(hash, req.password.clone()).await;
+    let known = ctx.core.shop.user(&req.username)?;
+    // An unknown name costs the same hash check as a wrong password, so timing does not tell
+    // which usernames exist.
+    let (hash, role) = known
+        .clone()
+        .unwrap_or_else(|| (super::users::decoy_hash().to_string(), String::new()));
+    let ok = ctx.core.passwords.matches(hash, req.password.clone()).await && known.is_some();
     if !ok {
         return Err(wrong());
     }

@@ -164,6 +164,18 @@ fn verify_reusing(memory: &mut Vec<argon2::Block>, hash: &str, password: &str) -
             == 0
 }
 
+/// A real Argon2 hash of a random password, checked when the username is unknown.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let password = hex::encode(crate::lab::sessions::random_bytes::<16>());
+        hasher()
+            .hash_password(password.as_bytes())
+            .expect("argon2 with fixed parameters cannot fail")
+            .to_string()
+    })
+}
+
 /// Checks passwords on one dedicated thread. Argon2 is slow on purpose and allocates its
 /// memory per check; one thread keeps that to one reused block instead of one per blocking
 /// worker (which the allocator would keep), and keeps the async threads free.

@@ -48,6 +48,11 @@ impl Store for RedisStore {
         redis::pipe()
             .set_ex(format!("forgetful:sess:{sid_hash}"), json, ttl(rec.expires))
             .sadd(format!("forgetful:user:{}", rec.user), sid_hash)
+            // The per-user index lives as long as the user's newest session.
+            .expire(
+                format!("forgetful:user:{}", rec.user),
+                ttl(rec.expires) as i64,
+            )
             .query_async::<()>(&mut c)
             .await?;
         Ok(())

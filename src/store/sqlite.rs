@@ -62,7 +62,11 @@ impl Store for SqliteStore {
     }
 
     async fn put_session(&self, sid_hash: &str, rec: &SessionRecord) -> Result<(), StoreError> {
+        let now = now_unix();
         self.with(|c| {
+            // Expired sessions can never be used again; drop them as new ones arrive.
+            c.prepare_cached("DELETE FROM sessions WHERE expires <= ?1")?
+                .execute(params![now])?;
             c.prepare_cached(
                 "INSERT OR REPLACE INTO sessions (sid_hash, user, role, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?

@@ -115,5 +115,20 @@ async fn raw_garbage_on_the_socket_does_not_hang_or_kill_a_replica() {
     }
     let a = lab.get_at(&lab.replica_url("b"), "/healthz", None).await;
     assert_eq!(a.status, 200);
+
+    // The asterisk form through the balancer is a 400, not a failed proxy attempt.
+    let addr = lab.url.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = String::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        s.read_to_string(&mut out),
+    )
+    .await;
+    assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+    assert!(out.contains("must be a path"), "{out}");
     lab.shutdown().await;
 }
