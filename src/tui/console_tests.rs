@@ -616,3 +616,33 @@ fn reader_keys_in_a_tool_say_where_they_work() {
         Some("Esc first: a (attacker) is a reader key")
     );
 }
+
+#[test]
+fn a_response_with_control_characters_is_drawn_escaped() {
+    let mut s = state(80, 24);
+    s.focused_request = Some(0);
+    update(&mut s, Action::SendRequest);
+    update(&mut s, Action::Console(C::Send));
+    let batch = s.console.batch;
+    let answer = Exchange {
+        status: 401,
+        headers: vec![("x-note".into(), "a\u{9b}31m".into())],
+        // Not JSON: printed as it came.
+        body: "unknown user x\u{1b}[31mRED\u{1b}]0;pwned\u{7}".into(),
+        elapsed: Duration::from_millis(2),
+    };
+    update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(answer),
+        }),
+    );
+    let text = screen(&s);
+    assert!(!text.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{text}");
+    assert!(text.contains(r"x-note: a\u{9b}31m"), "{text}");
+    assert!(
+        text.contains(r"unknown user x\u{1b}[31mRED\u{1b}]0;pwned\u{7}"),
+        "{text}"
+    );
+}

@@ -575,3 +575,64 @@ fn selecting_a_replica_says_which_on_the_status_line() {
         "no ninth"
     );
 }
+
+/// What a client can put in the journal: `{"username":"x\u001b[31mRED\u001b]0;pwned\u0007"}`.
+const HOSTILE: &str = "x\u{1b}[31mRED\u{1b}]0;pwned\u{7}";
+
+#[test]
+fn clean_escapes_control_characters() {
+    use super::views::clean;
+    assert!(matches!(
+        clean("GET /orders"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    assert_eq!(clean(HOSTILE), r"x\u{1b}[31mRED\u{1b}]0;pwned\u{7}");
+    assert_eq!(clean("a\r\nb\u{9b}c"), r"a\r\nb\u{9b}c");
+    assert_eq!(clean("ab\u{202e}cd"), r"ab\u{202e}cd");
+    assert_eq!(super::views::fit(HOSTILE, 8), r"x\u{1b}…");
+}
+
+#[test]
+fn journal_text_from_clients_cannot_reach_the_terminal() {
+    // The lab pane, which has the whole width at 80 columns.
+    let mut s = fake(80, 24);
+    update(&mut s, Action::ToggleLab);
+    let failed = JournalEntry {
+        user: Some(HOSTILE.into()),
+        ..entry(
+            7,
+            "learner",
+            "POST",
+            "/login",
+            401,
+            "a",
+            Some(&format!("no user {HOSTILE}")),
+        )
+    };
+    update(&mut s, Action::Journal(Box::new(failed)));
+    update(
+        &mut s,
+        Action::Journal(Box::new(control(
+            8,
+            "note",
+            &format!("bell\u{7} {HOSTILE}"),
+        ))),
+    );
+    let screen = screen(&s);
+    assert!(
+        !screen.contains(['\u{1b}', '\u{7}']),
+        "a control character reached the screen:\n{screen}"
+    );
+    // Shown escaped, so the learner sees what was sent.
+    assert!(screen.contains(r"401 a no user x\u{1b}[31"), "{screen}");
+    assert!(
+        screen.contains(r"note bell\u{7} x\u{1b}[31mRED"),
+        "{screen}"
+    );
+    // The same through the workspace's wrapping (checklist evidence quotes journal lines).
+    let wrapped = super::workspace::text::wrap(&format!("POST /login {HOSTILE}"), 80, "", "");
+    assert_eq!(
+        wrapped,
+        vec![r"POST /login x\u{1b}[31mRED\u{1b}]0;pwned\u{7}"]
+    );
+}

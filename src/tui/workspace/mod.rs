@@ -8,7 +8,7 @@
 
 pub mod effects;
 pub mod keys;
-mod text;
+pub(crate) mod text;
 pub mod view;
 
 #[cfg(test)]
