@@ -528,8 +528,13 @@ pub fn fill(c: &mut ConsoleState, r: &SavedRequest) {
 pub fn compose(c: &ConsoleState) -> Result<SavedRequest, String> {
     let line = c.line.lines().join(" ");
     let mut parts = line.split_whitespace();
+    // Short enough for the top line at 80 columns, beside the lab's mode and replicas.
     let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
-        return Err("type `METHOD /path` first, e.g. GET /me".into());
+        return Err(if line.trim().is_empty() {
+            "empty request: type e.g. GET /me".into()
+        } else {
+            "no path: type e.g. GET /me".into()
+        });
     };
     if !path.starts_with('/') {
         return Err(format!("path `{path}` must start with `/`"));

@@ -646,3 +646,47 @@ fn a_response_with_control_characters_is_drawn_escaped() {
         "{text}"
     );
 }
+
+#[test]
+fn an_empty_request_line_sends_nothing_and_says_so() {
+    let mut s = state(80, 24);
+    s.lab.state = Some(crate::tui::tests::fake(80, 24).lab.state.unwrap());
+    press(&mut s, key(KeyCode::Char('c')));
+    assert_eq!(s.tool, Some(Tool::Console));
+    // The dim placeholder reads as an example, not as a request.
+    let text = screen(&s);
+    assert!(text.contains("▶request  e.g. GET /me"), "{text}");
+    // Enter while editing, Ctrl-S, and Enter after Esc: nothing is sent, each time a
+    // complete message on the top line at 80 columns.
+    for (i, ev) in [
+        key(KeyCode::Enter),
+        ctrl('s'),
+        key(KeyCode::Esc),
+        key(KeyCode::Enter),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        s.status = None;
+        let fx = press(&mut s, ev);
+        assert!(send_effects(&fx).is_empty(), "key {i}: {fx:?}");
+        if i == 2 {
+            continue;
+        }
+        let top = screen(&s).lines().next().unwrap().to_string();
+        assert!(
+            top.ends_with("empty request: type e.g. GET /me"),
+            "key {i}: {top}"
+        );
+        assert_eq!(
+            s.console.focus,
+            Some(Field::Line),
+            "back to the request line"
+        );
+    }
+    // A method alone says what is missing, as briefly.
+    s.console.line = TextArea::from(["GET"]);
+    press(&mut s, key(KeyCode::Enter));
+    let top = screen(&s).lines().next().unwrap().to_string();
+    assert!(top.ends_with("no path: type e.g. GET /me"), "{top}");
+}

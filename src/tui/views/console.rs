@@ -94,7 +94,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     f.render_widget(block, req);
     let label_w = 9.min(inner.width);
     let rows = [
-        (Field::Line, "request", 1, &c.line, "GET /me"),
+        (Field::Line, "request", 1, &c.line, "e.g. GET /me"),
         (
             Field::Headers,
             "headers",
