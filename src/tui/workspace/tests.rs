@@ -695,3 +695,14 @@ fn a_problem_under_way_opens_on_its_checklist() {
     checked(&mut s, report(false, false));
     assert_eq!(ws(&s).tab, Tab::Checklist);
 }
+
+#[test]
+fn help_lists_the_workspace_keys() {
+    use crate::tui::tests::{assert_lists, help_scrolled_through};
+    let mut s = state(80, 24);
+    work(&mut s, WorkAction::Open(0));
+    update(&mut s, Action::ToggleHelp);
+    assert_eq!(crate::tui::views::help::sections(&s), vec![keys::HELP]);
+    let seen = help_scrolled_through(&mut s);
+    assert_lists(&seen, keys::HELP);
+}
