@@ -27,6 +27,11 @@ fn app_in_tmux() {
     s.wait_for("help", |t| {
         t.contains("Keys · Esc closes") && t.contains("revoke alice")
     });
+    // At 80x24 the list scrolls: its last line is a `G` away.
+    s.keys(&["G"]);
+    s.wait_for("the end of the help", |t| {
+        t.contains("Outline: · unread ✓ read") && t.contains("↑ more")
+    });
     s.keys(&["Escape"]);
     s.wait_for("help closed", |t| !t.contains("Keys · Esc closes"));
 

@@ -33,6 +33,8 @@ pub enum Action {
     ScrollJournal(i64),
     ToggleLab,
     ToggleHelp,
+    /// Help overlay lines; negative scrolls up.
+    ScrollHelp(i64),
     CloseOverlay,
     CycleMode,
     TogglePolicy,
@@ -148,7 +150,12 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             s.overlay = match s.overlay {
                 Some(Overlay::Help) => None,
                 None => Some(Overlay::Help),
-            }
+            };
+            s.help_scroll = 0;
+        }
+        Action::ScrollHelp(n) => {
+            let max = super::views::help::view_of(s).max_scroll as i64;
+            s.help_scroll = (s.help_scroll as i64).saturating_add(n).clamp(0, max) as usize;
         }
         Action::CloseOverlay => s.overlay = None,
         Action::CycleMode => {

@@ -305,7 +305,6 @@ pub fn mouse(s: &State, m: &crossterm::event::MouseEvent) -> Option<Action> {
     let n = match m.kind {
         K::ScrollDown => 3,
         K::ScrollUp => -3,
-        K::Down(_) if s.overlay.is_some() => return Some(Action::CloseOverlay),
         _ => return None,
     };
     ca(match s.tool? {
@@ -528,8 +527,13 @@ pub fn fill(c: &mut ConsoleState, r: &SavedRequest) {
 pub fn compose(c: &ConsoleState) -> Result<SavedRequest, String> {
     let line = c.line.lines().join(" ");
     let mut parts = line.split_whitespace();
+    // Short enough for the top line at 80 columns, beside the lab's mode and replicas.
     let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
-        return Err("type `METHOD /path` first, e.g. GET /me".into());
+        return Err(if line.trim().is_empty() {
+            "empty request: type e.g. GET /me".into()
+        } else {
+            "no path: type e.g. GET /me".into()
+        });
     };
     if !path.starts_with('/') {
         return Err(format!("path `{path}` must start with `/`"));
@@ -822,25 +826,36 @@ pub fn footer_keys(s: &State) -> Option<&'static [(&'static str, &'static str)]>
     })
 }
 
-/// `?` while a tool has the screen.
-pub const HELP_KEYS: &[(&str, &str)] = &[
+/// `?` in the request console (the inspector's and the shared keys follow it).
+pub const CONSOLE_HELP: &[(&str, &str)] = &[
     ("", "Request console (c)"),
     ("Tab e · Esc", "edit the request · stop editing"),
+    ("Tab Shift-Tab", "next / previous field, while editing"),
     ("Enter Ctrl-S Alt-⏎", "send (Enter in the method/path line)"),
     ("↑ ↓", "history (in the method/path line)"),
     ("R", "send it 6 times: watch the balancer"),
     ("x", "clear the cookie jar"),
     ("b", "attach the last token as Bearer"),
     ("y", "copy as curl (OSC 52)"),
-    ("j k PgDn PgUp", "scroll the response"),
+    ("j k PgDn PgUp g G", "scroll the response"),
+    ("t", "token inspector"),
+];
+
+/// `?` in the token inspector.
+pub const INSPECTOR_HELP: &[(&str, &str)] = &[
     ("", "Token inspector (t)"),
     ("e", "edit the payload (Esc makes the token)"),
-    ("s", "send the token on GET /orders"),
+    ("s Ctrl-S", "send the token on GET /orders"),
     ("u", "drop the edit"),
     ("p x", "paste a token · clear it"),
     ("r", "fetch the JWKS and verify again"),
-    ("", "Both"),
-    ("c t", "console · inspector"),
-    ("Esc", "back to the reader"),
+    ("j k PgDn PgUp g", "scroll"),
+    ("c", "request console"),
+];
+
+/// `?` in either tool, after its own keys.
+pub const TOOLS_HELP: &[(&str, &str)] = &[
+    ("", "Console and inspector"),
+    ("Esc", "back to the reader (or the problem workspace)"),
     ("? q Ctrl-C", "help · quit"),
 ];

@@ -616,3 +616,77 @@ fn reader_keys_in_a_tool_say_where_they_work() {
         Some("Esc first: a (attacker) is a reader key")
     );
 }
+
+#[test]
+fn a_response_with_control_characters_is_drawn_escaped() {
+    let mut s = state(80, 24);
+    s.focused_request = Some(0);
+    update(&mut s, Action::SendRequest);
+    update(&mut s, Action::Console(C::Send));
+    let batch = s.console.batch;
+    let answer = Exchange {
+        status: 401,
+        headers: vec![("x-note".into(), "a\u{9b}31m".into())],
+        // Not JSON: printed as it came.
+        body: "unknown user x\u{1b}[31mRED\u{1b}]0;pwned\u{7}".into(),
+        elapsed: Duration::from_millis(2),
+    };
+    update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(answer),
+        }),
+    );
+    let text = screen(&s);
+    assert!(!text.contains(['\u{1b}', '\u{7}', '\u{9b}']), "{text}");
+    assert!(text.contains(r"x-note: a\u{9b}31m"), "{text}");
+    assert!(
+        text.contains(r"unknown user x\u{1b}[31mRED\u{1b}]0;pwned\u{7}"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_empty_request_line_sends_nothing_and_says_so() {
+    let mut s = state(80, 24);
+    s.lab.state = Some(crate::tui::tests::fake(80, 24).lab.state.unwrap());
+    press(&mut s, key(KeyCode::Char('c')));
+    assert_eq!(s.tool, Some(Tool::Console));
+    // The dim placeholder reads as an example, not as a request.
+    let text = screen(&s);
+    assert!(text.contains("▶request  e.g. GET /me"), "{text}");
+    // Enter while editing, Ctrl-S, and Enter after Esc: nothing is sent, each time a
+    // complete message on the top line at 80 columns.
+    for (i, ev) in [
+        key(KeyCode::Enter),
+        ctrl('s'),
+        key(KeyCode::Esc),
+        key(KeyCode::Enter),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        s.status = None;
+        let fx = press(&mut s, ev);
+        assert!(send_effects(&fx).is_empty(), "key {i}: {fx:?}");
+        if i == 2 {
+            continue;
+        }
+        let top = screen(&s).lines().next().unwrap().to_string();
+        assert!(
+            top.ends_with("empty request: type e.g. GET /me"),
+            "key {i}: {top}"
+        );
+        assert_eq!(
+            s.console.focus,
+            Some(Field::Line),
+            "back to the request line"
+        );
+    }
+    // A method alone says what is missing, as briefly.
+    s.console.line = TextArea::from(["GET"]);
+    press(&mut s, key(KeyCode::Enter));
+    let top = screen(&s).lines().next().unwrap().to_string();
+    assert!(top.ends_with("no path: type e.g. GET /me"), "{top}");
+}

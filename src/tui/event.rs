@@ -24,10 +24,12 @@ pub fn map(s: &State, ev: &Event) -> Option<Action> {
 
 fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     use KeyCode::*;
+    if s.overlay.is_some() {
+        return help_key(s, k);
+    }
     // An open console or inspector has the keyboard; then the problem workspace (its editor
     // swallows typing); then the keys that open the console from anywhere.
-    if s.overlay.is_none()
-        && s.tool.is_some()
+    if s.tool.is_some()
         && let Some(a) = super::console::key(s, k)
     {
         // A reader key the tool has no use for: say so rather than swallow it silently.
@@ -36,9 +38,7 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     if let Some(a) = super::workspace::keys::map(s, k) {
         return a;
     }
-    if s.overlay.is_none()
-        && let Some(a) = super::console::key(s, k)
-    {
+    if let Some(a) = super::console::key(s, k) {
         return a;
     }
     if k.modifiers.contains(KeyModifiers::CONTROL) {
@@ -46,14 +46,6 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
             Char('c') => Some(Action::Quit),
             Char('d') => Some(Action::PageDown),
             Char('u') => Some(Action::PageUp),
-            _ => None,
-        };
-    }
-    if s.overlay.is_some() {
-        // Overlays take Esc, ? and q; everything else waits until they close.
-        return match k.code {
-            Esc | Char('?') | Enter => Some(Action::CloseOverlay),
-            Char('q') => Some(Action::Quit),
             _ => None,
         };
     }
@@ -93,7 +85,41 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     })
 }
 
+/// The help overlay takes every key: it scrolls, closes, or quits; the rest waits.
+fn help_key(s: &State, k: &KeyEvent) -> Option<Action> {
+    use KeyCode::*;
+    let page = super::views::help::page(s);
+    if k.modifiers.contains(KeyModifiers::CONTROL) {
+        return match k.code {
+            Char('c') => Some(Action::Quit),
+            Char('d') => Some(Action::ScrollHelp(page)),
+            Char('u') => Some(Action::ScrollHelp(-page)),
+            _ => None,
+        };
+    }
+    Some(match k.code {
+        Esc | Char('?') | Enter => Action::CloseOverlay,
+        Char('q') => Action::Quit,
+        Char('j') | Down => Action::ScrollHelp(1),
+        Char('k') | Up => Action::ScrollHelp(-1),
+        PageDown | Char(' ') => Action::ScrollHelp(page),
+        PageUp | Char('b') => Action::ScrollHelp(-page),
+        Char('g') | Home => Action::ScrollHelp(i64::MIN / 2),
+        Char('G') | End => Action::ScrollHelp(i64::MAX / 2),
+        _ => return None,
+    })
+}
+
 fn mouse(s: &State, m: &MouseEvent) -> Option<Action> {
+    // The help overlay is on top of everything: the wheel scrolls it, a click closes it.
+    if s.overlay.is_some() {
+        return match m.kind {
+            MouseEventKind::ScrollDown => Some(Action::ScrollHelp(3)),
+            MouseEventKind::ScrollUp => Some(Action::ScrollHelp(-3)),
+            MouseEventKind::Down(_) => Some(Action::CloseOverlay),
+            _ => None,
+        };
+    }
     if s.tool.is_some() {
         return super::console::mouse(s, m);
     }
@@ -110,7 +136,6 @@ fn mouse(s: &State, m: &MouseEvent) -> Option<Action> {
         MouseEventKind::ScrollUp if inside(journal.map(|j| j.journal)) => {
             Some(Action::ScrollJournal(3))
         }
-        MouseEventKind::Down(_) if s.overlay.is_some() => Some(Action::CloseOverlay),
         MouseEventKind::Down(_) if inside(a.outline) => {
             let row = outline::row_at(s, a.outline?, at.y)?;
             match row {

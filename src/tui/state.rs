@@ -78,6 +78,8 @@ pub struct State {
     pub focused_request: Option<usize>,
     pub pane: Pane,
     pub overlay: Option<Overlay>,
+    /// First line of the help overlay shown (it scrolls when the screen is short).
+    pub help_scroll: usize,
     /// Terminal size (columns, rows); layout is derived from it.
     pub size: (u16, u16),
     /// False under NO_COLOR.

@@ -213,6 +213,186 @@ fn help_overlay() {
     let mut s = fake(80, 24);
     update(&mut s, Action::ToggleHelp);
     assert_snapshot!(screen(&s));
+    // The last lines are a scroll away; the marker says so, then says what is above.
+    assert!(help_text(&s).contains("↓ more"));
+    update(&mut s, Action::ScrollHelp(i64::MAX / 2));
+    let end = help_text(&s);
+    assert!(end.contains("↑ more") && !end.contains("↓ more"), "{end}");
+    assert!(end.contains("Outline: · unread ✓ read; problems:"), "{end}");
+    assert_snapshot!("help_overlay_end", screen(&s));
+    // Opening it again starts at the top.
+    update(&mut s, Action::CloseOverlay);
+    update(&mut s, Action::ToggleHelp);
+    assert_eq!(s.help_scroll, 0);
+}
+
+/// The rows of the help overlay, as drawn.
+fn help_text(s: &State) -> String {
+    let v = super::views::help::view(s, ratatui::layout::Rect::new(0, 0, s.size.0, s.size.1));
+    let (x0, w) = (usize::from(v.popup.x), usize::from(v.popup.width));
+    screen(s)
+        .lines()
+        .skip(usize::from(v.popup.y))
+        .take(usize::from(v.popup.height))
+        .map(|l| l.chars().skip(x0).take(w).collect::<String>() + "\n")
+        .collect()
+}
+
+/// Scrolls the overlay with `j` from top to bottom; every line it showed, in order.
+pub(crate) fn help_scrolled_through(s: &mut State) -> Vec<String> {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let j = Event::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE));
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        for l in help_text(s).lines() {
+            let inner: String = l.chars().skip(1).collect::<String>();
+            let inner = inner.trim_end_matches(['│', '┐', '┘']).to_string();
+            if !l.starts_with(['┌', '└']) && !seen.contains(&inner) {
+                seen.push(inner);
+            }
+        }
+        let before = s.help_scroll;
+        let a = super::event::map(s, &j).expect("j scrolls the help");
+        update(s, a);
+        if s.help_scroll == before {
+            return seen;
+        }
+    }
+}
+
+/// Every entry of `keys` shows whole: the keys, and every word of the description.
+pub(crate) fn assert_lists(seen: &[String], keys: &[(&str, &str)]) {
+    let all = seen.join("\n");
+    assert!(!all.contains('…'), "something is cut:\n{all}");
+    for (k, d) in keys {
+        if !k.is_empty() {
+            assert!(seen.iter().any(|l| l.starts_with(k)), "{k} missing:\n{all}");
+        }
+        for w in d.split_whitespace() {
+            assert!(all.contains(w), "{w} of {d:?} missing:\n{all}");
+        }
+    }
+}
+
+#[test]
+fn help_scrolls_to_every_key_on_a_small_screen() {
+    let mut s = fake(50, 15);
+    update(&mut s, Action::ToggleHelp);
+    assert!(help_text(&s).contains("↓ more"));
+    let seen = help_scrolled_through(&mut s);
+    assert_lists(&seen, super::views::help::KEYS);
+    for k in ["r x u", "d ", "a ", "R ", "? Esc  q Ctrl-C"] {
+        assert!(seen.iter().any(|l| l.starts_with(k)), "{k}: {seen:#?}");
+    }
+}
+
+#[test]
+fn help_wraps_instead_of_cutting() {
+    let mut s = fake(120, 40);
+    update(&mut s, Action::ToggleHelp);
+    let text = help_text(&s);
+    assert!(!text.contains('…') && !text.contains("more"), "{text}");
+    assert_snapshot!("help_overlay_120x40", screen(&s));
+    let seen = help_scrolled_through(&mut s);
+    assert_lists(&seen, super::views::help::KEYS);
+}
+
+#[test]
+fn help_lists_the_keys_of_what_is_open() {
+    use super::console::{CONSOLE_HELP, INSPECTOR_HELP, TOOLS_HELP};
+    use super::views::help::sections;
+    let mut s = fake(80, 24);
+    update(
+        &mut s,
+        Action::Console(super::console::ConsoleAction::OpenConsole),
+    );
+    assert_eq!(sections(&s), vec![CONSOLE_HELP, INSPECTOR_HELP, TOOLS_HELP]);
+    update(
+        &mut s,
+        Action::Console(super::console::ConsoleAction::Focus(None)),
+    );
+    update(&mut s, Action::ToggleHelp);
+    let seen = help_scrolled_through(&mut s);
+    for keys in [CONSOLE_HELP, INSPECTOR_HELP, TOOLS_HELP] {
+        assert_lists(&seen, keys);
+    }
+    update(&mut s, Action::CloseOverlay);
+    update(
+        &mut s,
+        Action::Console(super::console::ConsoleAction::OpenInspector),
+    );
+    assert_eq!(
+        sections(&s)[0],
+        INSPECTOR_HELP,
+        "the inspector's own keys first"
+    );
+    update(&mut s, Action::ToggleHelp);
+    let seen = help_scrolled_through(&mut s);
+    for keys in [INSPECTOR_HELP, CONSOLE_HELP, TOOLS_HELP] {
+        assert_lists(&seen, keys);
+    }
+}
+
+#[test]
+fn help_takes_keys_and_the_wheel() {
+    use crossterm::event::{
+        Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+    };
+    let key = |c| Event::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let mouse = |kind| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 40,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut s = fake(80, 24);
+    // With the console open too: the overlay is on top and takes the wheel.
+    update(
+        &mut s,
+        Action::Console(super::console::ConsoleAction::OpenConsole),
+    );
+    update(
+        &mut s,
+        Action::Console(super::console::ConsoleAction::Focus(None)),
+    );
+    update(&mut s, Action::ToggleHelp);
+    let map = |s: &State, e| super::event::map(s, &e);
+    let page = super::views::help::page(&s);
+    assert!(page > 1);
+    assert_eq!(map(&s, key(KeyCode::Down)), Some(Action::ScrollHelp(1)));
+    assert_eq!(
+        map(&s, key(KeyCode::Char('k'))),
+        Some(Action::ScrollHelp(-1))
+    );
+    assert_eq!(
+        map(&s, key(KeyCode::PageDown)),
+        Some(Action::ScrollHelp(page))
+    );
+    assert_eq!(
+        map(&s, key(KeyCode::PageUp)),
+        Some(Action::ScrollHelp(-page))
+    );
+    assert_eq!(
+        map(&s, mouse(MouseEventKind::ScrollDown)),
+        Some(Action::ScrollHelp(3))
+    );
+    assert_eq!(
+        map(&s, mouse(MouseEventKind::ScrollUp)),
+        Some(Action::ScrollHelp(-3))
+    );
+    assert_eq!(
+        map(&s, mouse(MouseEventKind::Down(MouseButton::Left))),
+        Some(Action::CloseOverlay)
+    );
+    assert_eq!(map(&s, key(KeyCode::Char('r'))), None, "help swallows keys");
+    // Scrolling stays in bounds.
+    update(&mut s, Action::ScrollHelp(-5));
+    assert_eq!(s.help_scroll, 0);
+    update(&mut s, Action::ScrollHelp(1000));
+    assert_eq!(s.help_scroll, super::views::help::view_of(&s).max_scroll);
+    assert!(s.help_scroll > 0);
 }
 
 #[test]
@@ -573,5 +753,66 @@ fn selecting_a_replica_says_which_on_the_status_line() {
             .unwrap()
             .starts_with("replica c selected"),
         "no ninth"
+    );
+}
+
+/// What a client can put in the journal: `{"username":"x\u001b[31mRED\u001b]0;pwned\u0007"}`.
+const HOSTILE: &str = "x\u{1b}[31mRED\u{1b}]0;pwned\u{7}";
+
+#[test]
+fn clean_escapes_control_characters() {
+    use super::views::clean;
+    assert!(matches!(
+        clean("GET /orders"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    assert_eq!(clean(HOSTILE), r"x\u{1b}[31mRED\u{1b}]0;pwned\u{7}");
+    assert_eq!(clean("a\r\nb\u{9b}c"), r"a\r\nb\u{9b}c");
+    assert_eq!(clean("ab\u{202e}cd"), r"ab\u{202e}cd");
+    assert_eq!(super::views::fit(HOSTILE, 8), r"x\u{1b}…");
+}
+
+#[test]
+fn journal_text_from_clients_cannot_reach_the_terminal() {
+    // The lab pane, which has the whole width at 80 columns.
+    let mut s = fake(80, 24);
+    update(&mut s, Action::ToggleLab);
+    let failed = JournalEntry {
+        user: Some(HOSTILE.into()),
+        ..entry(
+            7,
+            "learner",
+            "POST",
+            "/login",
+            401,
+            "a",
+            Some(&format!("no user {HOSTILE}")),
+        )
+    };
+    update(&mut s, Action::Journal(Box::new(failed)));
+    update(
+        &mut s,
+        Action::Journal(Box::new(control(
+            8,
+            "note",
+            &format!("bell\u{7} {HOSTILE}"),
+        ))),
+    );
+    let screen = screen(&s);
+    assert!(
+        !screen.contains(['\u{1b}', '\u{7}']),
+        "a control character reached the screen:\n{screen}"
+    );
+    // Shown escaped, so the learner sees what was sent.
+    assert!(screen.contains(r"401 a no user x\u{1b}[31"), "{screen}");
+    assert!(
+        screen.contains(r"note bell\u{7} x\u{1b}[31mRED"),
+        "{screen}"
+    );
+    // The same through the workspace's wrapping (checklist evidence quotes journal lines).
+    let wrapped = super::workspace::text::wrap(&format!("POST /login {HOSTILE}"), 80, "", "");
+    assert_eq!(
+        wrapped,
+        vec![r"POST /login x\u{1b}[31mRED\u{1b}]0;pwned\u{7}"]
     );
 }

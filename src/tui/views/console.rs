@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
-use super::{bold, fg, fit, pane_border};
+use super::{bold, clean, fg, fit, pane_border};
 use crate::tui::console::{self, Field, Tool};
 use crate::tui::state::State;
 use crate::tui::token;
@@ -94,7 +94,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     f.render_widget(block, req);
     let label_w = 9.min(inner.width);
     let rows = [
-        (Field::Line, "request", 1, &c.line, "GET /me"),
+        (Field::Line, "request", 1, &c.line, "e.g. GET /me"),
         (
             Field::Headers,
             "headers",
@@ -181,10 +181,13 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         let more = if c.pending > 0 { " …" } else { "" };
         body.push(Line::from(vec![
             Span::styled(format!("×{}: ", c.tally.len() + c.pending), bold()),
-            Span::raw(format!("{}{more}", c.tally.join(" · "))),
+            Span::raw(format!("{}{more}", clean(&c.tally.join(" · ")))),
         ]));
         for r in c.refusals.iter().take(2) {
-            body.push(Line::styled(format!("  {r}"), fg(s.color, Color::Red)));
+            body.push(Line::styled(
+                format!("  {}", clean(r)),
+                fg(s.color, Color::Red),
+            ));
         }
     }
     match &c.response {
@@ -193,7 +196,10 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             "Not sent yet. Enter sends; in the reader, Tab picks a lesson's request.",
             dim,
         )),
-        Some(Err(e)) => body.push(Line::styled(format!("error: {e}"), fg(s.color, Color::Red))),
+        Some(Err(e)) => body.push(Line::styled(
+            format!("error: {}", clean(e)),
+            fg(s.color, Color::Red),
+        )),
         Some(Ok(x)) => {
             title = vec![
                 Span::raw(" Response "),
@@ -202,11 +208,13 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             ];
             if let Some(r) = x.served_by() {
                 title.push(Span::raw("· served by "));
-                title.push(Span::styled(r.to_string(), highlight(s.color)));
+                title.push(Span::styled(clean(r).into_owned(), highlight(s.color)));
                 title.push(Span::raw(" "));
             }
             let hl = highlight(s.color);
+            // Headers and body are whatever the server sent (a body may echo a username).
             for l in console::response_text(x).into_iter().skip(c.resp_scroll) {
+                let l = clean(&l).into_owned();
                 let lower = l.to_ascii_lowercase();
                 if lower.starts_with("x-served-by:") || lower.starts_with("set-cookie:") {
                     body.push(Line::styled(l, hl));

@@ -50,7 +50,11 @@ pub fn draw_top(s: &State, f: &mut Frame, area: Rect) {
 
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     let keys: &[(&str, &str)] = if s.overlay.is_some() {
-        &[("Esc", "close"), ("q", "quit")]
+        if super::help::view_of(s).max_scroll > 0 {
+            &[("j/k", "scroll"), ("Esc", "close"), ("q", "quit")]
+        } else {
+            &[("Esc", "close"), ("q", "quit")]
+        }
     } else if let Some(k) = crate::tui::console::footer_keys(s) {
         k
     } else if s.pane == Pane::Lab {

@@ -1,29 +1,38 @@
-//! `?`: every key, in one overlay.
+//! `?`: every key of what is on screen, in one overlay. Long lists scroll (j k, arrows,
+//! PgUp/PgDn, the wheel) and long descriptions wrap, so every entry is reachable at 50x15.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::{bold, fit};
+use super::bold;
+use crate::tui::console::{self, Tool};
 use crate::tui::state::State;
+use crate::tui::workspace::text::wrap;
 
-/// (keys, what they do); an empty key starts a section.
-pub const KEYS: &[(&str, &str)] = &[
+/// A list of (keys, what they do); an empty key starts a section.
+pub type Keys = &'static [(&'static str, &'static str)];
+
+/// The reader's and the lab's keys.
+pub const KEYS: Keys = &[
     ("", "Reading"),
     ("j k ↓ ↑", "scroll a line (wheel: 3)"),
     ("space PgDn PgUp b", "scroll a page"),
     ("g G", "top / bottom"),
-    ("n p", "next / previous lesson (or click)"),
+    ("n p", "next / previous lesson (or click one)"),
     ("Tab ] Shift-Tab [", "next / previous request block"),
     ("Enter S", "open it in the console · send it now"),
     ("c t", "request console · token inspector"),
     ("o", "work on the next problem (or click one)"),
     ("", "Lab"),
-    ("l", "lab pane ⇄ reader (keys, narrow screens)"),
+    (
+        "l",
+        "switch keys (and narrow screens) between reader and lab",
+    ),
     ("m", "mode: local → shared → token"),
     ("s", "policy: round-robin ⇄ sticky"),
-    ("1-9 ← →", "select a replica (← → in lab pane)"),
+    ("1-9 ← →", "select a replica (← → in the lab pane)"),
     ("r x u", "restart / stop / start it"),
     ("d", "denylist on / off"),
     ("a", "attacker on alice: start / stop"),
@@ -33,38 +42,123 @@ pub const KEYS: &[(&str, &str)] = &[
     ("", "Outline: · unread ✓ read; problems: service, answer"),
 ];
 
-pub fn draw(s: &State, f: &mut Frame, area: Rect) {
-    let keys = if s.tool.is_some() {
-        crate::tui::console::HELP_KEYS
-    } else {
-        crate::tui::workspace::keys::help(s).unwrap_or(KEYS)
-    };
-    let w = area.width.saturating_sub(4).min(58);
-    let h = area.height.saturating_sub(2).min(keys.len() as u16 + 2);
-    let r = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    f.render_widget(Clear, r);
-    let block = Block::bordered().title(" Keys · Esc closes ");
-    let inner = block.inner(r);
-    f.render_widget(block, r);
-    let iw = usize::from(inner.width);
-    let kw = 18.min(iw / 2);
-    let lines: Vec<Line> = keys
-        .iter()
-        .map(|(k, d)| {
-            if k.is_empty() {
-                Line::from(Span::styled(fit(d, iw), bold()))
-            } else {
-                Line::from(vec![
-                    Span::styled(format!("{:<kw$}", fit(k, kw)), bold()),
-                    Span::raw(fit(d, iw.saturating_sub(kw))),
-                ])
+/// Widest key column.
+const KEY_W: usize = 18;
+/// Widest overlay.
+const MAX_W: u16 = 64;
+
+/// The lists for what is on screen, its own first: the console or inspector (with the
+/// other one, which is a key away), else the problem workspace, else the reader and lab.
+pub fn sections(s: &State) -> Vec<Keys> {
+    match s.tool {
+        Some(Tool::Console) => vec![
+            console::CONSOLE_HELP,
+            console::INSPECTOR_HELP,
+            console::TOOLS_HELP,
+        ],
+        Some(Tool::Inspector) => vec![
+            console::INSPECTOR_HELP,
+            console::CONSOLE_HELP,
+            console::TOOLS_HELP,
+        ],
+        None => vec![crate::tui::workspace::keys::help(s).unwrap_or(KEYS)],
+    }
+}
+
+/// Every line of the list at inner width `iw`: descriptions wrap under their column, a
+/// blank line before each section but the first.
+pub fn lines(s: &State, iw: usize) -> Vec<Line<'static>> {
+    // The key column, and a space after it.
+    let kw = (KEY_W + 1).min(iw / 2);
+    let dw = iw.saturating_sub(kw).max(1);
+    let mut out: Vec<Line<'static>> = Vec::new();
+    for (k, d) in sections(s).into_iter().flatten() {
+        if k.is_empty() {
+            if !out.is_empty() {
+                out.push(Line::default());
             }
-        })
-        .collect();
-    f.render_widget(Paragraph::new(lines), inner);
+            out.extend(
+                wrap(d, iw.max(1), "", "")
+                    .into_iter()
+                    .map(|l| Line::from(Span::styled(l, bold()))),
+            );
+            continue;
+        }
+        for (i, l) in wrap(d, dw, "", "").into_iter().enumerate() {
+            let key = if i == 0 {
+                super::fit(k, kw.saturating_sub(1))
+            } else {
+                String::new()
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!("{key:<kw$}"), bold()),
+                Span::raw(l),
+            ]));
+        }
+    }
+    out
+}
+
+/// Where the overlay goes on a screen `area`, its lines, and how far they scroll.
+pub struct View {
+    pub popup: Rect,
+    pub lines: Vec<Line<'static>>,
+    /// Lines that fit inside the border.
+    pub height: usize,
+    pub max_scroll: usize,
+}
+
+pub fn view(s: &State, area: Rect) -> View {
+    let w = area.width.saturating_sub(4).min(MAX_W);
+    let lines = lines(s, usize::from(w.saturating_sub(2)));
+    let h = area
+        .height
+        .saturating_sub(2)
+        .min(u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    let height = usize::from(h.saturating_sub(2));
+    View {
+        popup: Rect::new(
+            area.x + (area.width - w) / 2,
+            area.y + (area.height - h) / 2,
+            w,
+            h,
+        ),
+        max_scroll: lines.len().saturating_sub(height),
+        height,
+        lines,
+    }
+}
+
+/// The overlay as it is on the state's screen size (for `update` and the key mapping).
+pub fn view_of(s: &State) -> View {
+    view(s, Rect::new(0, 0, s.size.0, s.size.1))
+}
+
+/// How far PgDn/PgUp move: a page less a line of context.
+pub fn page(s: &State) -> i64 {
+    view_of(s).height.saturating_sub(1).max(1) as i64
+}
+
+pub fn draw(s: &State, f: &mut Frame, area: Rect) {
+    let v = view(s, area);
+    let scroll = s.help_scroll.min(v.max_scroll);
+    f.render_widget(Clear, v.popup);
+    let title = if v.max_scroll > 0 {
+        " Keys · Esc closes · j k scrolls "
+    } else {
+        " Keys · Esc closes "
+    };
+    let mut block = Block::bordered().title(super::fit(
+        title,
+        usize::from(v.popup.width.saturating_sub(2)),
+    ));
+    if scroll < v.max_scroll {
+        block = block.title_bottom(Line::from(" ↓ more ").alignment(Alignment::Right));
+    } else if scroll > 0 {
+        block = block.title_bottom(Line::from(" ↑ more ").alignment(Alignment::Right));
+    }
+    let inner = block.inner(v.popup);
+    f.render_widget(block, v.popup);
+    let shown: Vec<Line> = v.lines.into_iter().skip(scroll).take(v.height).collect();
+    f.render_widget(Paragraph::new(shown), inner);
 }

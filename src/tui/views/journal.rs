@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::lab::status_style;
-use super::{fg, fit};
+use super::{clean, fg, fit};
 use crate::api::{EntryKind, JournalEntry};
 use crate::tui::state::State;
 
@@ -46,15 +46,18 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     }
 }
 
-/// `source method path status replica reason`, coloured by outcome.
+/// `source method path status replica reason`, coloured by outcome. Every field but the
+/// status may carry what a client sent (a path, a username in a reason), so each goes
+/// through [`clean`] before it reaches the screen.
 pub fn line(color: bool, e: &JournalEntry, w: usize) -> Line<'static> {
+    let c = |t: &str| clean(t).into_owned();
     match e.kind {
         EntryKind::Control => {
             let text = format!(
                 "{:<8} {} {}",
-                e.source,
-                e.event.as_deref().unwrap_or("event"),
-                e.reason.as_deref().unwrap_or("")
+                c(&e.source),
+                c(e.event.as_deref().unwrap_or("event")),
+                c(e.reason.as_deref().unwrap_or(""))
             );
             Line::from(Span::styled(fit(&text, w), fg(color, Color::Cyan)))
         }
@@ -62,15 +65,15 @@ pub fn line(color: bool, e: &JournalEntry, w: usize) -> Line<'static> {
             let reason = e
                 .reason
                 .as_deref()
-                .map(|r| format!(" {r}"))
+                .map(|r| format!(" {}", c(r)))
                 .unwrap_or_default();
             let text = format!(
                 "{:<8} {:<6} {:<14} {} {}{reason}",
-                e.source,
-                e.method,
-                e.path,
+                c(&e.source),
+                c(&e.method),
+                c(&e.path),
                 e.status,
-                e.replica.as_deref().unwrap_or("-"),
+                c(e.replica.as_deref().unwrap_or("-")),
             );
             let mut style = status_style(color, e.status);
             if e.source == "attacker" {

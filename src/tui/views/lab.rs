@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
-use super::{bold, fg, fit, journal, pane_border};
+use super::{bold, clean, fg, fit, journal, pane_border};
 use crate::api::ReplicaStatus;
 use crate::tui::layout;
 use crate::tui::state::{Pane, State};
@@ -36,7 +36,8 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             Style::default()
         };
         f.render_widget(
-            Paragraph::new(Span::styled(msg, style)).wrap(ratatui::widgets::Wrap { trim: true }),
+            Paragraph::new(Span::styled(clean(&msg).into_owned(), style))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             parts.info.union(parts.replicas),
         );
         journal::draw(s, f, parts.journal);
@@ -136,7 +137,7 @@ fn replica_line(s: &State, rep: &ReplicaStatus, selected: bool, w: usize) -> Lin
     };
     Line::from(vec![
         Span::raw(if selected { "▸" } else { " " }),
-        Span::styled(rep.name.clone(), name_style),
+        Span::styled(clean(&rep.name).into_owned(), name_style),
         Span::raw(" "),
         Span::styled(state, style),
         Span::raw(rest),
@@ -150,7 +151,7 @@ fn replica_box(s: &State, f: &mut Frame, area: Rect, rep: &ReplicaStatus, select
         ("DOWN", fg(s.color, Color::Red).add_modifier(Modifier::BOLD))
     };
     let mut block = Block::bordered().title(Line::from(vec![
-        Span::styled(rep.name.clone(), bold()),
+        Span::styled(clean(&rep.name).into_owned(), bold()),
         Span::raw(" "),
         Span::styled(state, style),
     ]));

@@ -9,6 +9,8 @@ pub mod lab;
 pub mod outline;
 pub mod reader;
 
+use std::borrow::Cow;
+
 use ratatui::style::{Color, Modifier, Style};
 
 /// A colour, or nothing under NO_COLOR.
@@ -34,9 +36,34 @@ pub fn pane_border(color: bool, focused: bool) -> Style {
     }
 }
 
-/// Cuts `s` to at most `w` display columns, with an ellipsis when cut.
+/// Text from outside the app (journal entries: a failed login's username, a path, a
+/// reason; lab answers) made safe to draw: control characters (ESC, BEL, C1 controls, line
+/// breaks) and bidi overrides are shown escaped, as `\u{1b}`, so what a client sent can
+/// neither drive the terminal nor hide or reorder text. Everything drawn from the journal,
+/// the lab's state or a response goes through here (`fit` and the workspace's wrapping too).
+pub fn clean(s: &str) -> Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    }
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Cuts `s` to at most `w` display columns, with an ellipsis when cut (control characters
+/// escaped first: see [`clean`]).
 pub fn fit(s: &str, w: usize) -> String {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let s = &*clean(s);
     if s.width() <= w {
         return s.to_string();
     }

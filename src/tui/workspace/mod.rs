@@ -8,7 +8,7 @@
 
 pub mod effects;
 pub mod keys;
-mod text;
+pub(crate) mod text;
 pub mod view;
 
 #[cfg(test)]
@@ -81,6 +81,9 @@ pub struct Workspace {
     pub index: usize,
     pub problem: Arc<Problem>,
     pub tab: Tab,
+    /// Nothing the learner did has chosen a tab yet: the first checklist may still move the
+    /// workspace from the statement to the Checklist (a lab half already under way).
+    auto_tab: bool,
     pub focus: Focus,
     /// First visible line of each tab's text.
     pub scroll: [usize; 3],
@@ -119,6 +122,7 @@ impl Workspace {
             index,
             problem,
             tab: Tab::Problem,
+            auto_tab: true,
             focus: Focus::None,
             scroll: [0; 3],
             editor,
@@ -237,6 +241,27 @@ pub enum WorkAction {
     Failed(String),
 }
 
+impl WorkAction {
+    /// The learner moving around the open workspace (after which its tab stays theirs).
+    fn chooses_tab(&self) -> bool {
+        use WorkAction::*;
+        matches!(
+            self,
+            NextTab
+                | PrevTab
+                | Scroll(_)
+                | Top
+                | Bottom
+                | FocusEditor
+                | FocusClaim
+                | Blur
+                | Input(_)
+                | Submit
+                | Hint
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkEffect {
     /// Read the problem's record (draft, hints, last answer) → `Loaded`.
@@ -274,6 +299,11 @@ fn wfx(e: WorkEffect) -> Effect {
 
 pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
     let mut fx = Vec::new();
+    if a.chooses_tab()
+        && let Some(ws) = &mut s.work.open
+    {
+        ws.auto_tab = false;
+    }
     match a {
         WorkAction::Open(i) => open(s, i, &mut fx),
         WorkAction::OpenNext => {
@@ -468,8 +498,15 @@ fn open(s: &mut State, i: usize, fx: &mut Vec<Effect>) {
         s.status = Some(format!("problem {} is not in this course", item.id));
         return;
     };
+    let lab_done = item.service_ok;
     fx.extend(close(s));
     let mut ws = Workspace::new(i, def);
+    // A fresh problem opens on its statement; one whose lab half already passed, on the
+    // checklist (and one merely under way moves there when its first checklist comes in).
+    if lab_done {
+        ws.tab = Tab::Checklist;
+        ws.auto_tab = false;
+    }
     if ws.needs_claim()
         && let Some(b) = s.last_token.as_deref().and_then(badge_of)
     {
@@ -563,8 +600,12 @@ fn checked(s: &mut State, problem: &str, result: Result<Report, String>, fx: &mu
     };
     ws.checking = false;
     let mut newly_passed = None;
+    let first = std::mem::take(&mut ws.auto_tab);
     match result {
         Ok(r) => {
+            if first && ws.tab == Tab::Problem && r.steps.iter().any(|st| st.done) {
+                ws.tab = Tab::Checklist;
+            }
             if r.passed() {
                 let ev = r.evidence();
                 if ws.recorded_pass.as_ref() != Some(&ev) {

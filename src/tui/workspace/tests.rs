@@ -253,8 +253,9 @@ fn workspace_passed() {
 
 #[test]
 fn workspace_120x40() {
+    // Step 1 done: it opens on the checklist.
     let mut s = opened(120, 40, report(true, false));
-    work(&mut s, WorkAction::NextTab);
+    assert_eq!(ws(&s).tab, Tab::Checklist);
     work(&mut s, WorkAction::FocusEditor);
     type_text(&mut s, ANSWER_PARTIAL);
     graded(&mut s, false);
@@ -654,4 +655,54 @@ fn small_sizes_do_not_panic() {
         update(&mut s, Action::ToggleHelp);
         let _ = screen(&s);
     }
+}
+
+#[test]
+fn a_problem_under_way_opens_on_its_checklist() {
+    // Fresh: the statement first, and it stays there.
+    let s = opened(80, 24, report(false, false));
+    assert_eq!(ws(&s).tab, Tab::Problem);
+    // A step done in the lab: the first checklist moves it to the Checklist tab.
+    let mut s = state(80, 24);
+    work(&mut s, WorkAction::Open(0));
+    assert_eq!(ws(&s).tab, Tab::Problem, "nothing known before the check");
+    let checked = |s: &mut State, r: Report| {
+        work(
+            s,
+            WorkAction::Checked {
+                problem: DL.into(),
+                result: Ok(r),
+            },
+        )
+    };
+    checked(&mut s, report(true, false));
+    assert_eq!(ws(&s).tab, Tab::Checklist);
+    // Only the first checklist: later ones leave the learner's tab alone.
+    work(&mut s, WorkAction::PrevTab);
+    checked(&mut s, report(true, false));
+    assert_eq!(ws(&s).tab, Tab::Problem);
+    // Nor does it move a learner who already chose where to look.
+    work(&mut s, WorkAction::Close);
+    work(&mut s, WorkAction::Open(0));
+    work(&mut s, WorkAction::Scroll(1));
+    checked(&mut s, report(true, false));
+    assert_eq!(ws(&s).tab, Tab::Problem);
+    // The lab half recorded as passed: straight to the checklist.
+    work(&mut s, WorkAction::Close);
+    s.problems[0].service_ok = true;
+    work(&mut s, WorkAction::Open(0));
+    assert_eq!(ws(&s).tab, Tab::Checklist);
+    checked(&mut s, report(false, false));
+    assert_eq!(ws(&s).tab, Tab::Checklist);
+}
+
+#[test]
+fn help_lists_the_workspace_keys() {
+    use crate::tui::tests::{assert_lists, help_scrolled_through};
+    let mut s = state(80, 24);
+    work(&mut s, WorkAction::Open(0));
+    update(&mut s, Action::ToggleHelp);
+    assert_eq!(crate::tui::views::help::sections(&s), vec![keys::HELP]);
+    let seen = help_scrolled_through(&mut s);
+    assert_lists(&seen, keys::HELP);
 }

@@ -4,7 +4,8 @@
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Wraps `text` to `width` columns: the first line starts with `first`, the others with
-/// `rest` (usually spaces of the same width). Words longer than a line are cut.
+/// `rest` (usually spaces of the same width). Words longer than a line are cut. Control
+/// characters are shown escaped (checklist evidence quotes journal entries: see `views::clean`).
 pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = first.to_string();
@@ -12,6 +13,7 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     let mut empty = true;
     let indent = rest.width();
     for word in text.split_whitespace() {
+        let word = &*crate::tui::views::clean(word);
         let ww = word.width();
         let sep = usize::from(!empty);
         if !empty && used + sep + ww > width {
