@@ -242,3 +242,25 @@ pub const DEMO_USERS: [(&str, &str, &str); 2] = [
     ("alice", "wonderland", "customer"),
     ("bob", "builder", "admin"),
 ];
+
+/// Text a client sent (a username, a path, a reason quoting them) made safe to print: control
+/// characters (C0, DEL, C1, so also line breaks) and bidi overrides are shown escaped, as
+/// `\u{1b}`, so what a client sent can neither drive a terminal nor hide or reorder text.
+/// `forgetful serve` and the app both print journal text through this.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    }
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}

@@ -170,27 +170,9 @@ fn now() -> (u64, String) {
     (ms, s)
 }
 
-/// Client-supplied text (a username, a path) with control characters made visible, so a
-/// request cannot send escape sequences to the terminal that shows the journal.
-pub fn printable(s: &str) -> String {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    } else {
-        s.to_string()
-    }
-}
-
 /// The short line `forgetful serve` prints for each entry.
 pub fn print_line(e: &JournalEntry) -> String {
-    printable(&raw_line(e))
+    crate::api::printable(&raw_line(e)).into_owned()
 }
 
 fn raw_line(e: &JournalEntry) -> String {

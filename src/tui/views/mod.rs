@@ -42,21 +42,7 @@ pub fn pane_border(color: bool, focused: bool) -> Style {
 /// neither drive the terminal nor hide or reorder text. Everything drawn from the journal,
 /// the lab's state or a response goes through here (`fit` and the workspace's wrapping too).
 pub fn clean(s: &str) -> Cow<'_, str> {
-    fn unsafe_char(c: char) -> bool {
-        c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    }
-    if !s.chars().any(unsafe_char) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if unsafe_char(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    crate::api::printable(s)
 }
 
 /// Cuts `s` to at most `w` display columns, with an ellipsis when cut (control characters
