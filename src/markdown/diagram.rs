@@ -94,10 +94,9 @@ fn top_down_if_needed(src: &str) -> Cow<'_, str> {
         .iter()
         .any(|&(from, to)| !sources.insert(from) || !targets.insert(to));
     if labelled || branching {
-        let header = header.trim_start();
-        let at = src.find(header).unwrap_or(0);
-        let header_end = at + header.len();
-        format!("{}flowchart TD{}", &src[..at], &src[header_end..]).into()
+        // `header` is a slice of `src`: its offset is where the header line starts.
+        let at = header.as_ptr() as usize - src.as_ptr() as usize;
+        format!("{}flowchart TD{}", &src[..at], &src[at + header.len()..]).into()
     } else {
         src.into()
     }
@@ -254,11 +253,14 @@ mod tests {
         let branching =
             "flowchart LR\n A[Client] --> B{Cache?}\n B --> C[Answer]\n B --> D[Origin]";
         let labelled = "flowchart LR\n  A[Browser] -- cookie --> B[Server]";
-        let merging = "%% two into one\ngraph LR\n  A --> C\n  B --> C";
+        let merging = "%% graph LR, two into one\ngraph LR\n  A --> C\n  B --> C";
         for src in [branching, labelled, merging] {
             let td = top_down_if_needed(src);
-            assert!(td.contains("flowchart TD") && !td.contains("LR"), "{td}");
+            assert!(td.contains("flowchart TD") && !td.contains(" LR\n"), "{td}");
         }
+        assert!(
+            top_down_if_needed(merging).starts_with("%% graph LR, two into one\nflowchart TD\n")
+        );
         let chain = "flowchart LR\n  A[Login] --> B[Me] --> C[Orders]";
         assert_eq!(top_down_if_needed(chain), chain);
         let td = "flowchart TD\n  A -- x --> B";
