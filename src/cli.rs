@@ -173,7 +173,7 @@ pub fn run() -> anyhow::Result<i32> {
         Some(Command::Answer(a)) => crate::grade::answer_command(&a, &data_dir, course),
         Some(Command::Hint(a)) => crate::grade::hint_command(&a, &data_dir, course),
         Some(Command::Progress(a)) => crate::progress::progress_command(&a, &data_dir, course),
-        Some(Command::Reset(a)) => crate::progress::reset_command(&a, &data_dir),
+        Some(Command::Reset(a)) => crate::progress::reset_command(&a, &data_dir, course),
         Some(Command::Report(a)) => crate::grade::report_command(&a, &data_dir, course),
     }
 }

@@ -21,6 +21,21 @@ fn done(r: &Report) -> Vec<(&str, bool)> {
     r.steps.iter().map(|s| (s.id.as_str(), s.done)).collect()
 }
 
+/// Hints name steps (`step = "fixed"`) and `course check` validates them against
+/// `CHECK_STEPS`: every check must report exactly the steps that table lists, in its order.
+#[tokio::test]
+async fn every_check_reports_exactly_the_steps_in_the_table() {
+    use forgetful::course::problem::{BUILTIN_CHECKS, CHECK_STEPS};
+    let lab = common::start(Mode::Local).await;
+    for (name, steps) in CHECK_STEPS {
+        let r = check(&lab, name, None).await;
+        let ids: Vec<&str> = r.steps.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, steps, "{name}");
+    }
+    let names: Vec<&str> = CHECK_STEPS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, BUILTIN_CHECKS);
+}
+
 #[tokio::test]
 async fn disappearing_login_nothing_partial_sticky_then_fixed() {
     let lab = common::start(Mode::Local).await;

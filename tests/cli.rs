@@ -186,6 +186,28 @@ fn reset_one_problem_asks_first() {
 }
 
 #[test]
+fn reset_of_an_unknown_problem_fails_and_lists_the_known_ones() {
+    let data = TempDir::new("cli-reset-unknown");
+    run(&data, &["hint", "logout-now"], None);
+    let o = run(&data, &["reset", "nope", "--yes"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert_eq!(
+        stderr(&o),
+        "forgetful: no problem `nope` (known: disappearing-login, where-state-goes, logout-now)\n"
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        progress_json(&data)["problems"]["logout-now"]["hints_used"],
+        1
+    );
+
+    // A known problem with nothing recorded is not an error.
+    let o = run(&data, &["reset", "where-state-goes", "--yes"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "Nothing was recorded for where-state-goes.\n");
+}
+
+#[test]
 fn reset_everything_keeps_a_backup() {
     let data = TempDir::new("cli-reset-all");
     run(&data, &["hint", "logout-now"], None);
@@ -227,6 +249,21 @@ fn report_md_and_json() {
     );
     assert!(md.contains("Hints used: 1 of 4."), "{md}");
 
+    // The pass comes first, with the answer that passed and all its boxes ticked.
+    let written = md
+        .split("### Written answer")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    assert!(written.starts_with("\n\n**Passed** at "), "{written}");
+    assert!(
+        written.contains("The passing answer:\n\n> In local mode"),
+        "{written}"
+    );
+    assert!(!written.contains("Latest submission"), "{written}");
+
     let out = data.path().join("report.json");
     let o = run(
         &data,
@@ -244,6 +281,57 @@ fn report_md_and_json() {
         .unwrap();
     assert_eq!(dl["answer"]["verdict"]["outcome"], "pass");
     assert!(dl["service"].is_null());
+}
+
+/// A partly right answer after the pass does not make the report read as not passed.
+#[test]
+fn report_states_the_pass_before_a_later_weaker_answer() {
+    let data = TempDir::new("cli-report-later");
+    run(
+        &data,
+        &["answer", "disappearing-login", "--file", "-"],
+        Some(GOOD),
+    );
+    let later = "Each replica keeps its sessions in its own memory, so the other replicas \
+                 did not know about my login at all here.";
+    let o = run(
+        &data,
+        &["answer", "disappearing-login", "--file", "-"],
+        Some(later),
+    );
+    assert!(stdout(&o).starts_with("Partly right"), "{}", stdout(&o));
+    let md = stdout(&run(&data, &["report"], None));
+    let written = md
+        .split("### Written answer")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let pass = written.find("**Passed** at ").expect("states the pass");
+    let passing = written
+        .find("> In local mode each replica")
+        .expect("passing answer");
+    let latest = written
+        .find("#### Latest submission (after passing)")
+        .expect("labels the later answer");
+    let later_text = written.find("> Each replica keeps").expect("later answer");
+    assert!(
+        pass < passing && passing < latest && latest < later_text,
+        "{written}"
+    );
+    assert!(written.contains("the pass above stands"), "{written}");
+    assert!(
+        written[..latest].contains("- [x] the balancer sends requests to other replicas"),
+        "{written}"
+    );
+
+    let o = run(&data, &["report", "--format", "json"], None);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let dl = &json["problems"][0];
+    assert_eq!(dl["id"], "disappearing-login");
+    assert_eq!(dl["answer_passed"]["verdict"]["outcome"], "pass");
+    assert_eq!(dl["answer"]["verdict"]["outcome"], "partial");
 }
 
 #[test]

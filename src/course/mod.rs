@@ -125,7 +125,14 @@ impl Course {
                     problems.push(problem);
                     parsed_files.push(file);
                 }
-                Err(found) => diagnostics.extend(found),
+                Err(rejected) => {
+                    diagnostics.extend(rejected.diagnostics);
+                    // Still checked for dangling names and bad patterns; `load` fails anyway.
+                    if let Some(problem) = rejected.salvaged {
+                        problems.push(*problem);
+                        parsed_files.push(file);
+                    }
+                }
             }
         }
         // Problems follow the course: ordered by the first lesson each lists (its main one).

@@ -4,8 +4,35 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Built-in service checks a problem may name in `check`.
-pub const BUILTIN_CHECKS: [&str; 3] = ["disappearing-login", "where-state-goes", "logout-now"];
+/// Built-in service checks a problem may name in `check` (the names in [`CHECK_STEPS`]).
+pub const BUILTIN_CHECKS: [&str; 3] = {
+    let mut names = [""; 3];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = CHECK_STEPS[i].0;
+        i += 1;
+    }
+    names
+};
+
+/// The step ids each built-in check reports, in order: a hint's `step` must be one of its
+/// problem's check. `tests/checks.rs` runs every check to keep this table in step with them.
+pub const CHECK_STEPS: [(&str, &[&str]); 3] = [
+    ("disappearing-login", &["reproduced", "fixed"]),
+    (
+        "where-state-goes",
+        &["token", "badge", "restarts", "tampered"],
+    ),
+    ("logout-now", &["attacker", "cut-off", "replay", "others"]),
+];
+
+/// The step ids of the built-in check `check`, or `None` when there is no such check.
+pub fn check_steps(check: &str) -> Option<&'static [&'static str]> {
+    CHECK_STEPS
+        .iter()
+        .find(|(name, _)| *name == check)
+        .map(|(_, steps)| *steps)
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

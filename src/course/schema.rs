@@ -6,6 +6,7 @@
 use std::ops::Range;
 use std::path::Path;
 
+use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -83,25 +84,71 @@ const PROBLEM: &[Field] = &[
     field("rubric", Kind::Table(RUBRIC), true),
 ];
 
+/// A problem file whose shape is wrong.
+pub(crate) struct Rejected {
+    /// Everything wrong with its shape.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The problem read with its unknown fields left out, when nothing else was wrong, so
+    /// `course check` can still report its unknown check, bad patterns and such.
+    pub salvaged: Option<Box<Problem>>,
+}
+
 /// Parses a problem file, or lists everything wrong with its shape.
-pub(crate) fn parse_problem(path: &Path, text: &str) -> Result<Problem, Vec<Diagnostic>> {
-    let root = DeTable::parse(text).map_err(|e| vec![toml_error(path, text, &e)])?;
+pub(crate) fn parse_problem(path: &Path, text: &str) -> Result<Problem, Rejected> {
+    let rejected = |diagnostics| Rejected {
+        diagnostics,
+        salvaged: None,
+    };
+    let root = DeTable::parse(text).map_err(|e| rejected(vec![toml_error(path, text, &e)]))?;
     let mut walk = Walk {
         path,
         text,
         diagnostics: Vec::new(),
     };
     walk.table(root.get_ref(), root.span(), PROBLEM, "");
-    if !walk.diagnostics.is_empty() {
-        return Err(walk.diagnostics);
-    }
-    let mut problem: Problem =
-        toml::from_str(text).map_err(|e| vec![toml_error(path, text, &e)])?;
-    problem.id = path
+    let id = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if !walk.diagnostics.is_empty() {
+        let salvaged = toml::from_str::<toml::Table>(text)
+            .ok()
+            .and_then(|mut table| {
+                prune(&mut table, PROBLEM);
+                let mut problem = Problem::deserialize(toml::Value::Table(table)).ok()?;
+                problem.id = id;
+                Some(Box::new(problem))
+            });
+        return Err(Rejected {
+            diagnostics: walk.diagnostics,
+            salvaged,
+        });
+    }
+    let mut problem: Problem =
+        toml::from_str(text).map_err(|e| rejected(vec![toml_error(path, text, &e)]))?;
+    problem.id = id;
     Ok(problem)
+}
+
+/// Drops the keys the schema does not know, at every level.
+fn prune(table: &mut toml::Table, fields: &[Field]) {
+    table.retain(|key, _| fields.iter().any(|f| f.name == key));
+    for (key, value) in table.iter_mut() {
+        let Some(f) = fields.iter().find(|f| f.name == key) else {
+            continue;
+        };
+        match (f.kind, value) {
+            (Kind::Table(inner), toml::Value::Table(t)) => prune(t, inner),
+            (Kind::Tables(inner), toml::Value::Array(items)) => {
+                for item in items {
+                    if let toml::Value::Table(t) = item {
+                        prune(t, inner);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Diagnostic {
@@ -231,7 +278,7 @@ mod tests {
             model_answer: "m".into(),
             hints: vec![Hint {
                 text: "h".into(),
-                step: Some("login".into()),
+                step: Some("attacker".into()),
             }],
             rubric: Rubric {
                 min_words: 3,
@@ -252,7 +299,9 @@ mod tests {
             },
         };
         let text = toml::to_string(&problem).unwrap();
-        let parsed = parse_problem(Path::new("problems/x.toml"), &text).unwrap();
+        let Ok(parsed) = parse_problem(Path::new("problems/x.toml"), &text) else {
+            panic!("the serialised problem does not pass the walk:\n{text}");
+        };
         assert_eq!(
             parsed,
             Problem {

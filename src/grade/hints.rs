@@ -65,18 +65,7 @@ mod tests {
 
     #[test]
     fn every_check_step_has_a_hint() {
-        let steps = [
-            ("disappearing-login", &["reproduced", "fixed"][..]),
-            (
-                "where-state-goes",
-                &["token", "badge", "restarts", "tampered"][..],
-            ),
-            (
-                "logout-now",
-                &["attacker", "cut-off", "replay", "others"][..],
-            ),
-        ];
-        for (id, steps) in steps {
+        for (id, steps) in crate::course::problem::CHECK_STEPS {
             let problem = crate::grade::load_problem(None, id).unwrap();
             for step in steps {
                 assert!(

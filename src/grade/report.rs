@@ -22,8 +22,12 @@ pub struct ProblemReport {
     pub id: String,
     pub title: String,
     pub service: Option<ServicePass>,
+    /// The latest submission, which may come after the pass and be worse.
     pub answer: Option<Submission>,
+    /// When an answer first passed.
     pub answer_passed_at: Option<String>,
+    /// The submission that passed (absent when the record predates keeping it).
+    pub answer_passed: Option<Submission>,
     pub hints_used: usize,
     pub hints_total: usize,
 }
@@ -37,12 +41,22 @@ pub fn build(progress: &Progress, problems: &[Problem], lessons_total: usize) ->
             .iter()
             .map(|p| {
                 let record = progress.problem(&p.id).cloned().unwrap_or_default();
+                let answer = record.answer;
+                // Older records kept only the latest submission: it is the passing one
+                // when it was made at the moment of the pass.
+                let passed = answer.passed.or_else(|| {
+                    answer
+                        .last
+                        .clone()
+                        .filter(|last| answer.passed_at.as_ref() == Some(&last.at))
+                });
                 ProblemReport {
                     id: p.id.clone(),
                     title: p.title.clone(),
                     service: record.service,
-                    answer: record.answer.last,
-                    answer_passed_at: record.answer.passed_at,
+                    answer: answer.last,
+                    answer_passed_at: answer.passed_at,
+                    answer_passed: passed,
                     hints_used: record.hints_used,
                     hints_total: p.hints.len(),
                 }
@@ -87,29 +101,71 @@ pub fn markdown(report: &Report) -> String {
             None => out.push_str("Not passed yet.\n"),
         }
         out.push_str("\n### Written answer\n\n");
-        match &p.answer {
-            Some(a) => {
-                if let Some(at) = &p.answer_passed_at {
-                    out.push_str(&format!("First passed at {at}.\n\n"));
-                }
-                out.push_str(&format!("Last submitted at {}:\n\n", a.at));
-                for line in a.text.trim().lines() {
-                    out.push_str(&format!("> {line}\n"));
-                }
-                out.push_str(&format!("\n{}\n\n", a.verdict.message));
-                for c in &a.verdict.concepts {
-                    let mark = if c.found { "x" } else { " " };
-                    let optional = if c.required { "" } else { " (bonus)" };
-                    out.push_str(&format!("- [{mark}] {}{optional}\n", c.label));
-                }
-                for m in &a.verdict.misconceptions {
-                    out.push_str(&format!("- misconception `{}`: “{}”\n", m.id, m.evidence));
-                }
-            }
-            None => out.push_str("No answer submitted.\n"),
-        }
+        written_answer(&mut out, p);
     }
     out
+}
+
+/// The pass first (when and with what answer), then any later submission, labelled as such.
+fn written_answer(out: &mut String, p: &ProblemReport) {
+    let later = |passing: &Submission| {
+        p.answer
+            .as_ref()
+            .filter(|last| last.at != passing.at || last.text != passing.text)
+    };
+    match (&p.answer_passed_at, &p.answer_passed, &p.answer) {
+        (Some(at), Some(passing), _) => {
+            out.push_str(&format!("**Passed** at {at}. The passing answer:\n\n"));
+            submission(out, passing);
+            if let Some(last) = later(passing) {
+                out.push_str("\n#### Latest submission (after passing)\n\n");
+                out.push_str(&format!(
+                    "Submitted at {}; the pass above stands.\n\n",
+                    last.at
+                ));
+                submission(out, last);
+            }
+        }
+        (Some(at), None, last) => {
+            out.push_str(&format!("**Passed** at {at}."));
+            match last {
+                Some(last) => {
+                    out.push_str(
+                        " The passing answer was not kept; this record has only a later one.\n",
+                    );
+                    out.push_str("\n#### Latest submission (after passing)\n\n");
+                    out.push_str(&format!(
+                        "Submitted at {}; the pass above stands.\n\n",
+                        last.at
+                    ));
+                    submission(out, last);
+                }
+                None => out.push('\n'),
+            }
+        }
+        (None, _, Some(last)) => {
+            out.push_str("Not passed yet.\n\n");
+            out.push_str(&format!("Latest submission, at {}:\n\n", last.at));
+            submission(out, last);
+        }
+        (None, _, None) => out.push_str("No answer submitted.\n"),
+    }
+}
+
+/// A submission: the text quoted, the verdict, and the rubric's checklist.
+fn submission(out: &mut String, a: &Submission) {
+    for line in a.text.trim().lines() {
+        out.push_str(&format!("> {line}\n"));
+    }
+    out.push_str(&format!("\n{}\n\n", a.verdict.message));
+    for c in &a.verdict.concepts {
+        let mark = if c.found { "x" } else { " " };
+        let optional = if c.required { "" } else { " (bonus)" };
+        out.push_str(&format!("- [{mark}] {}{optional}\n", c.label));
+    }
+    for m in &a.verdict.misconceptions {
+        out.push_str(&format!("- misconception `{}`: “{}”\n", m.id, m.evidence));
+    }
 }
 
 pub fn report_command(
@@ -137,4 +193,80 @@ pub fn report_command(
         None => print!("{text}"),
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::rubric::grade;
+
+    const PASSING: &str = "In local mode each replica keeps its sessions in its own memory, so \
+        only replica a knew my login. The balancer sent the next request to replica b, which \
+        had never seen the sid and answered 401. Shared mode fixes it because the session \
+        lives in one store that every replica reads.";
+    const PARTIAL: &str = "Each replica keeps its sessions in its own memory, so the other \
+        replicas did not know about my login at all here.";
+
+    fn answered(texts: &[&str]) -> (Progress, Vec<Problem>) {
+        let problem = crate::grade::load_problem(None, "disappearing-login").unwrap();
+        let mut progress = Progress::default();
+        for text in texts {
+            let verdict = grade(&problem.rubric, &problem.question, text);
+            progress.record_answer(&problem.id, text, verdict);
+        }
+        (progress, vec![problem])
+    }
+
+    #[test]
+    fn a_record_without_the_passing_answer_states_the_pass_and_labels_the_latest() {
+        let (mut progress, problems) = answered(&[PASSING, PARTIAL]);
+        // As written before the passing submission was kept.
+        let answer = &mut progress
+            .problems
+            .get_mut("disappearing-login")
+            .unwrap()
+            .answer;
+        answer.passed = None;
+        let md = markdown(&build(&progress, &problems, 0));
+        let written = md.split("### Written answer\n\n").nth(1).unwrap();
+        assert!(written.starts_with("**Passed** at "), "{written}");
+        let latest = written
+            .find("#### Latest submission (after passing)")
+            .unwrap();
+        assert!(
+            written[latest..].contains("> Each replica keeps"),
+            "{written}"
+        );
+        assert!(!written.contains("> In local mode"), "{written}");
+    }
+
+    #[test]
+    fn an_older_record_whose_latest_answer_passed_shows_it_as_the_passing_one() {
+        let (mut progress, problems) = answered(&[PASSING]);
+        let answer = &mut progress
+            .problems
+            .get_mut("disappearing-login")
+            .unwrap()
+            .answer;
+        answer.passed = None;
+        let report = build(&progress, &problems, 0);
+        assert!(report.problems[0].answer_passed.is_some());
+        let md = markdown(&report);
+        assert!(
+            md.contains("The passing answer:\n\n> In local mode"),
+            "{md}"
+        );
+        assert!(!md.contains("Latest submission"), "{md}");
+    }
+
+    #[test]
+    fn an_answer_that_has_not_passed_says_so_first() {
+        let (progress, problems) = answered(&[PARTIAL]);
+        let md = markdown(&build(&progress, &problems, 0));
+        let written = md.split("### Written answer\n\n").nth(1).unwrap();
+        assert!(
+            written.starts_with("Not passed yet.\n\nLatest submission, at "),
+            "{written}"
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! Mermaid diagrams drawn with `mermaid-text`, and the subset of mermaid lessons may use.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use mermaid_text::layout::LayoutBackend;
@@ -16,24 +18,22 @@ pub(crate) enum DiagramError {
 
 /// Draws a diagram in at most `width` columns, compact first so it fits a 24-row screen.
 pub(crate) fn draw(src: &str, width: usize) -> Result<String, DiagramError> {
+    let src = &top_down_if_needed(src);
     let attempt = |gaps: Option<(usize, usize)>| {
         let opts = mermaid_text::RenderOptions {
             max_width: Some(width),
             max_width_strict: true,
             gaps_override: gaps,
-            // The native layout honours tight gaps; the default one keeps tall layer gaps.
-            backend: if gaps.is_some() {
-                LayoutBackend::Native
-            } else {
-                LayoutBackend::default()
-            },
+            // The layered (Sugiyama) layout: the native one bends edges out of the same
+            // row (`└┐└──┐`) and stretches a labelled edge over a dozen rows.
+            backend: LayoutBackend::Sugiyama,
             ..Default::default()
         };
         // The crate is third-party layout code: a panic on odd input must not take the lesson down.
         std::panic::catch_unwind(|| mermaid_text::render_with_options(src, &opts))
             .unwrap_or_else(|_| Err(mermaid_text::Error::ParseError("the layout failed".into())))
     };
-    // Tight gaps first; the crate's own pipeline (which also wraps labels) if those do not fit.
+    // Tight gaps first; the crate's own spacing (which also wraps labels) if those do not fit.
     let result = attempt(Some((2, 1))).or_else(|e| match e {
         mermaid_text::Error::TooWide { .. } => attempt(None),
         e => Err(e),
@@ -46,6 +46,60 @@ pub(crate) fn draw(src: &str, width: usize) -> Result<String, DiagramError> {
             }
             e => DiagramError::Invalid(e.to_string()),
         })
+}
+
+/// A left-to-right flowchart that branches (a node with two edges out or in) or labels an
+/// edge, turned top-down. `mermaid-text` draws those LR layouts wrongly: labels land on the
+/// wrong edge or between rows, and edges run along box borders. Top-down it draws them right;
+/// a plain LR chain stays as written.
+fn top_down_if_needed(src: &str) -> Cow<'_, str> {
+    let mut lines = src.lines();
+    let Some(header) = lines
+        .by_ref()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with("%%"))
+    else {
+        return src.into();
+    };
+    if !matches!(
+        header.split_whitespace().collect::<Vec<_>>().as_slice(),
+        ["flowchart" | "graph", "LR"]
+    ) {
+        return src.into();
+    }
+    let mut edges: Vec<(&str, &str)> = Vec::new();
+    let mut labelled = false;
+    for line in lines.map(str::trim) {
+        if line.starts_with("style ") || line.starts_with("%%") {
+            continue;
+        }
+        let mut pos = 0;
+        let mut from: Option<&str> = None;
+        while let Some(node) = NODE.find(&line[pos..]) {
+            let id = &line[pos..pos + node.end()];
+            let id = id.split(['[', '(', '{']).next().unwrap_or(id);
+            if let Some(from) = from {
+                edges.push((from, id));
+            }
+            from = Some(id);
+            pos += node.end();
+            let Some(edge) = EDGE.find(&line[pos..]) else {
+                break;
+            };
+            labelled |= edge.as_str().trim() != "-->";
+            pos += edge.end();
+        }
+    }
+    let (mut sources, mut targets) = (HashSet::new(), HashSet::new());
+    let branching = edges
+        .iter()
+        .any(|&(from, to)| !sources.insert(from) || !targets.insert(to));
+    if labelled || branching {
+        // `header` is a slice of `src`: its offset is where the header line starts.
+        let at = header.as_ptr() as usize - src.as_ptr() as usize;
+        format!("{}flowchart TD{}", &src[..at], &src[at + header.len()..]).into()
+    } else {
+        src.into()
+    }
 }
 
 /// A line of a diagram outside the supported subset; `line` and `col` are 0-based within the block.
@@ -192,6 +246,41 @@ mod tests {
         let out = draw(src, 60).unwrap();
         assert!(out.contains("Session") && out.contains("found?"), "{out}");
         assert!(out.contains("yes") && out.contains("no"), "{out}");
+    }
+
+    #[test]
+    fn lays_out_branching_or_labelled_lr_flowcharts_top_down() {
+        let branching =
+            "flowchart LR\n A[Client] --> B{Cache?}\n B --> C[Answer]\n B --> D[Origin]";
+        let labelled = "flowchart LR\n  A[Browser] -- cookie --> B[Server]";
+        let merging = "%% graph LR, two into one\ngraph LR\n  A --> C\n  B --> C";
+        for src in [branching, labelled, merging] {
+            let td = top_down_if_needed(src);
+            assert!(td.contains("flowchart TD") && !td.contains(" LR\n"), "{td}");
+        }
+        assert!(
+            top_down_if_needed(merging).starts_with("%% graph LR, two into one\nflowchart TD\n")
+        );
+        let chain = "flowchart LR\n  A[Login] --> B[Me] --> C[Orders]";
+        assert_eq!(top_down_if_needed(chain), chain);
+        let td = "flowchart TD\n  A -- x --> B";
+        assert_eq!(top_down_if_needed(td), td);
+    }
+
+    /// LR put `hit` and `miss` on each other's edges; every label must sit beside its edge,
+    /// between the decision and the box it leads to.
+    #[test]
+    fn edge_labels_stay_on_their_edges() {
+        let src = "flowchart LR\n A[Client] --> B{Cache?}\n B -- hit --> C[Answer]\n B -- miss --> D[Origin]";
+        let out = draw(src, 60).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        let row = |text: &str| lines.iter().position(|l| l.contains(text)).unwrap();
+        let col = |text: &str| lines[row(text)].find(text).unwrap();
+        let (hit, miss) = (row("hit"), row("miss"));
+        assert!(row("Cache?") < hit && hit < row("Answer"), "{out}");
+        assert!(row("Cache?") < miss && miss < row("Origin"), "{out}");
+        assert!(col("hit") < col("miss"), "{out}");
+        assert!(col("Answer") < col("Origin"), "{out}");
     }
 
     #[test]

@@ -81,7 +81,19 @@ pub(crate) fn answer_mark(record: &ProblemProgress) -> &'static str {
     }
 }
 
-pub fn reset_command(args: &ResetArgs, data_dir: &Path) -> anyhow::Result<i32> {
+pub fn reset_command(
+    args: &ResetArgs,
+    data_dir: &Path,
+    course: Option<&Path>,
+) -> anyhow::Result<i32> {
+    if let Some(problem) = &args.problem {
+        // A mistyped id is an error, as for `hint` and `check`; a record of a problem the
+        // course no longer has can still be forgotten.
+        let known = source::problem_ids(course)?;
+        if !known.contains(problem) && Progress::load(data_dir)?.problem(problem).is_none() {
+            anyhow::bail!("no problem `{problem}` (known: {})", known.join(", "));
+        }
+    }
     let what = match &args.problem {
         Some(p) => format!("your progress on {p}"),
         None => "all your progress (lessons, checks, answers, hints)".to_string(),

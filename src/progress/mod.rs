@@ -77,6 +77,10 @@ pub struct AnswerProgress {
     /// When an answer first passed; kept even if a later one does not.
     #[serde(default)]
     pub passed_at: Option<String>,
+    /// The submission that first passed (at `passed_at`), for the report. Files written
+    /// before it was kept have only `passed_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed: Option<Submission>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -290,14 +294,16 @@ impl Progress {
     pub fn record_answer(&mut self, problem: &str, text: &str, verdict: Verdict) {
         let at = now();
         let answer = &mut self.problem_mut(problem).answer;
-        if verdict.passed() && answer.passed_at.is_none() {
-            answer.passed_at = Some(at.clone());
-        }
-        answer.last = Some(Submission {
+        let submission = Submission {
             text: text.to_string(),
             verdict,
             at,
-        });
+        };
+        if submission.verdict.passed() && answer.passed_at.is_none() {
+            answer.passed_at = Some(submission.at.clone());
+            answer.passed = Some(submission.clone());
+        }
+        answer.last = Some(submission);
     }
 
     /// Take the next of `total` hints; returns its number (1-based) and whether it is new.
