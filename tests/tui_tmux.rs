@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::tmux::{App, http_get, skip};
+use common::tmux::{App, http_get, skip, tmux};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -73,4 +73,32 @@ fn app_in_tmux() {
     let progress = std::fs::read_to_string(dir.join("progress.json"))
         .expect("quitting saves progress.json in the data dir");
     assert!(progress.contains("last_lesson"), "{progress}");
+}
+
+#[test]
+fn ctrl_c_quits_cleanly_and_gives_the_terminal_back() {
+    if skip() {
+        return;
+    }
+    let app = App::start("forgetful-ctrlc", 80, 24, DEADLINE);
+    let s = &app.session;
+    // Keep the pane after the app exits, to read what the terminal shows then.
+    tmux(&["set-option", "-t", &s.name, "remain-on-exit", "on"]);
+    s.wait_for("the app with the lab up", |t| {
+        t.contains("Lessons") && t.contains("a✓ b✓ c✓")
+    });
+    // Move somewhere, so there is a position worth saving.
+    s.keys(&["n"]);
+    s.wait_for("lesson 2", |t| t.contains("2 · "));
+    s.keys(&["C-c"]);
+    assert_eq!(app.wait_exit().as_deref(), Some("EXIT=0"));
+    // The alternate screen is gone: the pane is back to the shell's (empty) screen.
+    let after = s.wait_for("the app's screen gone", |t| !t.contains("Lessons"));
+    assert!(!after.contains('│'), "no TUI left on the screen:\n{after}");
+    // And the process is really gone (not left running in the background).
+    let tty = tmux(&["display-message", "-p", "-t", &s.name, "#{pane_dead}"]);
+    assert_eq!(tty.trim(), "1", "the app's process has ended");
+    let progress = std::fs::read_to_string(app.dir.path().join("progress.json"))
+        .expect("Ctrl-C saves progress too");
+    assert!(progress.contains("02-"), "{progress}");
 }
