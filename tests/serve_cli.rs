@@ -89,6 +89,21 @@ fn serve_prints_urls_journals_requests_and_stops_on_ctrl_c() {
 }
 
 #[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, rx) = spawn(&["--store", "memory"], dir.path());
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, |l| l.contains("Ctrl-C stops the lab"));
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    wait_for(&rx, &mut seen, |l| l.contains("stopping the lab"));
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
 fn serve_warns_when_bound_beyond_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, rx) = spawn(&["--bind", "0.0.0.0", "--store", "memory"], dir.path());

@@ -344,6 +344,10 @@ pub fn serve_command(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Res
         // Listen for Ctrl-C before anything else, so an early one still shuts down cleanly.
         let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
         let _ = futures_util::poll!(&mut interrupt);
+        // `kill` and service managers send SIGTERM: stop just as cleanly.
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("listening for SIGTERM")?;
         if !cfg.bind.is_loopback() {
             eprintln!(
                 "warning: binding {} exposes the lab beyond this machine; its demo users and /admin are not meant for a network (use --admin-token)",
@@ -374,6 +378,7 @@ pub fn serve_command(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Res
         loop {
             tokio::select! {
                 _ = &mut interrupt => break,
+                _ = terminate.recv() => break,
                 e = journal.recv() => match e {
                     Ok(e) => println!("{}", journal::print_line(&e)),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("… {n} journal lines skipped"),
