@@ -53,28 +53,29 @@ impl Balancer {
     }
 
     /// Up replicas in the order to try them: the pinned one first (sticky), else round-robin.
-    fn candidates(&self, cred: &Credential) -> Vec<Arc<ReplicaSlot>> {
-        let up: Vec<Arc<ReplicaSlot>> = self
+    fn candidates(&self, headers: &axum::http::HeaderMap) -> Vec<&ReplicaSlot> {
+        let up: Vec<&ReplicaSlot> = self
             .core
             .replicas
             .iter()
             .filter(|r| r.is_up())
-            .cloned()
+            .map(|r| r.as_ref())
             .collect();
         if up.is_empty() {
             return up;
         }
         let start = self.next.fetch_add(1, Ordering::Relaxed) % up.len();
-        let mut order: Vec<Arc<ReplicaSlot>> =
-            up[start..].iter().chain(&up[..start]).cloned().collect();
+        let mut order: Vec<&ReplicaSlot> =
+            up[start..].iter().chain(&up[..start]).copied().collect();
+        // Only the sticky policy needs to look at the cookie.
         if self.core.policy() == Policy::Sticky
-            && let Credential::Cookie(sid) = cred
+            && let Credential::Cookie(sid) = Credential::from_headers(headers)
         {
             let pinned = self
                 .pins
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .get(&sessions::fingerprint(sid))
+                .get(&sessions::fingerprint(&sid))
                 .cloned();
             if let Some(name) = pinned
                 && let Some(i) = order.iter().position(|r| r.name == name)
@@ -147,101 +148,91 @@ fn served_by_balancer(mut resp: Response) -> Response {
     resp
 }
 
-/// Forwards to a replica. Answers the balancer makes itself (413, 502, 503) are journaled here,
-/// since no replica saw them.
+/// Forwards to a replica. Answers the balancer makes itself (400, 408, 413, 502, 503) are
+/// journaled here, since no replica saw them; the happy path does no journal work at all.
 async fn forward(
     State(b): State<Arc<Balancer>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
     let started = std::time::Instant::now();
-    let method = req.method().to_string();
-    let path = req.uri().path().to_string();
-    let source = super::replica::source_of(req.headers());
-    let cred = Credential::from_headers(req.headers());
-    let resp = proxy(&b, peer, req).await;
-    if resp
-        .headers()
-        .get(SERVED_BY_HEADER)
-        .is_some_and(|v| v == "balancer")
-    {
-        let mut e = super::journal::blank(b.core.mode());
-        e.source = source;
-        e.method = method;
-        e.path = path;
-        e.status = resp.status().as_u16();
-        e.replica = Some("balancer".into());
-        e.reason = resp
-            .extensions()
-            .get::<super::error::Outcome>()
-            .and_then(|o| o.reason.clone());
-        e.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        e.credential = cred.kind().to_string();
-        e.fingerprint = cred.fingerprint();
-        b.core.journal.push(e);
+    let (mut parts, body) = req.into_parts();
+    match proxy(&b, peer, &mut parts, body).await {
+        Ok(resp) => resp,
+        Err(err) => {
+            let cred = Credential::from_headers(&parts.headers);
+            let mut e = super::journal::blank(b.core.mode());
+            e.source = super::replica::source_of(&parts.headers);
+            e.method = parts.method.to_string();
+            e.path = parts.uri.path().to_string();
+            e.status = err.status.as_u16();
+            e.replica = Some("balancer".into());
+            e.reason = Some(err.reason.clone());
+            e.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            e.credential = cred.kind().to_string();
+            e.fingerprint = cred.fingerprint();
+            b.core.journal.push(e);
+            served_by_balancer(err.into_response())
+        }
     }
-    resp
 }
 
-async fn proxy(b: &Balancer, peer: SocketAddr, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    if !parts.uri.path().starts_with('/') {
-        return served_by_balancer(
-            ApiError::bad_request("the request target must be a path starting with /")
-                .into_response(),
-        );
-    }
+async fn proxy(
+    b: &Balancer,
+    peer: SocketAddr,
+    parts: &mut axum::http::request::Parts,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let Some(path_q) = parts
+        .uri
+        .path_and_query()
+        .filter(|p| p.path().starts_with('/'))
+        .cloned()
+    else {
+        return Err(ApiError::bad_request(
+            "the request target must be a path starting with /",
+        ));
+    };
     // Buffered (at most 16 KiB) so a request can be retried on the next replica; a client
     // that promises a body and never sends it does not hold a task forever.
     let body = match tokio::time::timeout(REPLICA_TIMEOUT, super::body::read_limited(body)).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return served_by_balancer(e.into_response()),
+        Ok(read) => read?,
         Err(_) => {
-            return served_by_balancer(
-                ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "request timeout",
-                    format!("the body did not arrive within {REPLICA_TIMEOUT:?}"),
-                )
-                .into_response(),
-            );
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request timeout",
+                format!("the body did not arrive within {REPLICA_TIMEOUT:?}"),
+            ));
         }
     };
-    let cred = Credential::from_headers(&parts.headers);
-    let path_q = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/")
-        .to_string();
-    let candidates = b.candidates(&cred);
+    let candidates = b.candidates(&parts.headers);
     if candidates.is_empty() {
-        return served_by_balancer(
-            ApiError::unavailable(
-                "no replica is up: start one from the lab panel or POST /admin/replicas/a/start",
-            )
-            .into_response(),
-        );
+        return Err(ApiError::unavailable(
+            "no replica is up: start one from the lab panel or POST /admin/replicas/a/start",
+        ));
     }
-    let mut headers = parts.headers.clone();
-    headers.retain_hop_by_hop();
-    let forwarded_for = HeaderValue::from_str(&peer.ip().to_string()).ok();
+    parts.headers.retain_hop_by_hop();
+    if let Ok(v) = HeaderValue::from_str(&peer.ip().to_string()) {
+        parts.headers.insert("x-forwarded-for", v);
+    }
     let mut last_err = String::new();
     for slot in candidates {
-        let uri = format!("{}{}", slot.url(), path_q);
-        let mut out = axum::http::Request::new(Body::from(body.clone()));
-        *out.method_mut() = parts.method.clone();
-        *out.headers_mut() = headers.clone();
-        if let Some(v) = &forwarded_for {
-            out.headers_mut().insert("x-forwarded-for", v.clone());
-        }
-        match uri.parse() {
-            Ok(u) => *out.uri_mut() = u,
+        let uri = axum::http::Uri::builder()
+            .scheme("http")
+            .authority(format!("127.0.0.1:{}", slot.port.load(Ordering::Relaxed)))
+            .path_and_query(path_q.clone())
+            .build();
+        let uri = match uri {
+            Ok(u) => u,
             Err(e) => {
                 last_err = format!("{}: {e}", slot.name);
                 continue;
             }
-        }
+        };
+        let mut out = axum::http::Request::new(Body::from(body.clone()));
+        *out.method_mut() = parts.method.clone();
+        *out.headers_mut() = parts.headers.clone();
+        *out.uri_mut() = uri;
         let answer = tokio::time::timeout(REPLICA_TIMEOUT, b.proxy.request(out)).await;
         match answer {
             Err(_) => {
@@ -255,7 +246,7 @@ async fn proxy(b: &Balancer, peer: SocketAddr, req: Request) -> Response {
                 }
                 let (mut parts, body) = resp.into_parts();
                 parts.headers.retain_hop_by_hop();
-                return Response::from_parts(parts, Body::new(body));
+                return Ok(Response::from_parts(parts, Body::new(body)));
             }
             Ok(Err(e)) => {
                 last_err = format!("{}: {e}", slot.name);
@@ -267,14 +258,11 @@ async fn proxy(b: &Balancer, peer: SocketAddr, req: Request) -> Response {
             }
         }
     }
-    served_by_balancer(
-        ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            "bad gateway",
-            format!("no replica answered ({last_err})"),
-        )
-        .into_response(),
-    )
+    Err(ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "bad gateway",
+        format!("no replica answered ({last_err})"),
+    ))
 }
 
 /// Drops hop-by-hop headers: they describe one connection, not the request.

@@ -31,6 +31,8 @@ pub struct ReplicaSlot {
     /// 0 = nothing answered yet.
     pub last_status: AtomicU16,
     pub running: Mutex<Option<Running>>,
+    /// Mirrors `running.is_some()` so the balancer's hot path reads an atomic, not a lock.
+    up: std::sync::atomic::AtomicBool,
     /// Serialises stop/start/restart of this slot: two restarts at once would race for the port.
     pub control: tokio::sync::Mutex<()>,
 }
@@ -65,15 +67,13 @@ impl ReplicaSlot {
             served: AtomicU64::new(0),
             last_status: AtomicU16::new(0),
             running: Mutex::new(None),
+            up: std::sync::atomic::AtomicBool::new(false),
             control: tokio::sync::Mutex::new(()),
         }
     }
 
     pub fn is_up(&self) -> bool {
-        self.running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
+        self.up.load(Ordering::Acquire)
     }
 
     pub fn memory(&self) -> Option<Arc<Memory>> {
@@ -125,6 +125,7 @@ pub async fn start(core: Arc<Core>, slot: Arc<ReplicaSlot>) -> std::io::Result<(
         shutdown: tx,
         task,
     });
+    slot.up.store(true, Ordering::Release);
     // Like a real service coming up: fetch the issuer's public keys once, over HTTP.
     fetch_jwks(&ctx).await;
     Ok(())
@@ -132,6 +133,7 @@ pub async fn start(core: Arc<Core>, slot: Arc<ReplicaSlot>) -> std::io::Result<(
 
 /// Stops the replica: its listener closes (connections are refused) and its memory is dropped.
 pub async fn stop(slot: &ReplicaSlot) {
+    slot.up.store(false, Ordering::Release);
     let running = slot
         .running
         .lock()
