@@ -31,7 +31,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyCode};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
@@ -259,9 +259,16 @@ async fn event_loop(
         // Handle everything already queued, then draw once.
         let mut dirty = false;
         let mut next = Some(first);
+        let mut split = None;
         while let Some(msg) = next {
             let act = match msg {
-                Msg::Term(ev) => event::map(&state, &ev),
+                Msg::Term(ev) => match event::esc_prefixed(&state, &ev) {
+                    Some(plain) => {
+                        split = Some(Msg::Term(plain));
+                        event::map(&state, &Event::Key(KeyCode::Esc.into()))
+                    }
+                    None => event::map(&state, &ev),
+                },
                 Msg::Action(a) => Some(a),
                 Msg::Refreshed(a) => {
                     refresh.in_flight = false;
@@ -304,7 +311,7 @@ async fn event_loop(
                     );
                 }
             }
-            next = rx.try_recv().ok();
+            next = split.take().or_else(|| rx.try_recv().ok());
         }
         if state.quit {
             break;

@@ -816,3 +816,19 @@ fn journal_text_from_clients_cannot_reach_the_terminal() {
         vec![r"POST /login x\u{1b}[31mRED\u{1b}]0;pwned\u{7}"]
     );
 }
+
+#[test]
+fn an_esc_glued_to_a_key_is_split_outside_text_fields() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let mut s = fake(80, 24);
+    let glued = Event::Key(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::ALT));
+    let plain = Event::Key(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE));
+    assert_eq!(crate::tui::event::esc_prefixed(&s, &glued), Some(plain));
+    // Alt-Enter (submit) and plain keys are left alone.
+    let alt_enter = Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    assert_eq!(crate::tui::event::esc_prefixed(&s, &alt_enter), None);
+    // In a text field, Alt+letter belongs to the editor.
+    s.tool = Some(crate::tui::console::Tool::Console);
+    s.console.focus = Some(crate::tui::console::Field::Line);
+    assert_eq!(crate::tui::event::esc_prefixed(&s, &glued), None);
+}
