@@ -73,7 +73,8 @@ fn newer_version_is_refused_and_left_alone() {
     assert!(err.to_string().contains("newer forgetful"), "{err}");
     assert!(Progress::update(dir.path(), |p| p.mark_read("01")).is_err());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), future);
-    assert_eq!(file_names(dir.path()), ["progress.json"]);
+    // Nothing written beside it either, apart from the writers' lock file.
+    assert_eq!(file_names(dir.path()), ["progress.json", "progress.lock"]);
 }
 
 const CHILD_ENV: &str = "FORGETFUL_TEST_WRITER_DIR";
@@ -137,4 +138,25 @@ fn killed_mid_write_leaves_old_or_new() {
             "round {round}: neither the old nor the new version"
         );
     }
+}
+
+#[test]
+fn concurrent_updates_are_not_lost() {
+    // Four writers (as the app and `forgetful check` can be) each record 25 hints.
+    let dir = TempDir::new("concurrent");
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let d = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                for _ in 0..25 {
+                    Progress::update(&d, |p| p.use_hint("disappearing-login", 1000)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let p = Progress::load(dir.path()).unwrap();
+    assert_eq!(p.problem("disappearing-login").unwrap().hints_used, 100);
 }

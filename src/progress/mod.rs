@@ -176,6 +176,24 @@ pub(crate) fn sidecar(path: &Path, kind: &str) -> PathBuf {
     candidate
 }
 
+/// An exclusive advisory lock on `progress.lock` beside the record, released on drop.
+fn lock(data_dir: &Path) -> Result<std::fs::File, ProgressError> {
+    let path = data_dir.join("progress.lock");
+    let write_err = |source| ProgressError::Write {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(data_dir).map_err(write_err)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(write_err)?;
+    file.lock().map_err(write_err)?;
+    Ok(file)
+}
+
 pub fn file_path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE_NAME)
 }
@@ -253,6 +271,9 @@ impl Progress {
         data_dir: &Path,
         change: impl FnOnce(&mut Progress) -> T,
     ) -> Result<T, ProgressError> {
+        // The app and `forgetful check` in another terminal may both write: hold an exclusive
+        // lock from read to rename so neither undoes the other's change.
+        let _held = lock(data_dir)?;
         let mut progress = Progress::load(data_dir)?;
         let out = change(&mut progress);
         progress.save(data_dir)?;
