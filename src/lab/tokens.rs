@@ -225,7 +225,7 @@ impl Verifier {
         validation.set_issuer(&[ISSUER]);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        jsonwebtoken::decode::<Claims>(token, key, &validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map(|d| d.claims)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
@@ -234,10 +234,21 @@ impl Verifier {
                     K::ExpiredSignature => TokenError::Expired,
                     K::InvalidIssuer => TokenError::WrongIssuer,
                     K::Base64(_) | K::InvalidToken | K::Utf8(_) => TokenError::Garbage,
-                    K::Json(_) | K::MissingRequiredClaim(_) => TokenError::BadClaims(e.to_string()),
+                    // Claims a correctly signed token got wrong (an audience we never set, say).
+                    K::Json(_)
+                    | K::MissingRequiredClaim(_)
+                    | K::InvalidClaimFormat(_)
+                    | K::InvalidAudience
+                    | K::InvalidSubject
+                    | K::ImmatureSignature => TokenError::BadClaims(e.to_string()),
                     _ => TokenError::BadSignature,
                 }
-            })
+            })?;
+        // The library accepts a token in its very last second; RFC 7519 says exp is exclusive.
+        if claims.exp <= crate::store::now_unix() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
     }
 }
 
