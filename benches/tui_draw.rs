@@ -10,7 +10,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn main() {
-    let (lessons, problems) = course_adapter::load_course(None).expect("built-in course");
+    let course_adapter::Loaded {
+        lessons, problems, ..
+    } = course_adapter::load_course(None).expect("built-in course");
     let longest = (0..lessons.len())
         .max_by_key(|&i| lessons[i].source.len())
         .expect("a lesson");

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::tui::tests::screen;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -54,23 +55,6 @@ fn state(w: u16, h: u16) -> State {
     );
     s.inspector.now = NOW;
     s
-}
-
-fn screen(s: &State) -> String {
-    let (w, h) = s.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| draw(s, f)).expect("draw");
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        let mut line = String::new();
-        for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn login_answer() -> Exchange {

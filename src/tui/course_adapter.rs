@@ -2,16 +2,27 @@
 //! rest of the app works on its own small types (`LessonItem`, `ProblemItem`).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use ratatui::text::Text;
 
 use super::state::{LessonItem, ProblemItem};
 use crate::course::Course;
+use crate::course::problem::Problem;
 use crate::markdown::{RenderOptions, render};
 
-/// Lessons and problems: from `course/` if given, else the built-in course.
-pub fn load_course(course: Option<&Path>) -> anyhow::Result<(Vec<LessonItem>, Vec<ProblemItem>)> {
+/// The course as the app needs it: lessons, the outline's problem items, and the full
+/// problem definitions the workspace grades against.
+pub struct Loaded {
+    pub lessons: Vec<LessonItem>,
+    pub problems: Vec<ProblemItem>,
+    pub defs: Vec<Arc<Problem>>,
+}
+
+/// Loads the course once: from `course/` if given, else the built-in course.
+pub fn load_course(course: Option<&Path>) -> anyhow::Result<Loaded> {
     let c = Course::load(course)?;
+    let defs = c.problems.iter().cloned().map(Arc::new).collect();
     let lessons = c
         .lessons
         .into_iter()
@@ -31,7 +42,11 @@ pub fn load_course(course: Option<&Path>) -> anyhow::Result<(Vec<LessonItem>, Ve
             ..Default::default()
         })
         .collect();
-    Ok((lessons, problems))
+    Ok(Loaded {
+        lessons,
+        problems,
+        defs,
+    })
 }
 
 /// Renders a lesson to `width` columns; returns the text and the line index of each

@@ -63,7 +63,7 @@ pub fn run(
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
     let _log = init_logging(data_dir);
-    let (lessons, problems) = course_adapter::load_course(course).context("loading the course")?;
+    let loaded = course_adapter::load_course(course).context("loading the course")?;
     let lab_cfg = match url {
         Some(_) => None,
         None => {
@@ -73,13 +73,9 @@ pub fn run(
         }
     };
     let (progress, progress_warning) = progress_port::open(data_dir)?;
-    let mut state = initial_state(lessons, problems, progress.as_ref());
+    let mut state = initial_state(loaded.lessons, loaded.problems, progress.as_ref());
     console_io::init(&mut state, data_dir);
-    state.work.defs = crate::course::Course::load(course)?
-        .problems
-        .into_iter()
-        .map(std::sync::Arc::new)
-        .collect();
+    state.work.defs = loaded.defs;
     if let Some(w) = progress_warning {
         tracing::warn!("{w}");
         state.status = Some(w);
