@@ -99,6 +99,19 @@ pub struct ReadArgs {
 pub enum CourseCommand {
     /// Validate lessons and problems; list every problem as file:line:col: field: message.
     Check,
+    /// Grade labelled answers (JSON Lines, one `{"problem","id","text","label"}` per line)
+    /// and print how often the grader agrees with the labels.
+    Measure(MeasureArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    /// Labelled answer files (.jsonl).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Also print every answer the grader and the label disagree on.
+    #[arg(long)]
+    pub disagreements: bool,
 }
 
 #[derive(Debug, Args)]
@@ -120,8 +133,15 @@ pub struct CheckArgs {
 pub struct AnswerArgs {
     pub problem: String,
     /// File with your answer, or - for standard input.
-    #[arg(long, value_name = "F")]
-    pub file: PathBuf,
+    #[arg(long, value_name = "F", required_unless_present = "mine")]
+    pub file: Option<PathBuf>,
+    /// Print the verdict as JSON (outcome, concepts, misconceptions, screen, message).
+    #[arg(long)]
+    pub json: bool,
+    /// After two tries that did not pass: record that your last answer says what the model
+    /// answer says. Kept as self-assessed, never as a grader pass.
+    #[arg(long, conflicts_with = "file")]
+    pub mine: bool,
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +189,9 @@ pub fn run() -> anyhow::Result<i32> {
         Some(Command::Serve(a)) => crate::lab::serve_command(&a.lab, &data_dir),
         Some(Command::Read(a)) => crate::course::read_command(&a, course),
         Some(Command::Course(CourseCommand::Check)) => crate::course::check_command(course),
+        Some(Command::Course(CourseCommand::Measure(m))) => {
+            crate::grade::measure_command(&m.files, m.disagreements, course)
+        }
         Some(Command::Check(a)) => crate::grade::check_command(&a, &data_dir, course),
         Some(Command::Answer(a)) => crate::grade::answer_command(&a, &data_dir, course),
         Some(Command::Hint(a)) => crate::grade::hint_command(&a, &data_dir, course),

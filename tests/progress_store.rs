@@ -18,7 +18,7 @@ fn sample() -> Progress {
         "logout-now",
         vec!["12:00:01 c 401 GET /orders (attacker)".into()],
     );
-    let verdict = grade(&problem.rubric, &problem.question, "Denylist.");
+    let verdict = grade(&problem, "Denylist.");
     p.record_answer("logout-now", "Denylist.", verdict);
     p.save_draft("logout-now", "half a thought");
     p.use_hint("logout-now", 4);

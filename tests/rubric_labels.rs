@@ -50,7 +50,7 @@ fn grader_agrees_with_every_label() {
         for (i, a) in labelled.answer.iter().enumerate() {
             total += 1;
             let want = outcome(&a.label);
-            let v = grade(&problem.rubric, &problem.question, &a.text);
+            let v = grade(&problem, &a.text);
             if v.outcome != want {
                 let found: Vec<&str> = v
                     .concepts
@@ -101,6 +101,6 @@ fn lesson_eleven_model_answer_passes_disappearing_login() {
         .join("\n");
     assert!(quote.split_whitespace().count() > 100, "quote: {quote}");
     let problem = forgetful::grade::load_problem(None, "disappearing-login").expect("problem");
-    let v = grade(&problem.rubric, &problem.question, &quote);
+    let v = grade(&problem, &quote);
     assert_eq!(v.outcome, Outcome::Pass, "{v:#?}");
 }

@@ -7,6 +7,7 @@
 mod commands;
 mod diagnostic;
 pub mod problem;
+pub mod rubric;
 mod schema;
 mod source;
 mod validate;

@@ -2,7 +2,12 @@
 //!
 //! Field names are the file format; the grader and the TUI read these types.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+
+use super::rubric::{CompiledRubric, Scope};
 
 /// Built-in service checks a problem may name in `check` (the names in [`CHECK_STEPS`]).
 pub const BUILTIN_CHECKS: [&str; 3] = {
@@ -56,6 +61,9 @@ pub struct Problem {
     #[serde(default)]
     pub hints: Vec<Hint>,
     pub rubric: Rubric,
+    /// `rubric`, compiled when the course loads; what the grader matches answers against.
+    #[serde(skip)]
+    pub compiled: Arc<CompiledRubric>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +81,9 @@ pub struct Rubric {
     /// Fewer words than this is not an answer yet.
     #[serde(default = "default_min_words")]
     pub min_words: usize,
+    /// Named word groups (`replica = "replica | server | node"`), used as `@replica`.
+    #[serde(default)]
+    pub words: BTreeMap<String, String>,
     pub concepts: Vec<Concept>,
     #[serde(default)]
     pub misconceptions: Vec<Misconception>,
@@ -94,6 +105,13 @@ pub struct Concept {
     pub label: String,
     #[serde(default = "yes")]
     pub required: bool,
+    /// Ways to say it: word groups joined by `+` that must meet in one clause, with `|`
+    /// between alternatives (see [`super::rubric`]).
+    #[serde(default, rename = "match")]
+    pub matches: Vec<String>,
+    /// How far apart the groups may be (default: one clause).
+    #[serde(default)]
+    pub scope: Option<Scope>,
     /// Words or phrases (case-insensitive) that express it; synonyms go here.
     #[serde(default)]
     pub phrases: Vec<String>,
@@ -108,6 +126,12 @@ pub struct Concept {
 #[serde(deny_unknown_fields)]
 pub struct Misconception {
     pub id: String,
+    /// The wrong claim as word groups, like a concept's `match`.
+    #[serde(default, rename = "match")]
+    pub matches: Vec<String>,
+    /// How far apart the groups may be (default: one phrase, between commas).
+    #[serde(default)]
+    pub scope: Option<Scope>,
     #[serde(default)]
     pub phrases: Vec<String>,
     #[serde(default)]

@@ -12,6 +12,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::Diagnostic;
 use super::problem::Problem;
+use super::rubric::CompiledRubric;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -21,6 +22,8 @@ enum Kind {
     Strs,
     Table(&'static [Field]),
     Tables(&'static [Field]),
+    /// A table whose keys are free and whose values are strings.
+    StrMap,
 }
 
 impl Kind {
@@ -32,6 +35,7 @@ impl Kind {
             Kind::Strs => "an array of strings",
             Kind::Table(_) => "a table",
             Kind::Tables(_) => "an array of tables",
+            Kind::StrMap => "a table of strings",
         }
     }
 }
@@ -58,18 +62,23 @@ const CONCEPT: &[Field] = &[
     field("id", Kind::Str, true),
     field("label", Kind::Str, true),
     field("required", Kind::Bool, false),
+    field("match", Kind::Strs, false),
+    field("scope", Kind::Str, false),
     field("phrases", Kind::Strs, false),
     field("patterns", Kind::Strs, false),
     field("ask", Kind::Str, true),
 ];
 const MISCONCEPTION: &[Field] = &[
     field("id", Kind::Str, true),
+    field("match", Kind::Strs, false),
+    field("scope", Kind::Str, false),
     field("phrases", Kind::Strs, false),
     field("patterns", Kind::Strs, false),
     field("feedback", Kind::Str, true),
 ];
 const RUBRIC: &[Field] = &[
     field("min_words", Kind::Count, false),
+    field("words", Kind::StrMap, false),
     field("concepts", Kind::Tables(CONCEPT), true),
     field("misconceptions", Kind::Tables(MISCONCEPTION), false),
 ];
@@ -127,7 +136,23 @@ pub(crate) fn parse_problem(path: &Path, text: &str) -> Result<Problem, Rejected
     let mut problem: Problem =
         toml::from_str(text).map_err(|e| rejected(vec![toml_error(path, text, &e)]))?;
     problem.id = id;
-    Ok(problem)
+    // Loading is compiling: a rubric entry that does not compile rejects the file.
+    match CompiledRubric::compile(&problem.rubric) {
+        Ok(compiled) => {
+            problem.compiled = std::sync::Arc::new(compiled);
+            Ok(problem)
+        }
+        Err(errors) => Err(Rejected {
+            diagnostics: errors
+                .into_iter()
+                .map(|e| {
+                    let offset = field_offset(text, &e.field).unwrap_or(0);
+                    Diagnostic::at(path, text, offset, e.field, e.message)
+                })
+                .collect(),
+            salvaged: Some(Box::new(problem)),
+        }),
+    }
 }
 
 /// Drops the keys the schema does not know, at every level.
@@ -216,6 +241,11 @@ impl Walk<'_> {
                 }
             }
             (Kind::Table(fields), DeValue::Table(t)) => self.table(t, value.span(), fields, path),
+            (Kind::StrMap, DeValue::Table(t)) => {
+                for (key, item) in t.iter() {
+                    self.value(item, Kind::Str, &format!("{path}.{}", key.get_ref()));
+                }
+            }
             (Kind::Tables(fields), DeValue::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
                     let path = format!("{path}[{i}]");
@@ -282,21 +312,27 @@ mod tests {
             }],
             rubric: Rubric {
                 min_words: 3,
+                words: [("w".to_string(), "a | b".to_string())].into(),
                 concepts: vec![Concept {
                     id: "c".into(),
                     label: "l".into(),
                     required: false,
+                    matches: vec!["@w + c".into()],
+                    scope: Some(crate::course::rubric::Scope::Sentence),
                     phrases: vec!["p".into()],
                     patterns: vec!["x+".into()],
                     ask: "a".into(),
                 }],
                 misconceptions: vec![Misconception {
                     id: "m".into(),
+                    matches: vec!["d + e".into()],
+                    scope: None,
                     phrases: vec!["p".into()],
                     patterns: vec!["y".into()],
                     feedback: "f".into(),
                 }],
             },
+            compiled: Default::default(),
         };
         let text = toml::to_string(&problem).unwrap();
         let Ok(parsed) = parse_problem(Path::new("problems/x.toml"), &text) else {

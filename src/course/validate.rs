@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 
 use super::diagnostic::{Diagnostic, line_col};
 use super::problem::{BUILTIN_CHECKS, Problem, check_steps};
@@ -129,36 +129,5 @@ pub(crate) fn problem(
             );
         }
     }
-    let concepts = problem.rubric.concepts.iter().map(|c| &c.patterns);
-    let misconceptions = problem.rubric.misconceptions.iter().map(|m| &m.patterns);
-    for (table, lists) in [
-        ("concepts", concepts.collect::<Vec<_>>()),
-        ("misconceptions", misconceptions.collect()),
-    ] {
-        for (i, patterns) in lists.iter().enumerate() {
-            for (j, pattern) in patterns.iter().enumerate() {
-                if let Err(e) = RegexBuilder::new(pattern).case_insensitive(true).build() {
-                    report(
-                        format!("rubric.{table}[{i}].patterns[{j}]"),
-                        regex_message(&e),
-                    );
-                }
-            }
-        }
-    }
     out
-}
-
-/// The regex crate's message spans several lines with a caret; keep its last line.
-fn regex_message(e: &regex::Error) -> String {
-    let text = e.to_string();
-    let last = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    format!(
-        "pattern does not compile: {}",
-        last.trim().trim_start_matches("error: ")
-    )
 }

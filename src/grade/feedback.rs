@@ -38,3 +38,21 @@ pub fn render(verdict: &Verdict, model_answer: &str) -> String {
     }
     out
 }
+
+/// After tries that did not pass: the learner's text beside the model answer and the key
+/// points, so they can judge for themselves whether theirs says the same.
+pub fn compare(problem: &crate::course::problem::Problem, text: &str) -> String {
+    let mut out = String::from("\nCompare your answer with the model answer.\n\nYours:\n");
+    for line in text.trim().lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push_str("\nThe model answer:\n");
+    for line in problem.model_answer.trim().lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push_str("\nIts key points:\n");
+    for c in problem.rubric.concepts.iter().filter(|c| c.required) {
+        out.push_str(&format!("  • {}\n", c.label));
+    }
+    out
+}

@@ -7,17 +7,17 @@ use anyhow::Context;
 use crate::cli::{AnswerArgs, CheckArgs};
 use crate::progress::Progress;
 
+pub mod checks;
 pub mod feedback;
 pub mod hints;
-pub mod negation;
+pub mod measure;
 pub mod report;
 pub mod rubric;
 pub mod source;
-pub mod text;
 
 pub use hints::{hint_command, hint_for_step};
 pub use report::report_command;
-pub use source::load_problem;
+pub use source::{load_problem, load_problems};
 
 /// Check the lab half of a problem against the running lab. Exit 0 passed, 1 not yet,
 /// 2 when the lab cannot be reached.
@@ -82,27 +82,128 @@ pub fn check_command(
     })
 }
 
-/// Grade a written answer, record it, print the feedback. Exit 0 on a pass, 1 otherwise.
+/// Grade a written answer, record it, print the feedback (or the verdict as JSON).
+/// Exit 0 on a pass, 1 otherwise. With `--mine`, record a self-assessment instead.
 pub fn answer_command(
     args: &AnswerArgs,
     data_dir: &Path,
     course: Option<&Path>,
 ) -> anyhow::Result<i32> {
     let problem = load_problem(course, &args.problem)?;
-    let text = if args.file.as_os_str() == "-" {
+    if args.mine {
+        let result = Progress::update(data_dir, |p| {
+            p.self_assess(&problem.id, &problem.model_answer)
+        })?;
+        return match result {
+            Ok(()) => {
+                println!(
+                    "Recorded: you judged that your last answer to {} says what the model answer says.\n\
+                     It shows as self-assessed in `forgetful progress` and `forgetful report`, with both texts, \
+                     for an instructor to read; it is not a grader pass.",
+                    problem.id
+                );
+                Ok(0)
+            }
+            Err(e) => {
+                eprintln!(
+                    "forgetful: cannot mark {} as self-assessed: {e}",
+                    problem.id
+                );
+                Ok(1)
+            }
+        };
+    }
+    let file = args.file.as_deref().unwrap_or(Path::new("-"));
+    let text = if file.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
             .context("reading the answer from standard input")?;
         s
     } else {
-        std::fs::read_to_string(&args.file)
-            .with_context(|| format!("reading {}", args.file.display()))?
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
     };
-    let verdict = rubric::grade(&problem.rubric, &problem.question, &text);
-    print!("{}", feedback::render(&verdict, &problem.model_answer));
+    let verdict = rubric::grade(&problem, &text);
     let passed = verdict.passed();
-    Progress::update(data_dir, |p| p.record_answer(&problem.id, &text, verdict))?;
+    let answer = Progress::update(data_dir, |p| {
+        p.record_answer(&problem.id, &text, verdict.clone());
+        p.problem(&problem.id)
+            .map(|pp| pp.answer.clone())
+            .unwrap_or_default()
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&verdict)?);
+    } else {
+        print!("{}", feedback::render(&verdict, &problem.model_answer));
+        if answer.may_self_assess() {
+            print!("{}", feedback::compare(&problem, &text));
+            println!(
+                "\nIf your answer says all of this in other words, record that with\n  forgetful answer {} --mine\n\
+                 It is kept as self-assessed, with both texts, for an instructor to see.",
+                problem.id
+            );
+        }
+    }
     Ok(if passed { 0 } else { 1 })
 }
-pub mod checks;
+
+/// `forgetful course measure FILE…`: grade labelled answers and print agreement figures.
+pub fn measure_command(
+    files: &[std::path::PathBuf],
+    show_disagreements: bool,
+    course: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let problems = load_problems(course)?;
+    let mut answers = Vec::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        answers.extend(measure::parse(&text).with_context(|| format!("in {}", f.display()))?);
+    }
+    if let Some(a) = answers
+        .iter()
+        .find(|a| !problems.iter().any(|p| p.id == a.problem))
+    {
+        anyhow::bail!(
+            "answer {} names problem `{}`, which the course does not have",
+            a.id,
+            a.problem
+        );
+    }
+    let mut all = measure::Figures::default();
+    for p in &problems {
+        let f = measure::measure(p, &answers);
+        if f.total == 0 {
+            continue;
+        }
+        println!("{:<20} {}", p.id, f.summary());
+        if show_disagreements {
+            for d in &f.disagreements {
+                let found: Vec<&str> = d
+                    .verdict
+                    .concepts
+                    .iter()
+                    .filter(|c| c.found)
+                    .map(|c| c.id.as_str())
+                    .collect();
+                let wrong: Vec<&str> = d
+                    .verdict
+                    .misconceptions
+                    .iter()
+                    .map(|m| m.id.as_str())
+                    .collect();
+                println!(
+                    "  {} want {} got {:?} found={found:?} wrong={wrong:?} screen={:?}\n    {}",
+                    d.id,
+                    d.label,
+                    d.verdict.outcome,
+                    d.verdict.screen,
+                    d.text.replace('\n', " ")
+                );
+            }
+        }
+        all.add(f);
+    }
+    println!("{:<20} {}", "all", all.summary());
+    Ok(0)
+}

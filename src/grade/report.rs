@@ -211,7 +211,7 @@ mod tests {
         let problem = crate::grade::load_problem(None, "disappearing-login").unwrap();
         let mut progress = Progress::default();
         for text in texts {
-            let verdict = grade(&problem.rubric, &problem.question, text);
+            let verdict = grade(&problem, text);
             progress.record_answer(&problem.id, text, verdict);
         }
         (progress, vec![problem])

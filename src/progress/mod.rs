@@ -81,6 +81,47 @@ pub struct AnswerProgress {
     /// before it was kept have only `passed_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passed: Option<Submission>,
+    /// Submissions that did not pass: from the second one on, the learner may compare
+    /// their text with the model answer and mark it as saying the same.
+    #[serde(default)]
+    pub failed_tries: u32,
+    /// The learner's own judgement that their answer says what the model answer says.
+    /// Never a grader pass: `progress` and `report` show it as self-assessed, with both texts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_assessed: Option<SelfAssessment>,
+}
+
+/// Tries that did not pass before the learner may mark an answer as self-assessed.
+pub const TRIES_BEFORE_SELF_ASSESSMENT: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelfAssessment {
+    /// The learner's answer, as last submitted.
+    pub text: String,
+    /// The model answer they compared it with.
+    pub model_answer: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+/// Why an answer cannot be marked as self-assessed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelfAssessError {
+    #[error("submit an answer first")]
+    NothingSubmitted,
+    #[error("your answer already passed")]
+    AlreadyPassed,
+    #[error(
+        "after {TRIES_BEFORE_SELF_ASSESSMENT} tries that do not pass ({0} so far), you may compare your answer with the model answer"
+    )]
+    TooSoon(u32),
+}
+
+impl AnswerProgress {
+    /// The model answer may be shown beside the learner's text, and self-assessment offered.
+    pub fn may_self_assess(&self) -> bool {
+        self.passed_at.is_none() && self.failed_tries >= TRIES_BEFORE_SELF_ASSESSMENT
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -324,7 +365,34 @@ impl Progress {
             answer.passed_at = Some(submission.at.clone());
             answer.passed = Some(submission.clone());
         }
+        if !submission.verdict.passed() {
+            answer.failed_tries += 1;
+        }
         answer.last = Some(submission);
+    }
+
+    /// The learner marks their last answer as saying what `model_answer` says.
+    pub fn self_assess(
+        &mut self,
+        problem: &str,
+        model_answer: &str,
+    ) -> Result<(), SelfAssessError> {
+        let answer = &mut self.problem_mut(problem).answer;
+        let Some(last) = &answer.last else {
+            return Err(SelfAssessError::NothingSubmitted);
+        };
+        if answer.passed_at.is_some() {
+            return Err(SelfAssessError::AlreadyPassed);
+        }
+        if !answer.may_self_assess() {
+            return Err(SelfAssessError::TooSoon(answer.failed_tries));
+        }
+        answer.self_assessed = Some(SelfAssessment {
+            text: last.text.clone(),
+            model_answer: model_answer.to_string(),
+            at: now(),
+        });
+        Ok(())
     }
 
     /// Take the next of `total` hints; returns its number (1-based) and whether it is new.

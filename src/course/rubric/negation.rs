@@ -112,8 +112,8 @@ const COPULAS: &[&str] = &["is", "was", "are", "were", "does", "did", "do"];
 
 #[cfg(test)]
 mod tests {
+    use super::super::text::sentences;
     use super::*;
-    use crate::grade::text::sentences;
 
     /// Negated state of the first occurrence of `needle` (a run of words).
     fn negated(text: &str, needle: &str) -> bool {

@@ -14,8 +14,12 @@ pub struct Sentence {
     pub words: Vec<String>,
     /// `stem(word)` for each word.
     pub stems: Vec<String>,
-    /// Clause number of each word; commas, semicolons and joining words start a new clause.
+    /// Phrase number of each word; commas, semicolons and joining words start a new one.
+    /// Negation never reaches across it.
     pub clause: Vec<usize>,
+    /// Clause number of each word: only `;` and contrast words ("but", "whereas") start
+    /// a new one. A rubric's word groups must meet inside one of these.
+    pub coarse: Vec<usize>,
     /// The words joined by single spaces: what rubric patterns are matched against.
     pub text: String,
     /// Byte offset of each word in `text`.
@@ -59,11 +63,20 @@ const CLAUSE_JOINERS: &[&str] = &[
     "then",
     "therefore",
     "hence",
+    "cuz",
+    "coz",
+    "bc",
+    "cos",
     "thus",
     "which",
     "whose",
     "where",
     "when",
+];
+
+/// Words that set one claim against another: ideas on either side are not one idea.
+const CONTRAST_WORDS: &[&str] = &[
+    "but", "however", "whereas", "although", "though", "yet", "unlike", "instead",
 ];
 
 /// Split an answer into sentences and normalise each one.
@@ -186,6 +199,8 @@ fn normalise_sentence(original: &str) -> Sentence {
     let mut current_clause = 0;
     let mut word = String::new();
     let mut pending_break = false;
+    // Where a new coarse clause starts: after a `;` or at a contrast word.
+    let mut coarse_breaks: Vec<usize> = Vec::new();
     let chars: Vec<char> = expanded.chars().collect();
     let flush = |word: &mut String,
                  words: &mut Vec<String>,
@@ -229,6 +244,9 @@ fn normalise_sentence(original: &str) -> Sentence {
         {
             pending_break = true;
         }
+        if ch == ';' && !words.is_empty() {
+            coarse_breaks.push(words.len());
+        }
     }
     flush(
         &mut word,
@@ -238,6 +256,14 @@ fn normalise_sentence(original: &str) -> Sentence {
         &mut pending_break,
     );
 
+    let mut coarse = Vec::with_capacity(words.len());
+    let mut current = 0;
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 && (coarse_breaks.contains(&i) || CONTRAST_WORDS.contains(&w.as_str())) {
+            current += 1;
+        }
+        coarse.push(current);
+    }
     let stems = words.iter().map(|w| stem(w)).collect();
     let mut text = String::new();
     let mut starts = Vec::with_capacity(words.len());
@@ -253,42 +279,30 @@ fn normalise_sentence(original: &str) -> Sentence {
         words,
         stems,
         clause,
+        coarse,
         text,
         starts,
     }
 }
 
-/// A deliberately small suffix stripper: enough that plurals and the common verb forms
-/// of the same word meet, predictable enough that a course author can reason about it.
-/// Both rubric phrases and answers go through it, so it only has to be consistent.
+/// The Snowball (Porter 2) English stem of a lower-case word, so "replicas" meets
+/// "replica" and "storing" meets "stored". Rubric words and answers go through the same
+/// stemmer, so an author never has to list word forms. Words with digits stay as they are.
 pub fn stem(word: &str) -> String {
-    let mut w = word.to_string();
-    if w.len() <= 3 || !w.chars().all(|c| c.is_ascii_alphabetic()) {
-        return w;
+    use std::sync::LazyLock;
+    static STEMMER: LazyLock<rust_stemmers::Stemmer> =
+        LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English));
+    // "401s" is "401"; other words with digits stay as they are.
+    if let Some(number) = word
+        .strip_suffix('s')
+        .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+    {
+        return number.to_string();
     }
-    if let Some(s) = w.strip_suffix("ies").filter(|s| s.len() >= 2) {
-        w = format!("{s}y");
-    } else if w.ends_with("sses") {
-        w.truncate(w.len() - 2);
-    } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
-        w.pop();
+    if word.len() <= 2 || !word.chars().all(|c| c.is_alphabetic()) {
+        return word.to_string();
     }
-    for suffix in ["ing", "ed"] {
-        if let Some(s) = w.strip_suffix(suffix).filter(|s| s.len() >= 3) {
-            w = s.to_string();
-            // "stopped" -> "stopp" -> "stop", but keep "kill", "pass".
-            let b = w.as_bytes();
-            let n = b.len();
-            if n >= 2 && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b'l' | b's' | b'z') {
-                w.pop();
-            }
-            break;
-        }
-    }
-    if w.len() > 3 && w.ends_with('e') {
-        w.pop();
-    }
-    w
+    STEMMER.stem(word).into_owned()
 }
 
 #[cfg(test)]

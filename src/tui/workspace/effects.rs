@@ -38,7 +38,7 @@ pub fn run<F>(
             let Some(def) = state.work.def(&problem) else {
                 return;
             };
-            let verdict = rubric::grade(&def.rubric, &def.question, &text);
+            let verdict = rubric::grade(def, &text);
             if let Err(e) = progress.record_answer(&problem, &text, verdict.clone()) {
                 tracing::warn!("recording the answer to {problem}: {e:#}");
                 send(back(WorkAction::Failed(format!(

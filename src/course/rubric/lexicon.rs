@@ -1,0 +1,501 @@
+//! Which rubric words an answer's word stands for: the same Snowball stem, or the same
+//! word with a typo in it.
+//!
+//! Typo tolerance follows the word the rubric names: from 5 letters one edit (a letter
+//! added, dropped, changed, or two swapped), from 9 letters two. A typo never changes the
+//! first letter, and a real English word is never read as a typo of another ("taken" is
+//! not "token", "stale" is not "state").
+
+use std::collections::HashMap;
+
+/// Index of a word in the rubric's vocabulary.
+pub type TermId = u32;
+
+#[derive(Debug, Clone)]
+struct Term {
+    /// The word as the rubric wrote it, lower-case.
+    word: String,
+    stem: String,
+}
+
+/// Every distinct word a rubric's word groups use.
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    terms: Vec<Term>,
+    by_stem: HashMap<String, TermId>,
+}
+
+/// Frequent English words that sit one edit from a course word. They are read exactly,
+/// never as a typo.
+const REAL_WORDS: &[&str] = &[
+    "taken",
+    "takes",
+    "stale",
+    "stare",
+    "stone",
+    "score",
+    "scare",
+    "share",
+    "shore",
+    "start",
+    "state",
+    "store",
+    "stole",
+    "style",
+    "sites",
+    "since",
+    "single",
+    "singer",
+    "signs",
+    "sight",
+    "right",
+    "light",
+    "might",
+    "night",
+    "tight",
+    "fight",
+    "eight",
+    "weight",
+    "height",
+    "other",
+    "others",
+    "outer",
+    "order",
+    "older",
+    "ladder",
+    "letter",
+    "better",
+    "bitter",
+    "later",
+    "layer",
+    "player",
+    "paper",
+    "proper",
+    "power",
+    "tower",
+    "lower",
+    "never",
+    "fever",
+    "clever",
+    "server",
+    "served",
+    "serves",
+    "service",
+    "severe",
+    "sever",
+    "cookie",
+    "rookie",
+    "where",
+    "there",
+    "these",
+    "those",
+    "three",
+    "threw",
+    "throw",
+    "through",
+    "though",
+    "thought",
+    "tough",
+    "touch",
+    "couch",
+    "could",
+    "would",
+    "should",
+    "world",
+    "words",
+    "works",
+    "worse",
+    "horse",
+    "house",
+    "mouse",
+    "cause",
+    "pause",
+    "false",
+    "value",
+    "valid",
+    "vapid",
+    "rapid",
+    "solid",
+    "solve",
+    "salve",
+    "saved",
+    "caved",
+    "waved",
+    "moved",
+    "loved",
+    "lived",
+    "liked",
+    "lined",
+    "mined",
+    "minded",
+    "signed",
+    "singed",
+    "assign",
+    "design",
+    "resign",
+    "reign",
+    "sided",
+    "aside",
+    "inside",
+    "beside",
+    "besides",
+    "reside",
+    "decide",
+    "decode",
+    "decoded",
+    "encode",
+    "encoded",
+    "decrypt",
+    "decrypted",
+    "encrypt",
+    "encrypted",
+    "expire",
+    "expired",
+    "inspire",
+    "inspired",
+    "expert",
+    "export",
+    "expect",
+    "except",
+    "accept",
+    "access",
+    "assess",
+    "asses",
+    "token",
+    "tokens",
+    "taking",
+    "making",
+    "baking",
+    "waking",
+    "local",
+    "vocal",
+    "focal",
+    "logic",
+    "login",
+    "logon",
+    "loges",
+    "lodge",
+    "logged",
+    "lodged",
+    "clock",
+    "block",
+    "black",
+    "blank",
+    "stack",
+    "stick",
+    "stuck",
+    "sticky",
+    "stinky",
+    "quick",
+    "quite",
+    "quiet",
+    "query",
+    "every",
+    "very",
+    "ever",
+    "even",
+    "event",
+    "events",
+    "agent",
+    "again",
+    "against",
+    "agains",
+    "gain",
+    "main",
+    "mail",
+    "email",
+    "emails",
+    "trail",
+    "trial",
+    "trust",
+    "truth",
+    "crust",
+    "thrust",
+    "first",
+    "fist",
+    "list",
+    "lost",
+    "last",
+    "least",
+    "lease",
+    "leash",
+    "learn",
+    "heard",
+    "heart",
+    "board",
+    "broad",
+    "bored",
+    "bread",
+    "break",
+    "brake",
+    "broke",
+    "spoke",
+    "smoke",
+    "stroke",
+    "strike",
+    "string",
+    "strong",
+    "wrong",
+    "wrung",
+    "round",
+    "sound",
+    "found",
+    "bound",
+    "fund",
+    "funds",
+    "point",
+    "paint",
+    "print",
+    "pride",
+    "prize",
+    "price",
+    "place",
+    "plane",
+    "plate",
+    "slate",
+    "skate",
+    "stage",
+    "stake",
+    "steak",
+    "snake",
+    "shake",
+    "shame",
+    "frame",
+    "flame",
+    "blame",
+    "claim",
+    "clear",
+    "clean",
+    "cling",
+    "client",
+    "clients",
+    "cliente",
+    "click",
+    "flick",
+    "trick",
+    "track",
+    "truck",
+    "trunk",
+    "thank",
+    "think",
+    "thing",
+    "things",
+    "thins",
+    "changes",
+    "charge",
+    "change",
+    "chance",
+    "choose",
+    "chose",
+    "close",
+    "closed",
+    "cloned",
+    "clone",
+    "phone",
+    "alone",
+    "along",
+    "among",
+    "about",
+    "above",
+    "abuse",
+    "amuse",
+    "reuse",
+    "refuse",
+    "refused",
+    "remove",
+    "removed",
+    "revoke",
+    "evoke",
+    "invoke",
+    "review",
+    "reviews",
+    "record",
+    "records",
+    "accord",
+    "afford",
+    "affect",
+    "effect",
+    "effects",
+    "reject",
+    "rejected",
+    "respect",
+    "request",
+    "requests",
+    "require",
+    "required",
+    "return",
+    "returned",
+    "retire",
+    "restart",
+    "restore",
+    "restored",
+    "resort",
+    "result",
+    "results",
+    "insult",
+    "denied",
+    "define",
+    "defined",
+    "device",
+    "advice",
+    "advise",
+    "devise",
+    "revise",
+    "verify",
+    "verified",
+    "verity",
+    "purify",
+    "deny",
+    "dent",
+    "dense",
+    "sense",
+    "tense",
+    "terse",
+    "verse",
+    "versa",
+    "worst",
+    "burst",
+    "public",
+    "publish",
+    "pubic",
+    "private",
+    "privacy",
+    "primate",
+    "pirate",
+    "create",
+    "created",
+    "curate",
+    "crate",
+    "grate",
+    "great",
+    "treat",
+    "threat",
+    "tread",
+    "trade",
+    "grade",
+    "grader",
+    "trader",
+    "reader",
+    "leader",
+    "header",
+    "heater",
+    "healer",
+    "dealer",
+    "deader",
+];
+
+impl Lexicon {
+    /// The id of `word` (lower-case, one word), adding it if it is new.
+    pub fn intern(&mut self, word: &str, stem: String) -> TermId {
+        if let Some(&id) = self.by_stem.get(&stem) {
+            return id;
+        }
+        let id = self.terms.len() as TermId;
+        self.terms.push(Term {
+            word: word.to_string(),
+            stem: stem.clone(),
+        });
+        self.by_stem.insert(stem, id);
+        id
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Stems of every word the rubric uses.
+    pub fn stems(&self) -> impl Iterator<Item = &str> {
+        self.terms.iter().map(|t| t.stem.as_str())
+    }
+
+    /// The rubric words an answer's word (lower-case) with stem `stem` stands for.
+    pub fn lookup(&self, word: &str, stem: &str) -> Vec<TermId> {
+        if let Some(&id) = self.by_stem.get(stem) {
+            return vec![id];
+        }
+        if !could_be_typo(word) {
+            return Vec::new();
+        }
+        let first = word.chars().next();
+        self.terms
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                if t.word.chars().next() != first {
+                    return false;
+                }
+                // Whole words by the rubric word's length; stems by the stem's, so a
+                // long word's short stem is not given a long word's slack.
+                let close = |a: &str, b: &str| {
+                    let allowed = allowed_edits(b);
+                    allowed > 0
+                        && a.chars().count().abs_diff(b.chars().count()) <= allowed
+                        && strsim::osa_distance(a, b) <= allowed
+                };
+                close(word, &t.word) || close(stem, &t.stem)
+            })
+            .map(|(i, _)| i as TermId)
+            .collect()
+    }
+}
+
+/// How many edits a typo of this rubric word may have.
+fn allowed_edits(word: &str) -> usize {
+    if !word.chars().all(|c| c.is_ascii_alphabetic()) {
+        return 0;
+    }
+    match word.len() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// Only letters, long enough to be a misspelling of a 5-letter word, and not itself a
+/// common word.
+fn could_be_typo(word: &str) -> bool {
+    word.len() >= 4 && word.chars().all(|c| c.is_ascii_alphabetic()) && !REAL_WORDS.contains(&word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::rubric::text::stem;
+
+    fn lexicon(words: &[&str]) -> Lexicon {
+        let mut l = Lexicon::default();
+        for w in words {
+            l.intern(w, stem(w));
+        }
+        l
+    }
+
+    fn finds(l: &Lexicon, word: &str) -> bool {
+        !l.lookup(word, &stem(word)).is_empty()
+    }
+
+    #[test]
+    fn forms_and_typos_meet() {
+        let l = lexicon(&["token", "signature", "replica", "memory", "balancer"]);
+        for w in [
+            "tokens",
+            "tokn",
+            "tokne",
+            "signiture",
+            "signatur",
+            "replcas",
+            "memmory",
+            "balancr",
+        ] {
+            assert!(finds(&l, w), "{w}");
+        }
+    }
+
+    #[test]
+    fn real_words_and_short_words_are_not_typos() {
+        let l = lexicon(&["token", "state", "key", "sign"]);
+        for w in ["taken", "stale", "kay", "sing", "broken"] {
+            assert!(!finds(&l, w), "{w}");
+        }
+    }
+}

@@ -1,0 +1,608 @@
+//! A problem's rubric compiled once, when the course loads: word groups, stems, typo
+//! tolerance and regexes, ready to be matched against any number of answers.
+//!
+//! How an author writes a concept (see the README, "How the grader reads an answer"):
+//! `match = ["token | jwt | wristband + client | browser | my side"]`. Each string is one
+//! way to say the idea: groups joined by `+` must all appear inside one clause of the
+//! answer, in any order; `|` separates alternatives inside a group; an alternative may be
+//! several words ("my side"), matched in order and next to each other;
+//! `@name` stands for a named group from the rubric's `[rubric.words]` table. Words are
+//! compared by Snowball stem, with typos allowed in longer words. A match stated in the
+//! negative does not count, unless the group itself says "no"/"not" (as in "no record").
+//! `patterns` (regular expressions) remain as an escape hatch.
+
+pub mod lexicon;
+pub mod negation;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+
+use lexicon::{Lexicon, TermId};
+use text::Sentence;
+
+/// How far the groups of one `match` entry may be spread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Between commas and joining words ("and", "because", "which").
+    Phrase,
+    /// Between `;` and contrast words ("but", "whereas"): the default for concepts.
+    #[default]
+    Clause,
+    /// The whole sentence.
+    Sentence,
+}
+
+/// A rubric entry that does not compile, with the field it sits in.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct RubricError {
+    /// The TOML key path, e.g. `rubric.concepts[0].match[2]`.
+    pub field: String,
+    pub message: String,
+}
+
+/// One sequence of words (an alternative inside a group).
+#[derive(Debug, Clone)]
+struct Words {
+    terms: Vec<TermId>,
+    /// It says "no"/"not" itself, so negation is its meaning, not a denial.
+    negates: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    alternatives: Vec<Words>,
+}
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    Groups(Vec<Group>),
+    Regex { re: Regex, owns_negation: bool },
+}
+
+/// A concept or misconception, compiled.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    matchers: Vec<Matcher>,
+    scope: Scope,
+    /// A wrong claim: only asserted statements count, not ones under "if" or "unless".
+    claim: bool,
+}
+
+/// Where a rule matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub sentence: usize,
+    pub negated: bool,
+}
+
+/// A whole rubric, compiled: concepts and misconceptions in file order.
+#[derive(Debug, Clone, Default)]
+pub struct CompiledRubric {
+    pub concepts: Vec<Rule>,
+    pub misconceptions: Vec<Rule>,
+    lexicon: Lexicon,
+}
+
+/// The compiled form is derived from the rubric it sits beside; comparing rubrics is enough.
+impl PartialEq for CompiledRubric {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// An answer read once: its sentences, and for each word the rubric words it stands for.
+pub struct Reading {
+    pub sentences: Vec<Sentence>,
+    terms: Vec<Vec<Vec<TermId>>>,
+}
+
+impl CompiledRubric {
+    /// Compile a rubric; every entry that does not compile is reported with its field.
+    pub fn compile(rubric: &super::problem::Rubric) -> Result<CompiledRubric, Vec<RubricError>> {
+        let mut errors = Vec::new();
+        let mut lexicon = Lexicon::default();
+        let mut rules = |table: &str,
+                         entries: Vec<(&str, &[String], &[String], &[String], Option<Scope>)>,
+                         default_scope: Scope,
+                         claim: bool| {
+            entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, (id, matches, phrases, patterns, scope))| {
+                    let mut matchers = Vec::new();
+                    for (j, m) in matches.iter().enumerate() {
+                        match parse_groups(m, &rubric.words, &mut lexicon) {
+                            Ok(groups) => matchers.push(Matcher::Groups(groups)),
+                            Err(message) => errors.push(RubricError {
+                                field: format!("rubric.{table}[{i}].match[{j}]"),
+                                message,
+                            }),
+                        }
+                    }
+                    for (j, p) in phrases.iter().enumerate() {
+                        // A phrase is a one-group match whose `|` and `+` are literal text.
+                        match words(p, &mut lexicon) {
+                            Some(w) => matchers.push(Matcher::Groups(vec![Group {
+                                alternatives: vec![w],
+                            }])),
+                            None => errors.push(RubricError {
+                                field: format!("rubric.{table}[{i}].phrases[{j}]"),
+                                message: "the phrase has no words".into(),
+                            }),
+                        }
+                    }
+                    for (j, p) in patterns.iter().enumerate() {
+                        match RegexBuilder::new(p).case_insensitive(true).build() {
+                            Ok(re) => matchers.push(Matcher::Regex {
+                                re,
+                                owns_negation: negation::mentions_negation(p),
+                            }),
+                            Err(e) => errors.push(RubricError {
+                                field: format!("rubric.{table}[{i}].patterns[{j}]"),
+                                message: regex_message(&e),
+                            }),
+                        }
+                    }
+                    if matchers.is_empty()
+                        && matches.is_empty()
+                        && phrases.is_empty()
+                        && patterns.is_empty()
+                    {
+                        errors.push(RubricError {
+                            field: format!("rubric.{table}[{i}].match"),
+                            message: "nothing to match: give `match` (word groups) or `patterns`"
+                                .into(),
+                        });
+                    }
+                    Rule {
+                        id: id.to_string(),
+                        matchers,
+                        scope: scope.unwrap_or(default_scope),
+                        claim,
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let concepts = rules(
+            "concepts",
+            rubric
+                .concepts
+                .iter()
+                .map(|c| {
+                    (
+                        c.id.as_str(),
+                        &c.matches[..],
+                        &c.phrases[..],
+                        &c.patterns[..],
+                        c.scope,
+                    )
+                })
+                .collect(),
+            Scope::Clause,
+            false,
+        );
+        let misconceptions = rules(
+            "misconceptions",
+            rubric
+                .misconceptions
+                .iter()
+                .map(|m| {
+                    (
+                        m.id.as_str(),
+                        &m.matches[..],
+                        &m.phrases[..],
+                        &m.patterns[..],
+                        m.scope,
+                    )
+                })
+                .collect(),
+            Scope::Phrase,
+            true,
+        );
+        for (name, group) in &rubric.words {
+            if let Err(message) = parse_groups(group, &BTreeMap::new(), &mut lexicon) {
+                errors.push(RubricError {
+                    field: format!("rubric.words.{name}"),
+                    message,
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(CompiledRubric {
+                concepts,
+                misconceptions,
+                lexicon,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Stems of every word the rubric's groups use (its vocabulary, for the topic screen).
+    pub fn vocabulary(&self) -> impl Iterator<Item = &str> {
+        self.lexicon.stems()
+    }
+
+    /// Read an answer once, for any number of [`CompiledRubric::hits`] calls.
+    pub fn read(&self, answer: &str) -> Reading {
+        let sentences = text::sentences(answer);
+        let terms = sentences
+            .iter()
+            .map(|s| {
+                s.words
+                    .iter()
+                    .zip(&s.stems)
+                    .map(|(w, st)| self.lexicon.lookup(w, st))
+                    .collect()
+            })
+            .collect();
+        Reading { sentences, terms }
+    }
+
+    /// Every place `rule` matches in the answer.
+    pub fn hits(&self, rule: &Rule, reading: &Reading) -> Vec<Hit> {
+        let mut out = Vec::new();
+        for (si, s) in reading.sentences.iter().enumerate() {
+            let terms = &reading.terms[si];
+            for m in &rule.matchers {
+                match m {
+                    Matcher::Groups(groups) => {
+                        if let Some(negated) =
+                            match_groups(s, terms, groups, rule.scope, rule.claim)
+                        {
+                            out.push(Hit {
+                                sentence: si,
+                                negated,
+                            });
+                        }
+                    }
+                    Matcher::Regex { re, owns_negation } => {
+                        out.extend(
+                            match_regex(s, re, *owns_negation)
+                                .into_iter()
+                                .map(|negated| Hit {
+                                    sentence: si,
+                                    negated,
+                                }),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Parse `a | b c + @name` into groups, interning every word.
+fn parse_groups(
+    source: &str,
+    named: &BTreeMap<String, String>,
+    lexicon: &mut Lexicon,
+) -> Result<Vec<Group>, String> {
+    let mut groups = Vec::new();
+    for (gi, group) in source.split('+').enumerate() {
+        let mut alternatives = Vec::new();
+        for alt in group.split('|') {
+            let alt = alt.trim();
+            if let Some(name) = alt.strip_prefix('@') {
+                let Some(def) = named.get(name) else {
+                    let known: Vec<&str> = named.keys().map(String::as_str).collect();
+                    return Err(format!(
+                        "no word group `@{name}` in [rubric.words] (known: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ));
+                };
+                for inner in def.split('|') {
+                    if inner.trim().starts_with('@') {
+                        return Err(format!(
+                            "`@{name}` refers to another group; name words only"
+                        ));
+                    }
+                    alternatives.extend(words(inner, lexicon));
+                }
+                continue;
+            }
+            match words(alt, lexicon) {
+                Some(w) => alternatives.push(w),
+                None => {
+                    return Err(format!(
+                        "group {} has an empty alternative (two `|` in a row, or a `|` at an end)",
+                        gi + 1
+                    ));
+                }
+            }
+        }
+        if alternatives.is_empty() {
+            return Err(format!("group {} is empty", gi + 1));
+        }
+        groups.push(Group { alternatives });
+    }
+    Ok(groups)
+}
+
+/// One alternative's words, normalised exactly as answers are.
+fn words(alt: &str, lexicon: &mut Lexicon) -> Option<Words> {
+    let sentence = text::sentences(alt).into_iter().next()?;
+    let negates = negation::mentions_negation(&sentence.text);
+    let terms = sentence
+        .words
+        .iter()
+        .zip(sentence.stems)
+        .map(|(w, st)| lexicon.intern(w, st))
+        .collect();
+    Some(Words { terms, negates })
+}
+
+/// Where one alternative occurs in a sentence: (first word, last word).
+fn occurrences(s: &Sentence, terms: &[Vec<TermId>], words: &Words) -> Vec<(usize, usize)> {
+    let has = |i: usize, t: TermId| terms[i].contains(&t);
+    let mut out = Vec::new();
+    for start in 0..s.words.len() {
+        if !has(start, words.terms[0]) {
+            continue;
+        }
+        let mut at = start;
+        let mut ok = true;
+        // Words of one alternative stand together, so "session store" never reads
+        // "the session was stored".
+        for &t in &words.terms[1..] {
+            let next = at + 1;
+            if next < s.words.len() && has(next, t) {
+                at = next;
+            } else {
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            out.push((start, at));
+        }
+    }
+    out
+}
+
+/// Whether every group meets inside one unit of `scope`: `Some(false)` for a plain match,
+/// `Some(true)` when every way it meets is denied, `None` when it never meets.
+fn match_groups(
+    s: &Sentence,
+    terms: &[Vec<TermId>],
+    groups: &[Group],
+    scope: Scope,
+    claim: bool,
+) -> Option<bool> {
+    let unit: Vec<usize> = match scope {
+        Scope::Phrase => s.clause.clone(),
+        Scope::Clause => s.coarse.clone(),
+        Scope::Sentence => vec![0; s.words.len()],
+    };
+    let mut units: Vec<usize> = unit.clone();
+    units.dedup();
+    let mut seen_negated = false;
+    for u in units {
+        // When one group says "no"/"not" itself ("does not match"), the negation is the
+        // idea, so it does not deny the other groups' words either ("the signature").
+        let owns = groups.iter().any(|g| {
+            g.alternatives
+                .iter()
+                .any(|w| w.negates && occurrences(s, terms, w).iter().any(|&(a, _)| unit[a] == u))
+        });
+        let mut all_present = true;
+        let mut all_positive = true;
+        for g in groups {
+            let mut present = false;
+            let mut positive = false;
+            for w in &g.alternatives {
+                for (a, b) in occurrences(s, terms, w) {
+                    if unit[a] != u {
+                        continue;
+                    }
+                    present = true;
+                    let denied = !owns && negation::is_negated(s, a, b, false);
+                    if !denied && !(claim && hypothetical(s, a)) {
+                        positive = true;
+                    }
+                }
+            }
+            all_present &= present;
+            all_positive &= positive;
+            if !all_present {
+                break;
+            }
+        }
+        if all_present {
+            if all_positive {
+                return Some(false);
+            }
+            seen_negated = true;
+        }
+    }
+    seen_negated.then_some(true)
+}
+
+/// Words that make what follows them in a phrase a supposition, not a claim.
+const SUPPOSING: &[&str] = &["if", "unless", "whether", "suppose", "supposing", "imagine"];
+
+/// Is the word at `i` inside a supposition ("if replica a crashed, …")?
+fn hypothetical(s: &Sentence, i: usize) -> bool {
+    (0..=i)
+        .rev()
+        .take_while(|&j| s.clause[j] == s.clause[i])
+        .any(|j| SUPPOSING.contains(&s.words[j].as_str()))
+}
+
+/// Regex escape hatch: matched against the sentence's normalised words. A regex takes
+/// the leftmost match, which may begin in a negated clause and reach into the next one,
+/// so after a negated match look again from the following word.
+fn match_regex(s: &Sentence, re: &Regex, owns: bool) -> Vec<bool> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(m) = re.find_at(&s.text, from) {
+        let next_word = s.next_word_start(m.start());
+        if m.start() == m.end() {
+            match next_word {
+                Some(n) => {
+                    from = n;
+                    continue;
+                }
+                None => break,
+            }
+        }
+        let (start, end) = (s.word_at(m.start()), s.word_ending_at(m.end()));
+        let negated = negation::is_negated(s, start, end.max(start), owns);
+        out.push(negated);
+        from = if negated {
+            match next_word {
+                Some(n) => n,
+                None => break,
+            }
+        } else {
+            m.end()
+        };
+        if from >= s.text.len() {
+            break;
+        }
+    }
+    out
+}
+
+/// The regex crate's message spans several lines with a caret; keep its last line.
+fn regex_message(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    format!(
+        "pattern does not compile: {}",
+        last.trim().trim_start_matches("error: ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::problem::{Concept, Misconception, Rubric};
+
+    fn rubric(matches: &[&str]) -> Rubric {
+        Rubric {
+            min_words: 5,
+            words: BTreeMap::from([(
+                "replica".to_string(),
+                "replica | server | instance | node".to_string(),
+            )]),
+            concepts: vec![Concept {
+                id: "c".into(),
+                label: "l".into(),
+                required: true,
+                matches: matches.iter().map(|s| s.to_string()).collect(),
+                scope: None,
+                phrases: vec![],
+                patterns: vec![],
+                ask: "?".into(),
+            }],
+            misconceptions: vec![Misconception {
+                id: "m".into(),
+                matches: vec!["sign + public key".into()],
+                scope: None,
+                phrases: vec![],
+                patterns: vec![],
+                feedback: "f".into(),
+            }],
+        }
+    }
+
+    fn hit(c: &CompiledRubric, rule: &Rule, answer: &str) -> Option<bool> {
+        let r = c.read(answer);
+        let hits = c.hits(rule, &r);
+        if hits.iter().any(|h| !h.negated) {
+            Some(false)
+        } else if hits.is_empty() {
+            None
+        } else {
+            Some(true)
+        }
+    }
+
+    #[test]
+    fn groups_meet_in_any_order_within_a_clause() {
+        let c = CompiledRubric::compile(&rubric(&["memory | ram + @replica"])).unwrap();
+        let rule = &c.concepts[0];
+        assert_eq!(
+            hit(&c, rule, "It sat in the RAM of one server."),
+            Some(false)
+        );
+        assert_eq!(
+            hit(&c, rule, "The instances kept it in memmory."),
+            Some(false)
+        );
+        assert_eq!(
+            hit(&c, rule, "It was in memory; the server restarted."),
+            None
+        );
+        assert_eq!(
+            hit(&c, rule, "It was in memory but the server restarted."),
+            None
+        );
+        assert_eq!(
+            hit(&c, rule, "It was not in the memory of a server."),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn negation_owned_by_the_group_is_meaning() {
+        let c = CompiledRubric::compile(&rubric(&["@replica + no record | not know"])).unwrap();
+        let rule = &c.concepts[0];
+        assert_eq!(hit(&c, rule, "server b had no record of it"), Some(false));
+        assert_eq!(
+            hit(&c, rule, "the other servers did not know my sid"),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn misconceptions_stay_inside_a_phrase() {
+        let c = CompiledRubric::compile(&rubric(&["memory"])).unwrap();
+        let m = &c.misconceptions[0];
+        assert_eq!(
+            hit(&c, m, "The issuer signs with its public key."),
+            Some(false)
+        );
+        assert_eq!(
+            hit(
+                &c,
+                m,
+                "It is signed with the private key, and checked with the public key."
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let mut r = rubric(&["memory | | ram", "@nope + x"]);
+        r.misconceptions[0].patterns.push("(unclosed".into());
+        let errs = CompiledRubric::compile(&r).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "rubric.concepts[0].match[0]",
+                "rubric.concepts[0].match[1]",
+                "rubric.misconceptions[0].patterns[0]"
+            ]
+        );
+        assert!(errs[1].message.contains("@nope"), "{}", errs[1].message);
+    }
+}
