@@ -357,7 +357,7 @@ fn occurrences(s: &Sentence, terms: &[Vec<TermId>], words: &Words) -> Vec<(usize
         // "the session was stored".
         for &t in &words.terms[1..] {
             let next = at + 1;
-            if next < s.words.len() && has(next, t) {
+            if next < s.words.len() && s.segment[next] == s.segment[at] && has(next, t) {
                 at = next;
             } else {
                 ok = false;

@@ -20,6 +20,8 @@ pub struct Sentence {
     /// Clause number of each word: only `;` and contrast words ("but", "whereas") start
     /// a new one. A rubric's word groups must meet inside one of these.
     pub coarse: Vec<usize>,
+    /// Run of words between punctuation marks.
+    pub segment: Vec<usize>,
     /// The words joined by single spaces: what rubric patterns are matched against.
     pub text: String,
     /// Byte offset of each word in `text`.
@@ -201,6 +203,8 @@ fn normalise_sentence(original: &str) -> Sentence {
     let mut pending_break = false;
     // Where a new coarse clause starts: after a `;` or at a contrast word.
     let mut coarse_breaks: Vec<usize> = Vec::new();
+    // Where punctuation falls: a rubric's several-word alternative never spans one.
+    let mut punct_breaks: Vec<usize> = Vec::new();
     let chars: Vec<char> = expanded.chars().collect();
     let flush = |word: &mut String,
                  words: &mut Vec<String>,
@@ -243,6 +247,7 @@ fn normalise_sentence(original: &str) -> Sentence {
         ) || spaced_dash
         {
             pending_break = true;
+            punct_breaks.push(words.len());
         }
         if ch == ';' && !words.is_empty() {
             coarse_breaks.push(words.len());
@@ -264,6 +269,14 @@ fn normalise_sentence(original: &str) -> Sentence {
         }
         coarse.push(current);
     }
+    let mut segment = Vec::with_capacity(words.len());
+    let mut current = 0;
+    for i in 0..words.len() {
+        if i > 0 && punct_breaks.contains(&i) {
+            current += 1;
+        }
+        segment.push(current);
+    }
     let stems = words.iter().map(|w| stem(w)).collect();
     let mut text = String::new();
     let mut starts = Vec::with_capacity(words.len());
@@ -280,6 +293,7 @@ fn normalise_sentence(original: &str) -> Sentence {
         stems,
         clause,
         coarse,
+        segment,
         text,
         starts,
     }
