@@ -42,4 +42,22 @@ fn main() {
         load_time.as_secs_f64() * 1e3
     );
     println!("course check: {:.3} ms", check_time.as_secs_f64() * 1e3);
+
+    // Grading: one answer against a rubric compiled when the course loaded.
+    let long_answer = "The login was kept only in replica a's memory; the balancer sent later \
+        requests to b and c, which had no record of it, so they answered 401. The fix moves \
+        the login out of the replica: a shared store that every replica reads, or a signed \
+        token that any replica verifies with the issuer's public key. Sticky routing only hides \
+        it, because a restart of a would still lose the login.";
+    for problem in &course.problems {
+        let grade_time = time(500, || {
+            forgetful::grade::rubric::grade(problem, long_answer)
+        });
+        println!(
+            "grade a {}-word answer to {}: {:.3} ms (target ≤ 5 ms)",
+            long_answer.split_whitespace().count(),
+            problem.id,
+            grade_time.as_secs_f64() * 1e3
+        );
+    }
 }

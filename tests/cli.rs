@@ -322,7 +322,9 @@ fn report_states_the_pass_before_a_later_weaker_answer() {
     );
     assert!(written.contains("the pass above stands"), "{written}");
     assert!(
-        written[..latest].contains("- [x] the balancer sends requests to other replicas"),
+        written[..latest].contains(
+            "- [x] the balancer sends later requests to replicas that have no record of it"
+        ),
         "{written}"
     );
 

@@ -54,12 +54,13 @@ fn every_problem_in_a_broken_course_is_listed_with_its_position() {
         "problems/bad-shape.toml:8:1: hints[0].text: missing field (expected a string)",
         "problems/bad-shape.toml:12:13: rubric.min_words: expected a whole number, found a negative integer",
         "problems/bad-step.toml:13:8: hints[1].step: `nonexistent-step` is not a step of check `disappearing-login` (its steps: reproduced, fixed)",
+        "problems/bad-step.toml:17:1: rubric.concepts[0].match: nothing to match: give `match` (word groups) or `patterns`",
         "problems/bad-syntax.toml:1:18: toml: invalid basic string, expected `\"`",
         // An unknown field does not hide what else is wrong with the file.
         "problems/bad-unknown-field.toml:2:9: check: unknown check `remember-everything` (built-in: disappearing-login, where-state-goes, logout-now)",
         "problems/bad-unknown-field.toml:3:1: difficulty: unknown field (expected one of: title, check, lessons, statement, question, model_answer, hints, rubric)",
         "problems/bad-unknown-field.toml:13:13: rubric.concepts[0].patterns[0]: pattern does not compile: unclosed group",
-        "problems/bad-unknown-field.toml:15:1: rubric.concepts[0].hue: unknown field (expected one of: id, label, required, phrases, patterns, ask)",
+        "problems/bad-unknown-field.toml:15:1: rubric.concepts[0].hue: unknown field (expected one of: id, label, required, match, scope, phrases, patterns, ask)",
     ];
     let expected: Vec<String> = expected.iter().map(|e| format!("{BROKEN}/{e}")).collect();
     assert_eq!(found, expected);
@@ -84,8 +85,8 @@ fn the_check_command_exits_1_with_diagnostics_and_0_when_clean() {
     let out = forgetful(&["course", "check", "--course", BROKEN]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(stdout.lines().count(), 22);
-    assert_eq!(stdout.lines().last(), Some("course check: 21 errors"));
+    assert_eq!(stdout.lines().count(), 23);
+    assert_eq!(stdout.lines().last(), Some("course check: 22 errors"));
 
     let out = forgetful(&["course", "check", "--course", GOOD]);
     assert_eq!(out.status.code(), Some(0));

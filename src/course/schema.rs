@@ -128,6 +128,13 @@ pub(crate) fn parse_problem(path: &Path, text: &str) -> Result<Problem, Rejected
                 problem.id = id;
                 Some(Box::new(problem))
             });
+        // Its rubric is still compiled, so everything wrong with the file shows at once.
+        if let Some(problem) = &salvaged
+            && let Err(errors) = CompiledRubric::compile(&problem.rubric)
+        {
+            walk.diagnostics
+                .extend(rubric_diagnostics(path, text, errors));
+        }
         return Err(Rejected {
             diagnostics: walk.diagnostics,
             salvaged,
@@ -143,16 +150,35 @@ pub(crate) fn parse_problem(path: &Path, text: &str) -> Result<Problem, Rejected
             Ok(problem)
         }
         Err(errors) => Err(Rejected {
-            diagnostics: errors
-                .into_iter()
-                .map(|e| {
-                    let offset = field_offset(text, &e.field).unwrap_or(0);
-                    Diagnostic::at(path, text, offset, e.field, e.message)
-                })
-                .collect(),
+            diagnostics: rubric_diagnostics(path, text, errors),
             salvaged: Some(Box::new(problem)),
         }),
     }
+}
+
+/// Rubric compile errors as diagnostics, each at its field (or the nearest table around
+/// it, for a field that is missing).
+fn rubric_diagnostics(
+    path: &Path,
+    text: &str,
+    errors: Vec<super::rubric::RubricError>,
+) -> Vec<Diagnostic> {
+    errors
+        .into_iter()
+        .map(|e| {
+            let mut at = e.field.as_str();
+            let offset = loop {
+                if let Some(o) = field_offset(text, at) {
+                    break o;
+                }
+                match at.rsplit_once('.') {
+                    Some((parent, _)) => at = parent,
+                    None => break 0,
+                }
+            };
+            Diagnostic::at(path, text, offset, e.field, e.message)
+        })
+        .collect()
 }
 
 /// Drops the keys the schema does not know, at every level.

@@ -247,7 +247,9 @@ fn screen(
     if words.is_empty() {
         return Some(Screen::Empty);
     }
-    if is_keyword_list(answer, words) {
+    // Terse notes that state every key idea are an answer; a list of terms is not.
+    let every_idea = concepts.iter().filter(|c| c.required).all(|c| c.found);
+    if is_keyword_list(answer, words, every_idea) {
         return Some(Screen::Keywords);
     }
     if words.len() < rubric.min_words {
@@ -265,7 +267,7 @@ fn screen(
 
 /// Fragments separated by commas, line breaks or bullets, mostly a few words each and
 /// hardly any grammar between them.
-fn is_keyword_list(answer: &str, words: &[&str]) -> bool {
+fn is_keyword_list(answer: &str, words: &[&str], every_idea: bool) -> bool {
     // A line break separates items only in a list (short or bulleted lines); in prose it
     // is just where the text box wrapped.
     let joined: String = answer
@@ -293,7 +295,7 @@ fn is_keyword_list(answer: &str, words: &[&str]) -> bool {
         .sum::<usize>();
     let function = words.iter().filter(|w| FUNCTION_WORDS.contains(w)).count() + connectives;
     let grammarless = words.len() >= 6 && function * 8 < words.len();
-    listy || grammarless
+    listy || (grammarless && !every_idea)
 }
 
 fn content_stems<'a>(words: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {

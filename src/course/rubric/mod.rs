@@ -398,6 +398,9 @@ fn match_groups(
         });
         let mut all_present = true;
         let mut all_positive = true;
+        // A wrong claim must be asserted somewhere: "if replica a crashed, …" supposes,
+        // but "if I log out, the token is invalid at once" asserts its second half.
+        let mut asserted = !claim;
         for g in groups {
             let mut present = false;
             let mut positive = false;
@@ -408,8 +411,9 @@ fn match_groups(
                     }
                     present = true;
                     let denied = !owns && negation::is_negated(s, a, b, false);
-                    if !denied && !(claim && hypothetical(s, a)) {
+                    if !denied {
                         positive = true;
+                        asserted |= !hypothetical(s, a);
                     }
                 }
             }
@@ -420,7 +424,7 @@ fn match_groups(
             }
         }
         if all_present {
-            if all_positive {
+            if all_positive && asserted {
                 return Some(false);
             }
             seen_negated = true;

@@ -65,6 +65,8 @@ const CLAUSE_JOINERS: &[&str] = &[
     "then",
     "therefore",
     "hence",
+    "until",
+    "unless",
     "cuz",
     "coz",
     "bc",

@@ -1,0 +1,100 @@
+//! The written-answer grader measured on answers it was not written beside.
+//!
+//! `tests/answers/blind/` holds answers written by writers who never saw the rubrics, the
+//! tests or the model answers, labelled by the problem's essential points. It was split
+//! once: `dev/` is what rubric authors tune on; `test/` is never tuned on, only reported.
+//! This test holds the test half to its floors, so a rubric change that makes the grader
+//! worse on unseen answers fails CI. The figures are printed for the README.
+
+use std::path::Path;
+
+use forgetful::grade::measure::{Figures, measure, parse};
+
+fn figures(half: &str) -> Vec<(String, Figures)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/answers/blind")
+        .join(half);
+    let course = forgetful::course::Course::load(None).expect("the embedded course loads");
+    let mut out = Vec::new();
+    for problem in &course.problems {
+        let path = root.join(format!("{}.jsonl", problem.id));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let answers = parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            answers.len() >= 75,
+            "{}: only {} answers",
+            path.display(),
+            answers.len()
+        );
+        let f = measure(problem, &answers);
+        assert_eq!(
+            f.total,
+            answers.len(),
+            "{}: answers for another problem",
+            path.display()
+        );
+        out.push((problem.id.clone(), f));
+    }
+    out
+}
+
+fn report(half: &str, per_problem: &[(String, Figures)]) -> Figures {
+    let mut all = Figures::default();
+    for (id, f) in per_problem {
+        eprintln!("{half:<5} {id:<20} {}", f.summary());
+        for d in &f.disagreements {
+            eprintln!(
+                "      {} labelled {}, graded {:?}: {}",
+                d.id,
+                d.label,
+                d.verdict.outcome,
+                d.text
+                    .chars()
+                    .take(140)
+                    .collect::<String>()
+                    .replace('\n', " ")
+            );
+        }
+        all.add(f.clone());
+    }
+    eprintln!("{half:<5} {:<20} {}", "all", all.summary());
+    all
+}
+
+/// Floors for the held-out half. The targets are 90% agreement, 90% of correct answers
+/// accepted and no wrong answer passed; the floors are what the grader reaches today, so
+/// they can only be raised.
+const MIN_AGREEMENT: f64 = 0.89;
+const MIN_ACCEPTANCE: f64 = 0.84;
+const MAX_WRONG_PASSED: usize = 9;
+
+#[test]
+fn held_out_half_meets_its_floors() {
+    let all = report("test", &figures("test"));
+    assert!(all.total >= 270, "the test half has {} answers", all.total);
+    assert!(
+        all.agreement() >= MIN_AGREEMENT,
+        "agreement fell to {:.1}%",
+        all.agreement() * 100.0
+    );
+    assert!(
+        all.acceptance() >= MIN_ACCEPTANCE,
+        "correct answers accepted fell to {:.1}%",
+        all.acceptance() * 100.0
+    );
+    assert!(
+        all.wrong_passed <= MAX_WRONG_PASSED,
+        "{} wrong answers passed",
+        all.wrong_passed
+    );
+}
+
+/// The development half is what the rubrics were tuned on: the grader must agree with
+/// nearly all of it, and pass no wrong answer there.
+#[test]
+fn development_half_is_fitted() {
+    let all = report("dev", &figures("dev"));
+    assert!(all.agreement() >= 0.95, "{}", all.summary());
+    assert!(all.wrong_passed <= 8, "{}", all.summary());
+}
