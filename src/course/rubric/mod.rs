@@ -96,6 +96,15 @@ impl PartialEq for CompiledRubric {
     }
 }
 
+/// What a concept and a misconception share, for compiling either.
+struct Entry<'a> {
+    id: &'a str,
+    matches: &'a [String],
+    phrases: &'a [String],
+    patterns: &'a [String],
+    scope: Option<Scope>,
+}
+
 /// An answer read once: its sentences, and for each word the rubric words it stands for.
 pub struct Reading {
     pub sentences: Vec<Sentence>,
@@ -107,81 +116,85 @@ impl CompiledRubric {
     pub fn compile(rubric: &super::problem::Rubric) -> Result<CompiledRubric, Vec<RubricError>> {
         let mut errors = Vec::new();
         let mut lexicon = Lexicon::default();
-        let mut rules = |table: &str,
-                         entries: Vec<(&str, &[String], &[String], &[String], Option<Scope>)>,
-                         default_scope: Scope,
-                         claim: bool| {
-            entries
-                .into_iter()
-                .enumerate()
-                .map(|(i, (id, matches, phrases, patterns, scope))| {
-                    let mut matchers = Vec::new();
-                    for (j, m) in matches.iter().enumerate() {
-                        match parse_groups(m, &rubric.words, &mut lexicon) {
-                            Ok(groups) => matchers.push(Matcher::Groups(groups)),
-                            Err(message) => errors.push(RubricError {
-                                field: format!("rubric.{table}[{i}].match[{j}]"),
-                                message,
-                            }),
+        let mut rules =
+            |table: &str, entries: Vec<Entry<'_>>, default_scope: Scope, claim: bool| {
+                entries
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let Entry {
+                            id,
+                            matches,
+                            phrases,
+                            patterns,
+                            scope,
+                        } = e;
+                        let mut matchers = Vec::new();
+                        for (j, m) in matches.iter().enumerate() {
+                            match parse_groups(m, &rubric.words, &mut lexicon) {
+                                Ok(groups) => matchers.push(Matcher::Groups(groups)),
+                                Err(message) => errors.push(RubricError {
+                                    field: format!("rubric.{table}[{i}].match[{j}]"),
+                                    message,
+                                }),
+                            }
                         }
-                    }
-                    for (j, p) in phrases.iter().enumerate() {
-                        // A phrase is a one-group match whose `|` and `+` are literal text.
-                        match words(p, &mut lexicon) {
-                            Some(w) => matchers.push(Matcher::Groups(vec![Group {
-                                alternatives: vec![w],
-                            }])),
-                            None => errors.push(RubricError {
-                                field: format!("rubric.{table}[{i}].phrases[{j}]"),
-                                message: "the phrase has no words".into(),
-                            }),
+                        for (j, p) in phrases.iter().enumerate() {
+                            // A phrase is a one-group match whose `|` and `+` are literal text.
+                            match words(p, &mut lexicon) {
+                                Some(w) => matchers.push(Matcher::Groups(vec![Group {
+                                    alternatives: vec![w],
+                                }])),
+                                None => errors.push(RubricError {
+                                    field: format!("rubric.{table}[{i}].phrases[{j}]"),
+                                    message: "the phrase has no words".into(),
+                                }),
+                            }
                         }
-                    }
-                    for (j, p) in patterns.iter().enumerate() {
-                        match RegexBuilder::new(p).case_insensitive(true).build() {
-                            Ok(re) => matchers.push(Matcher::Regex {
-                                re,
-                                owns_negation: negation::mentions_negation(p),
-                            }),
-                            Err(e) => errors.push(RubricError {
-                                field: format!("rubric.{table}[{i}].patterns[{j}]"),
-                                message: regex_message(&e),
-                            }),
+                        for (j, p) in patterns.iter().enumerate() {
+                            match RegexBuilder::new(p).case_insensitive(true).build() {
+                                Ok(re) => matchers.push(Matcher::Regex {
+                                    re,
+                                    owns_negation: negation::mentions_negation(p),
+                                }),
+                                Err(e) => errors.push(RubricError {
+                                    field: format!("rubric.{table}[{i}].patterns[{j}]"),
+                                    message: regex_message(&e),
+                                }),
+                            }
                         }
-                    }
-                    if matchers.is_empty()
-                        && matches.is_empty()
-                        && phrases.is_empty()
-                        && patterns.is_empty()
-                    {
-                        errors.push(RubricError {
-                            field: format!("rubric.{table}[{i}].match"),
-                            message: "nothing to match: give `match` (word groups) or `patterns`"
-                                .into(),
-                        });
-                    }
-                    Rule {
-                        id: id.to_string(),
-                        matchers,
-                        scope: scope.unwrap_or(default_scope),
-                        claim,
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
+                        if matchers.is_empty()
+                            && matches.is_empty()
+                            && phrases.is_empty()
+                            && patterns.is_empty()
+                        {
+                            errors.push(RubricError {
+                                field: format!("rubric.{table}[{i}].match"),
+                                message:
+                                    "nothing to match: give `match` (word groups) or `patterns`"
+                                        .into(),
+                            });
+                        }
+                        Rule {
+                            id: id.to_string(),
+                            matchers,
+                            scope: scope.unwrap_or(default_scope),
+                            claim,
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            };
         let concepts = rules(
             "concepts",
             rubric
                 .concepts
                 .iter()
-                .map(|c| {
-                    (
-                        c.id.as_str(),
-                        &c.matches[..],
-                        &c.phrases[..],
-                        &c.patterns[..],
-                        c.scope,
-                    )
+                .map(|c| Entry {
+                    id: &c.id,
+                    matches: &c.matches,
+                    phrases: &c.phrases,
+                    patterns: &c.patterns,
+                    scope: c.scope,
                 })
                 .collect(),
             Scope::Clause,
@@ -192,14 +205,12 @@ impl CompiledRubric {
             rubric
                 .misconceptions
                 .iter()
-                .map(|m| {
-                    (
-                        m.id.as_str(),
-                        &m.matches[..],
-                        &m.phrases[..],
-                        &m.patterns[..],
-                        m.scope,
-                    )
+                .map(|m| Entry {
+                    id: &m.id,
+                    matches: &m.matches,
+                    phrases: &m.phrases,
+                    patterns: &m.patterns,
+                    scope: m.scope,
                 })
                 .collect(),
             Scope::Phrase,
