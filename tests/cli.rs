@@ -368,3 +368,61 @@ fn a_corrupt_progress_file_warns_and_is_kept() {
         "not json at all"
     );
 }
+
+/// `answer --json` prints the verdict as JSON; after two tries that do not pass the text
+/// output compares with the model answer, and `--mine` records a self-assessment that
+/// `progress` and `report` show as such, never as a pass.
+#[test]
+fn answer_json_and_self_assessment() {
+    let data = TempDir::new("cli-self");
+    let wrong = "The cookie expired after the first request, so the next one was refused with a 401 by the server.";
+    let o = run(
+        &data,
+        &["answer", "disappearing-login", "--json", "--file", "-"],
+        Some(wrong),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON verdict");
+    assert_eq!(v["outcome"], "not-yet");
+    assert_eq!(v["misconceptions"][0]["id"], "cookie-expired");
+    assert!(
+        v["concepts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["found"].is_boolean())
+    );
+
+    // Too soon: one try.
+    let o = run(&data, &["answer", "disappearing-login", "--mine"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("after 2 tries"),
+        "{o:?}"
+    );
+
+    let o = run(
+        &data,
+        &["answer", "disappearing-login", "--file", "-"],
+        Some(wrong),
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("Compare your answer with the model answer"),
+        "{out}"
+    );
+    assert!(
+        out.contains("forgetful answer disappearing-login --mine"),
+        "{out}"
+    );
+
+    let o = run(&data, &["answer", "disappearing-login", "--mine"], None);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let answer = &progress_json(&data)["problems"]["disappearing-login"]["answer"];
+    assert!(answer["passed_at"].is_null(), "never a grader pass");
+    assert_eq!(answer["self_assessed"]["text"], wrong);
+    assert!(stdout(&run(&data, &["progress"], None)).contains("self"));
+    let md = stdout(&run(&data, &["report"], None));
+    assert!(md.contains("**Self-assessed** at"), "{md}");
+    assert!(md.contains("The model answer:"), "{md}");
+}

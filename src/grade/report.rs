@@ -28,6 +28,10 @@ pub struct ProblemReport {
     pub answer_passed_at: Option<String>,
     /// The submission that passed (absent when the record predates keeping it).
     pub answer_passed: Option<Submission>,
+    /// The learner's own judgement that their answer says what the model answer says
+    /// (offered after tries that did not pass); never a grader pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_assessed: Option<crate::progress::SelfAssessment>,
     pub hints_used: usize,
     pub hints_total: usize,
 }
@@ -57,6 +61,7 @@ pub fn build(progress: &Progress, problems: &[Problem], lessons_total: usize) ->
                     answer: answer.last,
                     answer_passed_at: answer.passed_at,
                     answer_passed: passed,
+                    self_assessed: answer.self_assessed,
                     hints_used: record.hints_used,
                     hints_total: p.hints.len(),
                 }
@@ -144,7 +149,26 @@ fn written_answer(out: &mut String, p: &ProblemReport) {
             }
         }
         (None, _, Some(last)) => {
-            out.push_str("Not passed yet.\n\n");
+            match &p.self_assessed {
+                Some(sa) => {
+                    out.push_str(&format!(
+                        "Not passed by the grader. **Self-assessed** at {}: the learner judged that \
+                         their answer says what the model answer says. Both texts are below, for \
+                         an instructor to decide.\n\n",
+                        sa.at
+                    ));
+                    out.push_str("The learner's answer:\n\n");
+                    for line in sa.text.trim().lines() {
+                        out.push_str(&format!("> {line}\n"));
+                    }
+                    out.push_str("\nThe model answer:\n\n");
+                    for line in sa.model_answer.trim().lines() {
+                        out.push_str(&format!("> {line}\n"));
+                    }
+                    out.push('\n');
+                }
+                None => out.push_str("Not passed yet.\n\n"),
+            }
             out.push_str(&format!("Latest submission, at {}:\n\n", last.at));
             submission(out, last);
         }

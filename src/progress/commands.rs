@@ -65,13 +65,27 @@ fn summary(
             p.title,
         ));
     }
+    if problems.iter().any(|p| {
+        progress
+            .problem(&p.id)
+            .is_some_and(|r| r.answer.self_assessed.is_some() && r.answer.passed_at.is_none())
+    }) {
+        out.push_str(
+            "\nanswer `self`: not passed by the grader; you judged that your answer says what the\n\
+             model answer says. `forgetful report` shows both texts for an instructor.\n",
+        );
+    }
     out
 }
 
-/// ✓ once an answer has passed, else the last verdict (partial / ✗), or - before any.
+/// ✓ once an answer has passed, `self` when the learner self-assessed it, else the last
+/// verdict (partial / ✗), or - before any.
 pub(crate) fn answer_mark(record: &ProblemProgress) -> &'static str {
     if record.answer.passed_at.is_some() {
         return "✓";
+    }
+    if record.answer.self_assessed.is_some() {
+        return "self";
     }
     match record.answer.last.as_ref().map(|s| s.verdict.outcome) {
         Some(Outcome::Pass) => "✓",

@@ -33,6 +33,8 @@ pub trait ProgressPort: Send {
     fn use_hint(&mut self, problem: &str, total: usize) -> anyhow::Result<Option<(usize, bool)>>;
     /// First journal id that counts for `problem` in lab run `run_id` (`check --restart`).
     fn check_mark(&self, problem: &str, run_id: &str) -> Option<u64>;
+    /// The learner marks their last answer as saying what the model answer says.
+    fn self_assess(&mut self, problem: &str, model_answer: &str) -> anyhow::Result<()>;
 }
 
 /// What the workspace reopens a problem with.
@@ -42,6 +44,10 @@ pub struct ProblemRecord {
     pub hints_used: usize,
     /// The last graded answer and its verdict.
     pub last: Option<(String, Verdict)>,
+    /// Enough tries have not passed: the model answer may be shown beside the learner's.
+    pub may_self_assess: bool,
+    /// The learner judged their answer to say what the model answer says.
+    pub self_assessed: bool,
 }
 
 impl ProblemRecord {
@@ -54,6 +60,8 @@ impl ProblemRecord {
                 .last
                 .as_ref()
                 .map(|s| (s.text.clone(), s.verdict.clone())),
+            may_self_assess: p.answer.may_self_assess(),
+            self_assessed: p.answer.self_assessed.is_some(),
         })
     }
 }
@@ -109,6 +117,9 @@ impl ProgressPort for MemoryProgress {
     }
     fn check_mark(&self, problem: &str, run_id: &str) -> Option<u64> {
         self.record.check_mark(problem, run_id)
+    }
+    fn self_assess(&mut self, problem: &str, model_answer: &str) -> anyhow::Result<()> {
+        Ok(self.record.self_assess(problem, model_answer)?)
     }
 }
 
@@ -174,6 +185,11 @@ impl ProgressPort for FileProgress {
             .ok()
             .map_or_else(|| self.cached.clone(), |(p, _)| p)
             .check_mark(problem, run_id)
+    }
+    fn self_assess(&mut self, problem: &str, model_answer: &str) -> anyhow::Result<()> {
+        let mut result = Ok(());
+        self.change(|p| result = p.self_assess(problem, model_answer))?;
+        Ok(result?)
     }
 }
 

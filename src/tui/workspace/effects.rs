@@ -45,8 +45,22 @@ pub fn run<F>(
                     "graded, but could not record it: {e:#}"
                 ))));
             }
-            send(back(WorkAction::Graded { problem, verdict }));
+            let may_self_assess = progress.problem_record(&problem).may_self_assess;
+            send(back(WorkAction::Graded {
+                problem,
+                verdict,
+                may_self_assess,
+            }));
         }
+        WorkEffect::SelfAssess {
+            problem,
+            model_answer,
+        } => match progress.self_assess(&problem, &model_answer) {
+            Ok(()) => send(back(WorkAction::SelfAssessed { problem })),
+            Err(e) => send(back(WorkAction::Failed(format!(
+                "could not record the self-assessment: {e:#}"
+            )))),
+        },
         WorkEffect::UseHint { problem, total } => match progress.use_hint(&problem, total) {
             Ok(Some((n, _))) => send(back(WorkAction::HintTaken { problem, n })),
             Ok(None) => {}

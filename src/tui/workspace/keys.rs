@@ -68,6 +68,7 @@ pub fn map(s: &State, k: &KeyEvent) -> Option<Option<Action>> {
         Char('b') => w(WorkAction::Scroll(-page(s))),
         Char('h') => w(WorkAction::Hint),
         Char('C') => w(WorkAction::CheckNow),
+        Char('M') => w(WorkAction::SelfAssess),
         Char('n') => w(WorkAction::NextProblem),
         Char('p') => w(WorkAction::PrevProblem),
         Char('o') => Some(None),
@@ -96,6 +97,22 @@ pub fn footer(s: &State) -> Option<&'static [(&'static str, &'static str)]> {
             ("Esc", "leave the field"),
             ("Ctrl-C", "quit"),
         ],
+        Focus::None
+            if ws.may_self_assess
+                && !ws.self_assessed
+                && !ws.verdict.as_ref().is_some_and(|v| v.passed()) =>
+        {
+            &[
+                ("e", "write"),
+                ("M", "mine"),
+                ("Tab", "section"),
+                ("h", "hint"),
+                ("j/k", "scroll"),
+                ("Esc", "close"),
+                ("?", "help"),
+                ("q", "quit"),
+            ]
+        }
         Focus::None if ws.needs_claim() => &[
             ("e", "write"),
             ("b", "badge claim"),
@@ -134,6 +151,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("Esc", "leave the editor · close the workspace"),
     ("h", "next hint (recorded in your progress)"),
     ("C", "check the lab now (it re-checks by itself)"),
+    (
+        "M",
+        "after two tries: my answer says what the model answer says (self-assessed)",
+    ),
     ("c t", "request console · token inspector"),
     ("b", "edit the badge claim (where-state-goes)"),
     ("", "Lab (as in the reader)"),

@@ -102,6 +102,9 @@ pub struct Workspace {
     pub hints_shown: usize,
     pub verdict: Option<Verdict>,
     pub grading: bool,
+    /// Tries that did not pass are enough to compare with the model answer (and say so).
+    pub may_self_assess: bool,
+    pub self_assessed: bool,
     /// Edits so far and edits saved (the draft debounce).
     draft_gen: u64,
     saved_gen: u64,
@@ -136,6 +139,8 @@ impl Workspace {
             hints_shown: 0,
             verdict: None,
             grading: false,
+            may_self_assess: false,
+            self_assessed: false,
             draft_gen: 0,
             saved_gen: 0,
             recorded_pass: None,
@@ -219,6 +224,8 @@ pub enum WorkAction {
     Submit,
     Hint,
     CheckNow,
+    /// "My answer says this": record a self-assessment (after tries that did not pass).
+    SelfAssess,
     // Results of effects.
     Loaded {
         problem: String,
@@ -233,6 +240,10 @@ pub enum WorkAction {
     Graded {
         problem: String,
         verdict: Verdict,
+        may_self_assess: bool,
+    },
+    SelfAssessed {
+        problem: String,
     },
     HintTaken {
         problem: String,
@@ -284,6 +295,11 @@ pub enum WorkEffect {
     UseHint {
         problem: String,
         total: usize,
+    },
+    /// Record the learner's self-assessment → `SelfAssessed`.
+    SelfAssess {
+        problem: String,
+        model_answer: String,
     },
     RecordServicePass {
         problem: String,
@@ -415,6 +431,8 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
                 return fx;
             };
             ws.hints_shown = ws.hints_shown.max(record.hints_used);
+            ws.may_self_assess = record.may_self_assess;
+            ws.self_assessed = record.self_assessed;
             let text = record
                 .draft
                 .clone()
@@ -446,13 +464,46 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
                 fx.extend(save_draft(ws));
             }
         }
-        WorkAction::Graded { problem, verdict } => {
+        WorkAction::SelfAssess => {
+            let Some(ws) = &mut s.work.open else {
+                return fx;
+            };
+            if ws.self_assessed {
+                s.status = Some("already recorded as self-assessed".into());
+            } else if ws.may_self_assess && !ws.verdict.as_ref().is_some_and(Verdict::passed) {
+                fx.push(wfx(WorkEffect::SelfAssess {
+                    problem: ws.id().to_string(),
+                    model_answer: ws.problem.model_answer.clone(),
+                }));
+            } else {
+                s.status = Some(
+                    "after two tries that do not pass, you can compare your answer with the model answer here"
+                        .into(),
+                );
+            }
+        }
+        WorkAction::SelfAssessed { problem } => {
+            if let Some(ws) = open_as(s, &problem) {
+                ws.self_assessed = true;
+                ws.tab = Tab::Answer;
+            }
+            s.status = Some(
+                "recorded as self-assessed, with both texts, for an instructor to see (not a grader pass)"
+                    .into(),
+            );
+        }
+        WorkAction::Graded {
+            problem,
+            verdict,
+            may_self_assess,
+        } => {
             let passed = verdict.passed();
             let index = {
                 let Some(ws) = open_as(s, &problem) else {
                     return fx;
                 };
                 ws.grading = false;
+                ws.may_self_assess = may_self_assess;
                 ws.verdict = Some(verdict);
                 ws.tab = Tab::Answer;
                 ws.scroll[Tab::Answer.index()] = 0;

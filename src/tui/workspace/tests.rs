@@ -184,6 +184,7 @@ fn graded(s: &mut State, pass: bool) {
         WorkAction::Graded {
             problem: DL.into(),
             verdict: verdict(pass),
+            may_self_assess: false,
         },
     );
 }
@@ -300,6 +301,8 @@ fn opening_a_problem_loads_it_and_checks() {
                 draft: Some("half an answer".into()),
                 hints_used: 2,
                 last: None,
+                may_self_assess: false,
+                self_assessed: false,
             },
         },
     );
@@ -705,4 +708,60 @@ fn help_lists_the_workspace_keys() {
     assert_eq!(crate::tui::views::help::sections(&s), vec![keys::HELP]);
     let seen = help_scrolled_through(&mut s);
     assert_lists(&seen, keys::HELP);
+}
+
+/// After two tries that do not pass, the Answer tab shows the model answer and its key
+/// points beside the learner's text, and `M` records a self-assessment (never a pass).
+#[test]
+fn self_assessment_after_two_tries() {
+    let mut s = opened(80, 24, report(true, false));
+    work(&mut s, WorkAction::FocusEditor);
+    type_text(&mut s, ANSWER_PARTIAL);
+    work(&mut s, WorkAction::Submit);
+    graded(&mut s, false);
+    work(&mut s, WorkAction::Blur);
+    // First try: no comparison yet, and M says when it will be offered.
+    let a = key(&s, KeyCode::Char('M'), KeyModifiers::NONE).expect("M is mapped");
+    assert!(update(&mut s, a).is_empty());
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("after two tries"),
+        "{:?}",
+        s.status
+    );
+    // Second try comes back with the record saying self-assessment is allowed.
+    work(
+        &mut s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: verdict(false),
+            may_self_assess: true,
+        },
+    );
+    work(&mut s, WorkAction::Bottom);
+    let shown = screen(&s);
+    assert!(
+        shown.contains("press M") && shown.contains("Its key points"),
+        "{shown}"
+    );
+    assert!(shown.contains("M mine"), "the footer offers it: {shown}");
+    let a = key(&s, KeyCode::Char('M'), KeyModifiers::NONE).expect("M is mapped");
+    let fx = update(&mut s, a);
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Work(WorkEffect::SelfAssess { problem, .. }) if problem == DL
+        )),
+        "{fx:?}"
+    );
+    work(&mut s, WorkAction::SelfAssessed { problem: DL.into() });
+    assert!(ws(&s).self_assessed);
+    assert!(!s.problems[0].answer_ok, "a self-assessment is not a pass");
+    assert!(
+        s.status.as_deref().unwrap_or("").contains("self-assessed"),
+        "{:?}",
+        s.status
+    );
 }

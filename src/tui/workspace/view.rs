@@ -395,6 +395,29 @@ fn feedback_lines(s: &State, ws: &Workspace, width: u16) -> Vec<Line<'static>> {
             );
         }
     }
+    if v.outcome != Outcome::Pass && ws.may_self_assess {
+        // No learner stays stuck on a grader's mistake: after two tries, compare.
+        out.push(Line::default());
+        out.push(Line::from(Span::styled(
+            fit("Compare yours with the model answer", w),
+            bold(),
+        )));
+        push(
+            &mut out,
+            wrap_paragraphs(&ws.problem.model_answer, w, "  "),
+            Style::default(),
+        );
+        out.push(Line::from(Span::styled(fit("Its key points", w), bold())));
+        for k in ws.problem.rubric.concepts.iter().filter(|k| k.required) {
+            push(&mut out, wrap(&k.label, w, "• ", "  "), Style::default());
+        }
+        let note = if ws.self_assessed {
+            "Recorded as self-assessed: your progress and report show both texts, marked as your own judgement, not a grader pass."
+        } else {
+            "If your answer says all of this in other words, press M to record that. It is kept as self-assessed, with both texts, for an instructor to see."
+        };
+        push(&mut out, wrap(note, w, "", ""), dim);
+    }
     if v.outcome == Outcome::Pass {
         let both = s.problems.get(ws.index).is_some_and(|p| p.service_ok);
         out.push(Line::default());
