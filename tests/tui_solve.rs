@@ -320,7 +320,10 @@ fn where_state_goes_with_keys_only() {
     app.press("n", "where-state-goes", |t| {
         t.contains("Where did the state go?")
     });
-    // The badge field (on the Checklist tab) is prefilled from the token.
+    // The badge is typed by the learner: `b` focuses the field, Enter checks with it.
+    app.press("b", "the badge field", |t| t.contains("Enter"));
+    app.type_text(&badge);
+    app.key("Enter");
     let field = format!("badge claim (b edits) › {badge}");
     app.checklist("the checklist at 4/4", |t| {
         t.contains(&field) && t.contains("Checklist 4/4") && t.contains("lab ✓")

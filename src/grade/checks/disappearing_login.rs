@@ -1,7 +1,7 @@
 //! disappearing-login: (1) a local-mode login refused by another replica; (2) after switching to
 //! shared or token, a new login accepted by every running replica. Sticky alone is not a fix.
 
-use super::{Evidence, Step, accepted, curl_admin, curl_login, step};
+use super::{Evidence, Step, accepted, step};
 use crate::api::{Mode, Policy};
 
 pub fn evaluate(ev: &Evidence) -> (Vec<Step>, Vec<String>) {
@@ -42,28 +42,28 @@ fn reproduced(ev: &Evidence) -> Step {
     }
     if ev.state.mode != Mode::Local && logins.is_empty() {
         step.next.push(format!(
-            "the lab is in {} mode; the bug lives in local mode: {}",
-            ev.state.mode,
-            curl_admin(ev.url, "/mode", r#"{"mode":"local"}"#)
+            "the lab is in {} mode; the bug lives in local mode, where each replica remembers logins itself",
+            ev.state.mode
         ));
     }
     match logins.last() {
         None => {
-            step.next.push("log in, keeping the cookie:".into());
-            step.next.push(curl_login(ev.url));
+            step.next.push(
+                "log in as alice and keep the cookie the reply sets, so you can send it back"
+                    .into(),
+            );
         }
         Some(l) => {
             step.evidence.push(l.evidence_line());
             step.next.push(format!(
-                "you logged in on {}; now send that cookie a few times until another replica answers:",
+                "you logged in on {}; now send that same cookie to GET /orders a few times, until another replica answers",
                 l.replica.as_deref().unwrap_or("?")
             ));
-            step.next.push(format!("curl -i -b jar {}/orders", ev.url));
             if ev.state.policy == Policy::Sticky {
-                step.next.push(format!(
-                    "the balancer is sticky, so every request goes back to the same replica: {}",
-                    curl_admin(ev.url, "/policy", r#"{"policy":"round-robin"}"#)
-                ));
+                step.next.push(
+                    "the balancer is sticky, so every request goes back to the same replica and the bug stays hidden"
+                        .into(),
+                );
             }
         }
     }
@@ -103,9 +103,8 @@ fn fixed(ev: &Evidence) -> Step {
         if best.as_ref().is_none_or(|(m, _)| missing.len() < *m) {
             step.next = vec![if ev.state.policy == Policy::Sticky {
                 format!(
-                    "that login is not yet accepted by {}: the balancer is sticky, so it keeps sending you to one replica. Set it back ({}) or ask each replica directly: {}",
+                    "that login is not yet accepted by {}: the balancer is sticky, so it keeps sending you to one replica; set it back to round-robin, or ask each replica directly ({})",
                     missing.join(", "),
-                    curl_admin(ev.url, "/policy", r#"{"policy":"round-robin"}"#),
                     missing
                         .iter()
                         .filter_map(|m| ev.state.replicas.iter().find(|r| &r.name == m))
@@ -123,28 +122,16 @@ fn fixed(ev: &Evidence) -> Step {
         }
     }
     match best {
-        Some((_, evidence)) => {
-            step.evidence = evidence;
-            let cmd = if ev.state.mode == Mode::Token {
-                format!("curl -H \"Authorization: Bearer $TOKEN\" {}/orders", ev.url)
-            } else {
-                format!("curl -i -b jar {}/orders", ev.url)
-            };
-            step.next.push(cmd);
-        }
+        Some((_, evidence)) => step.evidence = evidence,
         None => {
             if ev.state.mode == Mode::Local {
-                step.next.push(format!(
-                    "move the session out of the replicas: {}",
-                    curl_admin(ev.url, "/mode", r#"{"mode":"shared"}"#)
-                ));
+                step.next.push(
+                    "change where the login is kept, so that a replica that never saw your password can still recognise you"
+                        .into(),
+                );
             }
-            step.next.push(
-                "then log in again (the old local session means nothing to the store):".into(),
-            );
-            step.next.push(curl_login(ev.url));
             step.next.push(format!(
-                "and send /orders until each of {} has answered 200",
+                "then log in again (a login made in local mode lives in one replica only) and send GET /orders until each of {} has accepted it",
                 up.join(", ")
             ));
         }

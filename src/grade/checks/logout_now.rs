@@ -2,7 +2,7 @@
 //! attacker request on every replica is refused within one second, the grader's own replay of
 //! the stolen credential on each replica gets 401, and other users' logins still work.
 
-use super::{Evidence, Step, accepted, curl_admin, step};
+use super::{Evidence, Step, accepted, step};
 use crate::api::{JournalEntry, Mode};
 use crate::client::{ClientError, LabClient};
 
@@ -27,12 +27,10 @@ pub async fn evaluate(
 
     let start = ev.events("attacker-started").last();
     let Some(start) = start else {
-        attacker
-            .next
-            .push(curl_admin(ev.url, "/attacker", r#"{"user":"alice"}"#));
-        attacker
-            .next
-            .push("then watch its requests (source attacker) succeed in the journal".into());
+        attacker.next.push(
+            "start the attacker on alice's credential, then watch its requests (source attacker) get in"
+                .into(),
+        );
         cut.next.push("first start the attacker".into());
         replay.next.push("first start the attacker".into());
         others.next.push("first start the attacker".into());
@@ -75,10 +73,10 @@ pub async fn evaluate(
                 e.evidence_line()
             ));
             if e.mode == Mode::Token && !r.reason.as_deref().unwrap_or("").contains("denylist on") {
-                notes.push(format!(
-                    "the attacker holds a signed token; every replica checks it with the public key alone, so deleting sessions changes nothing and the token stays good until it expires. Turn on the denylist ({}) and revoke again: each replica then asks the store about every token, a little state brought back on purpose.",
-                    curl_admin(ev.url, "/denylist", r#"{"enabled":true}"#)
-                ));
+                notes.push(
+                    "the attacker holds a signed token; every replica checks it with the public key alone, so deleting sessions changes nothing and the token stays good until it expires. A denylist that every replica consults on each request would let a revoke reach it: a little state, brought back on purpose."
+                        .into(),
+                );
             }
             continue;
         }
@@ -124,19 +122,14 @@ pub async fn evaluate(
         break;
     }
     if revokes.is_empty() {
-        cut.next.push(curl_admin(
-            ev.url,
-            "/revoke",
-            &format!(r#"{{"user":"{victim}"}}"#),
+        cut.next.push(format!(
+            "end {victim}'s login on the server side, so that the very next replay is refused everywhere"
         ));
     } else if !cut.done && ev.state.mode == Mode::Token && !ev.state.denylist {
-        cut.next
-            .push(curl_admin(ev.url, "/denylist", r#"{"enabled":true}"#));
-        cut.next.push(curl_admin(
-            ev.url,
-            "/revoke",
-            &format!(r#"{{"user":"{victim}"}}"#),
-        ));
+        cut.next.push(
+            "a revoke alone cannot reach a signed token: give the replicas something to check on every request, then revoke again"
+                .into(),
+        );
     }
 
     // The grader's own replay, straight at each running replica.
@@ -151,15 +144,13 @@ pub async fn evaluate(
         (Some(_), _) if !down.is_empty() => {
             for name in &down {
                 replay.next.push(format!(
-                    "replica {name} is stopped, so the grader cannot replay on it: {}",
-                    curl_admin(ev.url, &format!("/replicas/{name}/start"), "")
+                    "replica {name} is stopped, so the check cannot replay on it: start it again"
                 ));
             }
         }
         (Some(_), _) if ev.state.mode != start.mode => replay.next.push(format!(
-            "switch back to {} mode, where the attacker stole its credential: {}",
-            start.mode,
-            curl_admin(ev.url, "/mode", &format!(r#"{{"mode":"{}"}}"#, start.mode))
+            "switch back to {} mode, where the attacker stole its credential",
+            start.mode
         )),
         (Some(_), Ok(stolen)) => {
             let mut all = true;
@@ -231,21 +222,109 @@ pub async fn evaluate(
                     e.evidence_line()
                 )),
                 None => {
-                    others.done = true;
                     let used = ev.learner_requests().find(|e| {
                         e.id > r.id
                             && accepted(e)
                             && other_logins.iter().any(|l| l.issued == e.fingerprint)
                     });
-                    others.evidence.push(match used {
-                        Some(e) => e.evidence_line(),
-                        None => format!(
-                            "no other user's login was refused after the revoke of {victim}"
-                        ),
-                    });
+                    match used {
+                        Some(e) => {
+                            others.done = true;
+                            others.evidence.push(e.evidence_line());
+                        }
+                        // No other user sent anything since: the check logs one in itself
+                        // and says so, rather than passing on silence.
+                        None => {
+                            let other = if victim == "bob" { "alice" } else { "bob" };
+                            match probe_other_user(client, ev, other).await? {
+                                Ok(lines) => {
+                                    others.done = true;
+                                    others.evidence.extend(lines);
+                                }
+                                Err(why) => others.next.push(why),
+                            }
+                        }
+                    }
                 }
             }
         }
     }
     Ok((vec![attacker, cut, replay, others], notes))
+}
+
+/// The check's own probe for step 4: log `user` in (tagged grader) and call `GET /orders`
+/// on every running replica. `Ok` with evidence lines when all accept, `Err` saying why not.
+async fn probe_other_user(
+    client: &LabClient,
+    ev: &Evidence<'_>,
+    user: &str,
+) -> Result<Result<Vec<String>, String>, ClientError> {
+    let Some((_, password, _)) = crate::api::DEMO_USERS.iter().find(|(u, _, _)| *u == user) else {
+        return Ok(Err(format!("no demo user {user}")));
+    };
+    let body = serde_json::json!({"username": user, "password": password}).to_string();
+    let json = ("content-type".to_string(), "application/json".to_string());
+    let login = client
+        .send(
+            None,
+            "POST",
+            "/login",
+            std::slice::from_ref(&json),
+            Some(body),
+        )
+        .await?;
+    if login.status != 200 {
+        return Ok(Err(format!(
+            "the check's own login as {user} was refused ({}): other users must keep working",
+            login.status
+        )));
+    }
+    let credential = match serde_json::from_str::<serde_json::Value>(&login.body)
+        .ok()
+        .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_string))
+    {
+        Some(token) => ("authorization".to_string(), format!("Bearer {token}")),
+        None => match login
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .map(str::to_string)
+        {
+            Some(cookie) => ("cookie".to_string(), cookie),
+            None => {
+                return Ok(Err(format!(
+                    "the check's login as {user} returned no credential"
+                )));
+            }
+        },
+    };
+    let mut lines = vec![format!(
+        "no other user sent a request since the revoke, so the check logged {user} in itself:"
+    )];
+    for r in ev.state.replicas.iter().filter(|r| r.up) {
+        let x = client
+            .send(
+                Some(&r.url),
+                "GET",
+                "/orders",
+                std::slice::from_ref(&credential),
+                None,
+            )
+            .await?;
+        lines.push(format!(
+            "GET /orders as {user} → {} ({}) [check's own probe]",
+            x.status, r.name
+        ));
+        if x.status != 200 {
+            return Ok(Err(format!(
+                "{user} was refused by replica {} ({}): the revoke reached further than {}",
+                r.name,
+                x.reason().unwrap_or_default(),
+                ev.events("revoke")
+                    .last()
+                    .and_then(|e| e.user.clone())
+                    .unwrap_or_default()
+            )));
+        }
+    }
+    Ok(Ok(lines))
 }

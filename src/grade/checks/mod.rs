@@ -149,21 +149,6 @@ pub async fn run(
     })
 }
 
-/// The curl line that logs alice in against `url`, keeping the cookie in `jar`.
-pub fn curl_login(url: &str) -> String {
-    format!(
-        "curl -i -c jar -H 'content-type: application/json' -d '{{\"username\":\"alice\",\"password\":\"wonderland\"}}' {url}/login"
-    )
-}
-
-pub fn curl_admin(url: &str, path: &str, body: &str) -> String {
-    if body.is_empty() {
-        format!("curl -s -X POST {url}/admin{path}")
-    } else {
-        format!("curl -s -X POST {url}/admin{path} -d '{body}'")
-    }
-}
-
 /// Prints a report as the checklist `forgetful check` shows.
 pub fn render(
     report: &Report,

@@ -2,7 +2,7 @@
 //! reported with `--claim`; (3) every replica restarted, then the same token accepted;
 //! (4) that token with an edited payload refused for its signature.
 
-use super::{Evidence, Step, accepted, curl_admin, step};
+use super::{Evidence, Step, accepted, step};
 use crate::api::{JournalEntry, Mode};
 use crate::client::{ClientError, LabClient};
 
@@ -25,15 +25,10 @@ pub async fn evaluate(
             token.evidence.push(l.evidence_line());
         }
         None => {
-            if ev.state.mode != Mode::Token {
-                token
-                    .next
-                    .push(curl_admin(ev.url, "/mode", r#"{"mode":"token"}"#));
-            }
-            token.next.push(format!(
-                "TOKEN=$(curl -s -H 'content-type: application/json' -d '{{\"username\":\"alice\",\"password\":\"wonderland\"}}' {}/login | jq -r .token)",
-                ev.url
-            ));
+            token.next.push(
+                "with the lab in token mode, log in as alice and keep the token the reply carries"
+                    .into(),
+            );
         }
     }
 
@@ -46,14 +41,9 @@ pub async fn evaluate(
     match ev.claim {
         None => {
             badge.next.push(
-                "decode the middle part of the token (base64url JSON) and find \"badge\":".into(),
+                "read the badge claim out of your token yourself (no key is needed to read it), then report it with --claim (in the app: b)"
+                    .into(),
             );
-            badge.next.push(
-                "echo \"$TOKEN\" | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null; echo".into(),
-            );
-            badge
-                .next
-                .push("then: forgetful check where-state-goes --claim <badge>".into());
         }
         Some(claim) => {
             let verdict = client.check_badge(claim).await?;
@@ -138,20 +128,15 @@ pub async fn evaluate(
                         restarts.done = true;
                         restarts.evidence.push(e.evidence_line());
                     }
-                    None => restarts.next.push(format!(
-                        "now use the same token: curl -H \"Authorization: Bearer $TOKEN\" {}/orders",
-                        ev.url
-                    )),
+                    None => restarts.next.push(
+                        "now use the same token again, without logging in, and show it is still accepted"
+                            .into(),
+                    ),
                 }
             } else {
-                for n in &missing {
-                    restarts
-                        .next
-                        .push(curl_admin(ev.url, &format!("/replicas/{n}/restart"), ""));
-                }
                 restarts.next.push(format!(
-                    "then: curl -H \"Authorization: Bearer $TOKEN\" {}/orders",
-                    ev.url
+                    "not yet restarted since your login: {}; restart every replica, then use the same token again",
+                    missing.join(", ")
                 ));
             }
             let forged = ev.learner_requests().find(|e| {
@@ -167,15 +152,10 @@ pub async fn evaluate(
                     tampered.evidence.push(e.evidence_line());
                 }
                 None => {
-                    tampered.next.push("change a claim (say role) in the middle part, keep the signature, and send it:".into());
                     tampered.next.push(
-                        "H=$(echo $TOKEN | cut -d. -f1); S=$(echo $TOKEN | cut -d. -f3)".into(),
+                        "change a claim in that token's payload (your role, say), keep the old signature, send it, and see why it is refused"
+                            .into(),
                     );
-                    tampered.next.push("P=$(echo $TOKEN | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null | sed 's/customer/admin/' | base64 -w0 | tr '/+' '_-' | tr -d '=')".into());
-                    tampered.next.push(format!(
-                        "curl -i -H \"Authorization: Bearer $H.$P.$S\" {}/orders",
-                        ev.url
-                    ));
                 }
             }
         }

@@ -193,12 +193,6 @@ impl Workspace {
         self.editor = editor;
         self.set_focus(self.focus);
     }
-
-    fn set_claim(&mut self, text: &str) {
-        self.claim.select_all();
-        self.claim.cut();
-        self.claim.insert_str(text);
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -558,11 +552,7 @@ fn open(s: &mut State, i: usize, fx: &mut Vec<Effect>) {
         ws.tab = Tab::Checklist;
         ws.auto_tab = false;
     }
-    if ws.needs_claim()
-        && let Some(b) = s.last_token.as_deref().and_then(badge_of)
-    {
-        ws.set_claim(&b);
-    }
+    // The badge is never filled in: reading it out of the token is the exercise.
     let id = ws.id().to_string();
     s.work.open = Some(ws);
     s.pane = Pane::Reader;
@@ -620,7 +610,6 @@ fn save_draft(ws: &mut Workspace) -> Vec<Effect> {
 }
 
 fn run_check(s: &mut State, fx: &mut Vec<Effect>) {
-    let token_badge = s.last_token.as_deref().and_then(badge_of);
     let Some(ws) = &mut s.work.open else { return };
     // Whatever was pending is covered by this run.
     ws.check_pending = false;
@@ -628,13 +617,6 @@ fn run_check(s: &mut State, fx: &mut Vec<Effect>) {
     if ws.checking {
         ws.check_again = true;
         return;
-    }
-    if ws.needs_claim()
-        && ws.claim_text().is_empty()
-        && ws.focus != Focus::Claim
-        && let Some(b) = token_badge
-    {
-        ws.set_claim(&b);
     }
     ws.checking = true;
     let claim = Some(ws.claim_text()).filter(|c| !c.is_empty() && ws.needs_claim());

@@ -570,7 +570,7 @@ fn token(badge: &str) -> String {
 }
 
 #[test]
-fn the_badge_claim_is_prefilled_from_the_last_token() {
+fn the_badge_claim_is_never_filled_in_for_the_learner() {
     assert_eq!(
         badge_of(&token("amber-otter")).as_deref(),
         Some("amber-otter")
@@ -579,13 +579,14 @@ fn the_badge_claim_is_prefilled_from_the_last_token() {
     let mut s = state(80, 24);
     s.last_token = Some(format!("Bearer {}", token("amber-otter")));
     let fx = work(&mut s, WorkAction::Open(1));
-    assert_eq!(ws(&s).claim_text(), "amber-otter");
+    // Reading the badge out of the token is the exercise: the field starts empty.
+    assert_eq!(ws(&s).claim_text(), "");
     assert!(fx.contains(&Effect::Work(WorkEffect::RunCheck {
         problem: "where-state-goes".into(),
         check: "where-state-goes".into(),
-        claim: Some("amber-otter".into()),
+        claim: None,
     })));
-    // The learner can change it: b focuses the field, Enter checks with the new value.
+    // The learner types it: b focuses the field, Enter checks with that value.
     assert_eq!(
         key(&s, KeyCode::Char('b'), KeyModifiers::NONE),
         Some(Action::Work(WorkAction::FocusClaim))
