@@ -445,7 +445,20 @@ fn match_groups(
 }
 
 /// Words that make what follows them in a phrase a supposition, not a claim.
-const SUPPOSING: &[&str] = &["if", "unless", "whether", "suppose", "supposing", "imagine"];
+/// "At first I thought the cookie was lost" retracts a belief rather than claiming it.
+const SUPPOSING: &[&str] = &[
+    "if",
+    "unless",
+    "whether",
+    "suppose",
+    "supposing",
+    "imagine",
+    "thought",
+    "assumed",
+    "believed",
+    "guessed",
+    "expected",
+];
 
 /// Is the word at `i` inside a supposition ("if replica a crashed, …")?
 fn hypothetical(s: &Sentence, i: usize) -> bool {
