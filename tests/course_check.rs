@@ -43,7 +43,9 @@ fn every_problem_in_a_broken_course_is_listed_with_its_position() {
         "lessons/01-broken.md:14:1: request: unknown method `FETCH` (expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)",
         "lessons/01-broken.md:19:1: request: malformed header: expected `Name: value`",
         "lessons/01-broken.md:22:5: link: links to lesson `07-missing`, which does not exist",
+        "lessons/01-broken.md:25:1: predict: a prediction has 2 to 4 choices, not 1",
         "lessons/02-untitled.md:1:1: title: the lesson has no `# ` heading",
+        "lessons/02-untitled.md:1:1: predict: the lesson has no prediction (a ```predict block before a request or an explanation)",
         "lessons/notes.md:1:1: file name: lesson files are named NN-slug.md (a number, a dash, a name)",
         "problems/bad-refs.toml:2:9: check: unknown check `forget-everything` (built-in: disappearing-login, where-state-goes, logout-now)",
         "problems/bad-refs.toml:3:25: lessons[1]: no lesson `09-nowhere` in lessons/",
@@ -85,8 +87,8 @@ fn the_check_command_exits_1_with_diagnostics_and_0_when_clean() {
     let out = forgetful(&["course", "check", "--course", BROKEN]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(stdout.lines().count(), 23);
-    assert_eq!(stdout.lines().last(), Some("course check: 22 errors"));
+    assert_eq!(stdout.lines().count(), 25);
+    assert_eq!(stdout.lines().last(), Some("course check: 24 errors"));
 
     let out = forgetful(&["course", "check", "--course", GOOD]);
     assert_eq!(out.status.code(), Some(0));

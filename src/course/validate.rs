@@ -12,7 +12,7 @@ use super::diagnostic::{Diagnostic, line_col};
 use super::problem::{BUILTIN_CHECKS, Problem, check_steps};
 use super::schema::field_offset;
 use super::{Lesson, title_of};
-use crate::markdown::{check_subset, request};
+use crate::markdown::{check_subset, predict, request};
 
 /// A link to another lesson: `NN-slug.md`, optionally with `./` and an anchor.
 static LESSON_LINK: LazyLock<Regex> =
@@ -31,6 +31,7 @@ pub(crate) fn lesson(lesson: &Lesson, stems: &HashSet<&str>) -> Vec<Diagnostic> 
         ));
     }
     let mut code: Option<(String, usize, String)> = None;
+    let mut predictions = 0;
     for (event, range) in Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
@@ -44,6 +45,7 @@ pub(crate) fn lesson(lesson: &Lesson, stems: &HashSet<&str>) -> Vec<Diagnostic> 
             }
             Event::End(TagEnd::CodeBlock) => {
                 if let Some((lang, first_line, body)) = code.take() {
+                    predictions += usize::from(lang == "predict");
                     code_block(path, &lang, first_line, &body, &mut out);
                 }
             }
@@ -57,6 +59,16 @@ pub(crate) fn lesson(lesson: &Lesson, stems: &HashSet<&str>) -> Vec<Diagnostic> 
             }
             _ => {}
         }
+    }
+    // Every lesson asks the learner to commit before they look.
+    if predictions == 0 {
+        out.push(Diagnostic::at(
+            path,
+            text,
+            0,
+            "predict",
+            "the lesson has no prediction (a ```predict block before a request or an explanation)",
+        ));
     }
     out
 }
@@ -80,6 +92,11 @@ fn code_block(path: &Path, lang: &str, first_line: usize, body: &str, out: &mut 
         "http" => {
             if let Err(e) = request::parse(body) {
                 out.push(at(e.line, e.col, "request", e.message));
+            }
+        }
+        "predict" => {
+            if let Err(e) = predict::parse(body) {
+                out.push(at(e.line, e.col, "predict", e.message));
             }
         }
         _ => {}

@@ -15,6 +15,8 @@ pub struct Report {
     /// Lessons in the course (0 when the course has none yet).
     pub lessons_total: usize,
     pub problems: Vec<ProblemReport>,
+    /// Predictions answered in lessons, by `lesson#n`.
+    pub predictions: std::collections::BTreeMap<String, crate::progress::PredictionRecord>,
 }
 
 #[derive(Debug, Serialize)]
@@ -41,6 +43,7 @@ pub fn build(progress: &Progress, problems: &[Problem], lessons_total: usize) ->
         generated_at: crate::progress::now(),
         lessons_read: progress.lessons_read.iter().cloned().collect(),
         lessons_total,
+        predictions: progress.predictions.clone(),
         problems: problems
             .iter()
             .map(|p| {
@@ -86,6 +89,22 @@ pub fn markdown(report: &Report) -> String {
         out.push_str(".\n");
     } else {
         out.push_str(&format!(": {}.\n", report.lessons_read.join(", ")));
+    }
+    if !report.predictions.is_empty() {
+        let right = report.predictions.values().filter(|r| r.right).count();
+        out.push_str(&format!(
+            "\n## Predictions\n\n{} answered before running, {right} right.\n\n",
+            report.predictions.len()
+        ));
+        for (key, r) in &report.predictions {
+            out.push_str(&format!(
+                "- {} `{key}` {}: picked “{}”; {}\n",
+                if r.right { "✓" } else { "✗" },
+                r.question,
+                r.picked,
+                r.outcome
+            ));
+        }
     }
     for p in &report.problems {
         out.push_str(&format!("\n## {} (`{}`)\n\n", p.title, p.id));
@@ -281,6 +300,30 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("Latest submission"), "{md}");
+    }
+
+    #[test]
+    fn predictions_are_listed_with_how_they_came_out() {
+        let (mut progress, problems) = answered(&[]);
+        progress.record_prediction(
+            "03-proving-who-you-are#1",
+            crate::progress::PredictionRecord {
+                question: "Which replica answers?".into(),
+                picked: "b, the next in turn".into(),
+                right: true,
+                outcome: "the lab: 401 from b".into(),
+                at: "t".into(),
+            },
+        );
+        let md = markdown(&build(&progress, &problems, 11));
+        assert!(
+            md.contains("## Predictions\n\n1 answered before running, 1 right."),
+            "{md}"
+        );
+        assert!(
+            md.contains("✓ `03-proving-who-you-are#1` Which replica answers?"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, T
 use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 
+use super::predict::{self, Prediction};
 use super::request::{self, RequestBlock};
 use super::table::{self, Table};
 use super::theme::{Callout, Theme};
@@ -28,6 +29,7 @@ pub(crate) struct Renderer {
     links: Vec<Link>,
     open_links: Vec<(String, usize)>,
     requests: Vec<RequestBlock>,
+    predictions: Vec<Prediction>,
     heading: Option<usize>,
     code: Option<(String, String)>,
     table: Option<Table>,
@@ -63,6 +65,7 @@ impl Renderer {
             links: Vec::new(),
             open_links: Vec::new(),
             requests: Vec::new(),
+            predictions: Vec::new(),
             heading: None,
             code: None,
             table: None,
@@ -107,6 +110,17 @@ impl Renderer {
         self.link_list();
         Rendered {
             text: Text::from(self.lines),
+            predictions: {
+                // A prediction goes with the next request card, if the lesson has one.
+                let n = self.requests.len();
+                self.predictions
+                    .into_iter()
+                    .map(|mut p| {
+                        p.request = p.request.filter(|&i| i < n);
+                        p
+                    })
+                    .collect()
+            },
             requests: self.requests,
             links: self.links,
         }
@@ -401,8 +415,43 @@ impl Renderer {
                     self.code_box(lang, body);
                 }
             },
+            "predict" => match predict::parse(body) {
+                Ok(p) => self.predict_card(p),
+                Err(e) => {
+                    self.note(&format!("Not a prediction: {e}."));
+                    self.code_box(lang, body);
+                }
+            },
             _ => self.code_box(lang, body),
         }
+    }
+
+    /// `Predict: question`, then numbered choices; the answer stays hidden until the
+    /// learner has committed (the app shows it, `read` never does).
+    fn predict_card(&mut self, mut p: Prediction) {
+        p.line = self.lines.len();
+        p.request = Some(self.requests.len());
+        let title = self.theme.request_title();
+        for row in wrap(
+            &[Span::styled(format!("Predict: {}", p.question), title)],
+            self.avail(),
+        ) {
+            self.emit(row);
+        }
+        for (i, c) in p.choices.iter().enumerate() {
+            let spans = [Span::raw(format!("  {}) {}", i + 1, c.text))];
+            for row in wrap(&spans, self.avail()) {
+                self.emit(row);
+            }
+        }
+        let keys = format!(
+            "  (in the app: 1-{} picks your answer before you send the next request)",
+            p.choices.len()
+        );
+        for row in wrap(&[Span::styled(keys, self.theme.note())], self.avail()) {
+            self.emit(row);
+        }
+        self.predictions.push(p);
     }
 
     fn note(&mut self, text: &str) {

@@ -8,6 +8,7 @@ mod blocks;
 mod diagram;
 mod highlight;
 mod output;
+pub mod predict;
 pub mod request;
 mod table;
 mod theme;
@@ -17,6 +18,7 @@ use ratatui::text::Text;
 
 pub use diagram::{SubsetError, check_subset};
 pub use output::{ansi_lines, plain_lines};
+pub use predict::{PredictError, Prediction};
 pub use request::{RequestBlock, RequestError};
 
 /// How to render.
@@ -39,6 +41,8 @@ pub struct Link {
 pub struct Rendered {
     pub text: Text<'static>,
     pub requests: Vec<RequestBlock>,
+    /// Prediction blocks, each with the request card that follows it.
+    pub predictions: Vec<Prediction>,
     pub links: Vec<Link>,
 }
 

@@ -46,6 +46,20 @@ fn summary(
     if let Some(last) = &progress.last_lesson {
         out.push_str(&format!("  (last: {})", last.lesson));
     }
+    if !progress.predictions.is_empty() {
+        let right = progress.predictions.values().filter(|r| r.right).count();
+        out.push_str(&format!(
+            "\nPredictions: {} answered, {right} right",
+            progress.predictions.len()
+        ));
+        for (key, r) in &progress.predictions {
+            out.push_str(&format!(
+                "\n  {} {key}: {}",
+                if r.right { "✓" } else { "✗" },
+                r.question
+            ));
+        }
+    }
     out.push_str("\n\nProblems:\n");
     let width = problems.iter().map(|p| p.id.len()).max().unwrap_or(0);
     let empty = ProblemProgress::default();

@@ -36,6 +36,29 @@ pub struct Progress {
     pub last_lesson: Option<LessonPosition>,
     #[serde(default)]
     pub problems: BTreeMap<String, ProblemProgress>,
+    /// Predictions answered in lessons, by `lesson-id#n` (n counts from 1 in the lesson).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub predictions: BTreeMap<String, PredictionRecord>,
+}
+
+/// A prediction the learner committed to, and how it came out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionRecord {
+    /// The question, as the lesson asked it.
+    pub question: String,
+    /// The choice picked (its text).
+    pub picked: String,
+    /// Whether the pick matched what the lab did (or the lesson's answer).
+    pub right: bool,
+    /// What settled it: the lab's response, or the lesson's answer.
+    pub outcome: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+/// The progress key of the `n`-th prediction (0-based) of `lesson`.
+pub fn prediction_key(lesson: &str, n: usize) -> String {
+    format!("{lesson}#{}", n + 1)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,6 +203,7 @@ impl Default for Progress {
             lessons_read: BTreeSet::new(),
             last_lesson: None,
             problems: BTreeMap::new(),
+            predictions: BTreeMap::new(),
         }
     }
 }
@@ -346,6 +370,12 @@ impl Progress {
             at: now(),
             evidence,
         });
+    }
+
+    /// Records a prediction; the first answer stands (predicting again after seeing the
+    /// result would prove nothing).
+    pub fn record_prediction(&mut self, key: &str, record: PredictionRecord) {
+        self.predictions.entry(key.to_string()).or_insert(record);
     }
 
     pub fn save_draft(&mut self, problem: &str, text: &str) {

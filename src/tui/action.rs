@@ -29,6 +29,10 @@ pub enum Action {
     NextRequest,
     PrevRequest,
     SendRequest,
+    /// `P`: answer the next prediction of the lesson.
+    Predict,
+    /// A choice (0-based) for the prediction on screen.
+    PredictChoose(usize),
     /// Journal lines back from the tail; negative goes towards the newest.
     ScrollJournal(i64),
     ToggleLab,
@@ -86,6 +90,8 @@ pub enum Effect {
     Console(super::console::ConsoleEffect),
     SaveProgress,
     MarkRead(String),
+    /// A prediction answered: key (`lesson#n`) and what happened.
+    RecordPrediction(String, crate::progress::PredictionRecord),
     Quit,
     Work(super::workspace::WorkEffect),
 }
@@ -146,9 +152,11 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             };
             clamp_scroll(s);
         }
+        Action::Predict => super::predict::open(s),
+        Action::PredictChoose(n) => fx.extend(super::predict::choose(s, n)),
         Action::ToggleHelp => {
             s.overlay = match s.overlay {
-                Some(Overlay::Help) => None,
+                Some(_) => None,
                 None => Some(Overlay::Help),
             };
             s.help_scroll = 0;
@@ -322,7 +330,7 @@ pub fn ensure_rendered(s: &mut State) {
         Some(url) if url != DEFAULT_LAB_URL => lesson.source.replace(DEFAULT_LAB_URL, url),
         _ => lesson.source.clone(),
     };
-    let (text, requests) = course_adapter::render_lesson(&source, area.width, s.color);
+    let (text, requests, predictions) = course_adapter::render_lesson(&source, area.width, s.color);
     if let Some(old) = old.filter(|&o| o > 0) {
         s.scroll = s.scroll * text.lines.len() / old;
     }
@@ -334,6 +342,7 @@ pub fn ensure_rendered(s: &mut State) {
         width: area.width,
         text,
         requests,
+        predictions,
     });
 }
 

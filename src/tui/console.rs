@@ -348,6 +348,16 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 s.status = Some("no request block selected: Tab moves to the next one".into());
                 return out;
             };
+            // Predict, then run: a card with an unanswered prediction asks it first.
+            if s.pending_prediction.is_none()
+                && let Some(i) = s
+                    .focused_request
+                    .and_then(|r| super::predict::unanswered_for_request(s, r))
+            {
+                s.overlay = Some(super::state::Overlay::Predict(i));
+                s.pending_send = Some(send);
+                return out;
+            }
             fill(
                 &mut s.console,
                 &SavedRequest {
@@ -433,7 +443,19 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 .saturating_add(n)
                 .clamp(0, max) as usize;
         }
-        C::Answer { batch, result } => answer(s, batch, result),
+        C::Answer { batch, result } => {
+            let settled = match &result {
+                Ok(x) if batch == s.console.batch => super::predict::on_answer(s, x),
+                _ => Vec::new(),
+            };
+            // The prediction's verdict outranks the plain status line.
+            let verdict = (!settled.is_empty()).then(|| s.status.clone()).flatten();
+            answer(s, batch, result);
+            if let Some(v) = verdict {
+                s.status = Some(v);
+            }
+            out.extend(settled);
+        }
         C::InspFocus(f) => {
             if f == Some(InspField::Payload) {
                 match current_token(s).map(|(t, _)| token::decode(&t)) {

@@ -674,3 +674,76 @@ fn an_empty_request_line_sends_nothing_and_says_so() {
     let top = screen(&s).lines().next().unwrap().to_string();
     assert!(top.ends_with("no path: type e.g. GET /me"), "{top}");
 }
+
+const PREDICTING: &str = "# Sessions\n\nLog in, then ask again.\n\n\
+```predict\nWhich replica answers the next GET /orders?\n- [replica=a] a, where you logged in\n- [replica=b] b, the next in turn\n- [status=401] none of them\nanswer: 2\nwhy: The balancer deals requests in turn.\n```\n\n\
+```http\nGET /orders\n```\n\n\
+```predict\nIs HTTP itself keeping your login?\n- yes\n- no\nanswer: 2\nwhy: Each request stands alone.\n```\n";
+
+/// Predict, then run: sending a card with an unanswered prediction asks it first; the pick
+/// sends the request, and the lab's answer settles it and is recorded.
+#[test]
+fn a_prediction_comes_before_its_request_and_the_lab_settles_it() {
+    let mut s = state(100, 30);
+    s.lessons[0].source = PREDICTING.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(100, 30));
+    assert_eq!(s.rendered.as_ref().unwrap().predictions.len(), 2);
+    update(&mut s, Action::NextRequest);
+    // S (send) on the card opens its prediction instead of sending.
+    let fx = press(&mut s, key(KeyCode::Char('S')));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(s.overlay, Some(Overlay::Predict(0)));
+    let shown = screen(&s);
+    assert!(shown.contains("Which replica answers"), "{shown}");
+    assert!(
+        !shown.contains("deals requests in turn"),
+        "the why waits: {shown}"
+    );
+    // 2 picks "b" and sends the request.
+    let fx = press(&mut s, key(KeyCode::Char('2')));
+    assert_eq!(s.overlay, None);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Console(ConsoleEffect::Send { .. }))),
+        "{fx:?}"
+    );
+    // The lab answers from c with a 401: the pick was wrong, and it is recorded.
+    let batch = s.console.batch;
+    let fx = update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(orders_answer("c", 401)),
+        }),
+    );
+    let status = s.status.clone().unwrap_or_default();
+    assert!(
+        status.contains("✗") && status.contains("401 from c"),
+        "{status}"
+    );
+    assert!(status.contains("deals requests in turn"), "{status}");
+    let recorded = fx.iter().find_map(|e| match e {
+        Effect::RecordPrediction(k, r) => Some((k.clone(), r.clone())),
+        _ => None,
+    });
+    let (k, r) = recorded.expect("recorded");
+    assert_eq!(k, "04-sessions#1");
+    assert!(!r.right);
+    // The card can now be sent without asking again.
+    let fx = press(&mut s, key(KeyCode::Esc));
+    let _ = fx;
+    // P answers the one without a request: settled by the lesson's answer.
+    update(&mut s, Action::Console(C::Close));
+    update(&mut s, Action::Predict);
+    assert_eq!(s.overlay, Some(Overlay::Predict(1)));
+    let fx = update(&mut s, Action::PredictChoose(1));
+    assert!(
+        s.status.as_deref().unwrap_or("").starts_with("✓ right"),
+        "{:?}",
+        s.status
+    );
+    assert!(matches!(&fx[..], [Effect::RecordPrediction(k, r)] if k == "04-sessions#2" && r.right));
+    update(&mut s, Action::Predict);
+    assert_eq!(s.overlay, None, "nothing left to predict");
+}

@@ -49,11 +49,19 @@ pub fn load_course(course: Option<&Path>) -> anyhow::Result<Loaded> {
     })
 }
 
-/// Renders a lesson to `width` columns; returns the text and the line index of each
-/// runnable request block.
-pub fn render_lesson(src: &str, width: u16, color: bool) -> (Text<'static>, Vec<usize>) {
+/// Renders a lesson to `width` columns; returns the text, the line index of each runnable
+/// request block, and its predictions.
+pub fn render_lesson(
+    src: &str,
+    width: u16,
+    color: bool,
+) -> (Text<'static>, Vec<usize>, Vec<crate::markdown::Prediction>) {
     let r = render(src, width, &RenderOptions { color });
-    (r.text, r.requests.iter().map(|b| b.line).collect())
+    (
+        r.text,
+        r.requests.iter().map(|b| b.line).collect(),
+        r.predictions,
+    )
 }
 
 /// A lesson's runnable request blocks, in order (as `render_lesson` numbers them).

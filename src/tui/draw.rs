@@ -3,7 +3,7 @@
 use ratatui::Frame;
 
 use super::layout;
-use super::state::State;
+use super::state::{Overlay, State};
 use super::views::{console, footer, help, lab, outline, reader};
 
 pub fn draw(s: &State, f: &mut Frame) {
@@ -28,7 +28,11 @@ pub fn draw(s: &State, f: &mut Frame) {
     // The request console or token inspector covers the panes (`views::console`).
     console::draw_tool(s, f, a.top, a.footer);
     footer::draw(s, f, a.footer);
-    if s.overlay.is_some() && size.width >= 10 && size.height >= 5 {
-        help::draw(s, f, size);
+    match s.overlay {
+        Some(Overlay::Predict(i)) if size.width >= 10 && size.height >= 5 => {
+            super::views::predict::draw(s, f, size, i)
+        }
+        Some(Overlay::Help) if size.width >= 10 && size.height >= 5 => help::draw(s, f, size),
+        _ => {}
     }
 }

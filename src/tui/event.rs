@@ -56,6 +56,9 @@ pub fn esc_prefixed(s: &State, ev: &Event) -> Option<Event> {
 
 fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     use KeyCode::*;
+    if let Some(super::state::Overlay::Predict(_)) = s.overlay {
+        return predict_key(k);
+    }
     if s.overlay.is_some() {
         return help_key(s, k);
     }
@@ -103,6 +106,7 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
         Tab | Char(']') => Action::NextRequest,
         BackTab | Char('[') => Action::PrevRequest,
         Enter => Action::SendRequest,
+        Char('P') => Action::Predict,
         // Lab controls work from either pane.
         Char('m') => Action::CycleMode,
         Char('s') => Action::TogglePolicy,
@@ -114,6 +118,20 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
         Char('a') => Action::ToggleAttacker,
         Char('R') => Action::Revoke,
         _ => return None,
+    })
+}
+
+/// A prediction waiting for a pick takes every key: 1-4 picks, Esc puts it off.
+fn predict_key(k: &KeyEvent) -> Option<Action> {
+    use KeyCode::*;
+    if k.modifiers.contains(KeyModifiers::CONTROL) {
+        return (k.code == Char('c')).then_some(Action::Quit);
+    }
+    Some(match k.code {
+        Char(c @ '1'..='4') => Action::PredictChoose(c as usize - '1' as usize),
+        Esc => Action::CloseOverlay,
+        Char('q') => Action::Quit,
+        _ => Action::Status("pick an answer with its number, or Esc to decide later".into()),
     })
 }
 

@@ -14,6 +14,7 @@ pub mod course_adapter;
 pub mod draw;
 pub mod event;
 pub mod layout;
+pub mod predict;
 pub mod progress_port;
 pub mod state;
 pub mod token;
@@ -129,6 +130,7 @@ fn initial_state(
         lessons,
         problems,
         read: progress.lessons_read(),
+        predicted: progress.predictions(),
         current,
         // NO_COLOR: present and not empty (https://no-color.org).
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
@@ -415,6 +417,11 @@ fn run_effect(
                 if let Err(e) = progress.save_reader_position(&pos) {
                     tracing::warn!("saving the reader position: {e:#}");
                 }
+            }
+        }
+        Effect::RecordPrediction(key, record) => {
+            if let Err(e) = progress.record_prediction(&key, record) {
+                tracing::warn!("recording prediction {key}: {e:#}");
             }
         }
         Effect::MarkRead(id) => {

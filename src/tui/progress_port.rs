@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::grade::rubric::Verdict;
-use crate::progress::Progress;
+use crate::progress::{PredictionRecord, Progress};
 
 /// Where the reader was: which lesson and how far down.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,9 @@ pub trait ProgressPort: Send {
     fn check_mark(&self, problem: &str, run_id: &str) -> Option<u64>;
     /// The learner marks their last answer as saying what the model answer says.
     fn self_assess(&mut self, problem: &str, model_answer: &str) -> anyhow::Result<()>;
+    /// Predictions answered so far, by key (`lesson#n`): right or not.
+    fn predictions(&self) -> HashMap<String, bool>;
+    fn record_prediction(&mut self, key: &str, record: PredictionRecord) -> anyhow::Result<()>;
 }
 
 /// What the workspace reopens a problem with.
@@ -121,6 +124,17 @@ impl ProgressPort for MemoryProgress {
     fn self_assess(&mut self, problem: &str, model_answer: &str) -> anyhow::Result<()> {
         Ok(self.record.self_assess(problem, model_answer)?)
     }
+    fn predictions(&self) -> HashMap<String, bool> {
+        self.record
+            .predictions
+            .iter()
+            .map(|(k, r)| (k.clone(), r.right))
+            .collect()
+    }
+    fn record_prediction(&mut self, key: &str, record: PredictionRecord) -> anyhow::Result<()> {
+        self.record.record_prediction(key, record);
+        Ok(())
+    }
 }
 
 /// The learner's record in `progress.json` (see `crate::progress`): every change is a
@@ -190,6 +204,16 @@ impl ProgressPort for FileProgress {
         let mut result = Ok(());
         self.change(|p| result = p.self_assess(problem, model_answer))?;
         Ok(result?)
+    }
+    fn predictions(&self) -> HashMap<String, bool> {
+        self.cached
+            .predictions
+            .iter()
+            .map(|(k, r)| (k.clone(), r.right))
+            .collect()
+    }
+    fn record_prediction(&mut self, key: &str, record: PredictionRecord) -> anyhow::Result<()> {
+        self.change(|p| p.record_prediction(key, record))
     }
 }
 

@@ -36,6 +36,8 @@ pub struct RenderedLesson {
     pub text: Text<'static>,
     /// Line indexes (into `text.lines`) where runnable request blocks start.
     pub requests: Vec<usize>,
+    /// Prediction blocks, each with its line and the request card that settles it.
+    pub predictions: Vec<crate::markdown::Prediction>,
 }
 
 /// Which of the two big panes has the keyboard (and, below 100 columns, the screen).
@@ -49,6 +51,8 @@ pub enum Pane {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
     Help,
+    /// The lesson's prediction with this index, waiting for a pick.
+    Predict(usize),
 }
 
 /// Where the lab is and how we reached it.
@@ -101,6 +105,12 @@ pub struct State {
     pub last_token: Option<String>,
     /// Problem definitions and the open problem workspace.
     pub work: super::workspace::Work,
+    /// Predictions answered (`lesson#n` → right), from progress and this session.
+    pub predicted: super::predict::Answered,
+    /// A pick waiting for its request's answer.
+    pub pending_prediction: Option<super::predict::Pending>,
+    /// Sending a card opened its prediction first: whether to send once it is answered.
+    pub pending_send: Option<bool>,
 }
 
 impl State {

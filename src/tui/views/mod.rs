@@ -7,6 +7,7 @@ pub mod inspector;
 pub mod journal;
 pub mod lab;
 pub mod outline;
+pub mod predict;
 pub mod reader;
 
 use std::borrow::Cow;

@@ -1,0 +1,58 @@
+//! The prediction overlay: the question and numbered choices, waiting for a pick. The
+//! explanation is never shown here; it comes with the result.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::{bold, fg};
+use crate::tui::state::State;
+use crate::tui::workspace::text::wrap;
+
+/// Widest overlay.
+const MAX_W: u16 = 64;
+
+pub fn draw(s: &State, f: &mut Frame, area: Rect, index: usize) {
+    let Some(p) = s.rendered.as_ref().and_then(|r| r.predictions.get(index)) else {
+        return;
+    };
+    let w = area.width.saturating_sub(4).min(MAX_W);
+    let inner = usize::from(w.saturating_sub(2)).max(1);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for l in wrap(&p.question, inner, "", "") {
+        lines.push(Line::from(Span::styled(l, bold())));
+    }
+    lines.push(Line::default());
+    for (i, c) in p.choices.iter().enumerate() {
+        let first = format!("{}) ", i + 1);
+        for l in wrap(&c.text, inner, &first, "   ") {
+            lines.push(Line::from(l));
+        }
+    }
+    lines.push(Line::default());
+    let how = if p.observed() {
+        format!(
+            "1-{} picks; then the request is sent and the lab settles it. Esc: later",
+            p.choices.len()
+        )
+    } else {
+        format!("1-{} picks. Esc: later", p.choices.len())
+    };
+    let dim = fg(s.color, ratatui::style::Color::DarkGray);
+    for l in wrap(&how, inner, "", "") {
+        lines.push(Line::from(Span::styled(l, dim)));
+    }
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Predict ")),
+        rect,
+    );
+}
