@@ -32,7 +32,7 @@ pub fn render(verdict: &Verdict, model_answer: &str) -> String {
     }
     if verdict.outcome == Outcome::Pass {
         out.push_str("\nA model answer, to compare with yours:\n");
-        for line in model_answer.trim().lines() {
+        for line in crate::markdown::plain_text(model_answer.trim(), 78) {
             out.push_str(&format!("  {line}\n"));
         }
     }
@@ -47,7 +47,7 @@ pub fn compare(problem: &crate::course::problem::Problem, text: &str) -> String 
         out.push_str(&format!("  {line}\n"));
     }
     out.push_str("\nThe model answer:\n");
-    for line in problem.model_answer.trim().lines() {
+    for line in crate::markdown::plain_text(problem.model_answer.trim(), 78) {
         out.push_str(&format!("  {line}\n"));
     }
     out.push_str("\nIts key points:\n");

@@ -35,8 +35,10 @@ pub fn next_hint(problem: &Problem, data_dir: &Path) -> anyhow::Result<String> {
         out.push_str(&format!(" (step: {step})"));
     }
     out.push_str("\n\n");
-    out.push_str(hint.text.trim());
-    out.push('\n');
+    for line in crate::markdown::plain_text(hint.text.trim(), 80) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     Ok(out)
 }
 

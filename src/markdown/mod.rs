@@ -46,6 +46,12 @@ pub struct Rendered {
     pub links: Vec<Link>,
 }
 
+/// Markdown as plain text lines of at most `width` columns, for a terminal command that
+/// prints a hint or a model answer (no backticks or asterisks left in).
+pub fn plain_text(src: &str, width: u16) -> Vec<String> {
+    plain_lines(&render(src, width, &RenderOptions { color: false }).text)
+}
+
 /// Renders markdown so that no line is wider than `width` display columns (for any width
 /// of 2 or more; narrower widths degrade but never panic).
 pub fn render(src: &str, width: u16, opts: &RenderOptions) -> Rendered {

@@ -312,12 +312,7 @@ fn checklist_lines(s: &State, ws: &Workspace, width: u16) -> (Vec<Line<'static>>
         hint_at = out.len();
         let n = format!("{}. ", i + 1);
         let indent = " ".repeat(n.len());
-        let mut first = true;
-        for para in h.text.trim().split("\n\n") {
-            let lead = if first { n.as_str() } else { indent.as_str() };
-            out.extend(wrap(para, w, lead, &indent).into_iter().map(Line::from));
-            first = false;
-        }
+        out.extend(markdown_lines(s, h.text.trim(), w, &n, &indent));
     }
     (out, hint_at)
 }
@@ -404,7 +399,7 @@ fn feedback_lines(s: &State, ws: &Workspace, width: u16) -> Vec<Line<'static>> {
         )));
         push(
             &mut out,
-            wrap_paragraphs(&ws.problem.model_answer, w, "  "),
+            markdown_plain(s, &ws.problem.model_answer, w, "  "),
             Style::default(),
         );
         out.push(Line::from(Span::styled(fit("Its key points", w), bold())));
@@ -428,7 +423,7 @@ fn feedback_lines(s: &State, ws: &Workspace, width: u16) -> Vec<Line<'static>> {
             )));
             push(
                 &mut out,
-                wrap_paragraphs(&ws.problem.model_answer, w, "  "),
+                markdown_plain(s, &ws.problem.model_answer, w, "  "),
                 Style::default(),
             );
         } else {
@@ -712,4 +707,28 @@ fn draw_answer(s: &State, ws: &Workspace, f: &mut Frame, r: Rect) {
             more_below(s, f, fb);
         }
     }
+}
+
+/// Markdown (a hint, a model answer) rendered to `w` columns with a lead on the first line
+/// and an indent on the rest, so backticks and asterisks never show.
+fn markdown_lines(s: &State, src: &str, w: usize, lead: &str, indent: &str) -> Vec<Line<'static>> {
+    let inner = w.saturating_sub(indent.chars().count()).max(2);
+    let text = render(src, inner as u16, &RenderOptions { color: s.color }).text;
+    text.lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut l)| {
+            let pre = if i == 0 { lead } else { indent };
+            l.spans.insert(0, Span::raw(pre.to_string()));
+            l
+        })
+        .collect()
+}
+
+/// As [`markdown_lines`], as strings for the places that style whole lines.
+fn markdown_plain(s: &State, src: &str, w: usize, indent: &str) -> Vec<String> {
+    markdown_lines(s, src, w, indent, indent)
+        .into_iter()
+        .map(|l| l.spans.iter().map(|sp| sp.content.as_ref()).collect())
+        .collect()
 }
