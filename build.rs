@@ -3,4 +3,5 @@
 fn main() {
     println!("cargo:rerun-if-changed=lessons");
     println!("cargo:rerun-if-changed=problems");
+    println!("cargo:rerun-if-changed=course.toml");
 }

@@ -238,6 +238,9 @@ impl JournalEntry {
 }
 
 /// Demo users: name, password, role. Passwords are hashed at start; these are for the course text.
+/// Where the lab listens unless told otherwise; lessons and hints name this address.
+pub const DEFAULT_LAB_URL: &str = "http://127.0.0.1:7878";
+
 pub const DEMO_USERS: [(&str, &str, &str); 2] = [
     ("alice", "wonderland", "customer"),
     ("bob", "builder", "admin"),

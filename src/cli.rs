@@ -119,7 +119,7 @@ pub struct CheckArgs {
     /// Problem id (file stem in problems/), e.g. disappearing-login.
     pub problem: String,
     /// The lab's balancer URL.
-    #[arg(long, default_value = "http://127.0.0.1:7878")]
+    #[arg(long, default_value = crate::api::DEFAULT_LAB_URL)]
     pub url: String,
     /// A claim value you read from a token (where-state-goes: the badge).
     #[arg(long, value_name = "VALUE")]

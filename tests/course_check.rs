@@ -122,3 +122,28 @@ fn read_names_the_available_lessons_when_one_is_unknown() {
         "forgetful: no lesson `nope`; available: 01-basics, 02-diagrams, 03-requests\n"
     );
 }
+
+/// A course folder names its format; a missing or newer one is refused with a clear error.
+#[test]
+fn course_folders_carry_a_format_version() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lessons")).unwrap();
+    let err = Course::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(err.contains("format_version = 1"), "{err}");
+    std::fs::write(dir.path().join("course.toml"), "format_version = 2\n").unwrap();
+    let err = Course::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(err.contains("newer than this forgetful reads"), "{err}");
+    std::fs::write(dir.path().join("course.toml"), "format_version = 1\n").unwrap();
+    assert!(Course::load(Some(dir.path())).is_ok());
+}
+
+/// The course the binary ships is checked like any other: CI fails on a broken lesson.
+#[test]
+fn the_embedded_course_checks_clean() {
+    let found: Vec<String> = Course::check(None)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

@@ -32,6 +32,18 @@ pub enum CourseError {
     },
     #[error("{0} is not UTF-8 text")]
     NotUtf8(PathBuf),
+    #[error(
+        "{0} is missing or has no `format_version`: a course folder has a course.toml with `format_version = 1`"
+    )]
+    NoFormatVersion(PathBuf),
+    #[error(
+        "{path} is format_version {found}, newer than this forgetful reads ({supported}): update forgetful"
+    )]
+    NewerFormat {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
     /// A broken file: names the file, line and field.
     #[error("{0}")]
     Invalid(Diagnostic),

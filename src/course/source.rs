@@ -8,6 +8,30 @@ use super::CourseError;
 
 static LESSONS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
 static PROBLEMS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/problems");
+static COURSE_TOML: &str = include_str!("../../course.toml");
+
+/// The course format this build reads (`format_version` in a folder's `course.toml`).
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(serde::Deserialize)]
+struct CourseFile {
+    format_version: u32,
+}
+
+/// A course folder says which format it is written in; a newer one is refused, clearly.
+fn check_version(path: &Path, text: Option<&str>) -> Result<(), CourseError> {
+    let missing = || CourseError::NoFormatVersion(path.to_path_buf());
+    let text = text.ok_or_else(missing)?;
+    let file: CourseFile = toml::from_str(text).map_err(|_| missing())?;
+    if file.format_version > FORMAT_VERSION {
+        return Err(CourseError::NewerFormat {
+            path: path.to_path_buf(),
+            found: file.format_version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    Ok(())
+}
 
 /// A course file's path (as shown in messages) and text.
 #[derive(Debug, Clone)]
@@ -19,14 +43,19 @@ pub(crate) struct SourceFile {
 /// Lesson (`.md`) and problem (`.toml`) files, each list sorted by file name.
 pub(crate) fn read(dir: Option<&Path>) -> Result<(Vec<SourceFile>, Vec<SourceFile>), CourseError> {
     match dir {
-        None => Ok((
-            embedded(&LESSONS, "lessons", "md")?,
-            embedded(&PROBLEMS, "problems", "toml")?,
-        )),
+        None => {
+            check_version(Path::new("course.toml"), Some(COURSE_TOML))?;
+            Ok((
+                embedded(&LESSONS, "lessons", "md")?,
+                embedded(&PROBLEMS, "problems", "toml")?,
+            ))
+        }
         Some(dir) => {
             if !dir.join("lessons").is_dir() {
                 return Err(CourseError::NotACourse(dir.to_path_buf()));
             }
+            let path = dir.join("course.toml");
+            check_version(&path, std::fs::read_to_string(&path).ok().as_deref())?;
             Ok((
                 from_disk(&dir.join("lessons"), "md")?,
                 from_disk(&dir.join("problems"), "toml")?,

@@ -305,7 +305,7 @@ fn lab_or_warn(s: &mut State) -> Option<LabState> {
 
 /// Renders the current lesson if the width changed or nothing is rendered yet.
 /// The address lessons and problem statements are written against.
-pub const DEFAULT_LAB_URL: &str = "http://127.0.0.1:7878";
+pub use crate::api::DEFAULT_LAB_URL;
 
 pub fn ensure_rendered(s: &mut State) {
     let Some(lesson) = s.lessons.get(s.current) else {

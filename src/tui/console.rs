@@ -428,7 +428,7 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                     .lab
                     .url
                     .clone()
-                    .unwrap_or_else(|| "http://127.0.0.1:7878".into());
+                    .unwrap_or_else(|| crate::api::DEFAULT_LAB_URL.into());
                 let cmd = curl(&base, &with_jar(&r, s.console.jar.as_deref()));
                 out.push(fx(ConsoleEffect::Clipboard(cmd)));
                 s.status = Some("copied as curl (if your terminal allows OSC 52)".into());

@@ -146,7 +146,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     };
     let curl = console::compose(c)
         .map(|r| {
-            let base = s.lab.url.as_deref().unwrap_or("http://127.0.0.1:7878");
+            let base = s.lab.url.as_deref().unwrap_or(crate::api::DEFAULT_LAB_URL);
             console::curl(base, &console::with_jar(&r, c.jar.as_deref()))
         })
         .unwrap_or_default();
