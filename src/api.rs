@@ -246,6 +246,18 @@ pub const DEMO_USERS: [(&str, &str, &str); 2] = [
     ("bob", "builder", "admin"),
 ];
 
+/// Text an outsider sent, cut to at most `max` characters and escaped (see [`printable`]):
+/// anything longer keeps its first characters and says how long it was, so a 300 KB `kid`
+/// costs a reason, a journal entry and a log line of a few dozen bytes, not 300 KB each.
+pub fn bounded(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return printable(s).into_owned();
+    }
+    let head: String = s.chars().take(max).collect();
+    format!("{}…({} bytes)", printable(&head), s.len())
+}
+
 /// Text a client sent (a username, a path, a reason quoting them) made safe to print: control
 /// characters (C0, DEL, C1, so also line breaks) and bidi overrides are shown escaped, as
 /// `\u{1b}`, so what a client sent can neither drive a terminal nor hide or reorder text.

@@ -222,10 +222,29 @@ impl LabClient {
         .await
     }
 
-    /// Entries after `since` (0: everything the lab still holds).
+    /// Entries after `since` (0: everything the lab still holds), page by page.
     pub async fn journal(&self, since: u64) -> Result<Vec<JournalEntry>, ClientError> {
-        self.call(self.admin(reqwest::Method::GET, &format!("/journal?since={since}")))
-            .await
+        const PAGE: usize = 1000;
+        let mut out: Vec<JournalEntry> = Vec::new();
+        let mut after = since;
+        loop {
+            let page: Vec<JournalEntry> = self
+                .call(self.admin(
+                    reqwest::Method::GET,
+                    &format!("/journal?after={after}&limit={PAGE}"),
+                ))
+                .await?;
+            let full = page.len() == PAGE;
+            match page.last() {
+                Some(last) => after = last.id,
+                None => break,
+            }
+            out.extend(page);
+            if !full {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// The live feed: entries after `since`, then each new one as it happens.

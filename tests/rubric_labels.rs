@@ -71,8 +71,8 @@ fn regression_set_holds_its_floors() {
     assert!(wrong_passed <= 5, "{wrong_passed} wrong answers passed");
 }
 
-/// Lesson 11 suggests grading its spoken model answer with
-/// `forgetful answer disappearing-login`; the grader must pass it as written there.
+/// Lesson 11's model answer explains the disappearing login; the grader must pass it as
+/// written there (a model answer the course's own grader refused would teach distrust).
 #[test]
 fn lesson_eleven_model_answer_passes_disappearing_login() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

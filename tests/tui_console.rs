@@ -41,7 +41,12 @@ fn console_sends_lesson_blocks_in_tmux() {
     s.wait_for("the orders block focused", |t| {
         t.contains("▶ request 3: GET /orders")
     });
+    // Predict, then run: the card's prediction comes first; 2 picks "a refusal".
     s.keys(&["Enter"]);
+    s.wait_for("the prediction", |t| {
+        t.contains("Predict") && t.contains("what comes back?")
+    });
+    s.keys(&["2"]);
     s.wait_for("the console with GET /orders", |t| {
         t.contains("request GET /orders")
     });
@@ -49,6 +54,7 @@ fn console_sends_lesson_blocks_in_tmux() {
     s.wait_for("a tally with a 401 unknown to a replica", |t| {
         t.contains("×6:") && t.contains("401") && t.contains("unknown to replica")
     });
+    // The first answer settled the prediction; it is in the progress file once saved.
 
     // The history is on disk.
     let history = std::fs::read_to_string(dir.join("console-history.json"))
@@ -60,4 +66,10 @@ fn console_sends_lesson_blocks_in_tmux() {
     s.keys(&["Escape", "q"]);
     // Wait for the app to finish writing its files before the data dir is removed.
     assert_eq!(s.wait_exit(&app.exit).as_deref(), Some("EXIT=0"));
+    let progress = std::fs::read_to_string(dir.join("progress.json")).expect("progress.json");
+    assert!(
+        progress.contains("03-proving-who-you-are#")
+            && progress.contains("\"picked\": \"a refusal\""),
+        "{progress}"
+    );
 }

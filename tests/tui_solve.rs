@@ -93,10 +93,21 @@ impl App {
     fn send_block(&self, key: &str, block: &str, answered: impl Fn(&str) -> bool) -> String {
         self.focus_block(key, block);
         let line = format!("request {}", block.split(": ").nth(1).unwrap_or(block));
-        self.press("Enter", "the console filled in", |t| {
-            t.contains(CONSOLE) && t.contains(&line)
-        });
+        self.enter_block(&line);
         self.press("C-s", "the answer", |t| answered(t))
+    }
+
+    /// Enter on the focused block: the console opens, after the card's prediction when it
+    /// has one not yet answered (picked with 1, as a learner would pick something).
+    fn enter_block(&self, line: &str) {
+        let t = self.press("Enter", "the console or the card's prediction", |t| {
+            (t.contains(CONSOLE) && t.contains(line)) || t.contains("┌ Predict")
+        });
+        if t.contains("┌ Predict") {
+            self.press("1", "the console after the prediction", |t| {
+                t.contains(CONSOLE) && t.contains(line)
+            });
+        }
     }
 
     /// The open workspace's Checklist tab, whichever tab it opened on: a problem whose lab
@@ -159,7 +170,7 @@ fn disappearing_login_with_keys_only() {
 
     // Reproduce: log in from the lesson's block, then send /orders until another replica
     // refuses the session.
-    let login = app.send_block("Tab", "2/3: POST /login", |t| {
+    let login = app.send_block("Tab", "2/4: POST /login", |t| {
         t.contains("Response 200") && t.contains("jar: sid=")
     });
     let home = login
@@ -168,10 +179,8 @@ fn disappearing_login_with_keys_only() {
         .and_then(|r| r.chars().next())
         .expect("the replica that took the login");
     app.esc_to("the reader", |t| t.contains(READER));
-    app.focus_block("Tab", "3/3: GET /orders");
-    app.press("Enter", "the console with /orders", |t| {
-        t.contains(CONSOLE) && t.contains("request GET /orders")
-    });
+    app.focus_block("Tab", "3/4: GET /orders");
+    app.enter_block("request GET /orders");
     let refused = (0..3).any(|_| {
         repeat(&app)
             .iter()
@@ -189,14 +198,12 @@ fn disappearing_login_with_keys_only() {
     // Fix: Esc out of the console, `m` to shared, log in again, /orders on every replica.
     app.esc_to("the reader", |t| t.contains(READER));
     app.press("m", "shared mode", |t| t.contains("shared · round-robin"));
-    app.send_block("BTab", "2/3: POST /login", |t| {
+    app.send_block("BTab", "2/4: POST /login", |t| {
         t.contains("Response 200") && t.contains("\"mode\": \"shared\"")
     });
     app.esc_to("the reader", |t| t.contains(READER));
-    app.focus_block("Tab", "3/3: GET /orders");
-    app.press("Enter", "the console with /orders", |t| {
-        t.contains(CONSOLE) && t.contains("request GET /orders")
-    });
+    app.focus_block("Tab", "3/4: GET /orders");
+    app.enter_block("request GET /orders");
     let answers = repeat(&app);
     for r in ["a 200", "b 200", "c 200"] {
         assert!(answers.iter().any(|a| a == r), "{answers:?}");
@@ -249,7 +256,7 @@ fn where_state_goes_with_keys_only() {
     app.press("m", "token mode", |t| t.contains("token · round-robin"));
 
     // Log in from the lesson's block: the console keeps the token.
-    app.send_block("Tab", "2/3: POST /login", |t| {
+    app.send_block("Tab", "2/4: POST /login", |t| {
         t.contains("Response 200") && t.contains("· token: …")
     });
 
@@ -277,10 +284,8 @@ fn where_state_goes_with_keys_only() {
     }
 
     // The same token after the restarts: /orders with `b` (Authorization: Bearer).
-    app.focus_block("Tab", "3/3: GET /orders");
-    app.press("Enter", "the console with /orders", |t| {
-        t.contains(CONSOLE) && t.contains("request GET /orders")
-    });
+    app.focus_block("Tab", "3/4: GET /orders");
+    app.enter_block("request GET /orders");
     app.press("b", "the bearer attached", |t| {
         t.contains("headers Authorization: Bearer ey")
     });

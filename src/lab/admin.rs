@@ -335,25 +335,39 @@ async fn check_badge(State(b): B, JsonBody(req): JsonBody<BadgeReq>) -> Json<Bad
 
 #[derive(Deserialize)]
 struct SinceQuery {
+    /// Entries with a greater id; `since` is the older name of the same thing.
+    after: Option<u64>,
     since: Option<u64>,
     limit: Option<usize>,
 }
 
+/// Most entries one page of `GET /admin/journal` returns.
+pub const JOURNAL_PAGE_MAX: usize = 1000;
+
+/// A page of the journal: `?after=ID&limit=N` (N at most 1,000, the default); ask again
+/// with `after` set to the last id to read on.
 async fn journal(
     State(b): B,
     q: Result<Query<SinceQuery>, QueryRejection>,
 ) -> Result<Json<Vec<crate::api::JournalEntry>>, ApiError> {
     let Query(q) = q.map_err(query_error)?;
-    Ok(Json(b.core.journal.since(
-        q.since.unwrap_or(0),
-        q.limit.unwrap_or(usize::MAX),
-    )))
+    let limit = q.limit.unwrap_or(JOURNAL_PAGE_MAX);
+    if limit == 0 || limit > JOURNAL_PAGE_MAX {
+        return Err(ApiError::bad_request(format!(
+            "limit is 1 to {JOURNAL_PAGE_MAX}; read further pages with ?after=<last id>"
+        )));
+    }
+    Ok(Json(
+        b.core
+            .journal
+            .since(q.after.or(q.since).unwrap_or(0), limit),
+    ))
 }
 
 fn query_error(e: QueryRejection) -> ApiError {
     ApiError::bad_request(format!(
-        "{}: since and limit are whole numbers, e.g. ?since=42",
-        e.body_text()
+        "{}: after and limit are whole numbers, e.g. ?after=42&limit=100",
+        crate::api::bounded(&e.body_text(), 200)
     ))
 }
 

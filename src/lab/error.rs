@@ -85,7 +85,10 @@ pub async fn no_route(OriginalUri(uri): OriginalUri) -> ApiError {
     } else {
         "/login, /me, /orders, /logout, /healthz"
     };
-    ApiError::not_found(format!("no route {}: try {try_these}", uri.path()))
+    ApiError::not_found(format!(
+        "no route {}: try {try_these}",
+        crate::api::bounded(uri.path(), 100)
+    ))
 }
 
 /// 405 for a known route with the wrong method.
@@ -93,6 +96,10 @@ pub async fn wrong_method(method: axum::http::Method, OriginalUri(uri): Original
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method not allowed",
-        format!("{} does not accept {method}", uri.path()),
+        format!(
+            "{} does not accept {}",
+            crate::api::bounded(uri.path(), 100),
+            crate::api::bounded(method.as_str(), 16)
+        ),
     )
 }

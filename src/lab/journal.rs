@@ -49,8 +49,10 @@ impl Journal {
         }
     }
 
-    /// Assigns the id and time, stores and broadcasts the entry.
+    /// Assigns the id and time, stores and broadcasts the entry. Every text field is cut to
+    /// a short escaped prefix first: what an outsider sent is never kept (or printed) whole.
     pub fn push(&self, mut entry: JournalEntry) -> JournalEntry {
+        bound(&mut entry);
         let (ts_ms, time) = now();
         entry.ts_ms = ts_ms;
         entry.time = time;
@@ -171,6 +173,35 @@ fn now() -> (u64, String) {
 }
 
 /// The short line `forgetful serve` prints for each entry.
+/// Longest text kept per field, in characters.
+const FIELD_MAX: usize = 200;
+
+fn bound(e: &mut JournalEntry) {
+    use crate::api::bounded;
+    let cut = |s: &mut String, max: usize| {
+        if s.len() > max || s.chars().any(char::is_control) {
+            *s = bounded(s, max);
+        }
+    };
+    cut(&mut e.method, 16);
+    cut(&mut e.path, FIELD_MAX);
+    cut(&mut e.source, 16);
+    cut(&mut e.credential, 64);
+    for field in [
+        &mut e.replica,
+        &mut e.user,
+        &mut e.reason,
+        &mut e.fingerprint,
+        &mut e.issued,
+        &mut e.token_jti,
+        &mut e.event,
+    ] {
+        if let Some(s) = field {
+            cut(s, FIELD_MAX);
+        }
+    }
+}
+
 pub fn print_line(e: &JournalEntry) -> String {
     crate::api::printable(&raw_line(e)).into_owned()
 }

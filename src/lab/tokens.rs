@@ -208,7 +208,7 @@ impl Verifier {
         match header.alg.as_deref() {
             Some(a) if a.eq_ignore_ascii_case("none") => return Err(TokenError::AlgNone),
             Some("EdDSA") => {}
-            Some(other) => return Err(TokenError::WrongAlg(other.to_string())),
+            Some(other) => return Err(TokenError::WrongAlg(crate::api::bounded(other, 16))),
             None => return Err(TokenError::Garbage),
         }
         if header.crit.is_some() {
@@ -220,7 +220,7 @@ impl Verifier {
             .iter()
             .find(|(k, _)| *k == kid)
             .map(|(_, key)| key)
-            .ok_or(TokenError::UnknownKid(kid))?;
+            .ok_or_else(|| TokenError::UnknownKid(crate::api::bounded(&kid, 32)))?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
         validation.leeway = 0;
