@@ -25,7 +25,7 @@ fn app_in_tmux() {
     // Help opens and closes.
     s.keys(&["?"]);
     s.wait_for("help", |t| {
-        t.contains("Keys · Esc closes") && t.contains("revoke alice")
+        t.contains("Keys · Esc closes") && t.contains("mode: local")
     });
     // At 80x24 the list scrolls: its last line is a `G` away.
     s.keys(&["G"]);

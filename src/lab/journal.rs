@@ -195,10 +195,11 @@ fn bound(e: &mut JournalEntry) {
         &mut e.issued,
         &mut e.token_jti,
         &mut e.event,
-    ] {
-        if let Some(s) = field {
-            cut(s, FIELD_MAX);
-        }
+    ]
+    .into_iter()
+    .flatten()
+    {
+        cut(field, FIELD_MAX);
     }
 }
 

@@ -23,7 +23,7 @@ pub const KEYS: Keys = &[
     ("n p", "next / previous lesson (or click one)"),
     ("Tab ] Shift-Tab [", "next / previous request block"),
     ("Enter S", "open it in the console · send it now"),
-    ("P", "predict: answer the lesson's next prediction (1-4)"),
+    ("P", "predict: answer the next prediction"),
     ("c t", "request console · token inspector"),
     ("o", "work on the next problem (or click one)"),
     ("", "Lab"),
