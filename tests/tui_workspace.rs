@@ -78,7 +78,7 @@ fn workspace_in_tmux() {
     s.wait_for("editor left", |t| !t.contains("Esc done"));
     s.keys(&["G"]);
     s.wait_for("the model answer", |t| {
-        t.contains("answer ✓") && t.contains("in one process and disappears")
+        t.contains("answer ✓") && t.contains("one process and disappears")
     });
 
     // Quit; the record holds both halves.
