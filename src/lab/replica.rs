@@ -49,7 +49,15 @@ pub struct Running {
 pub struct Memory {
     pub sessions: Mutex<HashMap<String, SessionRecord>>,
     pub verifier: RwLock<Option<Arc<Verifier>>>,
+    /// When the JWKS was last fetched: the cache lifetime and the refetch limit run from it.
+    pub jwks_at: Mutex<Option<std::time::Instant>>,
 }
+
+/// How long a replica trusts its cached JWKS before fetching it again.
+pub const JWKS_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+/// An unknown `kid` triggers a refetch at most this often (a forged kid cannot make a
+/// replica hammer the issuer).
+pub const JWKS_REFETCH_GAP: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Memory {
     pub fn local_sessions(&self) -> usize {
@@ -153,6 +161,8 @@ pub async fn stop(slot: &ReplicaSlot) {
 }
 
 async fn fetch_jwks(ctx: &Ctx) -> Option<Arc<Verifier>> {
+    *ctx.memory.jwks_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+    // Always the issuer's own URL: never one named inside a token (`jku`).
     let url = format!("{}/.well-known/jwks.json", ctx.core.issuer_url());
     let result = async {
         let resp = ctx
@@ -351,16 +361,32 @@ async fn verify_token(ctx: &Ctx, token: &str) -> Result<Principal, ApiError> {
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    // If the fetch at start failed (issuer down), try once more now.
+    let age = ctx
+        .memory
+        .jwks_at
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .map(|t| t.elapsed());
+    // No keys yet (the issuer was down at start), or the cache has outlived its lifetime.
     let verifier = match cached {
-        Some(v) => v,
+        Some(v) if age.is_some_and(|a| a < JWKS_TTL) => v,
+        Some(v) => fetch_jwks(ctx).await.unwrap_or(v),
         None => fetch_jwks(ctx)
             .await
             .ok_or_else(|| ApiError::unavailable(TokenError::NoKeys.to_string()))?,
     };
-    let claims = verifier
-        .verify(token)
-        .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    let claims = match verifier.verify(token) {
+        // A key this replica has not seen may be new at the issuer: refetch, at most once
+        // a second, and try again.
+        Err(TokenError::UnknownKid(_)) if age.is_none_or(|a| a >= JWKS_REFETCH_GAP) => {
+            match fetch_jwks(ctx).await {
+                Some(fresh) => fresh.verify(token),
+                None => verifier.verify(token),
+            }
+        }
+        other => other,
+    }
+    .map_err(|e| ApiError::unauthorized(e.to_string()))?;
     if ctx.core.denylist_on() {
         if ctx.core.store.token_denied(&claims.jti).await? {
             return Err(ApiError::unauthorized(format!(

@@ -273,3 +273,71 @@ async fn a_login_right_after_a_revoke_is_not_born_revoked() {
     }
     lab.shutdown().await;
 }
+
+/// A token naming a key the replica has not seen makes it refetch the issuer's JWKS (from
+/// the issuer's own URL), at most once a second, however many such tokens arrive; each
+/// fetch is in the journal. A 300 KB kid costs a short reason, not 300 KB.
+#[tokio::test]
+async fn an_unknown_kid_refetches_the_jwks_at_most_once_a_second() {
+    let lab = common::start(Mode::Token).await;
+    let client = forgetful::client::LabClient::new(&lab.url, "learner");
+    let fetches = |entries: &[forgetful::api::JournalEntry]| {
+        entries
+            .iter()
+            .filter(|e| {
+                e.event.as_deref() == Some("jwks-fetched") && e.replica.as_deref() == Some("a")
+            })
+            .count()
+    };
+    let before = fetches(&client.journal(0).await.unwrap());
+    let stranger = Issuer::from_seed([7u8; 32]).unwrap();
+    let (t, _) = stranger
+        .issue("alice", "customer", forgetful_now())
+        .unwrap();
+    let url_a = lab.replica_url("a");
+    for _ in 0..20 {
+        let a = lab
+            .get_at(&url_a, "/orders", Some(&Cred::Bearer(t.clone())))
+            .await;
+        assert_eq!(a.status, 401);
+        assert!(a.reason().contains("unknown kid"), "{}", a.reason());
+    }
+    let after = fetches(&client.journal(0).await.unwrap());
+    assert!(
+        after - before <= 1,
+        "20 unknown-kid tokens in well under a second caused {} fetches",
+        after - before
+    );
+    // Once the last fetch is a second old, the next unknown kid fetches again.
+    let mut refetched = false;
+    for _ in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        lab.get_at(&url_a, "/orders", Some(&Cred::Bearer(t.clone())))
+            .await;
+        if fetches(&client.journal(0).await.unwrap()) > after {
+            refetched = true;
+            break;
+        }
+    }
+    assert!(
+        refetched,
+        "an unknown kid never made replica a refetch the JWKS"
+    );
+
+    // A huge kid is echoed as a short prefix with its length.
+    let (h, c, sig) = parts(&t);
+    let mut h = h;
+    h["kid"] = json!("k".repeat(300_000));
+    let forged = format!("{}.{}.{sig}", encode(&h), encode(&c));
+    let a = lab.get("/orders", Some(&Cred::Bearer(forged))).await;
+    assert_eq!(a.status, 401);
+    assert!(
+        a.reason().len() < 200,
+        "reason of {} bytes",
+        a.reason().len()
+    );
+    assert!(a.reason().contains("300000 bytes"), "{}", a.reason());
+    let last = client.journal(0).await.unwrap().pop().unwrap();
+    assert!(serde_json::to_string(&last).unwrap().len() < 2000);
+    lab.shutdown().await;
+}
