@@ -55,6 +55,10 @@ pub struct LabArgs {
     /// Require `Authorization: Bearer TOKEN` on /admin/* (then it is reachable from any peer).
     #[arg(long, value_name = "TOKEN", env = "FORGETFUL_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
+    /// A host name the room's browsers may use for this lab (IP addresses and localhost
+    /// always work; any other Host is refused, against DNS rebinding).
+    #[arg(long, value_name = "NAME")]
+    pub public_host: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,10 +32,13 @@ pub struct Balancer {
     /// Session fingerprint → replica that set it. Used only under the sticky policy.
     pins: Mutex<HashMap<String, String>>,
     pub admin_token: Option<String>,
+    /// A host name the instructor lets browsers use (`--public-host`), besides IP literals
+    /// and `localhost`.
+    pub public_host: Option<String>,
 }
 
 impl Balancer {
-    pub fn new(core: Arc<Core>, admin_token: Option<String>) -> Self {
+    pub fn new(core: Arc<Core>, admin_token: Option<String>, public_host: Option<String>) -> Self {
         let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
         connector.set_nodelay(true);
         let proxy =
@@ -49,6 +52,7 @@ impl Balancer {
             next: AtomicUsize::new(0),
             pins: Mutex::new(HashMap::new()),
             admin_token,
+            public_host,
         }
     }
 
@@ -100,7 +104,118 @@ pub fn router(b: Arc<Balancer>) -> Router {
     Router::new()
         .nest("/admin", super::admin::router(b.clone()))
         .fallback(forward)
+        .layer(axum::middleware::from_fn_with_state(b.clone(), web_guard))
         .with_state(b)
+}
+
+/// Is `host` (a Host header or an Origin's host, port included or not) one a browser may
+/// use to reach the lab? IP literals and `localhost` cannot be rebound by a hostile DNS
+/// server; any other name must be the one the instructor named with `--public-host`.
+fn host_allowed(host: &str, public: Option<&str>) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        }),
+    };
+    name.parse::<std::net::IpAddr>().is_ok()
+        || name.eq_ignore_ascii_case("localhost")
+        || public.is_some_and(|p| name.eq_ignore_ascii_case(p))
+}
+
+/// Routes that change state or hand out credentials take JSON bodies only: a web page can
+/// send `text/plain` or a form across sites without asking, but not `application/json`.
+fn json_only(path: &str) -> bool {
+    path.starts_with("/admin/")
+        || matches!(path, "/login" | "/logout")
+        || path.starts_with("/token")
+}
+
+/// What keeps other web pages out: a foreign `Origin` or a `Host` that is not this lab's
+/// is refused (403, against cross-site requests and DNS rebinding), and a body on a
+/// state-changing route must be JSON (415).
+pub async fn web_guard(State(b): State<Arc<Balancer>>, req: Request, next: Next) -> Response {
+    match refuse_web(&b, &req) {
+        Some(refusal) => refusal,
+        None => next.run(req).await,
+    }
+}
+
+/// The refusal `web_guard` sends, if any (a plain function: nothing borrowed across an await).
+fn refuse_web(b: &Balancer, req: &Request) -> Option<Response> {
+    let header_str = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let public = b.public_host.as_deref();
+    if let Some(host) = header_str(header::HOST)
+        && !host_allowed(host, public)
+    {
+        return Some(served_by_balancer(
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "Host {} is not this lab's address (use 127.0.0.1 or localhost, or start the lab with --public-host NAME)",
+                    crate::api::bounded(host, 64)
+                ),
+            )
+            .into_response(),
+        ));
+    }
+    if let Some(origin) = header_str(header::ORIGIN) {
+        let host = origin.split_once("://").map_or(origin, |(_, h)| h);
+        if !host_allowed(host, public) {
+            return Some(served_by_balancer(
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!(
+                        "requests from the web page {} are refused: the lab takes requests from curl, the app and its own clients",
+                        crate::api::bounded(origin, 64)
+                    ),
+                )
+                .into_response(),
+            ));
+        }
+    }
+    let has_body = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|n| n.trim() != "0")
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    if has_body && json_only(req.uri().path()) {
+        let ct = header_str(header::CONTENT_TYPE).unwrap_or("");
+        let json = ct
+            .split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Some(served_by_balancer(
+                ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported media type",
+                    format!(
+                        "{} takes a JSON body: send Content-Type: application/json (got {})",
+                        crate::api::bounded(req.uri().path(), 64),
+                        if ct.is_empty() {
+                            "none".to_string()
+                        } else {
+                            crate::api::bounded(ct, 64)
+                        }
+                    ),
+                )
+                .into_response(),
+            ));
+        }
+    }
+    None
 }
 
 /// Admin routes answer only loopback peers, or anyone with `--admin-token`.

@@ -54,6 +54,8 @@ pub struct LabConfig {
     pub store: StoreSpec,
     pub data_dir: PathBuf,
     pub admin_token: Option<String>,
+    /// A host name browsers may use besides IP literals and `localhost` (`--public-host`).
+    pub public_host: Option<String>,
     /// If `port` is taken, take any free one instead of failing (the app does this).
     pub any_port_if_taken: bool,
 }
@@ -69,6 +71,7 @@ impl LabConfig {
             store: StoreSpec::Memory,
             data_dir: data_dir.to_path_buf(),
             admin_token: None,
+            public_host: None,
             any_port_if_taken: false,
         }
     }
@@ -272,6 +275,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
     let b = Arc::new(balancer::Balancer::new(
         core.clone(),
         cfg.admin_token.clone(),
+        cfg.public_host.clone(),
     ));
     let app = balancer::router(b).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, rx) = oneshot::channel::<()>();
@@ -331,6 +335,7 @@ pub fn config_from_args(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::
         store: args.store.parse()?,
         data_dir: data_dir.to_path_buf(),
         admin_token: args.admin_token.clone(),
+        public_host: args.public_host.clone(),
         any_port_if_taken: false,
     })
 }

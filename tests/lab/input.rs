@@ -14,29 +14,44 @@ async fn bad_input_gets_json_errors_with_the_right_status() {
         let h = &lab.http;
         let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
             (
-                h.post(format!("{base}/login")).body("{not json"),
+                h.post(format!("{base}/login"))
+                    .header("content-type", "application/json")
+                    .body("{not json"),
                 400,
                 "malformed JSON",
             ),
-            (h.post(format!("{base}/login")).body(""), 400, "empty body"),
             (
                 h.post(format!("{base}/login"))
+                    .header("content-type", "application/json")
+                    .body(""),
+                400,
+                "empty body",
+            ),
+            (
+                h.post(format!("{base}/login"))
+                    .header("content-type", "application/json")
                     .body(r#"{"username":"alice"}"#),
                 400,
                 "missing field",
             ),
             (
-                h.post(format!("{base}/login")).body(r#"[1,2]"#),
+                h.post(format!("{base}/login"))
+                    .header("content-type", "application/json")
+                    .body(r#"[1,2]"#),
                 400,
                 "malformed JSON",
             ),
             (
-                h.post(format!("{base}/login")).body(vec![0xff, 0xfe, 0x00]),
+                h.post(format!("{base}/login"))
+                    .header("content-type", "application/json")
+                    .body(vec![0xff, 0xfe, 0x00]),
                 400,
                 "malformed JSON",
             ),
             (
-                h.post(format!("{base}/login")).body("x".repeat(17 * 1024)),
+                h.post(format!("{base}/login"))
+                    .header("content-type", "application/json")
+                    .body("x".repeat(17 * 1024)),
                 413,
                 "16 KiB",
             ),
@@ -119,7 +134,7 @@ async fn raw_garbage_on_the_socket_does_not_hang_or_kill_a_replica() {
     // The asterisk form through the balancer is a 400, not a failed proxy attempt.
     let addr = lab.url.trim_start_matches("http://").to_string();
     let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    s.write_all(b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.write_all(b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     let mut out = String::new();
@@ -130,5 +145,68 @@ async fn raw_garbage_on_the_socket_does_not_hang_or_kill_a_replica() {
     .await;
     assert!(out.starts_with("HTTP/1.1 400"), "{out}");
     assert!(out.contains("must be a path"), "{out}");
+    lab.shutdown().await;
+}
+
+/// Any web page could otherwise drive the lab: a cross-site simple POST, a foreign Origin,
+/// or a rebound DNS name in Host. Each is refused with its reason, as JSON.
+#[tokio::test]
+async fn web_pages_cannot_drive_the_lab() {
+    let lab = common::start(Mode::Local).await;
+    let h = &lab.http;
+    let base = &lab.url;
+    let port = base.rsplit(':').next().unwrap();
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            h.post(format!("{base}/admin/mode"))
+                .header("content-type", "text/plain")
+                .body(r#"{"mode":"shared"}"#),
+            415,
+            "takes a JSON body",
+        ),
+        (
+            h.post(format!("{base}/login"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("username=alice&password=wonderland"),
+            415,
+            "takes a JSON body",
+        ),
+        (
+            h.post(format!("{base}/admin/mode"))
+                .header("content-type", "application/json")
+                .header("origin", "http://evil.example")
+                .body(r#"{"mode":"shared"}"#),
+            403,
+            "web page",
+        ),
+        (
+            h.get(format!("{base}/admin/attacker/credential"))
+                .header("host", format!("rebound.example:{port}")),
+            403,
+            "not this lab's address",
+        ),
+    ];
+    for (rb, status, reason) in cases {
+        let a = answer(rb.send().await.unwrap()).await;
+        assert_eq!(a.status, status, "{:?}", a.body);
+        assert!(
+            a.reason().contains(reason),
+            "{:?} lacks {reason:?}",
+            a.reason()
+        );
+    }
+    // None of them changed the mode; the same request from curl does.
+    let state = answer(h.get(format!("{base}/admin/state")).send().await.unwrap()).await;
+    assert_eq!(state.body["mode"], "local");
+    let a = answer(
+        h.post(format!("{base}/admin/mode"))
+            .header("content-type", "application/json")
+            .body(r#"{"mode":"shared"}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
     lab.shutdown().await;
 }
