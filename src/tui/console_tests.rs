@@ -747,3 +747,18 @@ fn a_prediction_comes_before_its_request_and_the_lab_settles_it() {
     update(&mut s, Action::Predict);
     assert_eq!(s.overlay, None, "nothing left to predict");
 }
+
+/// `G` in the lab pane goes to the newest journal entry; it never scrolls the hidden reader
+/// to the bottom, which would mark a lesson read that nobody saw.
+#[test]
+fn bottom_in_the_lab_pane_does_not_mark_the_hidden_lesson_read() {
+    let mut s = state(80, 24);
+    update(&mut s, Action::ToggleLab);
+    let fx = press(&mut s, key(KeyCode::Char('G')));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::MarkRead(_))),
+        "{fx:?}"
+    );
+    assert!(s.read.is_empty());
+    assert_eq!(s.journal_back, 0, "G follows the newest entry");
+}

@@ -93,6 +93,10 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
         // Reader keys; on the lab pane, j/k and the arrows scroll the journal instead.
         Char('j') | Down if lab => Action::ScrollJournal(-1),
         Char('k') | Up if lab => Action::ScrollJournal(1),
+        // The reader is hidden behind the lab pane: g/G move the journal, never the reader
+        // (which would mark a lesson read that nobody saw).
+        Char('G') | End if lab => Action::ScrollJournal(i64::MIN / 2),
+        Char('g') | Home if lab => Action::ScrollJournal(i64::MAX / 2),
         Right if lab => Action::NextReplica,
         Left if lab => Action::PrevReplica,
         Char('j') | Down => Action::Scroll(1),
