@@ -21,8 +21,18 @@ pub const TOKEN_TTL_SECS: i64 = 15 * 60;
 pub struct Claims {
     pub sub: String,
     pub role: String,
+    #[serde(deserialize_with = "numeric_date")]
     pub iat: i64,
+    /// RFC 7519 allows a NumericDate with a fraction; read it, count whole seconds.
+    #[serde(deserialize_with = "numeric_date")]
     pub exp: i64,
+    /// Not before: the lab never sets it, but a token that carries one is held to it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_numeric_date"
+    )]
+    pub nbf: Option<i64>,
     pub jti: String,
     pub iss: String,
     pub badge: String,
@@ -109,6 +119,7 @@ impl Issuer {
             role: role.to_string(),
             iat: now,
             exp: now + TOKEN_TTL_SECS,
+            nbf: None,
             badge: self.badge_for(&jti),
             jti,
             iss: ISSUER.to_string(),
@@ -157,8 +168,18 @@ const BADGE_WORDS: [&str; 64] = [
 /// Why a bearer token was refused: the reason goes into the 401 and the journal.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
-    #[error("token is not a JWT (expected three base64url parts separated by dots)")]
+    #[error("token is not a JWT: it has {0} part(s); a JWT has three, separated by dots")]
+    Parts(usize),
+    #[error("token header is not base64url")]
+    HeaderNotBase64,
+    #[error("token header is not a JSON object")]
+    HeaderNotJson,
+    #[error("token header names no alg")]
+    NoAlg,
+    #[error("token payload or signature is not base64url JSON")]
     Garbage,
+    #[error("token not valid yet (its nbf is in the future)")]
+    NotYetValid,
     #[error("alg none is not accepted")]
     AlgNone,
     #[error("alg {0} is not accepted: this issuer signs with EdDSA")]
@@ -209,7 +230,7 @@ impl Verifier {
             Some(a) if a.eq_ignore_ascii_case("none") => return Err(TokenError::AlgNone),
             Some("EdDSA") => {}
             Some(other) => return Err(TokenError::WrongAlg(crate::api::bounded(other, 16))),
-            None => return Err(TokenError::Garbage),
+            None => return Err(TokenError::NoAlg),
         }
         if header.crit.is_some() {
             return Err(TokenError::Critical);
@@ -224,7 +245,10 @@ impl Verifier {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
         validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        // exp and nbf are checked below, so that a NumericDate with a fraction is read too.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.set_required_spec_claims(&["iss", "sub"]);
         let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map(|d| d.claims)
             .map_err(|e| {
@@ -244,9 +268,13 @@ impl Verifier {
                     _ => TokenError::BadSignature,
                 }
             })?;
-        // The library accepts a token in its very last second; RFC 7519 says exp is exclusive.
-        if claims.exp <= crate::store::now_unix() {
+        // exp is exclusive (RFC 7519); nbf gets the same leeway as exp, none.
+        let now = crate::store::now_unix();
+        if claims.exp <= now {
             return Err(TokenError::Expired);
+        }
+        if claims.nbf.is_some_and(|nbf| nbf > now) {
+            return Err(TokenError::NotYetValid);
         }
         Ok(claims)
     }
@@ -261,16 +289,30 @@ struct RawHeader {
 }
 
 fn peek_header(token: &str) -> Result<RawHeader, TokenError> {
-    let mut parts = token.split('.');
-    let (Some(h), Some(_), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Garbage);
-    };
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 {
+        return Err(TokenError::Parts(parts.len()));
+    }
     let bytes = URL_SAFE_NO_PAD
-        .decode(h.trim_end_matches('='))
-        .map_err(|_| TokenError::Garbage)?;
-    serde_json::from_slice(&bytes).map_err(|_| TokenError::Garbage)
+        .decode(parts[0].trim_end_matches('='))
+        .map_err(|_| TokenError::HeaderNotBase64)?;
+    serde_json::from_slice(&bytes).map_err(|_| TokenError::HeaderNotJson)
+}
+
+/// A NumericDate: whole seconds, or seconds with a fraction (RFC 7519 allows both).
+fn numeric_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite())
+                .map(|f| f.floor() as i64)
+        })
+        .ok_or_else(|| serde::de::Error::custom("not a NumericDate"))
+}
+
+fn optional_numeric_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    numeric_date(d).map(Some)
 }
 
 /// The `jti` claim read WITHOUT verifying anything: for the journal, so a grader can tell an
@@ -324,12 +366,61 @@ mod tests {
         ));
     }
 
+    /// Sign arbitrary claims with the issuer's own key (a token the lab could have issued).
+    fn signed(i: &Issuer, claims: serde_json::Value) -> String {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(i.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &i.encoding).unwrap()
+    }
+
+    #[test]
+    fn nbf_in_the_future_is_refused_and_a_decimal_exp_is_read() {
+        let i = issuer();
+        let now = crate::store::now_unix();
+        let base = |extra: serde_json::Value| {
+            let mut c = serde_json::json!({
+                "sub": "alice", "role": "customer", "iat": now, "exp": now + 60,
+                "jti": "j", "iss": ISSUER, "badge": "b",
+            });
+            c.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            c
+        };
+        let later = signed(&i, base(serde_json::json!({"nbf": now + 120})));
+        assert_eq!(verifier(&i).verify(&later), Err(TokenError::NotYetValid));
+        let fine = signed(
+            &i,
+            base(serde_json::json!({"nbf": now - 1, "exp": (now + 60) as f64 + 0.5})),
+        );
+        let claims = verifier(&i)
+            .verify(&fine)
+            .expect("a decimal exp is a NumericDate");
+        assert_eq!(claims.exp, now + 60);
+        let gone = signed(
+            &i,
+            base(serde_json::json!({"exp": (now - 1) as f64 + 0.25})),
+        );
+        assert_eq!(verifier(&i).verify(&gone), Err(TokenError::Expired));
+    }
+
     #[test]
     fn expired_and_garbage_are_refused() {
         let i = issuer();
         let (t, _) = i.issue("bob", "admin", 1_000_000).unwrap();
         assert_eq!(verifier(&i).verify(&t), Err(TokenError::Expired));
-        assert_eq!(verifier(&i).verify("not a token"), Err(TokenError::Garbage));
-        assert_eq!(verifier(&i).verify("a.b.c"), Err(TokenError::Garbage));
+        assert_eq!(
+            verifier(&i).verify("not a token"),
+            Err(TokenError::Parts(1))
+        );
+        assert_eq!(
+            verifier(&i).verify("YWJj.b.c"),
+            Err(TokenError::HeaderNotJson)
+        );
+        assert_eq!(verifier(&i).verify("e30.b.c"), Err(TokenError::NoAlg));
+        assert_eq!(
+            verifier(&i).verify("!!.b.c"),
+            Err(TokenError::HeaderNotBase64)
+        );
     }
 }

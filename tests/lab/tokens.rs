@@ -168,15 +168,18 @@ async fn every_forged_token_is_refused() {
     refused_everywhere(&lab, &crit_token, "critical extensions").await;
 
     // Garbage of several shapes.
-    for g in [
-        "garbage",
-        "a.b",
-        "a.b.c",
-        "....",
-        "eyJ.eyJ.sig",
-        &"A".repeat(5000),
+    // Garbage of several shapes, each refused for what is actually wrong with it.
+    for (g, why) in [
+        ("garbage", "it has 1 part(s)"),
+        ("a.b", "it has 2 part(s)"),
+        ("....", "it has 5 part(s)"),
+        ("YWJj.b.c", "header is not a JSON object"),
+        ("e30.b.c", "names no alg"),
+        ("eyJ.eyJ.sig", "header is not"),
+        ("%%.b.c", "header is not base64url"),
+        (&"A".repeat(5000), "it has 1 part(s)"),
     ] {
-        refused_everywhere(&lab, g, "not a JWT").await;
+        refused_everywhere(&lab, g, why).await;
     }
 
     // The real one still works.
