@@ -73,7 +73,9 @@ impl IntoResponse for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::unavailable(format!("session store unreachable: {e}"))
+        // The reason is the same words every time, so a client (and a check) can match it.
+        tracing::warn!("session store: {e}");
+        ApiError::unavailable(format!("session store unreachable ({e})"))
     }
 }
 

@@ -221,6 +221,7 @@ fn router(ctx: Ctx) -> Router {
         .route("/orders", get(list_orders).post(add_order))
         .route("/logout", post(logout))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
@@ -629,6 +630,17 @@ async fn logout(State(ctx): State<Ctx>, headers: HeaderMap) -> Result<Response, 
 
 async fn healthz(State(ctx): State<Ctx>) -> Json<serde_json::Value> {
     Json(json!({"status": "ok", "replica": ctx.slot.name, "mode": ctx.core.mode()}))
+}
+
+/// Ready: this replica can reach the session store (within the store timeout). `/healthz`
+/// only says the process answers; this says whether logins can work.
+async fn readyz(State(ctx): State<Ctx>) -> Result<Json<serde_json::Value>, ApiError> {
+    ctx.core.store.count_sessions().await?;
+    Ok(Json(json!({
+        "status": "ready",
+        "replica": ctx.slot.name,
+        "store": ctx.core.store.describe(),
+    })))
 }
 
 async fn jwks(State(ctx): State<Ctx>) -> Result<Response, ApiError> {

@@ -29,6 +29,57 @@ pub enum StoreError {
     },
     #[error("unknown store {0:?}: expected sqlite, memory or redis://HOST:PORT")]
     UnknownSpec(String),
+    #[error("no answer within {} ms", STORE_TIMEOUT.as_millis())]
+    Timeout,
+}
+
+/// Longest a request waits on the session store: a store that is down costs a quick 503,
+/// not a hung request.
+pub const STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Every call of an inner store, bounded by [`STORE_TIMEOUT`].
+pub struct Timed(pub Arc<dyn Store>);
+
+async fn bounded<T>(
+    f: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(STORE_TIMEOUT, f)
+        .await
+        .unwrap_or(Err(StoreError::Timeout))
+}
+
+#[async_trait]
+impl Store for Timed {
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+    async fn put_session(&self, sid_hash: &str, rec: &SessionRecord) -> Result<(), StoreError> {
+        bounded(self.0.put_session(sid_hash, rec)).await
+    }
+    async fn get_session(&self, sid_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        bounded(self.0.get_session(sid_hash)).await
+    }
+    async fn delete_session(&self, sid_hash: &str) -> Result<bool, StoreError> {
+        bounded(self.0.delete_session(sid_hash)).await
+    }
+    async fn delete_user_sessions(&self, user: &str) -> Result<u64, StoreError> {
+        bounded(self.0.delete_user_sessions(user)).await
+    }
+    async fn count_sessions(&self) -> Result<u64, StoreError> {
+        bounded(self.0.count_sessions()).await
+    }
+    async fn deny_token(&self, jti: &str, until: i64) -> Result<(), StoreError> {
+        bounded(self.0.deny_token(jti, until)).await
+    }
+    async fn token_denied(&self, jti: &str) -> Result<bool, StoreError> {
+        bounded(self.0.token_denied(jti)).await
+    }
+    async fn revoke_user(&self, user: &str, before: i64) -> Result<(), StoreError> {
+        bounded(self.0.revoke_user(user, before)).await
+    }
+    async fn user_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError> {
+        bounded(self.0.user_revoked_before(user)).await
+    }
 }
 
 /// What a session id points at.
@@ -82,11 +133,12 @@ impl std::str::FromStr for StoreSpec {
 
 /// Opens the store `spec` names; the SQLite file goes in `data_dir`.
 pub async fn open(spec: &StoreSpec, data_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(match spec {
+    let inner: Arc<dyn Store> = match spec {
         StoreSpec::Sqlite => Arc::new(SqliteStore::open_file(&data_dir.join("sessions.db"))?),
         StoreSpec::Memory => Arc::new(SqliteStore::open_memory()?),
         StoreSpec::Redis(url) => Arc::new(RedisStore::connect(url).await?),
-    })
+    };
+    Ok(Arc::new(Timed(inner)))
 }
 
 pub(crate) fn now_unix() -> i64 {

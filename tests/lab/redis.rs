@@ -100,6 +100,29 @@ async fn redis_store_reconnects_after_redis_restarts() {
     let lab = common::start_with(Mode::Shared, StoreSpec::Redis(url), None).await;
     lab.alice().await;
     drop(redis);
+    // Redis down: a request gets a quick 503 with the store named, not a hang, and /readyz
+    // says not ready (while /healthz still says the process is up).
+    let started = std::time::Instant::now();
+    let a = lab
+        .post(
+            "/login",
+            json!({"username": "alice", "password": "wonderland"}),
+            None,
+        )
+        .await;
+    assert_eq!(a.status, 503, "{:?}", a.body);
+    assert!(
+        a.reason().contains("session store unreachable"),
+        "{:?}",
+        a.body
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "a dead Redis held the request for {:?}",
+        started.elapsed()
+    );
+    assert_eq!(lab.get("/readyz", None).await.status, 503);
+    assert_eq!(lab.get("/healthz", None).await.status, 200);
     let _redis = OwnRedis::start(port).expect("redis-server starts again");
     // The first requests may fail while the connection is re-made; then logins work again.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -122,5 +145,6 @@ async fn redis_store_reconnects_after_redis_restarts() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+    assert_eq!(lab.get("/readyz", None).await.status, 200);
     lab.shutdown().await;
 }
