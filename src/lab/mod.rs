@@ -10,6 +10,7 @@ mod body;
 mod error;
 pub mod journal;
 mod replica;
+pub mod serve;
 pub mod sessions;
 pub mod tokens;
 mod users;
@@ -56,6 +57,8 @@ pub struct LabConfig {
     pub admin_token: Option<String>,
     /// A host name browsers may use besides IP literals and `localhost` (`--public-host`).
     pub public_host: Option<String>,
+    /// Header-read timeout and connection cap for every server (short in tests).
+    pub limits: serve::Limits,
     /// If `port` is taken, take any free one instead of failing (the app does this).
     pub any_port_if_taken: bool,
 }
@@ -72,6 +75,7 @@ impl LabConfig {
             data_dir: data_dir.to_path_buf(),
             admin_token: None,
             public_host: None,
+            limits: serve::Limits::default(),
             any_port_if_taken: false,
         }
     }
@@ -96,6 +100,8 @@ pub struct Core {
     http: reqwest::Client,
     balancer_url: OnceLock<String>,
     issuer_url: OnceLock<String>,
+    /// Timeouts and the connection cap every server of this lab uses.
+    pub limits: serve::Limits,
 }
 
 impl Core {
@@ -213,6 +219,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         http,
         balancer_url: OnceLock::new(),
         issuer_url: OnceLock::new(),
+        limits: cfg.limits,
     });
 
     let mut stop = Vec::new();
@@ -241,12 +248,9 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
     );
     let (tx, rx) = oneshot::channel::<()>();
     stop.push(tx);
+    let limits = core.limits;
     tasks.push(tokio::spawn(async move {
-        let _ = axum::serve(issuer_listener, issuer_app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        serve::serve(issuer_listener, issuer_app, limits, "issuer".into(), rx).await;
     }));
 
     let listener = match bind((cfg.bind, cfg.port)).await {
@@ -277,15 +281,12 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         cfg.admin_token.clone(),
         cfg.public_host.clone(),
     ));
-    let app = balancer::router(b).into_make_service_with_connect_info::<SocketAddr>();
+    let app = balancer::router(b);
     let (tx, rx) = oneshot::channel::<()>();
     stop.push(tx);
+    let limits = core.limits;
     tasks.push(tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        serve::serve(listener, app, limits, "balancer".into(), rx).await;
     }));
     core.journal.control(
         "lab-started",
@@ -336,6 +337,7 @@ pub fn config_from_args(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::
         data_dir: data_dir.to_path_buf(),
         admin_token: args.admin_token.clone(),
         public_host: args.public_host.clone(),
+        limits: serve::Limits::default(),
         any_port_if_taken: false,
     })
 }

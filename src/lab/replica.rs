@@ -121,12 +121,9 @@ pub async fn start(core: Arc<Core>, slot: Arc<ReplicaSlot>) -> std::io::Result<(
     };
     let app = router(ctx.clone());
     let (tx, rx) = oneshot::channel::<()>();
+    let (name, limits) = (format!("replica {}", ctx.slot.name), ctx.core.limits);
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        super::serve::serve(listener, app, limits, name, rx).await;
     });
     *slot.running.lock().unwrap_or_else(|p| p.into_inner()) = Some(Running {
         memory,

@@ -20,10 +20,21 @@ pub async fn start(mode: Mode) -> TestLab {
 }
 
 pub async fn start_with(mode: Mode, store: StoreSpec, dir: Option<tempfile::TempDir>) -> TestLab {
+    start_configured(mode, store, dir, |_| {}).await
+}
+
+/// As [`start_with`], with a last change to the config (short timeouts, a small cap).
+pub async fn start_configured(
+    mode: Mode,
+    store: StoreSpec,
+    dir: Option<tempfile::TempDir>,
+    change: impl FnOnce(&mut LabConfig),
+) -> TestLab {
     let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
     let mut cfg = LabConfig::ephemeral(dir.path());
     cfg.mode = mode;
     cfg.store = store;
+    change(&mut cfg);
     let lab = forgetful::lab::start(cfg).await.expect("lab starts");
     let url = lab.balancer_url.clone();
     TestLab {

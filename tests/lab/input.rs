@@ -210,3 +210,79 @@ async fn web_pages_cannot_drive_the_lab() {
     assert_eq!(a.status, 200, "{:?}", a.body);
     lab.shutdown().await;
 }
+
+/// A client that opens a connection and sends nothing, or half a request line, or goes
+/// quiet after a response, is disconnected once the header-read timeout passes; a cap on
+/// open connections keeps a flood from exhausting the process, and the lab keeps answering.
+#[tokio::test]
+async fn silent_and_slow_clients_are_disconnected_and_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let timeout = std::time::Duration::from_millis(300);
+    let lab = common::start_configured(
+        Mode::Local,
+        forgetful::store::StoreSpec::Memory,
+        None,
+        |cfg| {
+            cfg.limits = forgetful::lab::serve::Limits {
+                header_read: timeout,
+                max_connections: 16,
+            }
+        },
+    )
+    .await;
+    let addr = lab.url.trim_start_matches("http://").to_string();
+    // Closed (EOF or reset) within a bounded time: read returns, never hangs.
+    async fn closed_soon(s: &mut tokio::net::TcpStream) -> bool {
+        let mut buf = vec![0u8; 4096];
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+                Err(_) => return false,
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => continue,
+            }
+        }
+    }
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    assert!(
+        closed_soon(&mut silent).await,
+        "a silent connection stayed open"
+    );
+    let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"GET /healthz HT").await.unwrap();
+    assert!(
+        closed_soon(&mut half).await,
+        "half a request line stayed open"
+    );
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(
+        closed_soon(&mut idle).await,
+        "an idle keep-alive connection stayed open"
+    );
+
+    // A flood of silent connections past the cap: the lab still answers once they go.
+    let mut flood = Vec::new();
+    for _ in 0..40 {
+        if let Ok(s) = tokio::net::TcpStream::connect(&addr).await {
+            flood.push(s);
+        }
+    }
+    drop(flood);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if let Ok(r) = lab.http.get(format!("{}/healthz", lab.url)).send().await
+            && r.status() == 200
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lab stopped answering"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    lab.shutdown().await;
+}

@@ -1,0 +1,103 @@
+//! Serving one of the lab's HTTP servers (balancer, replica, issuer) so that a slow or silent
+//! client cannot take it down: a connection that sends no complete request head in time is
+//! closed, idle keep-alive connections are closed, and there is a cap on open connections,
+//! with a log line when it is hit. One helper for every server, with the shutdown they share.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, oneshot};
+use tower::ServiceExt;
+
+/// How long a client may take, and how many may be connected at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A connection that has not sent a complete request head this long after it opened
+    /// (or after its previous response) is closed. hyper's header-read timer also runs while
+    /// a kept-alive connection waits for its next request, so this bounds idle keep-alive.
+    pub header_read: Duration,
+    /// Open connections at most, per server.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `stop` fires; each request carries the peer's address
+/// (`ConnectInfo`), as axum's own `serve` would give it.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    name: String,
+    stop: oneshot::Receiver<()>,
+) {
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut connections = tokio::task::JoinSet::new();
+    let mut stop = std::pin::pin!(stop);
+    let mut warned = false;
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!("{name}: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            if !warned {
+                tracing::warn!(
+                    "{name}: {} connections are open, the most it takes; refusing new ones until some close",
+                    limits.max_connections
+                );
+                eprintln!(
+                    "forgetful: {name} has {} open connections, its limit; new ones are refused until some close",
+                    limits.max_connections
+                );
+                warned = true;
+            }
+            drop(stream);
+            continue;
+        };
+        warned = false;
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                    app.clone().oneshot(req.map(axum::body::Body::new))
+                },
+            );
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read)
+                .keep_alive(true);
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades()
+                .await;
+            drop(permit);
+        });
+    }
+    // Stopping closes every connection at once, as a process that exits would.
+    connections.abort_all();
+}
