@@ -331,6 +331,9 @@ async fn proxy(
         parts.headers.insert("x-forwarded-for", v);
     }
     let mut last_err = String::new();
+    // Which replicas were tried, and why each failed: the 502 names them, so "c: reset"
+    // never reads as if every replica had been tried.
+    let mut tried: Vec<String> = Vec::new();
     for slot in candidates {
         let uri = axum::http::Uri::builder()
             .scheme("http")
@@ -352,6 +355,7 @@ async fn proxy(
         match answer {
             Err(_) => {
                 last_err = format!("{}: no answer within {REPLICA_TIMEOUT:?}", slot.name);
+                tried.push(last_err.clone());
                 // A slow replica may still act on it; do not send it to a second one.
                 break;
             }
@@ -365,6 +369,7 @@ async fn proxy(
             }
             Ok(Err(e)) => {
                 last_err = format!("{}: {e}", slot.name);
+                tried.push(last_err.clone());
                 // A refused connection means the replica never saw it: try the next one. Any
                 // other failure may come after the replica acted, so only safe methods retry.
                 if !e.is_connect() && !parts.method.is_idempotent() {
@@ -376,7 +381,15 @@ async fn proxy(
     Err(ApiError::new(
         StatusCode::BAD_GATEWAY,
         "bad gateway",
-        format!("no replica answered ({last_err})"),
+        if tried.len() == 1 {
+            format!(
+                "replica {} failed and the request was not retried elsewhere ({}): it may have acted on it",
+                last_err.split(':').next().unwrap_or("?"),
+                last_err
+            )
+        } else {
+            format!("no replica answered (tried {})", tried.join("; "))
+        },
     ))
 }
 
