@@ -122,9 +122,10 @@ pub struct MeasureArgs {
 pub struct CheckArgs {
     /// Problem id (file stem in problems/), e.g. disappearing-login.
     pub problem: String,
-    /// The lab's balancer URL.
-    #[arg(long, default_value = crate::api::DEFAULT_LAB_URL)]
-    pub url: String,
+    /// The lab's balancer URL (default: the lab the app or `serve` published in the data
+    /// dir, else http://127.0.0.1:7878). `forgetful --url URL check …` works too.
+    #[arg(long)]
+    pub url: Option<String>,
     /// A claim value you read from a token (where-state-goes: the badge).
     #[arg(long, value_name = "VALUE")]
     pub claim: Option<String>,
@@ -196,7 +197,16 @@ pub fn run() -> anyhow::Result<i32> {
         Some(Command::Course(CourseCommand::Measure(m))) => {
             crate::grade::measure_command(&m.files, m.disagreements, course)
         }
-        Some(Command::Check(a)) => crate::grade::check_command(&a, &data_dir, course),
+        Some(Command::Check(a)) => {
+            // --url after the subcommand, or before it, else the lab running in this data dir.
+            let url = a
+                .url
+                .clone()
+                .or_else(|| cli.url.clone())
+                .or_else(|| crate::paths::published_lab_url(&data_dir))
+                .unwrap_or_else(|| crate::api::DEFAULT_LAB_URL.to_string());
+            crate::grade::check_command(&a, &url, &data_dir, course)
+        }
         Some(Command::Answer(a)) => crate::grade::answer_command(&a, &data_dir, course),
         Some(Command::Hint(a)) => crate::grade::hint_command(&a, &data_dir, course),
         Some(Command::Progress(a)) => crate::progress::progress_command(&a, &data_dir, course),

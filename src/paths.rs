@@ -2,6 +2,34 @@
 
 use std::path::PathBuf;
 
+/// The file in the data dir that names the running lab's balancer URL, so that
+/// `forgetful check` (and every command) finds the app's lab on whatever port it got.
+pub const LAB_URL_FILE: &str = "lab.url";
+
+/// Says where this process's lab listens (best effort: a failure only costs the lookup).
+pub fn publish_lab_url(data_dir: &std::path::Path, url: &str) {
+    if let Err(e) = std::fs::write(data_dir.join(LAB_URL_FILE), format!("{url}\n")) {
+        tracing::warn!(
+            "could not publish the lab's URL in {}: {e}",
+            data_dir.display()
+        );
+    }
+}
+
+/// The URL a running app or `serve` published, if any.
+pub fn published_lab_url(data_dir: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(data_dir.join(LAB_URL_FILE)).ok()?;
+    let url = text.trim();
+    url.starts_with("http://").then(|| url.to_string())
+}
+
+/// Takes the URL back on the way out, unless another lab has published its own since.
+pub fn unpublish_lab_url(data_dir: &std::path::Path, url: &str) {
+    if published_lab_url(data_dir).as_deref() == Some(url) {
+        let _ = std::fs::remove_file(data_dir.join(LAB_URL_FILE));
+    }
+}
+
 /// `--data-dir`, else `$FORGETFUL_DATA_DIR`, else the platform data dir
 /// (`$XDG_DATA_HOME/forgetful` or `~/.local/share/forgetful` on Linux).
 pub fn data_dir(explicit: Option<&std::path::Path>) -> PathBuf {

@@ -151,3 +151,45 @@ fn serve_explains_a_port_in_use_and_a_bad_store() {
             .contains("expected sqlite, memory or redis://HOST:PORT")
     );
 }
+
+/// `serve` (like the app) publishes its URL in the data dir, so `forgetful check` finds it on
+/// whatever port it got without `--url`; `--url` also works before the subcommand.
+#[test]
+fn check_finds_the_running_lab_without_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, rx) = spawn(&["--store", "memory"], dir.path());
+    let mut seen = Vec::new();
+    let balancer = wait_for(&rx, &mut seen, |l| l.trim_start().starts_with("balancer"));
+    let url = balancer.split_whitespace().last().unwrap().to_string();
+    let check = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_forgetful"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Not passed yet (1), not unreachable (2): it found the lab.
+    let out = check(&["check", "disappearing-login"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&url));
+    let out = check(&["--url", &url, "check", "disappearing-login"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    interrupt(&child);
+    wait_for(&rx, &mut seen, |l| l.contains("stopping the lab"));
+    assert!(child.wait().unwrap().success());
+    assert!(
+        !dir.path().join("lab.url").exists(),
+        "the published URL is taken back on exit"
+    );
+}

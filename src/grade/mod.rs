@@ -23,6 +23,7 @@ pub use source::{load_problem, load_problems};
 /// 2 when the lab cannot be reached.
 pub fn check_command(
     args: &CheckArgs,
+    url: &str,
     data_dir: &Path,
     course: Option<&Path>,
 ) -> anyhow::Result<i32> {
@@ -32,7 +33,7 @@ pub fn check_command(
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async {
-        let client = crate::client::LabClient::new(&args.url, "grader");
+        let client = crate::client::LabClient::new(url, "grader");
         let state = match client.state().await {
             Ok(s) => s,
             Err(e) => {

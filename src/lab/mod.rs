@@ -365,6 +365,7 @@ pub fn serve_command(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Res
             .await
             .with_context(|| format!("starting the lab on {}:{}", cfg.bind, cfg.port))?;
         let mut journal = lab.journal();
+        crate::paths::publish_lab_url(&cfg.data_dir, &lab.balancer_url);
         println!("forgetful lab is up");
         println!("  balancer  {}", lab.balancer_url);
         for (name, url) in lab.replica_urls() {
@@ -394,6 +395,7 @@ pub fn serve_command(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Res
             }
         }
         println!("stopping the lab");
+        crate::paths::unpublish_lab_url(&cfg.data_dir, &lab.balancer_url);
         lab.shutdown().await;
         Ok(0)
     })

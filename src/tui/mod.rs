@@ -188,6 +188,9 @@ async fn event_loop(
     url: Option<String>,
 ) -> anyhow::Result<Option<crate::lab::LabHandle>> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    // Where the embedded lab's URL is published, and the URL once it is up.
+    let publish_dir = lab_cfg.as_ref().map(|c| c.data_dir.clone());
+    let mut published: Option<String> = None;
 
     // Terminal input.
     let input = tx.clone();
@@ -288,6 +291,10 @@ async fn event_loop(
                     client = Some(c);
                     feeds.push(feed);
                     let url = h.balancer_url.clone();
+                    if let Some(dir) = &publish_dir {
+                        crate::paths::publish_lab_url(dir, &url);
+                        published = Some(url.clone());
+                    }
                     handle = Some(h);
                     Some(Action::LabStarted { url, note })
                 }
@@ -321,6 +328,9 @@ async fn event_loop(
     // Close our own journal stream, or the lab's graceful shutdown would wait for it.
     for f in feeds {
         f.abort();
+    }
+    if let (Some(dir), Some(url)) = (&publish_dir, &published) {
+        crate::paths::unpublish_lab_url(dir, url);
     }
     Ok(handle)
 }
