@@ -32,8 +32,14 @@ fn fixture_lessons_match_their_snapshots() {
     }
 }
 
+/// Widths to try: every one near the narrow end, where wrapping breaks first, then a
+/// spread up to 120 (every width costs a full render of the lesson).
+fn widths() -> impl Iterator<Item = u16> {
+    (20u16..=40).chain((41..=120).step_by(7)).chain([80, 100, 119, 120])
+}
+
 fn assert_fits(name: &str, source: &str) {
-    for width in 20u16..=120 {
+    for width in widths() {
         for color in [false, true] {
             let rendered = render(source, width, &RenderOptions { color });
             for (i, line) in plain_lines(&rendered.text).iter().enumerate() {
