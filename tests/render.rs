@@ -35,7 +35,9 @@ fn fixture_lessons_match_their_snapshots() {
 /// Widths to try: every one near the narrow end, where wrapping breaks first, then a
 /// spread up to 120 (every width costs a full render of the lesson).
 fn widths() -> impl Iterator<Item = u16> {
-    (20u16..=40).chain((41..=120).step_by(7)).chain([80, 100, 119, 120])
+    (20u16..=40)
+        .chain((41..=120).step_by(7))
+        .chain([80, 100, 119, 120])
 }
 
 fn assert_fits(name: &str, source: &str) {

@@ -47,8 +47,13 @@ fn console_sends_lesson_blocks_in_tmux() {
         t.contains("Predict") && t.contains("what comes back?")
     });
     s.keys(&["2"]);
+    // The pick sends the request; the lab's answer settles it, in a box of its own.
+    s.wait_for("the prediction's outcome", |t| {
+        t.contains("Prediction") && t.contains("Why:")
+    });
+    s.keys(&["Escape"]);
     s.wait_for("the console with GET /orders", |t| {
-        t.contains("request GET /orders")
+        t.contains("request GET /orders") && !t.contains("Why:")
     });
     s.keys(&["R"]);
     s.wait_for("a tally with a 401 unknown to a replica", |t| {

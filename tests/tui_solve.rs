@@ -104,8 +104,10 @@ impl App {
             (t.contains(CONSOLE) && t.contains(line)) || t.contains("┌ Predict")
         });
         if t.contains("┌ Predict") {
-            self.press("1", "the console after the prediction", |t| {
-                t.contains(CONSOLE) && t.contains(line)
+            // The pick sends the request; its outcome shows until a key.
+            self.press("1", "the prediction's outcome", |t| t.contains("Why:"));
+            self.press("Escape", "the console after the prediction", |t| {
+                t.contains(CONSOLE) && t.contains(line) && !t.contains("Why:")
             });
         }
     }

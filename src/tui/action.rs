@@ -422,10 +422,16 @@ fn move_request(s: &mut State, dir: i64) {
         "request {}/{n}{what} · Enter opens · S sends",
         next + 1
     ));
+    // The card's prediction sits just above it: bring the question into view with it.
+    let top = s
+        .rendered
+        .as_ref()
+        .and_then(|r| r.predictions.iter().find(|p| p.request == Some(next)))
+        .map_or(line, |p| p.line.min(line));
     let vp = viewport(s).max(1);
-    if line < s.scroll || line >= s.scroll + vp {
-        // Show the block a little below the top, with its context above.
-        s.scroll = line.saturating_sub(vp / 4);
+    if top < s.scroll || line >= s.scroll + vp {
+        // Show the block a little below the top, with its context (and question) above.
+        s.scroll = top.saturating_sub(vp / 8).min(line.saturating_sub(vp / 4));
         clamp_scroll(s);
     }
 }

@@ -723,6 +723,13 @@ fn a_prediction_comes_before_its_request_and_the_lab_settles_it() {
         "{status}"
     );
     assert!(status.contains("deals requests in turn"), "{status}");
+    // The whole verdict shows in its own box, wrapped, until a key.
+    assert_eq!(s.overlay, Some(Overlay::PredictResult));
+    let shown = screen(&s);
+    assert!(
+        shown.contains("Not this time") && shown.contains("deals requests in"),
+        "{shown}"
+    );
     let recorded = fx.iter().find_map(|e| match e {
         Effect::RecordPrediction(k, r) => Some((k.clone(), r.clone())),
         _ => None,
@@ -744,6 +751,8 @@ fn a_prediction_comes_before_its_request_and_the_lab_settles_it() {
         s.status
     );
     assert!(matches!(&fx[..], [Effect::RecordPrediction(k, r)] if k == "04-sessions#2" && r.right));
+    assert_eq!(s.overlay, Some(Overlay::PredictResult));
+    update(&mut s, Action::CloseOverlay);
     update(&mut s, Action::Predict);
     assert_eq!(s.overlay, None, "nothing left to predict");
 }

@@ -59,6 +59,15 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     if let Some(super::state::Overlay::Predict(_)) = s.overlay {
         return predict_key(k);
     }
+    // The prediction's outcome: any key puts it away (Ctrl-C still quits).
+    if let Some(super::state::Overlay::PredictResult) = s.overlay {
+        let quit = k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c');
+        return Some(if quit {
+            Action::Quit
+        } else {
+            Action::CloseOverlay
+        });
+    }
     if s.overlay.is_some() {
         return help_key(s, k);
     }

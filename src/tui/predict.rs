@@ -95,7 +95,9 @@ pub fn choose(s: &mut State, choice: usize) -> Vec<Effect> {
             choice,
         });
         s.focused_request = Some(request);
-        let send = s.pending_send.take().unwrap_or(true);
+        // Committed: the request goes out now, and its answer settles the pick.
+        s.pending_send = None;
+        let send = true;
         return super::action::update(
             s,
             Action::Console(super::console::ConsoleAction::OpenBlock { send }),
@@ -158,6 +160,17 @@ fn settle(
         choice + 1,
         p.why
     ));
+    // The whole verdict, where it can wrap: the status line alone would cut it.
+    s.prediction_result = Some((
+        right,
+        format!(
+            "You picked {}) {}.\n\nOutcome: {outcome}.\n\nWhy: {}",
+            choice + 1,
+            p.choices[choice].text,
+            p.why
+        ),
+    ));
+    s.overlay = Some(Overlay::PredictResult);
     vec![Effect::RecordPrediction(
         key,
         PredictionRecord {

@@ -53,6 +53,8 @@ pub enum Overlay {
     Help,
     /// The lesson's prediction with this index, waiting for a pick.
     Predict(usize),
+    /// How the last prediction came out (`State::prediction_result`), until a key.
+    PredictResult,
 }
 
 /// Where the lab is and how we reached it.
@@ -111,6 +113,8 @@ pub struct State {
     pub pending_prediction: Option<super::predict::Pending>,
     /// Sending a card opened its prediction first: whether to send once it is answered.
     pub pending_send: Option<bool>,
+    /// The last prediction's outcome, in full (the status line would cut it).
+    pub prediction_result: Option<(bool, String)>,
 }
 
 impl State {

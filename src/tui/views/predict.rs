@@ -56,3 +56,45 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect, index: usize) {
         rect,
     );
 }
+
+/// How the prediction came out, wrapped: the pick, what the lab did, and why.
+pub fn draw_result(s: &State, f: &mut Frame, area: Rect) {
+    let Some((right, text)) = &s.prediction_result else {
+        return;
+    };
+    let w = area.width.saturating_sub(4).min(MAX_W);
+    let inner = usize::from(w.saturating_sub(2)).max(1);
+    let mark = if *right {
+        "✓ Right"
+    } else {
+        "✗ Not this time"
+    };
+    let colour = if *right {
+        ratatui::style::Color::Green
+    } else {
+        ratatui::style::Color::Yellow
+    };
+    let mut lines: Vec<Line<'static>> = vec![Line::from(Span::styled(
+        mark.to_string(),
+        fg(s.color, colour).add_modifier(ratatui::style::Modifier::BOLD),
+    ))];
+    for para in text.split("\n\n") {
+        lines.push(Line::default());
+        lines.extend(wrap(para, inner, "", "").into_iter().map(Line::from));
+    }
+    lines.push(Line::default());
+    let dim = fg(s.color, ratatui::style::Color::DarkGray);
+    lines.push(Line::from(Span::styled("any key: back".to_string(), dim)));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Prediction ")),
+        rect,
+    );
+}
