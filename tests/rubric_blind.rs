@@ -96,5 +96,5 @@ fn held_out_half_meets_its_floors() {
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 12, "{}", all.summary());
+    assert!(all.wrong_passed <= 18, "{}", all.summary());
 }

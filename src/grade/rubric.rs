@@ -295,7 +295,10 @@ fn is_keyword_list(answer: &str, words: &[&str], every_idea: bool) -> bool {
         .sum::<usize>();
     let function = words.iter().filter(|w| FUNCTION_WORDS.contains(w)).count() + connectives;
     let grammarless = words.len() >= 6 && function * 8 < words.len();
-    listy || (grammarless && !every_idea)
+    // Notes without small words still pass when they state every idea in sentences or with
+    // arrows; one run of terms does not, however many rubric words it names.
+    let one_run = text::sentences(answer).len() <= 1 && connectives == 0;
+    listy || (grammarless && (!every_idea || one_run))
 }
 
 fn content_stems<'a>(words: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
