@@ -66,22 +66,22 @@ pub enum Command {
     /// Run the lab headless: balancer and replicas on loopback, one journal line per request.
     Serve(ServeArgs),
     /// Print a lesson (by file stem or number).
-    Read(ReadArgs),
+    Read(ReadFlags),
     /// Work with the course itself.
     #[command(subcommand)]
     Course(CourseCommand),
     /// Check a problem against the running lab: did you reproduce and fix it?
-    Check(CheckArgs),
+    Check(CheckFlags),
     /// Grade your written answer to a problem.
-    Answer(AnswerArgs),
+    Answer(AnswerFlags),
     /// Show the next hint for a problem (recorded in your progress).
-    Hint(HintArgs),
+    Hint(HintFlags),
     /// Show your progress.
-    Progress(ProgressArgs),
+    Progress(ProgressFlags),
     /// Forget progress for one problem, or everything.
-    Reset(ResetArgs),
+    Reset(ResetFlags),
     /// Your record for an instructor: both halves of each problem, evidence, answers, hints.
-    Report(ReportArgs),
+    Report(ReportFlags),
 }
 
 #[derive(Debug, Args)]
@@ -91,7 +91,7 @@ pub struct ServeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ReadArgs {
+pub struct ReadFlags {
     /// Lesson file stem (e.g. 01-the-server-forgets) or number (e.g. 1).
     pub lesson: String,
     /// Wrap to this many columns (default: the terminal's width, or 80).
@@ -119,7 +119,7 @@ pub struct MeasureArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct CheckFlags {
     /// Problem id (file stem in problems/), e.g. disappearing-login.
     pub problem: String,
     /// The lab's balancer URL (default: the lab the app or `serve` published in the data
@@ -135,7 +135,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct AnswerArgs {
+pub struct AnswerFlags {
     pub problem: String,
     /// File with your answer, or - for standard input.
     #[arg(long, value_name = "F", required_unless_present = "mine")]
@@ -150,18 +150,18 @@ pub struct AnswerArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct HintArgs {
+pub struct HintFlags {
     pub problem: String,
 }
 
 #[derive(Debug, Args)]
-pub struct ProgressArgs {
+pub struct ProgressFlags {
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct ResetArgs {
+pub struct ResetFlags {
     /// Only this problem; without it, everything.
     pub problem: Option<String>,
     /// Do not ask.
@@ -170,18 +170,34 @@ pub struct ResetArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
+pub enum FormatFlag {
     Md,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
-    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
-    pub format: ReportFormat,
+pub struct ReportFlags {
+    #[arg(long, value_enum, default_value_t = FormatFlag::Md)]
+    pub format: FormatFlag,
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// The lab's config from its flags: the only place flags become a `LabConfig`.
+fn lab_config(args: &LabArgs, data_dir: &std::path::Path) -> anyhow::Result<crate::lab::LabConfig> {
+    Ok(crate::lab::LabConfig {
+        bind: args.bind,
+        port: args.port,
+        replicas: args.replicas,
+        mode: args.mode,
+        store: args.store.parse()?,
+        data_dir: data_dir.to_path_buf(),
+        admin_token: args.admin_token.clone(),
+        public_host: args.public_host.clone(),
+        limits: crate::lab::serve::Limits::default(),
+        any_port_if_taken: false,
+    })
 }
 
 /// Parse the command line, run the command, and return the process exit code.
@@ -190,9 +206,26 @@ pub fn run() -> anyhow::Result<i32> {
     let data_dir = crate::paths::data_dir(cli.data_dir.as_deref());
     let course = cli.course.as_deref();
     match cli.command {
-        None => crate::tui::run(&cli.lab, cli.url.as_deref(), &data_dir, course),
-        Some(Command::Serve(a)) => crate::lab::serve_command(&a.lab, &data_dir),
-        Some(Command::Read(a)) => crate::course::read_command(&a, course),
+        None => {
+            // The app starts its lab beside it, on another port if this one is taken.
+            let lab = match cli.url {
+                Some(_) => None,
+                None => {
+                    let mut cfg = lab_config(&cli.lab, &data_dir)?;
+                    cfg.any_port_if_taken = true;
+                    Some(cfg)
+                }
+            };
+            crate::tui::run(lab, cli.url.as_deref(), &data_dir, course)
+        }
+        Some(Command::Serve(a)) => crate::lab::serve_command(lab_config(&a.lab, &data_dir)?),
+        Some(Command::Read(a)) => crate::course::read_command(
+            &crate::course::ReadArgs {
+                lesson: a.lesson,
+                width: a.width,
+            },
+            course,
+        ),
         Some(Command::Course(CourseCommand::Check)) => crate::course::check_command(course),
         Some(Command::Course(CourseCommand::Measure(m))) => {
             crate::grade::measure_command(&m.files, m.disagreements, course)
@@ -205,12 +238,49 @@ pub fn run() -> anyhow::Result<i32> {
                 .or_else(|| cli.url.clone())
                 .or_else(|| crate::paths::published_lab_url(&data_dir))
                 .unwrap_or_else(|| crate::api::DEFAULT_LAB_URL.to_string());
-            crate::grade::check_command(&a, &url, &data_dir, course)
+            let args = crate::grade::CheckArgs {
+                problem: a.problem,
+                claim: a.claim,
+                restart: a.restart,
+            };
+            crate::grade::check_command(&args, &url, &data_dir, course)
         }
-        Some(Command::Answer(a)) => crate::grade::answer_command(&a, &data_dir, course),
-        Some(Command::Hint(a)) => crate::grade::hint_command(&a, &data_dir, course),
-        Some(Command::Progress(a)) => crate::progress::progress_command(&a, &data_dir, course),
-        Some(Command::Reset(a)) => crate::progress::reset_command(&a, &data_dir, course),
-        Some(Command::Report(a)) => crate::grade::report_command(&a, &data_dir, course),
+        Some(Command::Answer(a)) => {
+            let args = crate::grade::AnswerArgs {
+                problem: a.problem,
+                file: a.file,
+                json: a.json,
+                mine: a.mine,
+            };
+            crate::grade::answer_command(&args, &data_dir, course)
+        }
+        Some(Command::Hint(a)) => crate::grade::hint_command(
+            &crate::grade::HintArgs { problem: a.problem },
+            &data_dir,
+            course,
+        ),
+        Some(Command::Progress(a)) => crate::progress::progress_command(
+            &crate::progress::ProgressArgs { json: a.json },
+            &data_dir,
+            course,
+        ),
+        Some(Command::Reset(a)) => crate::progress::reset_command(
+            &crate::progress::ResetArgs {
+                problem: a.problem,
+                yes: a.yes,
+            },
+            &data_dir,
+            course,
+        ),
+        Some(Command::Report(a)) => {
+            let args = crate::grade::ReportArgs {
+                format: match a.format {
+                    FormatFlag::Md => crate::grade::ReportFormat::Md,
+                    FormatFlag::Json => crate::grade::ReportFormat::Json,
+                },
+                out: a.out,
+            };
+            crate::grade::report_command(&args, &data_dir, course)
+        }
     }
 }

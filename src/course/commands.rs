@@ -4,7 +4,14 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use super::Course;
-use crate::cli::ReadArgs;
+/// What `forgetful read` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ReadArgs {
+    /// A file stem or a number.
+    pub lesson: String,
+    /// Columns; the terminal's width (or 80 in a pipe) when not given.
+    pub width: Option<u16>,
+}
 use crate::markdown::{self, RenderOptions};
 
 /// Prints a lesson: ANSI styles on a terminal, plain text into a pipe or with NO_COLOR.

@@ -15,7 +15,7 @@ mod validate;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-pub use commands::{check_command, read_command};
+pub use commands::{ReadArgs, check_command, read_command};
 pub use diagnostic::Diagnostic;
 use problem::Problem;
 use source::SourceFile;

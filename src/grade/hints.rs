@@ -2,7 +2,11 @@
 
 use std::path::Path;
 
-use crate::cli::HintArgs;
+/// What `forgetful hint` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct HintArgs {
+    pub problem: String,
+}
 use crate::course::problem::{Hint, Problem};
 use crate::progress::Progress;
 

@@ -4,7 +4,26 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::cli::{AnswerArgs, CheckArgs};
+/// What `forgetful check` was asked for (the URL is resolved by the caller).
+#[derive(Debug, Clone, Default)]
+pub struct CheckArgs {
+    pub problem: String,
+    /// A claim value read from a token (where-state-goes: the badge).
+    pub claim: Option<String>,
+    /// Count only evidence from now on.
+    pub restart: bool,
+}
+
+/// What `forgetful answer` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerArgs {
+    pub problem: String,
+    /// The answer's file, or `-` (or none) for standard input.
+    pub file: Option<std::path::PathBuf>,
+    pub json: bool,
+    /// Record a self-assessment instead of grading.
+    pub mine: bool,
+}
 use crate::progress::Progress;
 
 pub mod checks;
@@ -15,8 +34,8 @@ pub mod report;
 pub mod rubric;
 pub mod source;
 
-pub use hints::{hint_command, hint_for_step};
-pub use report::report_command;
+pub use hints::{HintArgs, hint_command, hint_for_step};
+pub use report::{ReportArgs, ReportFormat, report_command};
 pub use source::{load_problem, load_problems};
 
 /// Check the lab half of a problem against the running lab. Exit 0 passed, 1 not yet,

@@ -4,7 +4,21 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cli::{ReportArgs, ReportFormat};
+/// The report's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    #[default]
+    Md,
+    Json,
+}
+
+/// What `forgetful report` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ReportArgs {
+    pub format: ReportFormat,
+    /// Write here instead of standard output.
+    pub out: Option<std::path::PathBuf>,
+}
 use crate::course::problem::Problem;
 use crate::progress::{Progress, ServicePass, Submission};
 

@@ -326,26 +326,9 @@ fn bind_err(what: &str, source: std::io::Error) -> LabError {
     }
 }
 
-/// Turns the command-line flags into a config.
-pub fn config_from_args(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Result<LabConfig> {
-    Ok(LabConfig {
-        bind: args.bind,
-        port: args.port,
-        replicas: args.replicas,
-        mode: args.mode,
-        store: args.store.parse()?,
-        data_dir: data_dir.to_path_buf(),
-        admin_token: args.admin_token.clone(),
-        public_host: args.public_host.clone(),
-        limits: serve::Limits::default(),
-        any_port_if_taken: false,
-    })
-}
-
-/// `forgetful serve`: start the lab, print how to reach it, one line per request, until Ctrl-C.
-pub fn serve_command(args: &crate::cli::LabArgs, data_dir: &Path) -> anyhow::Result<i32> {
+/// `forgetful serve`: the lab alone, a line per request, until Ctrl-C or SIGTERM.
+pub fn serve_command(cfg: LabConfig) -> anyhow::Result<i32> {
     use anyhow::Context;
-    let cfg = config_from_args(args, data_dir)?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
         // Listen for Ctrl-C before anything else, so an early one still shuts down cleanly.

@@ -6,7 +6,20 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::{ProblemProgress, Progress, file_path, sidecar};
-use crate::cli::{ProgressArgs, ResetArgs};
+/// What `forgetful progress` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressArgs {
+    pub json: bool,
+}
+
+/// What `forgetful reset` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ResetArgs {
+    /// Only this problem; without it, everything.
+    pub problem: Option<String>,
+    /// Do not ask first.
+    pub yes: bool,
+}
 use crate::grade::rubric::Outcome;
 use crate::grade::source;
 

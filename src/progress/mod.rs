@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-pub use commands::{progress_command, reset_command};
+pub use commands::{ProgressArgs, ResetArgs, progress_command, reset_command};
 
 use crate::grade::rubric::Verdict;
 

@@ -55,8 +55,10 @@ enum Msg {
 /// Wait after a journal event before re-reading `/admin/state`, so a burst costs one call.
 const REFRESH_DEBOUNCE: Duration = Duration::from_millis(60);
 
+/// The app. `lab` is the lab to start beside it (the command line builds it); `None` with
+/// `url`: connect to a lab that is already running.
 pub fn run(
-    lab: &crate::cli::LabArgs,
+    lab: Option<crate::lab::LabConfig>,
     url: Option<&str>,
     data_dir: &Path,
     course: Option<&Path>,
@@ -65,14 +67,7 @@ pub fn run(
         .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
     let _log = init_logging(data_dir);
     let loaded = course_adapter::load_course(course).context("loading the course")?;
-    let lab_cfg = match url {
-        Some(_) => None,
-        None => {
-            let mut cfg = crate::lab::config_from_args(lab, data_dir)?;
-            cfg.any_port_if_taken = true;
-            Some(cfg)
-        }
-    };
+    let lab_cfg = lab.filter(|_| url.is_none());
     let (progress, progress_warning) = progress_port::open(data_dir)?;
     let mut state = initial_state(loaded.lessons, loaded.problems, progress.as_ref());
     console_io::init(&mut state, data_dir);
