@@ -772,8 +772,12 @@ pub fn history_next(c: &mut ConsoleState) {
 
 /// The same request as a curl command line.
 pub fn curl(base: &str, r: &SavedRequest) -> String {
+    // Quoted for a POSIX shell by `shlex`; a NUL byte cannot be quoted, so it is dropped.
     fn q(s: &str) -> String {
-        format!("'{}'", s.replace('\'', r"'\''"))
+        let clean = s.replace('\0', "");
+        shlex::try_quote(&clean)
+            .map(|c| c.into_owned())
+            .unwrap_or_default()
     }
     let mut out = String::from("curl -i");
     if r.method != "GET" || !r.body.is_empty() {
