@@ -284,8 +284,31 @@ async fn logout_now_token_without_denylist_fails_with_a_reason_then_passes() {
     client.revoke("alice").await.unwrap();
     tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(lab.get("/orders", Some(&bob)).await.status, 200);
+    // Cut off with tokens; the statement also asks for sessions, and the check says so.
+    let r = check(&lab, "logout-now", None).await;
+    assert!(!r.steps[1].done);
+    assert!(
+        r.steps[1]
+            .next
+            .iter()
+            .any(|n| n.contains("now do it with sessions")),
+        "{}",
+        checks::render(&r, "t", &|_| None)
+    );
+    client.set_mode(Mode::Shared).await.unwrap();
+    client.start_attacker("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    client.revoke("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let (_, bob) = lab.login("bob", "builder").await;
+    assert_eq!(lab.get("/orders", Some(&bob)).await.status, 200);
     let r = check(&lab, "logout-now", None).await;
     assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
+    let cut = r.steps[1].evidence.join("\n");
+    assert!(
+        cut.contains("in token mode") && cut.contains("in shared mode"),
+        "{cut}"
+    );
     assert_eq!(
         r.steps[2].evidence.len(),
         3,
@@ -296,9 +319,25 @@ async fn logout_now_token_without_denylist_fails_with_a_reason_then_passes() {
 }
 
 #[tokio::test]
-async fn logout_now_in_shared_mode_passes_with_a_plain_revoke() {
+async fn logout_now_in_shared_mode_takes_a_plain_revoke_then_tokens_too() {
     let lab = common::start(Mode::Shared).await;
     let client = LabClient::new(&lab.url, "learner");
+    client.start_attacker("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.revoke("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = check(&lab, "logout-now", None).await;
+    assert!(!r.passed());
+    assert!(
+        r.steps[1]
+            .next
+            .iter()
+            .any(|n| n.contains("now switch to token mode")),
+        "{}",
+        checks::render(&r, "t", &|_| None)
+    );
+    client.set_mode(Mode::Token).await.unwrap();
+    client.set_denylist(true).await.unwrap();
     client.start_attacker("alice").await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     client.revoke("alice").await.unwrap();

@@ -183,6 +183,35 @@ fn logout_now_with_curl() {
         "logout-now",
         "curl -s -H 'content-type: application/json' -d '{\"user\":\"alice\"}' http://127.0.0.1:7878/admin/revoke",
     );
+    // Shared mode is cut off; the check now asks for the same with tokens.
+    eventually("the shared-mode cut-off", || {
+        let (_, report) = check(&s, "logout-now", &[]);
+        report.contains("now switch to token mode")
+    });
+    run_script(
+        &s,
+        "logout-now",
+        r#"
+curl -s -H 'content-type: application/json' -d '{"mode":"token"}' http://127.0.0.1:7878/admin/mode
+curl -s -H 'content-type: application/json' -d '{"enabled":true}' http://127.0.0.1:7878/admin/denylist
+curl -s -H 'content-type: application/json' -d '{"user":"alice"}' http://127.0.0.1:7878/admin/attacker
+"#,
+    );
+    eventually("the token attacker gets in", || {
+        let out = Command::new("curl")
+            .args(["-s", &format!("{}/admin/journal?limit=1000", s.url)])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.contains("\"source\":\"attacker\"")
+            && text.contains("\"mode\":\"token\",\"status\":200")
+            || text.matches("stolen bearer").count() > 0 && text.contains("\"status\":200")
+    });
+    run_script(
+        &s,
+        "logout-now",
+        "curl -s -H 'content-type: application/json' -d '{\"user\":\"alice\"}' http://127.0.0.1:7878/admin/revoke",
+    );
     // The check passes once the attacker has been refused for a full second.
     let mut last = String::new();
     eventually("the check passes", || {

@@ -368,6 +368,28 @@ fn logout_now_with_keys_only() {
         t.contains("✓ 1. start the attacker") && t.contains("GET /orders → 200")
     });
     app.press("R", "the revoke", |t| t.contains("revoked alice"));
+    // Sessions done; the statement asks for tokens too, and the checklist says so.
+    app.wait_for("the cut-off with sessions", |t| {
+        t.contains("now switch to token")
+    });
+    // Tokens: `m` to token mode, `d` the denylist, `a` the attacker again, `R` revoke.
+    app.press("m", "token mode", |t| t.contains("token · round-robin"));
+    app.press("d", "the denylist on", |t| t.contains("denylist"));
+    // `a` toggles: it stops an attacker still running from the shared-mode round, so the
+    // status line (the first line) says which it did.
+    let top = |t: &str| t.lines().next().unwrap_or_default().to_string();
+    let started = app.press("a", "the attacker toggled", |t| {
+        top(t).contains("attacker started") || top(t).contains("attacker stopped")
+    });
+    if !top(&started).contains("attacker started") {
+        app.press("a", "the attacker started", |t| {
+            top(t).contains("attacker started")
+        });
+    }
+    app.wait_for("the attacker getting in with a token", |t| {
+        t.contains("GET /orders → 200")
+    });
+    app.press("R", "the revoke", |t| t.contains("revoked alice"));
     let done = app.wait_for("the checklist at 4/4", |t| {
         t.contains("Checklist 4/4") && t.contains("lab ✓")
     });

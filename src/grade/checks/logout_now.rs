@@ -39,99 +39,51 @@ pub async fn evaluate(
     attacker.done = true;
     attacker.evidence.push(start.evidence_line());
     let victim = start.user.clone().unwrap_or_default();
-    let attack: Vec<&JournalEntry> = ev
-        .entries
+    // Every attacker run: the statement asks for the cut-off with sessions and with tokens.
+    let starts: Vec<&JournalEntry> = ev.events("attacker-started").collect();
+    let runs: Vec<(&JournalEntry, Run)> = starts
         .iter()
-        .filter(|e| e.id > start.id && e.source == "attacker" && e.is_request())
+        .enumerate()
+        .map(|(i, s)| {
+            let until = starts.get(i + 1).map_or(u64::MAX, |n| n.id);
+            (*s, cut_off(ev, s, until))
+        })
         .collect();
-    if let Some(first_ok) = attack.iter().find(|e| accepted(e)) {
-        attacker.evidence.push(first_ok.evidence_line());
+    let (last_start, last) = runs.last().expect("at least the run that started");
+    if let Some(line) = &last.first_ok {
+        attacker.evidence.push(line.clone());
     }
-
-    let revokes: Vec<&JournalEntry> = ev
-        .events("revoke")
-        .filter(|e| e.id > start.id && e.user.as_deref() == Some(victim.as_str()))
-        .collect();
-    // A refusal counts only when a replica gave it, in the mode the attacker started in:
-    // stopping every replica (503 from the balancer) or switching modes (a credential of the
-    // wrong kind) also makes requests fail, and neither logs anyone out.
-    let refused = |e: &JournalEntry| {
-        e.status == 401 && e.replica.as_deref() != Some("balancer") && e.mode == start.mode
+    let won = |token: bool| {
+        runs.iter()
+            .rev()
+            .find(|(s, r)| r.winning.is_some() && (s.mode == Mode::Token) == token)
     };
-    let mut winning: Option<&JournalEntry> = None;
-    for r in &revokes {
-        let after: Vec<&&JournalEntry> = attack
-            .iter()
-            .filter(|e| e.ts_ms > r.ts_ms + GRACE_MS)
-            .collect();
-        let gave_up = ev
-            .events("attacker-stopped")
-            .any(|e| e.id > r.id && e.reason.as_deref().unwrap_or("").contains("gave up"));
-        if let Some(e) = after.iter().find(|e| accepted(e)) {
-            cut.next.push(format!(
-                "after a revoke the attacker still got through: {}",
-                e.evidence_line()
-            ));
-            if e.mode == Mode::Token && !r.reason.as_deref().unwrap_or("").contains("denylist on") {
-                notes.push(
-                    "the attacker holds a signed token; every replica checks it with the public key alone, so deleting sessions changes nothing and the token stays good until it expires. A denylist that every replica consults on each request would let a revoke reach it: a little state, brought back on purpose."
-                        .into(),
-                );
-            }
-            continue;
+    let (with_sessions, with_tokens) = (won(false), won(true));
+    for (s, r) in [with_sessions, with_tokens].into_iter().flatten() {
+        cut.evidence.push(format!("in {} mode:", s.mode));
+        cut.evidence.extend(r.evidence.iter().cloned());
+    }
+    cut.done = with_sessions.is_some() && with_tokens.is_some();
+    if !cut.done {
+        if last.winning.is_none() {
+            cut.next.extend(last.next.iter().cloned());
+            notes.extend(last.notes.iter().cloned());
         }
-        if let Some(e) = after.iter().find(|e| !refused(e)) {
-            cut.next.push(format!(
-                "this failure is not a logout: {}",
-                e.evidence_line()
-            ));
-            if e.mode != start.mode {
-                notes.push(format!(
-                    "the mode changed after the attacker started ({} → {}): the stolen credential is now simply the wrong kind, which proves nothing. Switch back to {} and cut it off there.",
-                    start.mode, e.mode, start.mode
-                ));
-            } else {
-                notes.push(
-                    "stopping replicas is not logging out: the stolen credential works again as soon as one comes back. Start them and revoke instead."
-                        .into(),
-                );
-            }
-            continue;
-        }
-        if after.is_empty() && !gave_up {
-            cut.next.push(
-                "the attacker has not tried again since your revoke; give it a second and check again"
+        match (with_sessions, with_tokens) {
+            (Some(_), None) => cut.next.push(
+                "cut off with sessions; now switch to token mode, start the attacker again, and cut that one off too"
                     .into(),
-            );
-            continue;
+            ),
+            (None, Some(_)) => cut.next.push(
+                "cut off with tokens; now do it with sessions (shared mode): start the attacker again there and compare"
+                    .into(),
+            ),
+            _ => {}
         }
-        winning = Some(r);
-        cut.done = true;
-        cut.evidence.push(r.evidence_line());
-        if let Some(first) = attack.iter().find(|e| e.id > r.id && refused(e)) {
-            cut.evidence.push(format!(
-                "{} after {} ms",
-                first.evidence_line(),
-                first.ts_ms.saturating_sub(r.ts_ms)
-            ));
-        }
-        cut.evidence.push(format!(
-            "{} attacker requests after the first second: all refused",
-            after.len()
-        ));
-        break;
     }
-    if revokes.is_empty() {
-        cut.next.push(format!(
-            "end {victim}'s login on the server side, so that the very next replay is refused everywhere"
-        ));
-    } else if !cut.done && ev.state.mode == Mode::Token && !ev.state.denylist {
-        cut.next.push(
-            "a revoke alone cannot reach a signed token: give the replicas something to check on every request, then revoke again"
-                .into(),
-        );
-    }
-
+    // The replay and the other users are judged for the latest run's cut-off.
+    let start = *last_start;
+    let winning = last.winning;
     // The grader's own replay, straight at each running replica.
     let down: Vec<&str> = ev
         .state
@@ -327,4 +279,124 @@ async fn probe_other_user(
         }
     }
     Ok(Ok(lines))
+}
+
+/// One attacker run (from its start until the next start) and whether a revoke cut it off.
+#[derive(Default)]
+struct Run<'a> {
+    winning: Option<&'a JournalEntry>,
+    first_ok: Option<String>,
+    evidence: Vec<String>,
+    next: Vec<String>,
+    notes: Vec<String>,
+}
+
+fn cut_off<'a>(ev: &'a Evidence<'_>, start: &'a JournalEntry, until: u64) -> Run<'a> {
+    let mut run = Run::default();
+    let victim = start.user.clone().unwrap_or_default();
+    let attack: Vec<&JournalEntry> = ev
+        .entries
+        .iter()
+        .filter(|e| e.id > start.id && e.id < until && e.source == "attacker" && e.is_request())
+        .collect();
+    let first_ok = attack
+        .iter()
+        .find(|e| accepted(e))
+        .map(|e| e.evidence_line());
+
+    let revokes: Vec<&JournalEntry> = ev
+        .events("revoke")
+        .filter(|e| e.id > start.id && e.id < until && e.user.as_deref() == Some(victim.as_str()))
+        .collect();
+    // A refusal counts only when a replica gave it, in the mode the attacker started in:
+    // stopping every replica (503 from the balancer) or switching modes (a credential of the
+    // wrong kind) also makes requests fail, and neither logs anyone out.
+    let refused = |e: &JournalEntry| {
+        e.status == 401 && e.replica.as_deref() != Some("balancer") && e.mode == start.mode
+    };
+    for r in &revokes {
+        let all_after: Vec<&&JournalEntry> = attack
+            .iter()
+            .filter(|e| e.ts_ms > r.ts_ms + GRACE_MS)
+            .collect();
+        // Judged in the mode the attacker started in, up to the first switch away from it:
+        // a later switch (to try tokens next) does not undo a cut-off already shown.
+        let in_mode = all_after
+            .iter()
+            .take_while(|e| e.mode == start.mode)
+            .count();
+        let after: Vec<&&JournalEntry> = if in_mode > 0 {
+            all_after[..in_mode].to_vec()
+        } else {
+            all_after
+        };
+        let gave_up = ev
+            .events("attacker-stopped")
+            .any(|e| e.id > r.id && e.reason.as_deref().unwrap_or("").contains("gave up"));
+        if let Some(e) = after.iter().find(|e| accepted(e)) {
+            run.next.push(format!(
+                "after a revoke the attacker still got through: {}",
+                e.evidence_line()
+            ));
+            if e.mode == Mode::Token && !r.reason.as_deref().unwrap_or("").contains("denylist on") {
+                run.notes.push(
+                    "the attacker holds a signed token; every replica checks it with the public key alone, so deleting sessions changes nothing and the token stays good until it expires. A denylist that every replica consults on each request would let a revoke reach it: a little state, brought back on purpose."
+                        .into(),
+                );
+            }
+            continue;
+        }
+        if let Some(e) = after.iter().find(|e| !refused(e)) {
+            run.next.push(format!(
+                "this failure is not a logout: {}",
+                e.evidence_line()
+            ));
+            if e.mode != start.mode {
+                run.notes.push(format!(
+                    "the mode changed after the attacker started ({} → {}): the stolen credential is now simply the wrong kind, which proves nothing. Switch back to {} and cut it off there.",
+                    start.mode, e.mode, start.mode
+                ));
+            } else {
+                run.notes.push(
+                    "stopping replicas is not logging out: the stolen credential works again as soon as one comes back. Start them and revoke instead."
+                        .into(),
+                );
+            }
+            continue;
+        }
+        if after.is_empty() && !gave_up {
+            run.next.push(
+                "the attacker has not tried again since your revoke; give it a second and check again"
+                    .into(),
+            );
+            continue;
+        }
+        run.winning = Some(r);
+        run.evidence.push(r.evidence_line());
+        if let Some(first) = attack.iter().find(|e| e.id > r.id && refused(e)) {
+            run.evidence.push(format!(
+                "{} after {} ms",
+                first.evidence_line(),
+                first.ts_ms.saturating_sub(r.ts_ms)
+            ));
+        }
+        run.evidence.push(format!(
+            "{} attacker requests after the first second: all refused",
+            after.len()
+        ));
+        break;
+    }
+    if revokes.is_empty() {
+        run.next.push(format!(
+            "end {victim}'s login on the server side, so that the very next replay is refused everywhere"
+        ));
+    } else if run.winning.is_none() && start.mode == Mode::Token && !ev.state.denylist {
+        run.next.push(
+            "a revoke alone cannot reach a signed token: give the replicas something to check on every request, then revoke again"
+                .into(),
+        );
+    }
+
+    run.first_ok = first_ok;
+    run
 }
