@@ -379,16 +379,16 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
         C::Key(k) => match s.tool {
             Some(Tool::Console) => {
                 if let Some(f) = s.console.focus {
-                    editor(&mut s.console, f).input(k);
+                    super::readline::input(editor(&mut s.console, f), k.into());
                 }
             }
             Some(Tool::Inspector) => match s.inspector.focus {
                 Some(InspField::Paste) => {
-                    s.inspector.paste.input(k);
+                    super::readline::input(&mut s.inspector.paste, k.into());
                     s.inspector.edited = None;
                 }
                 Some(InspField::Payload) => {
-                    s.inspector.payload.input(k);
+                    super::readline::input(&mut s.inspector.payload, k.into());
                 }
                 None => {}
             },
@@ -857,6 +857,10 @@ pub const CONSOLE_HELP: &[(&str, &str)] = &[
     ("", "Request console (c)"),
     ("Tab e · Esc", "edit the request · stop editing"),
     ("Tab Shift-Tab", "next / previous field, while editing"),
+    (
+        "Ctrl-U Ctrl-L",
+        "clear to the line's start · clear the field",
+    ),
     ("Enter Ctrl-S Alt-⏎", "send (Enter in the method/path line)"),
     ("↑ ↓", "history (in the method/path line)"),
     ("R", "send it 6 times: watch the balancer"),

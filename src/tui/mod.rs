@@ -16,6 +16,7 @@ pub mod event;
 pub mod layout;
 pub mod predict;
 pub mod progress_port;
+pub mod readline;
 pub mod state;
 pub mod token;
 pub mod views;

@@ -25,8 +25,12 @@ pub fn map(s: &State, k: &KeyEvent) -> Option<Option<Action>> {
             _ => None,
         };
     };
+    // Ctrl-C while writing an answer asks once: the draft is saved, the next Ctrl-C quits.
     if ctrl && k.code == Char('c') {
-        return None;
+        return (ws.focus == Focus::Editor
+            && !ws.quit_armed
+            && !ws.answer_text().trim().is_empty())
+        .then_some(Some(Action::Work(WorkAction::ArmQuit)));
     }
     if (ctrl && k.code == Char('s')) || (alt && k.code == Enter) {
         return w(WorkAction::Submit);
@@ -148,6 +152,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("j k space PgUp g G", "scroll the section"),
     ("e i Enter", "write the answer (keys go to the editor)"),
     ("Ctrl-S Alt-Enter", "submit the answer for grading"),
+    (
+        "Ctrl-U Ctrl-L",
+        "in the editor: clear to the line's start · clear it all",
+    ),
     ("Esc", "leave the editor · close the workspace"),
     ("h", "next hint (recorded in your progress)"),
     ("C", "check the lab now (it re-checks by itself)"),

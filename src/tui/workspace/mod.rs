@@ -105,6 +105,8 @@ pub struct Workspace {
     /// Tries that did not pass are enough to compare with the model answer (and say so).
     pub may_self_assess: bool,
     pub self_assessed: bool,
+    /// Ctrl-C was pressed once while writing: the next one quits.
+    pub quit_armed: bool,
     /// Edits so far and edits saved (the draft debounce).
     draft_gen: u64,
     saved_gen: u64,
@@ -141,6 +143,7 @@ impl Workspace {
             grading: false,
             may_self_assess: false,
             self_assessed: false,
+            quit_armed: false,
             draft_gen: 0,
             saved_gen: 0,
             recorded_pass: None,
@@ -220,6 +223,8 @@ pub enum WorkAction {
     CheckNow,
     /// "My answer says this": record a self-assessment (after tries that did not pass).
     SelfAssess,
+    /// The first Ctrl-C while writing: save the draft and ask for a second one.
+    ArmQuit,
     // Results of effects.
     Loaded {
         problem: String,
@@ -458,6 +463,13 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
                 fx.extend(save_draft(ws));
             }
         }
+        WorkAction::ArmQuit => {
+            if let Some(ws) = &mut s.work.open {
+                ws.quit_armed = true;
+                fx.extend(save_draft(ws));
+            }
+            s.status = Some("your draft is saved; Ctrl-C again quits".into());
+        }
         WorkAction::SelfAssess => {
             let Some(ws) = &mut s.work.open else {
                 return fx;
@@ -685,9 +697,10 @@ fn blur(s: &mut State, fx: &mut Vec<Effect>) {
 
 fn input(s: &mut State, i: Input, fx: &mut Vec<Effect>) {
     let Some(ws) = &mut s.work.open else { return };
+    ws.quit_armed = false;
     match ws.focus {
         Focus::Editor => {
-            if ws.editor.input(i) {
+            if crate::tui::readline::input(&mut ws.editor, i) {
                 ws.draft_gen += 1;
                 if ws.draft_gen - ws.saved_gen >= DRAFT_EVERY {
                     fx.extend(save_draft(ws));
@@ -705,7 +718,7 @@ fn input(s: &mut State, i: Input, fx: &mut Vec<Effect>) {
             if newline {
                 blur(s, fx);
             } else {
-                ws.claim.input(i);
+                crate::tui::readline::input(&mut ws.claim, i);
             }
         }
         Focus::None => {}

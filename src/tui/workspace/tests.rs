@@ -776,3 +776,38 @@ fn self_assessment_after_two_tries() {
         s.status
     );
 }
+
+/// Ctrl-C in the answer editor with text in it asks once (saving the draft); the second
+/// quits. Ctrl-U and Ctrl-L edit as at a shell prompt.
+#[test]
+fn ctrl_c_in_the_editor_asks_once_and_readline_keys_edit() {
+    let mut s = opened(80, 24, report(false, false));
+    work(&mut s, WorkAction::FocusEditor);
+    type_text(&mut s, "half an answer");
+    let ctrl = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let a = key(&s, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(a, Some(Action::Work(WorkAction::ArmQuit)));
+    let fx = update(&mut s, a.unwrap());
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Work(WorkEffect::SaveDraft { .. }))),
+        "{fx:?}"
+    );
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("Ctrl-C again quits")
+    );
+    assert_eq!(
+        key(&s, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        Some(Action::Quit)
+    );
+    // Typing disarms it; Ctrl-U clears to the line's start, Ctrl-L the whole field.
+    work(&mut s, WorkAction::Input(ctrl('u').into()));
+    assert_eq!(ws(&s).answer_text(), "");
+    type_text(&mut s, "again");
+    work(&mut s, WorkAction::Input(ctrl('l').into()));
+    assert_eq!(ws(&s).answer_text(), "");
+    assert!(!ws(&s).quit_armed);
+}
