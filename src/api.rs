@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 /// Request header the project's own clients set so the journal can tell who sent what.
 pub const SOURCE_HEADER: &str = "x-forgetful-source";
+/// The lab's per-process secret that its own clients send with a source of `grader`,
+/// `attacker` or `lab`; without it the lab counts the request as the learner's.
+pub const SOURCE_KEY_HEADER: &str = "x-forgetful-key";
 /// Response header every replica sets.
 pub const SERVED_BY_HEADER: &str = "x-served-by";
 /// Largest request body any replica or the balancer accepts.

@@ -13,7 +13,7 @@ use serde_json::json;
 use common::{Cred, TestLab};
 
 async fn check(lab: &TestLab, name: &str, claim: Option<&str>) -> Report {
-    let client = LabClient::new(&lab.url, "grader");
+    let client = LabClient::new(&lab.url, "grader").with_key(Some(lab.key()));
     checks::run(name, &client, 0, claim).await.unwrap()
 }
 
@@ -126,7 +126,7 @@ async fn disappearing_login_nothing_partial_sticky_then_fixed() {
 #[tokio::test]
 async fn grader_probes_do_not_count_as_learner_work() {
     let lab = common::start(Mode::Local).await;
-    let grader = LabClient::new(&lab.url, "grader");
+    let grader = LabClient::new(&lab.url, "grader").with_key(Some(lab.key()));
     let login = grader
         .send(
             None,
@@ -158,6 +158,28 @@ async fn grader_probes_do_not_count_as_learner_work() {
     }
     let r = check(&lab, "disappearing-login", None).await;
     assert!(!r.steps[0].done);
+    // Without the lab's key, a `grader` tag is not believed: the same work counts.
+    let spoof = LabClient::new(&lab.url, "grader");
+    let j = spoof
+        .send(
+            None,
+            "GET",
+            "/orders",
+            &[("cookie".into(), sid.clone())],
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(j.status == 200 || j.status == 401);
+    let entries = LabClient::new(&lab.url, "learner")
+        .journal(0)
+        .await
+        .unwrap();
+    let last = entries.iter().rev().find(|e| e.path == "/orders").unwrap();
+    assert_eq!(
+        last.source, "learner",
+        "a spoofed grader tag counts as the learner"
+    );
     lab.shutdown().await;
 }
 

@@ -52,7 +52,8 @@ pub fn check_command(
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async {
-        let client = crate::client::LabClient::new(url, "grader");
+        let client = crate::client::LabClient::new(url, "grader")
+            .with_key(crate::paths::published_lab_key(data_dir, url));
         let state = match client.state().await {
             Ok(s) => s,
             Err(e) => {

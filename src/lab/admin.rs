@@ -94,7 +94,7 @@ async fn set_mode(
     let old = b.core.set_mode(mode);
     b.core.journal.control(
         "mode-changed",
-        &source_of(&headers),
+        &source_of(&headers, &b.core.source_key),
         mode,
         None,
         None,
@@ -125,7 +125,7 @@ async fn set_policy(
     b.core.set_policy(policy);
     b.core.journal.control(
         "policy-changed",
-        &source_of(&headers),
+        &source_of(&headers, &b.core.source_key),
         b.core.mode(),
         None,
         None,
@@ -147,7 +147,7 @@ async fn replica_action(
         .find(|r| r.name == name)
         .cloned()
         .ok_or_else(|| ApiError::not_found(format!("no replica named {name:?}")))?;
-    let source = source_of(&headers);
+    let source = source_of(&headers, &b.core.source_key);
     let _one_at_a_time = slot.control.lock().await;
     let (event, detail) = match action.as_str() {
         "restart" => {
@@ -212,7 +212,7 @@ async fn set_denylist(
     };
     b.core.journal.control(
         "denylist-changed",
-        &source_of(&headers),
+        &source_of(&headers, &b.core.source_key),
         b.core.mode(),
         None,
         None,
@@ -259,7 +259,7 @@ async fn revoke(
     );
     core.journal.control(
         "revoke",
-        &source_of(&headers),
+        &source_of(&headers, &b.core.source_key),
         core.mode(),
         None,
         Some(&user),
@@ -279,7 +279,11 @@ async fn start_attacker(
     let status = b
         .core
         .attacker
-        .start(b.core.clone(), &req.user, &source_of(&headers))
+        .start(
+            b.core.clone(),
+            &req.user,
+            &source_of(&headers, &b.core.source_key),
+        )
         .await?;
     Ok((StatusCode::ACCEPTED, Json(status)).into_response())
 }
@@ -287,7 +291,7 @@ async fn start_attacker(
 async fn stop_attacker(State(b): B, headers: HeaderMap) -> Json<crate::api::AttackerStatus> {
     Json(b.core.attacker.stop(
         &b.core,
-        &source_of(&headers),
+        &source_of(&headers, &b.core.source_key),
         "stopped from /admin/attacker",
     ))
 }

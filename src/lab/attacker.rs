@@ -147,6 +147,7 @@ async fn steal(core: &Core, user: &str, password: &str) -> Result<StolenCredenti
         .http
         .post(format!("{}/login", core.balancer_url()))
         .header(SOURCE_HEADER, "attacker")
+        .header(crate::api::SOURCE_KEY_HEADER, &core.source_key)
         .json(&serde_json::json!({"username": user, "password": password}))
         .send()
         .await
@@ -182,7 +183,11 @@ async fn replay(core: Arc<Core>, cred: StolenCredential, generation: u64) {
     let mut tick = tokio::time::interval(PERIOD);
     loop {
         tick.tick().await;
-        let mut req = core.http.get(&url).header(SOURCE_HEADER, "attacker");
+        let mut req = core
+            .http
+            .get(&url)
+            .header(SOURCE_HEADER, "attacker")
+            .header(crate::api::SOURCE_KEY_HEADER, &core.source_key);
         req = if cred.kind == "cookie" {
             req.header("cookie", format!("{}={}", sessions::COOKIE, cred.value))
         } else {

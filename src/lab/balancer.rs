@@ -279,7 +279,7 @@ async fn forward(
         Err(err) => {
             let cred = Credential::from_headers(&parts.headers);
             let mut e = super::journal::blank(b.core.mode());
-            e.source = super::replica::source_of(&parts.headers);
+            e.source = super::replica::source_of(&parts.headers, &b.core.source_key);
             e.method = parts.method.to_string();
             e.path = parts.uri.path().to_string();
             e.status = err.status.as_u16();

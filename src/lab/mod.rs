@@ -102,6 +102,9 @@ pub struct Core {
     issuer_url: OnceLock<String>,
     /// Timeouts and the connection cap every server of this lab uses.
     pub limits: serve::Limits,
+    /// This process's secret: only clients that hold it may tag requests `grader`,
+    /// `attacker` or `lab` (published in the data dir for `forgetful check`).
+    pub source_key: String,
 }
 
 impl Core {
@@ -144,6 +147,11 @@ pub struct LabHandle {
 }
 
 impl LabHandle {
+    /// The secret the lab's own clients send with their source tag.
+    pub fn source_key(&self) -> &str {
+        &self.core.source_key
+    }
+
     /// `(name, url)` of each replica.
     pub fn replica_urls(&self) -> Vec<(String, String)> {
         self.core
@@ -220,6 +228,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         balancer_url: OnceLock::new(),
         issuer_url: OnceLock::new(),
         limits: cfg.limits,
+        source_key: hex::encode(sessions::random_bytes::<16>()),
     });
 
     let mut stop = Vec::new();
@@ -349,6 +358,7 @@ pub fn serve_command(cfg: LabConfig) -> anyhow::Result<i32> {
             .with_context(|| format!("starting the lab on {}:{}", cfg.bind, cfg.port))?;
         let mut journal = lab.journal();
         crate::paths::publish_lab_url(&cfg.data_dir, &lab.balancer_url);
+        crate::paths::publish_lab_key(&cfg.data_dir, lab.source_key());
         println!("forgetful lab is up");
         println!("  balancer  {}", lab.balancer_url);
         for (name, url) in lab.replica_urls() {

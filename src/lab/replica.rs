@@ -167,6 +167,7 @@ async fn fetch_jwks(ctx: &Ctx) -> Option<Arc<Verifier>> {
             .http
             .get(&url)
             .header(SOURCE_HEADER, "lab")
+            .header(crate::api::SOURCE_KEY_HEADER, &ctx.core.source_key)
             .send()
             .await
             .map_err(|e| e.to_string())?;
@@ -231,7 +232,7 @@ async fn journal(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
-    let source = source_of(req.headers());
+    let source = source_of(req.headers(), &ctx.core.source_key);
     let cred = Credential::from_headers(req.headers());
     let mode = ctx.core.mode();
     let mut resp = next.run(req).await;
@@ -267,13 +268,29 @@ async fn journal(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     resp
 }
 
-pub fn source_of(headers: &HeaderMap) -> String {
-    headers
+/// Who sent a request. The learner's own tags (`learner`, `console`) are taken as given;
+/// the lab's (`grader`, `attacker`, `lab`) only with this process's key, so no client can
+/// hide its requests from the checks or pose as the attacker.
+pub fn source_of(headers: &HeaderMap, key: &str) -> String {
+    let claimed = headers
         .get(SOURCE_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.trim().to_ascii_lowercase())
         .filter(|s| SOURCES.contains(&s.as_str()))
-        .unwrap_or_else(|| "learner".to_string())
+        .unwrap_or_else(|| "learner".to_string());
+    if matches!(claimed.as_str(), "learner" | "console") {
+        return claimed;
+    }
+    let shown = headers
+        .get(crate::api::SOURCE_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    use subtle::ConstantTimeEq;
+    if bool::from(shown.as_bytes().ct_eq(key.as_bytes())) {
+        claimed
+    } else {
+        "learner".to_string()
+    }
 }
 
 /// Who a request is, proven by whatever the current mode accepts.

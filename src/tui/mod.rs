@@ -89,12 +89,15 @@ pub fn run(
     if let Some(pos) = progress.load_reader_position() {
         state.scroll = pos.scroll.min(action::max_scroll(&state));
     }
+    // A lab started elsewhere with this data dir published its key here; with it the app's
+    // checks can tag their probes `grader` (the embedded lab hands its key over directly).
+    let url_key = url.and_then(|u| crate::paths::published_lab_key(data_dir, u));
     let result = rt.block_on(event_loop(
         &mut terminal,
         state,
         progress,
         lab_cfg,
-        url.map(str::to_string),
+        url.map(|u| (u.to_string(), url_key)),
     ));
     // Give the terminal back first; stopping the lab can take a moment.
     restore_terminal();
@@ -181,7 +184,7 @@ async fn event_loop(
     mut state: State,
     mut progress: Box<dyn ProgressPort>,
     lab_cfg: Option<crate::lab::LabConfig>,
-    url: Option<String>,
+    url: Option<(String, Option<String>)>,
 ) -> anyhow::Result<Option<crate::lab::LabHandle>> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     // Where the embedded lab's URL is published, and the URL once it is up.
@@ -236,8 +239,8 @@ async fn event_loop(
                 let _ = started.send(Msg::Started(res));
             });
         }
-        (None, Some(url)) => {
-            let (c, feed) = connect(&tx, &url);
+        (None, Some((url, key))) => {
+            let (c, feed) = connect(&tx, &url, key);
             feeds.push(feed);
             let _ = tx.send(Msg::Action(Action::LabStarted {
                 url,
@@ -283,12 +286,14 @@ async fn event_loop(
                 }
                 Msg::Started(Ok((h, note))) => {
                     tracing::info!(url = %h.balancer_url, "lab started");
-                    let (c, feed) = connect(&tx, &h.balancer_url);
+                    let key = Some(h.source_key().to_string());
+                    let (c, feed) = connect(&tx, &h.balancer_url, key);
                     client = Some(c);
                     feeds.push(feed);
                     let url = h.balancer_url.clone();
                     if let Some(dir) = &publish_dir {
                         crate::paths::publish_lab_url(dir, &url);
+                        crate::paths::publish_lab_key(dir, h.source_key());
                         published = Some(url.clone());
                     }
                     handle = Some(h);
@@ -332,8 +337,12 @@ async fn event_loop(
 }
 
 /// Makes the client, then starts the journal feed and a first state read.
-fn connect(tx: &mpsc::UnboundedSender<Msg>, url: &str) -> (LabClient, tokio::task::JoinHandle<()>) {
-    let client = LabClient::new(url, "console");
+fn connect(
+    tx: &mpsc::UnboundedSender<Msg>,
+    url: &str,
+    key: Option<String>,
+) -> (LabClient, tokio::task::JoinHandle<()>) {
+    let client = LabClient::new(url, "console").with_key(key);
     let feed = tokio::spawn(journal_feed(client.clone(), tx.clone()));
     let c = client.clone();
     let t = tx.clone();

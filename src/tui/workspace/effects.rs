@@ -92,9 +92,13 @@ pub fn run<F>(
                 .as_ref()
                 .and_then(|st| progress.check_mark(&problem, &st.run_id))
                 .unwrap_or(0);
+            // The app's own client (with the lab's key), tagging its probes `grader` so they
+            // do not trigger another check.
+            let grader = match client {
+                Some(c) => c.as_source("grader"),
+                None => LabClient::new(&base, "grader"),
+            };
             tokio::spawn(async move {
-                // Its own probes are tagged `grader`, so they do not trigger another check.
-                let grader = LabClient::new(&base, "grader");
                 let result = checks::run(&check, &grader, since, claim.as_deref())
                     .await
                     .map_err(|e| e.to_string());
