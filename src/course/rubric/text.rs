@@ -169,9 +169,12 @@ const NO_APOSTROPHE: &[&str] = &[
 fn expand_word(w: &str) -> String {
     // Keep punctuation around the word (a trailing comma is a clause boundary).
     let core_start = w.find(|c: char| c.is_alphanumeric()).unwrap_or(w.len());
+    // The end is after the last letter's last byte: a letter may take up to four.
     let core_end = w
-        .rfind(|c: char| c.is_alphanumeric())
-        .map_or(core_start, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_alphanumeric())
+        .map_or(core_start, |(i, c)| i + c.len_utf8());
     let (head, core, tail) = (&w[..core_start], &w[core_start..core_end], &w[core_end..]);
     let core = match core {
         "can't" | "cannot" => "can not".to_string(),
@@ -375,6 +378,14 @@ mod tests {
                 "eight"
             ]
         );
+    }
+
+    /// Found by the fuzz target: a word ending in a multi-byte letter.
+    #[test]
+    fn words_ending_in_any_letter_are_cut_on_char_boundaries() {
+        let s = &sentences("ℓ\"ᾤ and café, naïve ᾤ")[0];
+        assert!(s.words.iter().any(|w| w == "ᾤ"), "{:?}", s.words);
+        assert!(s.words.iter().any(|w| w == "café"), "{:?}", s.words);
     }
 
     #[test]
