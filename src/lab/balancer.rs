@@ -418,3 +418,31 @@ impl RetainHopByHop for axum::http::HeaderMap {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_addresses_localhost_and_the_named_host_are_a_browsers_way_in() {
+        for ok in [
+            "127.0.0.1:7878",
+            "localhost:7878",
+            "LOCALHOST",
+            "[::1]:7878",
+            "192.168.1.20:7878",
+            "10.0.0.5",
+        ] {
+            assert!(host_allowed(ok, None), "{ok}");
+        }
+        for refused in [
+            "evil.example",
+            "rebound.example:7878",
+            "127.0.0.1.nip.io:7878",
+        ] {
+            assert!(!host_allowed(refused, None), "{refused}");
+        }
+        assert!(host_allowed("lab.room:7878", Some("lab.room")));
+        assert!(!host_allowed("other.room:7878", Some("lab.room")));
+    }
+}
