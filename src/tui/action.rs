@@ -31,6 +31,8 @@ pub enum Action {
     SendRequest,
     /// `P`: answer the next prediction of the lesson.
     Predict,
+    /// `:`: the message log, every status message in full.
+    ToggleMessages,
     /// A choice (0-based) for the prediction on screen.
     PredictChoose(usize),
     /// Journal lines back from the tail; negative goes towards the newest.
@@ -97,6 +99,25 @@ pub enum Effect {
 }
 
 pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
+    let before = s.status.clone();
+    let fx = update_inner(s, a);
+    // Every message the top line showed is kept whole in the message log (`:`), where it
+    // wraps: the top line may have to cut a long one.
+    if s.status != before
+        && let Some(m) = &s.status
+    {
+        if s.messages.len() == MESSAGE_LOG {
+            s.messages.pop_front();
+        }
+        s.messages.push_back(m.clone());
+    }
+    fx
+}
+
+/// Messages the log keeps.
+pub const MESSAGE_LOG: usize = 100;
+
+fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     match a {
         Action::Quit => {
@@ -153,6 +174,12 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             clamp_scroll(s);
         }
         Action::Predict => super::predict::open(s),
+        Action::ToggleMessages => {
+            s.overlay = match s.overlay {
+                Some(Overlay::Messages) => None,
+                _ => Some(Overlay::Messages),
+            };
+        }
         Action::PredictChoose(n) => fx.extend(super::predict::choose(s, n)),
         Action::ToggleHelp => {
             s.overlay = match s.overlay {

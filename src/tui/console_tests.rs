@@ -771,3 +771,25 @@ fn bottom_in_the_lab_pane_does_not_mark_the_hidden_lesson_read() {
     assert!(s.read.is_empty());
     assert_eq!(s.journal_back, 0, "G follows the newest entry");
 }
+
+/// A message too long for the top line is cut there, but `:` shows it whole, wrapped.
+#[test]
+fn the_message_log_keeps_every_message_whole() {
+    let mut s = state(80, 24);
+    let long = "revoked alice: 1 shared session(s) and 0 local session(s) deleted; every token issued to them until now is refused on every replica (denylist on)";
+    update(&mut s, Action::Status(long.into()));
+    let top = screen(&s).lines().next().unwrap_or_default().to_string();
+    assert!(
+        top.trim_end().ends_with("… (:)"),
+        "cut between words: {top}"
+    );
+    press(&mut s, key(KeyCode::Char(':')));
+    assert_eq!(s.overlay, Some(Overlay::Messages));
+    let shown = screen(&s);
+    assert!(
+        shown.contains("(denylist on)") && shown.contains("token issued to them until now"),
+        "{shown}"
+    );
+    press(&mut s, key(KeyCode::Char('x')));
+    assert_eq!(s.overlay, None);
+}

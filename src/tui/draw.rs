@@ -32,6 +32,9 @@ pub fn draw(s: &State, f: &mut Frame) {
         Some(Overlay::Predict(i)) if size.width >= 10 && size.height >= 5 => {
             super::views::predict::draw(s, f, size, i)
         }
+        Some(Overlay::Messages) if size.width >= 10 && size.height >= 5 => {
+            super::views::predict::draw_messages(s, f, size)
+        }
         Some(Overlay::PredictResult) if size.width >= 10 && size.height >= 5 => {
             super::views::predict::draw_result(s, f, size)
         }

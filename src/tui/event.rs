@@ -59,8 +59,9 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     if let Some(super::state::Overlay::Predict(_)) = s.overlay {
         return predict_key(k);
     }
-    // The prediction's outcome: any key puts it away (Ctrl-C still quits).
-    if let Some(super::state::Overlay::PredictResult) = s.overlay {
+    // The prediction's outcome and the message log: any key puts them away (Ctrl-C quits).
+    if let Some(super::state::Overlay::PredictResult | super::state::Overlay::Messages) = s.overlay
+    {
         let quit = k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c');
         return Some(if quit {
             Action::Quit
@@ -97,6 +98,7 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     Some(match k.code {
         Char('q') => Action::Quit,
         Char('?') => Action::ToggleHelp,
+        Char(':') => Action::ToggleMessages,
         Esc => Action::CloseOverlay,
         Char('l') => Action::ToggleLab,
         // Reader keys; on the lab pane, j/k and the arrows scroll the journal instead.

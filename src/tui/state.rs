@@ -55,6 +55,8 @@ pub enum Overlay {
     Predict(usize),
     /// How the last prediction came out (`State::prediction_result`), until a key.
     PredictResult,
+    /// The message log (`:`), newest last.
+    Messages,
 }
 
 /// Where the lab is and how we reached it.
@@ -115,6 +117,8 @@ pub struct State {
     pub pending_send: Option<bool>,
     /// The last prediction's outcome, in full (the status line would cut it).
     pub prediction_result: Option<(bool, String)>,
+    /// Every status message shown, in full, for the message log.
+    pub messages: std::collections::VecDeque<String>,
 }
 
 impl State {

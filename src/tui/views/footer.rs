@@ -41,7 +41,7 @@ pub fn draw_top(s: &State, f: &mut Frame, area: Rect) {
     let used: usize = spans.iter().map(|s| s.width()).sum();
     if let Some(m) = &s.status {
         spans.push(Span::styled(
-            fit(m, w.saturating_sub(used + 1)),
+            fit_words(m, w.saturating_sub(used + 1)),
             fg(s.color, Color::Yellow),
         ));
     }
@@ -118,4 +118,32 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         spans.push(Span::raw(format!(" {d} ")));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The status cut to `w` columns at a word boundary, never inside a word, with a pointer to
+/// the message log (`:`) where it reads whole.
+fn fit_words(m: &str, w: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let m = &*super::clean(m);
+    if m.width() <= w {
+        return m.to_string();
+    }
+    let tail = " … (:)";
+    let room = w.saturating_sub(tail.width());
+    let mut out = String::new();
+    for word in m.split(' ') {
+        let next = if out.is_empty() {
+            word.to_string()
+        } else {
+            format!("{out} {word}")
+        };
+        if next.width() > room {
+            break;
+        }
+        out = next;
+    }
+    if out.is_empty() {
+        return fit(m, w);
+    }
+    format!("{out}{tail}")
 }

@@ -24,6 +24,7 @@ pub const KEYS: Keys = &[
     ("Tab ] Shift-Tab [", "next / previous request block"),
     ("Enter S", "open it in the console · send it now"),
     ("P", "predict: answer the next prediction"),
+    (":", "messages: every status message, in full"),
     ("c t", "request console · token inspector"),
     ("o", "work on the next problem (or click one)"),
     ("", "Lab"),

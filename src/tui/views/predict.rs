@@ -98,3 +98,38 @@ pub fn draw_result(s: &State, f: &mut Frame, area: Rect) {
         rect,
     );
 }
+
+/// The message log: the newest messages that fit, each wrapped in full (never cut).
+pub fn draw_messages(s: &State, f: &mut Frame, area: Rect) {
+    let w = area.width.saturating_sub(4).min(MAX_W + 12);
+    let inner = usize::from(w.saturating_sub(2)).max(1);
+    let room = usize::from(area.height.saturating_sub(4)).max(1);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if s.messages.is_empty() {
+        lines.push(Line::from("No messages yet."));
+    }
+    // Newest at the bottom; older ones drop off the top when the screen is short.
+    for m in s.messages.iter().rev() {
+        let mut block: Vec<Line<'static>> = wrap(m, inner, "· ", "  ")
+            .into_iter()
+            .map(Line::from)
+            .collect();
+        if lines.len() + block.len() > room {
+            break;
+        }
+        block.append(&mut lines);
+        lines = block;
+    }
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Messages · any key closes ")),
+        rect,
+    );
+}
