@@ -107,6 +107,8 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
         // The reader is hidden behind the lab pane: g/G move the journal, never the reader
         // (which would mark a lesson read that nobody saw).
         Char('G') | End if lab => Action::ScrollJournal(i64::MIN / 2),
+        // F: follow the journal live again, from either pane.
+        Char('F') => Action::ScrollJournal(i64::MIN / 2),
         Char('g') | Home if lab => Action::ScrollJournal(i64::MAX / 2),
         Right if lab => Action::NextReplica,
         Left if lab => Action::PrevReplica,

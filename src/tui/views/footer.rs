@@ -57,8 +57,21 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         }
     } else if let Some(k) = crate::tui::console::footer_keys(s) {
         k
-    } else if s.pane == Pane::Lab {
+    } else if s.pane == Pane::Lab && s.journal_back > 0 {
+        // Scrolled back: the way to live comes first, with the way back to the reader.
         &[
+            ("F", "live"),
+            ("l", "reader"),
+            ("j/k", "scroll"),
+            ("←→", "replica"),
+            ("r/x/u", "restart/stop/up"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    } else if s.pane == Pane::Lab {
+        // `l` first: at 80 columns the end of this list does not fit.
+        &[
+            ("l", "reader"),
             ("←→", "replica"),
             ("r/x/u", "restart/stop/up"),
             ("m", "mode"),
@@ -66,7 +79,6 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             ("d", "deny"),
             ("a", "attack"),
             ("R", "revoke"),
-            ("l", "reader"),
             ("?", "help"),
             ("q", "quit"),
         ]

@@ -40,6 +40,7 @@ pub const KEYS: Keys = &[
     ("a", "attacker on alice: start / stop"),
     ("R", "revoke alice's credentials"),
     ("j k", "scroll the journal (lab pane)"),
+    ("F G", "follow the journal live again"),
     ("? Esc  q Ctrl-C", "help / close · quit"),
     ("", "Outline: · unread ✓ read; problems: service, answer"),
 ];
