@@ -424,7 +424,15 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
             }
             scroll(s, 0);
         }
-        WorkAction::CheckNow => run_check(s, &mut fx),
+        WorkAction::CheckNow => {
+            // Visible at once: the answer comes back as the checklist and a status line.
+            s.status = Some("checking the lab…".into());
+            if let Some(ws) = &mut s.work.open {
+                ws.tab = Tab::Checklist;
+                ws.auto_tab = false;
+            }
+            run_check(s, &mut fx);
+        }
         WorkAction::Loaded { problem, record } => {
             let Some(ws) = open_as(s, &problem) else {
                 return fx;
@@ -668,6 +676,19 @@ fn checked(s: &mut State, problem: &str, result: Result<Report, String>, fx: &mu
         Err(e) => ws.check_error = Some(e),
     }
     let again = std::mem::take(&mut ws.check_again);
+    // The answer to a `C`: say what the check found (background re-checks stay quiet).
+    let summary = match (&ws.report, &ws.check_error) {
+        (_, Some(e)) => format!("could not check: {e}"),
+        (Some(r), None) => format!(
+            "checked: {} of {} steps done",
+            r.steps.iter().filter(|st| st.done).count(),
+            r.steps.len()
+        ),
+        (None, None) => "checked".into(),
+    };
+    if s.status.as_deref() == Some("checking the lab…") {
+        s.status = Some(summary);
+    }
     if let Some(p) = newly_passed.and_then(|i| s.problems.get_mut(i)) {
         let was = p.service_ok;
         p.service_ok = true;

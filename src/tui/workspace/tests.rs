@@ -811,3 +811,26 @@ fn ctrl_c_in_the_editor_asks_once_and_readline_keys_edit() {
     assert_eq!(ws(&s).answer_text(), "");
     assert!(!ws(&s).quit_armed);
 }
+
+/// `C` answers visibly: the checklist comes up, the top line says it is checking, then what
+/// the check found.
+#[test]
+fn check_now_says_what_it_is_doing_and_what_it_found() {
+    let mut s = opened(80, 24, report(false, false));
+    let fx = work(&mut s, WorkAction::CheckNow);
+    assert_eq!(s.status.as_deref(), Some("checking the lab…"));
+    assert_eq!(ws(&s).tab, Tab::Checklist);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Work(WorkEffect::RunCheck { .. }))),
+        "{fx:?}"
+    );
+    work(
+        &mut s,
+        WorkAction::Checked {
+            problem: DL.into(),
+            result: Ok(report(true, false)),
+        },
+    );
+    assert_eq!(s.status.as_deref(), Some("checked: 1 of 2 steps done"));
+}
