@@ -24,6 +24,8 @@ url=$(awk '/^  balancer/ {print $2}' "$work/serve.log")
 rss() { awk '/VmRSS/ {print $2" kB"}' "/proc/$serve/status"; }
 echo "lab at $url, RSS at start: $(rss)"
 json=(-H 'content-type: application/json')
+# No request may hang the soak: each gets 5 s.
+curl() { command curl --max-time 5 "$@"; }
 declare -A seen
 end=$(( $(date +%s) + minutes * 60 ))
 next_redis=$(( $(date +%s) + 60 ))
@@ -34,18 +36,21 @@ while [ "$(date +%s)" -lt "$end" ]; do
   [ $(( i % 40 )) -eq 0 ] && curl -s "${json[@]}" -d "{\"mode\":\"$mode\"}" "$url/admin/mode" >/dev/null
   [ $(( i % 25 )) -eq 0 ] && curl -s -X POST "$url/admin/replicas/$(printf '%s' abc | cut -c$(( i % 3 + 1 )))/restart" >/dev/null
   if [ "$(date +%s)" -ge "$next_redis" ]; then
-    kill "$(cat "$work/redis.pid")"; sleep 1; redis; next_redis=$(( $(date +%s) + 60 ))
+    kill "$(cat "$work/redis.pid")" 2>/dev/null || true; sleep 1; redis || true
+    next_redis=$(( $(date +%s) + 60 ))
   fi
-  login=$(curl -s -i -c "$work/jar" "${json[@]}" -d '{"username":"alice","password":"wonderland"}' "$url/login")
+  login=$(curl -s -i -c "$work/jar" "${json[@]}" -d '{"username":"alice","password":"wonderland"}' "$url/login" || true)
   code=$(printf '%s' "$login" | head -1 | awk '{print $2}')
+  code=${code:-000}
   seen[$code]=$(( ${seen[$code]:-0} + 1 ))
   token=$(printf '%s' "$login" | grep -o '"token":"[^"]*"' | cut -d'"' -f4 || true)
   for path in /orders /me /orders; do
     if [ -n "$token" ]; then
-      code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url$path")
+      code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url$path" || true)
     else
-      code=$(curl -s -o /dev/null -w '%{http_code}' -b "$work/jar" "$url$path")
+      code=$(curl -s -o /dev/null -w '%{http_code}' -b "$work/jar" "$url$path" || true)
     fi
+    code=${code:-000}
     seen[$code]=$(( ${seen[$code]:-0} + 1 ))
   done
   i=$((i + 1))
@@ -54,6 +59,7 @@ echo "RSS at the end: $(rss)"
 unexpected=0
 for code in "${!seen[@]}"; do
   echo "status $code: ${seen[$code]}"
+  # 000: no answer at all (the connection failed), which is unexpected too.
   case $code in 200|401|503) ;; *) unexpected=$((unexpected + seen[$code])) ;; esac
 done
 echo "unexpected statuses: $unexpected"
