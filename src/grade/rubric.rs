@@ -209,12 +209,16 @@ pub fn grade_with(
         })
         .collect();
 
+    let written = Written {
+        text: answer,
+        sentences: reading.sentences.len(),
+        words: &words,
+    };
     let screen = screen(
         rubric,
         compiled,
         question,
-        answer,
-        &words,
+        &written,
         &concepts,
         &misconceptions,
     );
@@ -234,22 +238,29 @@ pub fn grade_with(
     }
 }
 
+/// The answer as the screens see it: its text, how many sentences, its words.
+struct Written<'a> {
+    text: &'a str,
+    sentences: usize,
+    words: &'a [&'a str],
+}
+
 /// Turn away answers that are not answers yet, each for its own stated reason.
 fn screen(
     rubric: &Rubric,
     compiled: &CompiledRubric,
     question: &str,
-    answer: &str,
-    words: &[&str],
+    written: &Written<'_>,
     concepts: &[ConceptResult],
     misconceptions: &[MisconceptionHit],
 ) -> Option<Screen> {
+    let (answer, words) = (written.text, written.words);
     if words.is_empty() {
         return Some(Screen::Empty);
     }
     // Terse notes that state every key idea are an answer; a list of terms is not.
     let every_idea = concepts.iter().filter(|c| c.required).all(|c| c.found);
-    if is_keyword_list(answer, words, every_idea) {
+    if is_keyword_list(answer, written.sentences, words, every_idea) {
         return Some(Screen::Keywords);
     }
     if words.len() < rubric.min_words {
@@ -267,7 +278,7 @@ fn screen(
 
 /// Fragments separated by commas, line breaks or bullets, mostly a few words each and
 /// hardly any grammar between them.
-fn is_keyword_list(answer: &str, words: &[&str], every_idea: bool) -> bool {
+fn is_keyword_list(answer: &str, sentences: usize, words: &[&str], every_idea: bool) -> bool {
     // A line break separates items only in a list (short or bulleted lines); in prose it
     // is just where the text box wrapped.
     let joined: String = answer
@@ -297,7 +308,7 @@ fn is_keyword_list(answer: &str, words: &[&str], every_idea: bool) -> bool {
     let grammarless = words.len() >= 6 && function * 8 < words.len();
     // Notes without small words still pass when they state every idea in sentences or with
     // arrows; one run of terms does not, however many rubric words it names.
-    let one_run = text::sentences(answer).len() <= 1 && connectives == 0;
+    let one_run = sentences <= 1 && connectives == 0;
     listy || (grammarless && (!every_idea || one_run))
 }
 

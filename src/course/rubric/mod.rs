@@ -391,41 +391,57 @@ fn match_groups(
     scope: Scope,
     claim: bool,
 ) -> Option<bool> {
-    let unit: Vec<usize> = match scope {
-        Scope::Phrase => s.clause.clone(),
-        Scope::Clause => s.coarse.clone(),
-        Scope::Sentence => vec![0; s.words.len()],
+    // Where each group's words occur, found once (not once per clause): (first word, last
+    // word, whether the alternative says "no"/"not" itself). A group found nowhere ends it.
+    let found: Vec<Vec<(usize, usize, bool)>> = groups
+        .iter()
+        .map(|g| {
+            g.alternatives
+                .iter()
+                .flat_map(|w| {
+                    occurrences(s, terms, w)
+                        .into_iter()
+                        .map(move |(a, b)| (a, b, w.negates))
+                })
+                .collect()
+        })
+        .collect();
+    if found.iter().any(Vec::is_empty) {
+        return None;
+    }
+    let whole;
+    let unit: &[usize] = match scope {
+        Scope::Phrase => &s.clause,
+        Scope::Clause => &s.coarse,
+        Scope::Sentence => {
+            whole = vec![0; s.words.len()];
+            &whole
+        }
     };
-    let mut units: Vec<usize> = unit.clone();
+    let mut units: Vec<usize> = unit.to_vec();
     units.dedup();
     let mut seen_negated = false;
     for u in units {
         // When one group says "no"/"not" itself ("does not match"), the negation is the
         // idea, so it does not deny the other groups' words either ("the signature").
-        let owns = groups.iter().any(|g| {
-            g.alternatives
-                .iter()
-                .any(|w| w.negates && occurrences(s, terms, w).iter().any(|&(a, _)| unit[a] == u))
-        });
+        let owns = found
+            .iter()
+            .flatten()
+            .any(|&(a, _, negates)| negates && unit[a] == u);
         let mut all_present = true;
         let mut all_positive = true;
         // A wrong claim must be asserted somewhere: "if replica a crashed, …" supposes,
         // but "if I log out, the token is invalid at once" asserts its second half.
         let mut asserted = !claim;
-        for g in groups {
+        for g in &found {
             let mut present = false;
             let mut positive = false;
-            for w in &g.alternatives {
-                for (a, b) in occurrences(s, terms, w) {
-                    if unit[a] != u {
-                        continue;
-                    }
-                    present = true;
-                    let denied = !owns && negation::is_negated(s, a, b, false);
-                    if !denied {
-                        positive = true;
-                        asserted |= !hypothetical(s, a);
-                    }
+            for &(a, b, _) in g.iter().filter(|&&(a, _, _)| unit[a] == u) {
+                present = true;
+                let denied = !owns && negation::is_negated(s, a, b, false);
+                if !denied {
+                    positive = true;
+                    asserted |= !hypothetical(s, a);
                 }
             }
             all_present &= present;

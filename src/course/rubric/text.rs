@@ -266,22 +266,10 @@ fn normalise_sentence(original: &str) -> Sentence {
         &mut pending_break,
     );
 
-    let mut coarse = Vec::with_capacity(words.len());
-    let mut current = 0;
-    for (i, w) in words.iter().enumerate() {
-        if i > 0 && (coarse_breaks.contains(&i) || CONTRAST_WORDS.contains(&w.as_str())) {
-            current += 1;
-        }
-        coarse.push(current);
-    }
-    let mut segment = Vec::with_capacity(words.len());
-    let mut current = 0;
-    for i in 0..words.len() {
-        if i > 0 && punct_breaks.contains(&i) {
-            current += 1;
-        }
-        segment.push(current);
-    }
+    let coarse = runs(words.len(), |i| {
+        coarse_breaks.contains(&i) || CONTRAST_WORDS.contains(&words[i].as_str())
+    });
+    let segment = runs(words.len(), |i| punct_breaks.contains(&i));
     let stems = words.iter().map(|w| stem(w)).collect();
     let mut text = String::new();
     let mut starts = Vec::with_capacity(words.len());
@@ -302,6 +290,19 @@ fn normalise_sentence(original: &str) -> Sentence {
         text,
         starts,
     }
+}
+
+/// Numbers `n` words by run: a new run starts at each word `i > 0` where `starts(i)`.
+fn runs(n: usize, starts: impl Fn(usize) -> bool) -> Vec<usize> {
+    let mut current = 0;
+    (0..n)
+        .map(|i| {
+            if i > 0 && starts(i) {
+                current += 1;
+            }
+            current
+        })
+        .collect()
 }
 
 /// The Snowball (Porter 2) English stem of a lower-case word, so "replicas" meets

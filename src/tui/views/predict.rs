@@ -43,18 +43,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect, index: usize) {
     for l in wrap(&how, inner, "", "") {
         lines.push(Line::from(Span::styled(l, dim)));
     }
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width.saturating_sub(w)) / 2,
-        y: area.y + (area.height.saturating_sub(h)) / 2,
-        width: w,
-        height: h,
-    };
-    f.render_widget(Clear, rect);
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Predict ")),
-        rect,
-    );
+    centred(f, area, w, lines, " Predict ");
 }
 
 /// How the prediction came out, wrapped: the pick, what the lab did, and why.
@@ -85,18 +74,7 @@ pub fn draw_result(s: &State, f: &mut Frame, area: Rect) {
     lines.push(Line::default());
     let dim = fg(s.color, ratatui::style::Color::DarkGray);
     lines.push(Line::from(Span::styled("any key: back".to_string(), dim)));
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width.saturating_sub(w)) / 2,
-        y: area.y + (area.height.saturating_sub(h)) / 2,
-        width: w,
-        height: h,
-    };
-    f.render_widget(Clear, rect);
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Prediction ")),
-        rect,
-    );
+    centred(f, area, w, lines, " Prediction ");
 }
 
 /// The message log: the newest messages that fit, each wrapped in full (never cut).
@@ -120,6 +98,11 @@ pub fn draw_messages(s: &State, f: &mut Frame, area: Rect) {
         block.append(&mut lines);
         lines = block;
     }
+    centred(f, area, w, lines, " Messages · any key closes ");
+}
+
+/// `lines` in a bordered box `w` wide, centred on `area` and as tall as they need.
+fn centred(f: &mut Frame, area: Rect, w: u16, lines: Vec<Line<'static>>, title: &str) {
     let h = (lines.len() as u16 + 2).min(area.height);
     let rect = Rect {
         x: area.x + (area.width.saturating_sub(w)) / 2,
@@ -129,7 +112,7 @@ pub fn draw_messages(s: &State, f: &mut Frame, area: Rect) {
     };
     f.render_widget(Clear, rect);
     f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Messages · any key closes ")),
+        Paragraph::new(lines).block(Block::bordered().title(title.to_string())),
         rect,
     );
 }
