@@ -200,6 +200,34 @@ fn lab_config(args: &LabArgs, data_dir: &std::path::Path) -> anyhow::Result<crat
     })
 }
 
+/// Starts the app's lab and publishes its URL and key in the data dir, so `forgetful check`
+/// in another terminal finds it; stopping it takes them back.
+async fn start_embedded_lab(
+    cfg: crate::lab::LabConfig,
+) -> Result<crate::tui::EmbeddedLab, String> {
+    let wanted = cfg.port;
+    let dir = cfg.data_dir.clone();
+    let lab = crate::lab::start(cfg)
+        .await
+        .map_err(|e| format!("the lab did not start: {e}"))?;
+    let note = (wanted != 0 && lab.addr.port() != wanted).then(|| format!("port {wanted} was taken"));
+    let url = lab.balancer_url.clone();
+    let key = lab.source_key().to_string();
+    crate::paths::publish_lab_url(&dir, &url);
+    crate::paths::publish_lab_key(&dir, &key);
+    let published = url.clone();
+    let stop = Box::pin(async move {
+        crate::paths::unpublish_lab_url(&dir, &published);
+        lab.shutdown().await;
+    });
+    Ok(crate::tui::EmbeddedLab {
+        url,
+        key,
+        note,
+        stop,
+    })
+}
+
 /// Parse the command line, run the command, and return the process exit code.
 pub fn run() -> anyhow::Result<i32> {
     let cli = Cli::parse();
@@ -207,16 +235,21 @@ pub fn run() -> anyhow::Result<i32> {
     let course = cli.course.as_deref();
     match cli.command {
         None => {
-            // The app starts its lab beside it, on another port if this one is taken.
             let lab = match cli.url {
-                Some(_) => None,
+                // A lab started elsewhere with this data dir published its key here; with it
+                // the app's checks can tag their probes `grader`.
+                Some(url) => crate::tui::LabSource::Remote {
+                    key: crate::paths::published_lab_key(&data_dir, &url),
+                    url,
+                },
+                // The app starts its lab beside it, on another port if this one is taken.
                 None => {
                     let mut cfg = lab_config(&cli.lab, &data_dir)?;
                     cfg.any_port_if_taken = true;
-                    Some(cfg)
+                    crate::tui::LabSource::Embedded(Box::pin(start_embedded_lab(cfg)))
                 }
             };
-            crate::tui::run(lab, cli.url.as_deref(), &data_dir, course)
+            crate::tui::run(lab, &data_dir, course)
         }
         Some(Command::Serve(a)) => crate::lab::serve_command(lab_config(&a.lab, &data_dir)?),
         Some(Command::Read(a)) => crate::course::read_command(

@@ -19,11 +19,32 @@ fn sample() -> Progress {
         vec!["12:00:01 c 401 GET /orders (attacker)".into()],
     );
     let verdict = grade(&problem, "Denylist.");
-    p.record_answer("logout-now", "Denylist.", verdict);
+    p.record_answer(
+        "logout-now",
+        "Denylist.",
+        verdict.record_outcome(),
+        &verdict.message,
+    );
     p.save_draft("logout-now", "half a thought");
     p.use_hint("logout-now", 4);
     p.set_check_mark("logout-now", "run-1", 17);
     p
+}
+
+// Files written before the record had its own answer type kept the grader's whole verdict;
+// they still load, keeping its outcome and message.
+#[test]
+fn an_older_file_with_whole_verdicts_still_loads() {
+    let dir = TempDir::new("oldverdict");
+    let old = r#"{"version":1,"problems":{"logout-now":{"answer":{"last":{
+        "text":"Denylist.","at":"2026-11-01T10:00:00Z",
+        "verdict":{"outcome":"partial","concepts":[],"misconceptions":[],"message":"Partly right."}}}}}}"#;
+    std::fs::write(dir.path().join("progress.json"), old).unwrap();
+    let p = Progress::load(dir.path()).unwrap();
+    let last = p.problem("logout-now").unwrap().answer.last.clone().unwrap();
+    assert_eq!(last.outcome, forgetful::progress::AnswerOutcome::Partial);
+    assert_eq!(last.message, "Partly right.");
+    assert_eq!(last.text, "Denylist.");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 mod commands;
 mod diagnostic;
+mod lookup;
 pub mod problem;
 pub mod rubric;
 mod schema;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub use commands::{ReadArgs, check_command, read_command};
 pub use diagnostic::Diagnostic;
+pub use lookup::{lesson_ids, load_problem, load_problems, problem_ids};
 use problem::Problem;
 use source::SourceFile;
 

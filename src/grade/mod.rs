@@ -32,11 +32,10 @@ pub mod hints;
 pub mod measure;
 pub mod report;
 pub mod rubric;
-pub mod source;
 
 pub use hints::{HintArgs, hint_command, hint_for_step};
 pub use report::{ReportArgs, ReportFormat, report_command};
-pub use source::{load_problem, load_problems};
+pub use crate::course::{load_problem, load_problems};
 
 /// Check the lab half of a problem against the running lab. Exit 0 passed, 1 not yet,
 /// 2 when the lab cannot be reached.
@@ -147,7 +146,12 @@ pub fn answer_command(
     let verdict = rubric::grade(&problem, &text);
     let passed = verdict.passed();
     let answer = Progress::update(data_dir, |p| {
-        p.record_answer(&problem.id, &text, verdict.clone());
+        p.record_answer(
+            &problem.id,
+            &text,
+            verdict.record_outcome(),
+            &verdict.message,
+        );
         p.problem(&problem.id)
             .map(|pp| pp.answer.clone())
             .unwrap_or_default()

@@ -50,6 +50,10 @@ pub struct ProblemReport {
     pub self_assessed: Option<crate::progress::SelfAssessment>,
     pub hints_used: usize,
     pub hints_total: usize,
+    /// The record keeps each answer's outcome, not its checklist: the report grades the
+    /// texts again to list which ideas each one shows.
+    #[serde(skip)]
+    pub problem: Problem,
 }
 
 pub fn build(progress: &Progress, problems: &[Problem], lessons_total: usize) -> Report {
@@ -81,6 +85,7 @@ pub fn build(progress: &Progress, problems: &[Problem], lessons_total: usize) ->
                     self_assessed: answer.self_assessed,
                     hints_used: record.hints_used,
                     hints_total: p.hints.len(),
+                    problem: p.clone(),
                 }
             })
             .collect(),
@@ -154,14 +159,14 @@ fn written_answer(out: &mut String, p: &ProblemReport) {
     match (&p.answer_passed_at, &p.answer_passed, &p.answer) {
         (Some(at), Some(passing), _) => {
             out.push_str(&format!("**Passed** at {at}. The passing answer:\n\n"));
-            submission(out, passing);
+            submission(out, &p.problem, passing);
             if let Some(last) = later(passing) {
                 out.push_str("\n#### Latest submission (after passing)\n\n");
                 out.push_str(&format!(
                     "Submitted at {}; the pass above stands.\n\n",
                     last.at
                 ));
-                submission(out, last);
+                submission(out, &p.problem, last);
             }
         }
         (Some(at), None, last) => {
@@ -176,7 +181,7 @@ fn written_answer(out: &mut String, p: &ProblemReport) {
                         "Submitted at {}; the pass above stands.\n\n",
                         last.at
                     ));
-                    submission(out, last);
+                    submission(out, &p.problem, last);
                 }
                 None => out.push('\n'),
             }
@@ -203,24 +208,25 @@ fn written_answer(out: &mut String, p: &ProblemReport) {
                 None => out.push_str("Not passed yet.\n\n"),
             }
             out.push_str(&format!("Latest submission, at {}:\n\n", last.at));
-            submission(out, last);
+            submission(out, &p.problem, last);
         }
         (None, _, None) => out.push_str("No answer submitted.\n"),
     }
 }
 
 /// A submission: the text quoted, the verdict, and the rubric's checklist.
-fn submission(out: &mut String, a: &Submission) {
+fn submission(out: &mut String, problem: &Problem, a: &Submission) {
     for line in a.text.trim().lines() {
         out.push_str(&format!("> {line}\n"));
     }
-    out.push_str(&format!("\n{}\n\n", a.verdict.message));
-    for c in &a.verdict.concepts {
+    out.push_str(&format!("\n{}\n\n", a.message));
+    let verdict = super::rubric::grade(problem, &a.text);
+    for c in &verdict.concepts {
         let mark = if c.found { "x" } else { " " };
         let optional = if c.required { "" } else { " (bonus)" };
         out.push_str(&format!("- [{mark}] {}{optional}\n", c.label));
     }
-    for m in &a.verdict.misconceptions {
+    for m in &verdict.misconceptions {
         out.push_str(&format!("- misconception `{}`: “{}”\n", m.id, m.evidence));
     }
 }
@@ -231,11 +237,11 @@ pub fn report_command(
     course: Option<&Path>,
 ) -> anyhow::Result<i32> {
     let progress = Progress::load(data_dir)?;
-    let problems = super::source::load_problems(course)?;
+    let problems = crate::course::load_problems(course)?;
     let report = build(
         &progress,
         &problems,
-        super::source::lesson_ids(course).len(),
+        crate::course::lesson_ids(course).len(),
     );
     let text = match args.format {
         ReportFormat::Md => markdown(&report),
@@ -269,7 +275,12 @@ mod tests {
         let mut progress = Progress::default();
         for text in texts {
             let verdict = grade(&problem, text);
-            progress.record_answer(&problem.id, text, verdict);
+            progress.record_answer(
+                &problem.id,
+                text,
+                verdict.record_outcome(),
+                &verdict.message,
+            );
         }
         (progress, vec![problem])
     }

@@ -73,6 +73,16 @@ impl Verdict {
     pub fn passed(&self) -> bool {
         self.outcome == Outcome::Pass
     }
+
+    /// What the learner's record keeps of it.
+    pub fn record_outcome(&self) -> crate::progress::AnswerOutcome {
+        use crate::progress::AnswerOutcome;
+        match self.outcome {
+            Outcome::Pass => AnswerOutcome::Pass,
+            Outcome::Partial => AnswerOutcome::Partial,
+            Outcome::NotYet => AnswerOutcome::NotYet,
+        }
+    }
 }
 
 /// Small words that carry grammar rather than content. Real sentences are full of them;

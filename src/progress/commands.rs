@@ -20,8 +20,9 @@ pub struct ResetArgs {
     /// Do not ask first.
     pub yes: bool,
 }
-use crate::grade::rubric::Outcome;
-use crate::grade::source;
+
+use super::AnswerOutcome;
+use crate::course as source;
 
 pub fn progress_command(
     args: &ProgressArgs,
@@ -114,10 +115,10 @@ pub(crate) fn answer_mark(record: &ProblemProgress) -> &'static str {
     if record.answer.self_assessed.is_some() {
         return "self";
     }
-    match record.answer.last.as_ref().map(|s| s.verdict.outcome) {
-        Some(Outcome::Pass) => "✓",
-        Some(Outcome::Partial) => "partial",
-        Some(Outcome::NotYet) => "✗",
+    match record.answer.last.as_ref().map(|s| s.outcome) {
+        Some(AnswerOutcome::Pass) => "✓",
+        Some(AnswerOutcome::Partial) => "partial",
+        Some(AnswerOutcome::NotYet) => "✗",
         None => "-",
     }
 }

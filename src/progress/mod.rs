@@ -20,8 +20,6 @@ use time::format_description::well_known::Rfc3339;
 
 pub use commands::{ProgressArgs, ResetArgs, progress_command, reset_command};
 
-use crate::grade::rubric::Verdict;
-
 /// The format this build writes. Bump it when a change would confuse an older reader.
 pub const FORMAT_VERSION: u32 = 1;
 pub const FILE_NAME: &str = "progress.json";
@@ -147,12 +145,63 @@ impl AnswerProgress {
     }
 }
 
+/// How a written answer was graded, as the record keeps it (the grader's full verdict is not
+/// kept: it is recomputed from the text whenever it is shown, by the rubric of the day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerOutcome {
+    Pass,
+    Partial,
+    NotYet,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "SubmissionFile")]
 pub struct Submission {
     pub text: String,
-    pub verdict: Verdict,
+    pub outcome: AnswerOutcome,
+    /// The grader's one-line feedback at the time.
+    pub message: String,
     /// RFC 3339, UTC.
     pub at: String,
+}
+
+impl Submission {
+    pub fn passed(&self) -> bool {
+        self.outcome == AnswerOutcome::Pass
+    }
+}
+
+/// A submission as files hold it: files written before 0.2 kept the grader's whole verdict
+/// under `verdict`; its outcome and message are all that is read from it now.
+#[derive(Deserialize)]
+struct SubmissionFile {
+    text: String,
+    at: String,
+    outcome: Option<AnswerOutcome>,
+    message: Option<String>,
+    verdict: Option<VerdictFile>,
+}
+
+#[derive(Deserialize)]
+struct VerdictFile {
+    outcome: AnswerOutcome,
+    #[serde(default)]
+    message: String,
+}
+
+impl From<SubmissionFile> for Submission {
+    fn from(f: SubmissionFile) -> Self {
+        let (old_outcome, old_message) = f
+            .verdict
+            .map_or((None, None), |v| (Some(v.outcome), Some(v.message)));
+        Submission {
+            text: f.text,
+            outcome: f.outcome.or(old_outcome).unwrap_or(AnswerOutcome::NotYet),
+            message: f.message.or(old_message).unwrap_or_default(),
+            at: f.at,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -383,19 +432,26 @@ impl Progress {
     }
 
     /// A graded submission. The first pass is remembered even if a later answer is worse.
-    pub fn record_answer(&mut self, problem: &str, text: &str, verdict: Verdict) {
+    pub fn record_answer(
+        &mut self,
+        problem: &str,
+        text: &str,
+        outcome: AnswerOutcome,
+        message: &str,
+    ) {
         let at = now();
         let answer = &mut self.problem_mut(problem).answer;
         let submission = Submission {
             text: text.to_string(),
-            verdict,
+            outcome,
+            message: message.to_string(),
             at,
         };
-        if submission.verdict.passed() && answer.passed_at.is_none() {
+        if submission.passed() && answer.passed_at.is_none() {
             answer.passed_at = Some(submission.at.clone());
             answer.passed = Some(submission.clone());
         }
-        if !submission.verdict.passed() {
+        if !submission.passed() {
             answer.failed_tries += 1;
         }
         answer.last = Some(submission);

@@ -4,8 +4,9 @@
 //! arrive on one channel as messages; each becomes an `Action`, `update` changes the state,
 //! and the screen is redrawn. Nothing runs on a timer, so an idle app uses no CPU.
 //!
-//! The app reaches the lab only over HTTP (`client::LabClient`), like curl or the grader;
-//! the one exception is starting and stopping the embedded lab.
+//! The app reaches the lab only over HTTP (`client::LabClient`), like curl or the grader.
+//! Even the embedded lab is started by the command line, which hands over a future that
+//! yields its URL and key, and one that stops it: this module never names a lab type.
 
 pub mod action;
 pub mod console;
@@ -35,6 +36,7 @@ use std::time::Duration;
 use anyhow::Context;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyCode};
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use tokio::sync::mpsc;
 
 use crate::client::LabClient;
@@ -50,25 +52,37 @@ enum Msg {
     /// A debounced `/admin/state` read finished.
     Refreshed(Action),
     /// The embedded lab is up (or failed to start).
-    Started(Result<(crate::lab::LabHandle, Option<String>), String>),
+    Started(Result<EmbeddedLab, String>),
+}
+
+/// A lab started beside the app, as the command line reports it once it is up.
+pub struct EmbeddedLab {
+    pub url: String,
+    /// The lab's source key, so the app's checks can tag their probes `grader`.
+    pub key: String,
+    /// Shown beside the URL, e.g. "port 7878 was taken".
+    pub note: Option<String>,
+    /// Stops the lab; the app gives it a few seconds when it quits.
+    pub stop: BoxFuture<'static, ()>,
+}
+
+/// Which lab the app talks to.
+pub enum LabSource {
+    /// Start one beside the app: the first frame does not wait for it.
+    Embedded(BoxFuture<'static, Result<EmbeddedLab, String>>),
+    /// A lab that is already running; `key` when its data dir published one.
+    Remote { url: String, key: Option<String> },
 }
 
 /// Wait after a journal event before re-reading `/admin/state`, so a burst costs one call.
 const REFRESH_DEBOUNCE: Duration = Duration::from_millis(60);
 
-/// The app. `lab` is the lab to start beside it (the command line builds it); `None` with
-/// `url`: connect to a lab that is already running.
-pub fn run(
-    lab: Option<crate::lab::LabConfig>,
-    url: Option<&str>,
-    data_dir: &Path,
-    course: Option<&Path>,
-) -> anyhow::Result<i32> {
+/// The app, talking to `lab`.
+pub fn run(lab: LabSource, data_dir: &Path, course: Option<&Path>) -> anyhow::Result<i32> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
     let _log = init_logging(data_dir);
     let loaded = course_adapter::load_course(course).context("loading the course")?;
-    let lab_cfg = lab.filter(|_| url.is_none());
     let (progress, progress_warning) = progress_port::open(data_dir)?;
     let mut state = initial_state(loaded.lessons, loaded.problems, progress.as_ref());
     console_io::init(&mut state, data_dir);
@@ -89,22 +103,13 @@ pub fn run(
     if let Some(pos) = progress.load_reader_position() {
         state.scroll = pos.scroll.min(action::max_scroll(&state));
     }
-    // A lab started elsewhere with this data dir published its key here; with it the app's
-    // checks can tag their probes `grader` (the embedded lab hands its key over directly).
-    let url_key = url.and_then(|u| crate::paths::published_lab_key(data_dir, u));
-    let result = rt.block_on(event_loop(
-        &mut terminal,
-        state,
-        progress,
-        lab_cfg,
-        url.map(|u| (u.to_string(), url_key)),
-    ));
+    let result = rt.block_on(event_loop(&mut terminal, state, progress, lab));
     // Give the terminal back first; stopping the lab can take a moment.
     restore_terminal();
-    let result = result.map(|handle| {
-        if let Some(h) = handle {
+    let result = result.map(|stop| {
+        if let Some(stop) = stop {
             rt.block_on(async {
-                let _ = tokio::time::timeout(Duration::from_secs(3), h.shutdown()).await;
+                let _ = tokio::time::timeout(Duration::from_secs(3), stop).await;
             });
         }
     });
@@ -183,13 +188,9 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     mut state: State,
     mut progress: Box<dyn ProgressPort>,
-    lab_cfg: Option<crate::lab::LabConfig>,
-    url: Option<(String, Option<String>)>,
-) -> anyhow::Result<Option<crate::lab::LabHandle>> {
+    lab: LabSource,
+) -> anyhow::Result<Option<BoxFuture<'static, ()>>> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    // Where the embedded lab's URL is published, and the URL once it is up.
-    let publish_dir = lab_cfg.as_ref().map(|c| c.data_dir.clone());
-    let mut published: Option<String> = None;
 
     // Terminal input.
     let input = tx.clone();
@@ -222,24 +223,15 @@ async fn event_loop(
     // The lab: start it beside the app (the first frame does not wait for it), or connect.
     let mut client: Option<LabClient> = None;
     let mut feeds = Vec::new();
-    let mut handle: Option<crate::lab::LabHandle> = None;
-    match (lab_cfg, url) {
-        (Some(cfg), _) => {
+    let mut stop: Option<BoxFuture<'static, ()>> = None;
+    match lab {
+        LabSource::Embedded(start) => {
             let started = tx.clone();
             tokio::spawn(async move {
-                let wanted = cfg.port;
-                let res = crate::lab::start(cfg)
-                    .await
-                    .map_err(|e| format!("the lab did not start: {e}"));
-                let res = res.map(|h| {
-                    let note = (wanted != 0 && h.addr.port() != wanted)
-                        .then(|| format!("port {wanted} was taken"));
-                    (h, note)
-                });
-                let _ = started.send(Msg::Started(res));
+                let _ = started.send(Msg::Started(start.await));
             });
         }
-        (None, Some((url, key))) => {
+        LabSource::Remote { url, key } => {
             let (c, feed) = connect(&tx, &url, key);
             feeds.push(feed);
             let _ = tx.send(Msg::Action(Action::LabStarted {
@@ -248,7 +240,6 @@ async fn event_loop(
             }));
             client = Some(c);
         }
-        (None, None) => {}
     }
 
     let mut refresh = Refresh::default();
@@ -284,20 +275,16 @@ async fn event_loop(
                     }
                     Some(a)
                 }
-                Msg::Started(Ok((h, note))) => {
-                    tracing::info!(url = %h.balancer_url, "lab started");
-                    let key = Some(h.source_key().to_string());
-                    let (c, feed) = connect(&tx, &h.balancer_url, key);
+                Msg::Started(Ok(lab)) => {
+                    tracing::info!(url = %lab.url, "lab started");
+                    let (c, feed) = connect(&tx, &lab.url, Some(lab.key));
                     client = Some(c);
                     feeds.push(feed);
-                    let url = h.balancer_url.clone();
-                    if let Some(dir) = &publish_dir {
-                        crate::paths::publish_lab_url(dir, &url);
-                        crate::paths::publish_lab_key(dir, h.source_key());
-                        published = Some(url.clone());
-                    }
-                    handle = Some(h);
-                    Some(Action::LabStarted { url, note })
+                    stop = Some(lab.stop);
+                    Some(Action::LabStarted {
+                        url: lab.url,
+                        note: lab.note,
+                    })
                 }
                 Msg::Started(Err(e)) => {
                     tracing::error!("{e}");
@@ -330,10 +317,7 @@ async fn event_loop(
     for f in feeds {
         f.abort();
     }
-    if let (Some(dir), Some(url)) = (&publish_dir, &published) {
-        crate::paths::unpublish_lab_url(dir, url);
-    }
-    Ok(handle)
+    Ok(stop)
 }
 
 /// Makes the client, then starts the journal feed and a first state read.

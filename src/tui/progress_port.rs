@@ -45,8 +45,8 @@ pub trait ProgressPort: Send {
 pub struct ProblemRecord {
     pub draft: Option<String>,
     pub hints_used: usize,
-    /// The last graded answer and its verdict.
-    pub last: Option<(String, Verdict)>,
+    /// The last graded answer (the workspace grades it again to show why).
+    pub last_answer: Option<String>,
     /// Enough tries have not passed: the model answer may be shown beside the learner's.
     pub may_self_assess: bool,
     /// The learner judged their answer to say what the model answer says.
@@ -58,11 +58,7 @@ impl ProblemRecord {
         p.map_or_else(Self::default, |p| ProblemRecord {
             draft: p.answer.draft.clone(),
             hints_used: p.hints_used,
-            last: p
-                .answer
-                .last
-                .as_ref()
-                .map(|s| (s.text.clone(), s.verdict.clone())),
+            last_answer: p.answer.last.as_ref().map(|s| s.text.clone()),
             may_self_assess: p.answer.may_self_assess(),
             self_assessed: p.answer.self_assessed.is_some(),
         })
@@ -106,7 +102,8 @@ impl ProgressPort for MemoryProgress {
     }
     fn record_answer(&mut self, problem: &str, text: &str, verdict: Verdict) -> anyhow::Result<()> {
         let passed = verdict.passed();
-        self.record.record_answer(problem, text, verdict);
+        self.record
+            .record_answer(problem, text, verdict.record_outcome(), &verdict.message);
         self.problems.entry(problem.to_string()).or_default().1 |= passed;
         Ok(())
     }
@@ -183,7 +180,7 @@ impl ProgressPort for FileProgress {
         self.change(|p| p.save_draft(problem, text))
     }
     fn record_answer(&mut self, problem: &str, text: &str, verdict: Verdict) -> anyhow::Result<()> {
-        self.change(|p| p.record_answer(problem, text, verdict))
+        self.change(|p| p.record_answer(problem, text, verdict.record_outcome(), &verdict.message))
     }
     fn record_service_pass(&mut self, problem: &str, evidence: Vec<String>) -> anyhow::Result<()> {
         self.change(|p| p.record_service_pass(problem, evidence))

@@ -24,7 +24,16 @@ pub fn run<F>(
     match fx {
         WorkEffect::Load(problem) => {
             let record = progress.problem_record(&problem);
-            send(back(WorkAction::Loaded { problem, record }));
+            let verdict = state
+                .work
+                .def(&problem)
+                .zip(record.last_answer.as_deref())
+                .map(|(def, text)| rubric::grade(def, text));
+            send(back(WorkAction::Loaded {
+                problem,
+                record,
+                verdict,
+            }));
         }
         WorkEffect::SaveDraft { problem, text } => {
             if let Err(e) = progress.save_draft(&problem, &text) {

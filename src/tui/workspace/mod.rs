@@ -229,6 +229,8 @@ pub enum WorkAction {
     Loaded {
         problem: String,
         record: ProblemRecord,
+        /// The last answer graded again (the record keeps only its outcome).
+        verdict: Option<Verdict>,
     },
     CheckDue(u64),
     Checked {
@@ -433,7 +435,11 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
             }
             run_check(s, &mut fx);
         }
-        WorkAction::Loaded { problem, record } => {
+        WorkAction::Loaded {
+            problem,
+            record,
+            verdict,
+        } => {
             let Some(ws) = open_as(s, &problem) else {
                 return fx;
             };
@@ -443,14 +449,14 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
             let text = record
                 .draft
                 .clone()
-                .or_else(|| record.last.as_ref().map(|(t, _)| t.clone()));
+                .or_else(|| record.last_answer.clone());
             if let Some(t) = text
                 && ws.editor.is_empty()
             {
                 ws.set_answer(&t);
             }
             if ws.verdict.is_none() {
-                ws.verdict = record.last.map(|(_, v)| v);
+                ws.verdict = verdict;
             }
         }
         WorkAction::CheckDue(due_gen) => {

@@ -300,10 +300,11 @@ fn opening_a_problem_loads_it_and_checks() {
             record: ProblemRecord {
                 draft: Some("half an answer".into()),
                 hints_used: 2,
-                last: None,
+                last_answer: None,
                 may_self_assess: false,
                 self_assessed: false,
             },
+            verdict: None,
         },
     );
     assert_eq!(ws(&s).answer_text(), "half an answer");

@@ -1,12 +1,12 @@
-//! Where the grader gets problems and lesson names from: the course loader (embedded course,
-//! or `--course DIR`). Everything in `grade` and `progress` that reads course files goes here.
+//! The course looked up by id, for the commands that need one problem or the list of ids
+//! (`answer`, `hint`, `progress`, `report`): the embedded course, or `--course DIR`.
 
 use std::path::Path;
 
 use anyhow::Context;
 
-use crate::course::Course;
-use crate::course::problem::Problem;
+use super::Course;
+use super::problem::Problem;
 
 fn load(course: Option<&Path>) -> anyhow::Result<Course> {
     Course::load(course).context("loading the course")
