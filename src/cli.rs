@@ -202,15 +202,14 @@ fn lab_config(args: &LabArgs, data_dir: &std::path::Path) -> anyhow::Result<crat
 
 /// Starts the app's lab and publishes its URL and key in the data dir, so `forgetful check`
 /// in another terminal finds it; stopping it takes them back.
-async fn start_embedded_lab(
-    cfg: crate::lab::LabConfig,
-) -> Result<crate::tui::EmbeddedLab, String> {
+async fn start_embedded_lab(cfg: crate::lab::LabConfig) -> Result<crate::tui::EmbeddedLab, String> {
     let wanted = cfg.port;
     let dir = cfg.data_dir.clone();
     let lab = crate::lab::start(cfg)
         .await
         .map_err(|e| format!("the lab did not start: {e}"))?;
-    let note = (wanted != 0 && lab.addr.port() != wanted).then(|| format!("port {wanted} was taken"));
+    let note =
+        (wanted != 0 && lab.addr.port() != wanted).then(|| format!("port {wanted} was taken"));
     let url = lab.balancer_url.clone();
     let key = lab.source_key().to_string();
     crate::paths::publish_lab_url(&dir, &url);

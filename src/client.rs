@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
+use tokio_util::codec::{FramedRead, LinesCodec};
+use tokio_util::io::StreamReader;
 
 use crate::api::{
     AttackerStatus, BadgeVerdict, ErrorBody, JournalEntry, LabState, Mode, Policy, SOURCE_HEADER,
@@ -27,6 +29,10 @@ pub enum ClientError {
     #[error("unexpected answer from the lab: {0}")]
     Decode(String),
 }
+
+/// The longest journal line the client reads; the lab bounds every field it journals, so a
+/// real entry is a few hundred bytes.
+const MAX_JOURNAL_LINE: usize = 64 * 1024;
 
 /// One HTTP exchange, as the console and the grader's probes see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -293,12 +299,22 @@ impl LabClient {
             });
         }
         let base = self.base.clone();
-        let bytes = resp.bytes_stream();
-        Ok(ndjson(bytes).filter_map(move |line| {
+        let bytes = resp
+            .bytes_stream()
+            .map(|r| r.map_err(std::io::Error::other));
+        // One entry per line; a line longer than any entry the lab writes ends the stream
+        // (the caller reconnects) rather than growing a buffer without bound.
+        let lines = FramedRead::new(
+            StreamReader::new(bytes),
+            LinesCodec::new_with_max_length(MAX_JOURNAL_LINE),
+        );
+        Ok(lines.filter_map(move |line| {
             let base = base.clone();
             async move {
                 match line {
-                    Err(source) => Some(Err(ClientError::Unreachable { url: base, source })),
+                    Err(e) => Some(Err(ClientError::Decode(format!(
+                        "the journal stream from {base} broke: {e}"
+                    )))),
                     // `{"lagged": n}` lines say entries were skipped; the caller can refetch.
                     Ok(l) => serde_json::from_str::<JournalEntry>(&l).ok().map(Ok),
                 }
@@ -348,33 +364,4 @@ impl LabClient {
             elapsed: started.elapsed(),
         })
     }
-}
-
-/// Splits a byte stream into lines.
-fn ndjson(
-    bytes: impl Stream<Item = Result<axum::body::Bytes, reqwest::Error>> + Unpin,
-) -> impl Stream<Item = Result<String, reqwest::Error>> {
-    futures_util::stream::unfold(
-        (bytes, Vec::<u8>::new(), false),
-        |(mut bytes, mut buf, done)| async move {
-            loop {
-                if let Some(pos) = buf.iter().position(|&b| b == b'\n') {
-                    let line: Vec<u8> = buf.drain(..=pos).collect();
-                    let text = String::from_utf8_lossy(&line[..line.len() - 1]).to_string();
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    return Some((Ok(text), (bytes, buf, done)));
-                }
-                if done {
-                    return None;
-                }
-                match bytes.next().await {
-                    Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-                    Some(Err(e)) => return Some((Err(e), (bytes, buf, true))),
-                    None => return None,
-                }
-            }
-        },
-    )
 }

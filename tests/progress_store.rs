@@ -41,7 +41,13 @@ fn an_older_file_with_whole_verdicts_still_loads() {
         "verdict":{"outcome":"partial","concepts":[],"misconceptions":[],"message":"Partly right."}}}}}}"#;
     std::fs::write(dir.path().join("progress.json"), old).unwrap();
     let p = Progress::load(dir.path()).unwrap();
-    let last = p.problem("logout-now").unwrap().answer.last.clone().unwrap();
+    let last = p
+        .problem("logout-now")
+        .unwrap()
+        .answer
+        .last
+        .clone()
+        .unwrap();
     assert_eq!(last.outcome, forgetful::progress::AnswerOutcome::Partial);
     assert_eq!(last.message, "Partly right.");
     assert_eq!(last.text, "Denylist.");

@@ -33,9 +33,9 @@ pub mod measure;
 pub mod report;
 pub mod rubric;
 
+pub use crate::course::{load_problem, load_problems};
 pub use hints::{HintArgs, hint_command, hint_for_step};
 pub use report::{ReportArgs, ReportFormat, report_command};
-pub use crate::course::{load_problem, load_problems};
 
 /// Check the lab half of a problem against the running lab. Exit 0 passed, 1 not yet,
 /// 2 when the lab cannot be reached.

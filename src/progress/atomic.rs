@@ -1,11 +1,13 @@
 //! Replacing a file so that a reader (or a crash) sees the old contents or the new ones,
 //! never a mix: write a temporary file in the same directory, flush it to disk, rename it
 //! over the target, then flush the directory so the rename itself survives a power cut.
+//! `tempfile` makes the temporary file (unique name, removed if anything fails); a writer
+//! that is killed cannot remove its own, so older ones are swept here.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Temporary files left by a writer that was killed are removed once they are this old;
 /// younger ones may belong to a writer still running.
@@ -20,22 +22,11 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let prefix = format!(".{name}.tmp-");
     remove_stale(dir, &prefix);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let tmp = dir.join(format!("{prefix}{}-{nanos}", std::process::id()));
-    let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)
 }
 
 #[cfg(unix)]

@@ -446,10 +446,7 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
             ws.hints_shown = ws.hints_shown.max(record.hints_used);
             ws.may_self_assess = record.may_self_assess;
             ws.self_assessed = record.self_assessed;
-            let text = record
-                .draft
-                .clone()
-                .or_else(|| record.last_answer.clone());
+            let text = record.draft.clone().or_else(|| record.last_answer.clone());
             if let Some(t) = text
                 && ws.editor.is_empty()
             {

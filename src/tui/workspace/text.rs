@@ -1,51 +1,30 @@
 //! Word wrapping for the workspace's own lines (checklist, hints, feedback), so scrolling
 //! counts the same lines the screen shows.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use textwrap::{Options, WordSplitter};
 
 /// Wraps `text` to `width` columns: the first line starts with `first`, the others with
-/// `rest` (usually spaces of the same width). Words longer than a line are cut. Control
+/// `rest` (usually spaces of the same width). Words longer than a line are cut; words are
+/// never split at their hyphens (`round-robin`, `x-served-by` stay whole). Control
 /// characters are shown escaped (checklist evidence quotes journal entries: see `views::clean`).
 pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut line = first.to_string();
-    let mut used = first.width();
-    let mut empty = true;
-    let indent = rest.width();
-    for word in text.split_whitespace() {
-        let word = &*crate::tui::views::clean(word);
-        let ww = word.width();
-        let sep = usize::from(!empty);
-        if !empty && used + sep + ww > width {
-            out.push(std::mem::take(&mut line));
-            line = rest.to_string();
-            used = indent;
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-            used += 1;
-        }
-        if used + ww <= width || width <= indent {
-            line.push_str(word);
-            used += ww;
-        } else {
-            // Too long for any line: cut it.
-            for c in word.chars() {
-                let cw = c.width().unwrap_or(0);
-                if used + cw > width && used > indent {
-                    out.push(std::mem::take(&mut line));
-                    line = rest.to_string();
-                    used = indent;
-                }
-                line.push(c);
-                used += cw;
-            }
-        }
-        empty = false;
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| crate::tui::views::clean(w).into_owned())
+        .collect();
+    if words.is_empty() {
+        return vec![first.to_string()];
     }
-    out.push(line);
-    out
+    let joined = words.join(" ");
+    let options = Options::new(width.max(1))
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .word_splitter(WordSplitter::NoHyphenation)
+        .break_words(true);
+    textwrap::wrap(&joined, options)
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect()
 }
 
 /// Wraps every paragraph of a multi-line text (blank lines kept).
@@ -63,6 +42,7 @@ pub fn wrap_paragraphs(text: &str, width: usize, indent: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn wraps_with_hanging_indent_and_cuts_long_words() {
