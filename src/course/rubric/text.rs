@@ -149,6 +149,14 @@ fn starts_list_item(line: &str) -> bool {
 /// possessive so "replica's memory" reads "replica memory".
 fn expand_contractions(lower: &str) -> String {
     let s = lower.replace(['\u{2019}', '\u{2018}', '\u{02bc}', '`'], "'");
+    // Shorthand: arrows and a spaced `+` join steps ("stored on a -> LB -> b: 401"), so they
+    // end a phrase like `→` does; `≠` and `!=` say "is not".
+    let s = s
+        .replace("->", " → ")
+        .replace("=>", " → ")
+        .replace(" + ", " → ")
+        .replace('≠', " is not ")
+        .replace("!=", " is not ");
     let mut out = String::with_capacity(s.len() + 16);
     let words: Vec<&str> = s.split(' ').collect();
     for (i, w) in words.iter().enumerate() {
@@ -180,7 +188,7 @@ fn expand_word(w: &str) -> String {
         "can't" | "cannot" => "can not".to_string(),
         "won't" => "will not".to_string(),
         "shan't" => "shall not".to_string(),
-        "ain't" => "is not".to_string(),
+        "ain't" | "aint" => "is not".to_string(),
         c if c.ends_with("n't") => format!("{} not", &c[..c.len() - 3]),
         // Typed without the apostrophe; a missed negation would turn a denial into a claim.
         "cant" => "can not".to_string(),
@@ -363,6 +371,24 @@ mod tests {
         assert_ne!(s.clause[because - 1], s.clause[because + 1]);
         let last = s.words.len() - 1;
         assert_ne!(s.clause[last], s.clause[because + 1]);
+    }
+
+    // Shorthand learners type: arrows and a spaced `+` separate steps, `≠` and "aint" deny.
+    #[test]
+    fn shorthand_arrows_split_phrases_and_symbols_negate() {
+        let s = &sentences("sid stored on b -> LB round robin + a,c: 401")[0];
+        let stored = s.words.iter().position(|w| w == "stored").unwrap();
+        let lb = s.words.iter().position(|w| w == "lb").unwrap();
+        let robin = s.words.iter().position(|w| w == "robin").unwrap();
+        assert_ne!(s.clause[stored], s.clause[lb]);
+        assert_eq!(s.clause[lb], s.clause[robin]);
+        let s = &sentences("payload aint encrypted, encoded ≠ encrypted, sig != payload")[0];
+        assert_eq!(
+            s.words.iter().filter(|w| *w == "not").count(),
+            3,
+            "{:?}",
+            s.words
+        );
     }
 
     #[test]
