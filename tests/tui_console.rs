@@ -31,7 +31,7 @@ fn console_sends_lesson_blocks_in_tmux() {
     });
     s.keys(&["C-s"]);
     s.wait_for("200 and X-Served-By", |t| {
-        t.contains("Response 200") && t.contains("x-served-by:") && t.contains("jar: sid=…")
+        t.contains("Response 200") && t.contains("x-served-by:") && t.contains("jar alice: sid=…")
     });
 
     // Back to the reader, the /orders block, repeated: some replicas do not know us.

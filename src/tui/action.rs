@@ -88,7 +88,7 @@ pub enum Effect {
     Lab(LabCall),
     /// Re-read `/admin/state` (the loop debounces bursts).
     RefreshState,
-    /// Sending, clipboard, JWKS, history file: for `console_io`.
+    /// Sending, clipboard, JWKS, history file: for `console::io`.
     Console(super::console::ConsoleEffect),
     SaveProgress,
     MarkRead(String),

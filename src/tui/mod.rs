@@ -10,7 +10,6 @@
 
 pub mod action;
 pub mod console;
-pub mod console_io;
 pub mod course_adapter;
 pub mod draw;
 pub mod event;
@@ -25,9 +24,6 @@ pub mod workspace;
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod console_tests;
 
 use std::io::Write;
 use std::path::Path;
@@ -85,7 +81,7 @@ pub fn run(lab: LabSource, data_dir: &Path, course: Option<&Path>) -> anyhow::Re
     let loaded = course_adapter::load_course(course).context("loading the course")?;
     let (progress, progress_warning) = progress_port::open(data_dir)?;
     let mut state = initial_state(loaded.lessons, loaded.problems, progress.as_ref());
-    console_io::init(&mut state, data_dir);
+    console::io::init(&mut state, data_dir);
     state.work.defs = loaded.defs;
     if let Some(w) = progress_warning {
         tracing::warn!("{w}");
@@ -430,7 +426,7 @@ fn run_effect(
         }
         Effect::Console(e) => {
             let tx = tx.clone();
-            console_io::run(e, state, client, move |a| {
+            console::io::run(e, state, client, move |a| {
                 let _ = tx.send(Msg::Action(a));
             });
         }

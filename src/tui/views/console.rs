@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
 use super::{bold, clean, fg, fit, pane_border};
@@ -83,12 +83,16 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         height: req_h,
         ..area
     };
+    let jar_name = c
+        .jars
+        .current()
+        .map_or_else(|| "no jar".to_string(), |j| format!("jar {}", j.name));
     let title = match c.focus {
-        Some(_) => " Request · editing: Ctrl-S sends, Esc stops ",
-        None => " Request · Enter sends, Tab edits ",
+        Some(_) => format!(" Request · {jar_name} · Enter sends, Esc stops editing "),
+        None => format!(" Request · {jar_name} · Enter sends, Tab edits "),
     };
     let block = Block::bordered()
-        .title(fit(title, w.saturating_sub(2)))
+        .title(fit(&title, w.saturating_sub(2)))
         .border_style(pane_border(s.color, c.focus.is_some()));
     let inner = block.inner(req);
     f.render_widget(block, req);
@@ -136,27 +140,38 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         ..area
     };
     let dim = fg(s.color, Color::DarkGray);
-    let jar = match &c.jar {
+    let jar = c.jars.current();
+    let sid = match jar.and_then(|j| j.sid.as_deref()) {
         Some(sid) => format!("sid={}", token::tail(sid, 4)),
-        None => "empty".into(),
+        None => "no sid".into(),
     };
-    let tok = match &s.last_token {
-        Some(t) => format!("{} [b attaches · t inspects]", token::tail(t, 4)),
+    let tok = match jar
+        .and_then(|j| j.token.as_deref())
+        .or(s.last_token.as_deref())
+    {
+        Some(t) => format!("{} [b attaches]", token::tail(t, 4)),
         None => "none".into(),
     };
     let curl = console::compose(c)
         .map(|r| {
             let base = s.lab.url.as_deref().unwrap_or(crate::api::DEFAULT_LAB_URL);
-            console::curl(base, &console::with_jar(&r, c.jar.as_deref()))
+            console::curl(base, &console::with_jar(&r, &c.jars))
         })
         .unwrap_or_default();
     let lines = vec![
         Line::from(vec![
-            Span::styled(" jar: ", dim),
-            Span::raw(jar),
-            Span::styled(if c.jar.is_some() { " [x clears]" } else { "" }, dim),
+            Span::styled(format!(" {jar_name}: "), dim),
+            Span::raw(sid),
             Span::styled(" · token: ", dim),
             Span::raw(tok),
+            Span::styled(
+                if c.jars.jars.is_empty() {
+                    ""
+                } else {
+                    " [J switches · x empties]"
+                },
+                dim,
+            ),
         ]),
         Line::from(vec![
             Span::styled(" $ ", dim),
@@ -177,6 +192,35 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     }
     let mut title = vec![Span::raw(" Response ")];
     let mut body: Vec<Line> = Vec::new();
+    if c.show_sent
+        && let Some(sent) = &c.sent
+    {
+        // Like curl -v: the request line and headers exactly as they went out.
+        let base = s.lab.url.as_deref().unwrap_or(crate::api::DEFAULT_LAB_URL);
+        let host = base
+            .split_once("://")
+            .map_or(base, |(_, h)| h)
+            .trim_end_matches('/');
+        let mut lines = vec![
+            format!("> {} {} HTTP/1.1", sent.req.method, sent.req.path),
+            format!("> Host: {host}"),
+        ];
+        lines.extend(sent.req.headers.iter().map(|(k, v)| format!("> {k}: {v}")));
+        if !sent.req.body.is_empty() {
+            lines.push(">".into());
+            lines.extend(sent.req.body.lines().map(|l| format!("> {l}")));
+        }
+        for l in lines.into_iter().skip(c.resp_scroll) {
+            body.push(Line::raw(clean(&l).into_owned()));
+        }
+        let block = Block::bordered()
+            .title(" Sent, exactly · v shows the answer ")
+            .border_style(pane_border(s.color, c.focus.is_none()));
+        let inner = block.inner(resp);
+        f.render_widget(block, resp);
+        f.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), inner);
+        return;
+    }
     if !c.tally.is_empty() {
         let more = if c.pending > 0 { " …" } else { "" };
         body.push(Line::from(vec![
@@ -229,5 +273,6 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         .border_style(pane_border(s.color, c.focus.is_none()));
     let inner = block.inner(resp);
     f.render_widget(block, resp);
-    f.render_widget(Paragraph::new(body), inner);
+    // Long header values and tokens wrap rather than vanish at the edge.
+    f.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), inner);
 }

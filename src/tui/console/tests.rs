@@ -15,16 +15,16 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use ratatui_textarea::TextArea;
 
-use super::action::{Action, Effect, update};
-use super::console::{
+use crate::client::Exchange;
+use crate::tui::action::{Action, Effect, update};
+use crate::tui::console::{
     self, ConsoleAction as C, ConsoleEffect, ConsoleState, Field, HISTORY_CAP, InspField,
     SavedRequest, Tool,
 };
-use super::draw::draw;
-use super::event;
-use super::state::*;
-use super::token;
-use crate::client::Exchange;
+use crate::tui::draw::draw;
+use crate::tui::event;
+use crate::tui::state::*;
+use crate::tui::token;
 
 const LESSON: &str = "# Sessions\n\nLog in:\n\n\
 ```http\nPOST /login\nContent-Type: application/json\n\n{\"username\": \"alice\", \"password\": \"wonderland\"}\n```\n\n\
@@ -281,14 +281,14 @@ fn jar_keeps_sid_until_cleared_or_logged_out() {
             result: Ok(login_answer()),
         }),
     );
-    assert_eq!(s.console.jar.as_deref(), Some("Zm9vYmFyYmF6cXV4abcd"));
+    assert_eq!(s.console.jars.sid_for(None), Some("Zm9vYmFyYmF6cXV4abcd"));
     assert!(
         screen(&{
             let mut t = s.clone();
             t.tool = Some(Tool::Console);
             t
         })
-        .contains("jar: sid=…abcd [x clears]")
+        .contains("jar: sid=…abcd")
     );
     // Attached unless the request sets its own cookie.
     let r = SavedRequest {
@@ -296,7 +296,7 @@ fn jar_keeps_sid_until_cleared_or_logged_out() {
         path: "/orders".into(),
         ..Default::default()
     };
-    let sent = console::with_jar(&r, s.console.jar.as_deref());
+    let sent = console::with_jar(&r, &s.console.jars);
     assert_eq!(
         sent.headers,
         [("Cookie".to_string(), "sid=Zm9vYmFyYmF6cXV4abcd".to_string())]
@@ -305,17 +305,93 @@ fn jar_keeps_sid_until_cleared_or_logged_out() {
         headers: vec![("cookie".into(), "sid=mine".into())],
         ..r.clone()
     };
-    assert_eq!(console::with_jar(&own, Some("x")).headers, own.headers);
+    assert_eq!(
+        console::with_jar(&own, &s.console.jars).headers,
+        own.headers
+    );
     update(&mut s, Action::Console(C::ClearJar));
-    assert_eq!(s.console.jar, None);
-    // A logout's expired cookie empties the jar too.
-    let mut jar = Some("abc".to_string());
-    let logout = Exchange {
-        headers: vec![("set-cookie".into(), "sid=; Max-Age=0; Path=/".into())],
-        ..orders_answer("b", 200)
+    assert_eq!(s.console.jars.sid_for(None), None);
+}
+
+// Logging in as bob from the console fills bob's own jar: alice's sid never goes along
+// with bob's requests, and J switches back to her.
+#[test]
+fn a_second_login_gets_its_own_jar() {
+    let mut s = state(80, 24);
+    s.lab.url = Some("http://127.0.0.1:7878".into());
+    s.tool = Some(Tool::Console);
+    let login = |s: &mut State, who: &str, sid: &str| {
+        console::fill(
+            &mut s.console,
+            &SavedRequest {
+                method: "POST".into(),
+                path: "/login".into(),
+                body: format!(r#"{{"username":"{who}","password":"pw"}}"#),
+                ..Default::default()
+            },
+        );
+        update(s, Action::Console(C::Send));
+        let batch = s.console.batch;
+        let answer = Exchange {
+            headers: vec![("set-cookie".into(), format!("sid={sid}; Path=/"))],
+            ..orders_answer("a", 200)
+        };
+        update(
+            s,
+            Action::Console(C::Answer {
+                batch,
+                result: Ok(answer),
+            }),
+        );
     };
-    console::update_jar(&mut jar, &logout);
-    assert_eq!(jar, None);
+    login(&mut s, "alice", "ALICE1");
+    login(&mut s, "bob", "BOB2");
+    // bob's login itself carried no cookie: he had no jar yet.
+    let sent = s.console.sent.clone().unwrap();
+    assert!(sent.req.headers.is_empty(), "{:?}", sent.req.headers);
+    assert_eq!(s.console.jars.current().unwrap().name, "bob");
+    assert_eq!(s.console.jars.sid_for(None), Some("BOB2"));
+    assert!(screen(&s).contains("jar bob"), "{}", screen(&s));
+    update(&mut s, Action::Console(C::NextJar));
+    update(&mut s, Action::Console(C::NextJar));
+    assert_eq!(s.console.jars.sid_for(None), Some("ALICE1"));
+    // v shows the request exactly as it went out.
+    update(&mut s, Action::Console(C::ToggleSent));
+    let shown = screen(&s);
+    assert!(shown.contains("> POST /login HTTP/1.1"), "{shown}");
+    assert!(shown.contains(r#"> {"username":"bob""#), "{shown}");
+}
+
+// Typed as people type: the body on the request line, or a whole curl pasted in; after
+// sending, the editors show what it was read as.
+#[test]
+fn request_line_shorthand_and_pasted_curl_fill_the_fields() {
+    let mut s = state(80, 24);
+    s.lab.url = Some("http://127.0.0.1:7878".into());
+    update(&mut s, Action::Console(C::OpenConsole));
+    assert_eq!(s.console.focus, Some(Field::Line));
+    s.console.line = TextArea::from([
+        r#"curl -s -X POST http://127.0.0.1:7878/login -H 'Content-Type: application/json' -d '{"username":"alice","password":"wonderland"}'"#,
+    ]);
+    let fx = update(&mut s, Action::Console(C::Send));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("POST", "/login"));
+    assert_eq!(s.console.line.lines(), ["POST /login"]);
+    assert_eq!(
+        s.console.headers.lines(),
+        ["Content-Type: application/json"]
+    );
+    assert_eq!(
+        s.console.body.lines(),
+        [r#"{"username":"alice","password":"wonderland"}"#]
+    );
+    // A bare path with a body is a POST; with a body in the field too, it asks to keep one.
+    s.console.line = TextArea::from([r#"/login {"username":"bob"}"#]);
+    update(&mut s, Action::Console(C::Send));
+    assert_eq!(
+        s.status.as_deref(),
+        Some("two bodies: one on the request line and one in the body field; keep one")
+    );
 }
 
 #[test]
@@ -564,6 +640,9 @@ fn reader_keys_in_a_tool_say_where_they_work() {
     update(&mut s, Action::NextRequest);
     press(&mut s, key(KeyCode::Enter));
     assert_eq!(s.tool, Some(Tool::Console));
+    // Opening puts the cursor in the request line, always; Esc leaves editing.
+    assert_eq!(s.console.focus, Some(Field::Line));
+    press(&mut s, key(KeyCode::Esc));
     assert_eq!(s.console.focus, None);
     // `m` and `o` mean nothing in the console: no lab call, but the status line says why.
     for (c, what) in [('m', "mode"), ('o', "problem"), ('1', "replica")] {
@@ -578,7 +657,7 @@ fn reader_keys_in_a_tool_say_where_they_work() {
     // The console's own keys are untouched: R repeats, it does not revoke.
     let fx = press(&mut s, key(KeyCode::Char('R')));
     assert_eq!(send_effects(&fx).len(), 1);
-    assert_eq!(send_effects(&fx)[0].1, super::console::REPEAT);
+    assert_eq!(send_effects(&fx)[0].1, console::REPEAT);
     // While an editor has the keyboard, a letter is typing, not a hint.
     press(&mut s, key(KeyCode::Tab));
     s.status = None;

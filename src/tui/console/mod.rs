@@ -1,6 +1,12 @@
 //! The request console (`c`) and the token inspector (`t`): their state, keys and pure
 //! transitions. Sending, the clipboard, the JWKS fetch and the history file are `ConsoleEffect`s
-//! the event loop hands to `console_io`; results come back as `ConsoleAction`s.
+//! the event loop hands to `io`; results come back as `ConsoleAction`s.
+
+pub mod io;
+pub mod jars;
+pub mod parse;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
@@ -8,11 +14,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 use serde::{Deserialize, Serialize};
 
-use super::action::{Action, Effect};
-use super::course_adapter;
-use super::state::State;
-use super::token;
 use crate::client::Exchange;
+use crate::tui::action::{Action, Effect};
+use crate::tui::course_adapter;
+use crate::tui::state::State;
+use crate::tui::token;
 
 /// Requests kept in `console-history.json`.
 pub const HISTORY_CAP: usize = 100;
@@ -55,8 +61,12 @@ pub struct ConsoleState {
     pub body: TextArea<'static>,
     /// The editor with the keyboard; `None`: console keys (send, repeat, jar...).
     pub focus: Option<Field>,
-    /// The `sid` cookie the lab last set.
-    pub jar: Option<String>,
+    /// Cookies and tokens per user the console logged in as.
+    pub jars: jars::Jars,
+    /// The last request exactly as sent (with the jar's cookie), for the "sent" view.
+    pub sent: Option<Sent>,
+    /// The answer pane shows the request as sent instead of the answer (`v`).
+    pub show_sent: bool,
     pub response: Option<Result<Exchange, String>>,
     pub resp_scroll: usize,
     /// "a 200" per answer of the current batch, when it sent more than one.
@@ -72,6 +82,14 @@ pub struct ConsoleState {
     pub hist_pos: Option<usize>,
     pub draft: Option<SavedRequest>,
     pub history_path: Option<PathBuf>,
+}
+
+/// A request as it went out, and whom it logged in as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub batch: u64,
+    pub req: SavedRequest,
+    pub login_as: Option<String>,
 }
 
 /// The inspector's editors.
@@ -138,6 +156,12 @@ pub enum ConsoleAction {
     Send,
     Repeat(usize),
     ClearJar,
+    /// Switch to the next named jar (or none).
+    NextJar,
+    /// Show the request as sent, or the answer.
+    ToggleSent,
+    /// Where the curl command was copied to.
+    Copied(String),
     AttachBearer,
     CopyCurl,
     HistoryPrev,
@@ -164,7 +188,7 @@ pub enum ConsoleAction {
     },
 }
 
-/// What `console_io` carries out.
+/// What `io` carries out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConsoleEffect {
     /// Send `req` `times` times in a row, answers as `ConsoleAction::Answer`.
@@ -224,6 +248,8 @@ pub fn key(s: &State, k: &KeyEvent) -> Option<Option<Action>> {
             (None, BackTab) => ca(C::Focus(Some(Field::Body))),
             (None, Char('R')) => ca(C::Repeat(REPEAT)),
             (None, Char('x')) => ca(C::ClearJar),
+            (None, Char('J')) => ca(C::NextJar),
+            (None, Char('v')) => ca(C::ToggleSent),
             (None, Char('b')) => ca(C::AttachBearer),
             (None, Char('y')) => ca(C::CopyCurl),
             (None, Char('t')) => ca(C::OpenInspector),
@@ -322,11 +348,11 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
     let mut out = Vec::new();
     match a {
         C::OpenConsole => {
+            // Always the same start: the cursor in the request line (Esc leaves editing).
             s.tool = Some(Tool::Console);
             s.overlay = None;
-            if s.console.line.is_empty() {
-                s.console.focus = Some(Field::Line);
-            }
+            s.console.focus = Some(Field::Line);
+            s.console.line.move_cursor(CursorMove::End);
         }
         C::OpenInspector => {
             s.tool = Some(Tool::Inspector);
@@ -352,9 +378,9 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
             if s.pending_prediction.is_none()
                 && let Some(i) = s
                     .focused_request
-                    .and_then(|r| super::predict::unanswered_for_request(s, r))
+                    .and_then(|r| crate::tui::predict::unanswered_for_request(s, r))
             {
-                s.overlay = Some(super::state::Overlay::Predict(i));
+                s.overlay = Some(crate::tui::state::Overlay::Predict(i));
                 s.pending_send = Some(send);
                 return out;
             }
@@ -368,27 +394,27 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 },
             );
             s.console.hist_pos = None;
-            s.console.focus = None;
+            s.console.focus = Some(Field::Line);
             s.tool = Some(Tool::Console);
             if send {
                 out.extend(send_current(s, 1));
             } else {
-                s.status = Some("Enter or Ctrl-S sends it · Tab edits".into());
+                s.status = Some("Enter sends it".into());
             }
         }
         C::Key(k) => match s.tool {
             Some(Tool::Console) => {
                 if let Some(f) = s.console.focus {
-                    super::readline::input(editor(&mut s.console, f), k.into());
+                    crate::tui::readline::input(editor(&mut s.console, f), k.into());
                 }
             }
             Some(Tool::Inspector) => match s.inspector.focus {
                 Some(InspField::Paste) => {
-                    super::readline::input(&mut s.inspector.paste, k.into());
+                    crate::tui::readline::input(&mut s.inspector.paste, k.into());
                     s.inspector.edited = None;
                 }
                 Some(InspField::Payload) => {
-                    super::readline::input(&mut s.inspector.payload, k.into());
+                    crate::tui::readline::input(&mut s.inspector.payload, k.into());
                 }
                 None => {}
             },
@@ -407,11 +433,23 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
         }
         C::Send => out.extend(send_current(s, 1)),
         C::Repeat(n) => out.extend(send_current(s, n.max(1))),
-        C::ClearJar => {
-            s.console.jar = None;
-            s.status = Some("cookie jar cleared: the next request carries no sid".into());
+        C::ClearJar => s.status = Some(s.console.jars.clear_current()),
+        C::NextJar => s.status = Some(s.console.jars.cycle()),
+        C::Copied(note) => s.status = Some(note),
+        C::ToggleSent => {
+            s.console.show_sent = !s.console.show_sent && s.console.sent.is_some();
+            s.console.resp_scroll = 0;
+            if s.console.sent.is_none() {
+                s.status = Some("nothing sent yet: Enter sends the request".into());
+            }
         }
-        C::AttachBearer => match s.last_token.clone() {
+        C::AttachBearer => match s
+            .console
+            .jars
+            .token()
+            .map(str::to_string)
+            .or_else(|| s.last_token.clone())
+        {
             Some(t) => {
                 set_header(&mut s.console, "Authorization", &format!("Bearer {t}"));
                 s.status = Some("Authorization: Bearer attached".into());
@@ -429,9 +467,9 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                     .url
                     .clone()
                     .unwrap_or_else(|| crate::api::DEFAULT_LAB_URL.into());
-                let cmd = curl(&base, &with_jar(&r, s.console.jar.as_deref()));
+                let cmd = curl(&base, &with_jar(&r, &s.console.jars));
                 out.push(fx(ConsoleEffect::Clipboard(cmd)));
-                s.status = Some("copied as curl (if your terminal allows OSC 52)".into());
+                s.status = Some("copying as curl…".into());
             }
             Err(e) => s.status = Some(e),
         },
@@ -445,7 +483,7 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
         }
         C::Answer { batch, result } => {
             let settled = match &result {
-                Ok(x) if batch == s.console.batch => super::predict::on_answer(s, x),
+                Ok(x) if batch == s.console.batch => crate::tui::predict::on_answer(s, x),
                 _ => Vec::new(),
             };
             // The prediction's verdict outranks the plain status line.
@@ -545,47 +583,58 @@ pub fn fill(c: &mut ConsoleState, r: &SavedRequest) {
     c.body = TextArea::from(r.body.lines());
 }
 
-/// The request in the editors, checked.
+/// The request in the editors, checked. The request line may carry the body (`POST /login
+/// {…}`) or be a whole curl command; either way the result is one request.
 pub fn compose(c: &ConsoleState) -> Result<SavedRequest, String> {
-    let line = c.line.lines().join(" ");
-    let mut parts = line.split_whitespace();
-    // Short enough for the top line at 80 columns, beside the lab's mode and replicas.
-    let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
-        return Err(if line.trim().is_empty() {
-            "empty request: type e.g. GET /me".into()
-        } else {
-            "no path: type e.g. GET /me".into()
-        });
-    };
-    if !path.starts_with('/') {
-        return Err(format!("path `{path}` must start with `/`"));
-    }
-    let mut headers = Vec::new();
+    let line = parse::request_line(&c.line.lines().join(" "))?;
+    let mut headers = line.headers;
     for l in c.headers.lines() {
         if l.trim().is_empty() {
             continue;
         }
         let Some((k, v)) = l.split_once(':') else {
-            return Err(format!("header `{l}` is not `Name: value`"));
+            return Err(format!(
+                "header `{}` is not `Name: value`",
+                crate::api::bounded(l, 40)
+            ));
         };
         headers.push((k.trim().to_string(), v.trim().to_string()));
     }
+    let field_body = c.body.lines().join("\n").trim_end().to_string();
+    let body = match (line.body, field_body.is_empty()) {
+        (Some(b), true) => b,
+        (None, _) => field_body,
+        (Some(_), false) => {
+            return Err(
+                "two bodies: one on the request line and one in the body field; keep one".into(),
+            );
+        }
+    };
     Ok(SavedRequest {
-        method: method.to_ascii_uppercase(),
-        path: path.to_string(),
+        method: line.method,
+        path: line.path,
         headers,
-        body: c.body.lines().join("\n").trim_end().to_string(),
+        body,
     })
+}
+
+/// Whether the request line holds more than `METHOD /path` (a body, a curl command): after
+/// sending, the editors are refilled with what it was read as.
+fn line_is_shorthand(c: &ConsoleState) -> bool {
+    parse::request_line(&c.line.lines().join(" "))
+        .is_ok_and(|l| l.from_curl || l.body.is_some() || !l.headers.is_empty())
 }
 
 fn has_header(r: &SavedRequest, name: &str) -> bool {
     r.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
 }
 
-/// The request as sent: with `Cookie: sid=...` from the jar unless it sets its own cookie.
-pub fn with_jar(r: &SavedRequest, jar: Option<&str>) -> SavedRequest {
+/// The request as sent: with `Cookie: sid=...` from the current jar (for a login, from the
+/// jar of the user it logs in as) unless it sets its own cookie.
+pub fn with_jar(r: &SavedRequest, jars: &jars::Jars) -> SavedRequest {
     let mut r = r.clone();
-    if let Some(sid) = jar
+    let login_as = jars::login_user(&r.method, &r.path, &r.body);
+    if let Some(sid) = jars.sid_for(login_as.as_deref())
         && !has_header(&r, "cookie")
     {
         r.headers.push(("Cookie".into(), format!("sid={sid}")));
@@ -623,6 +672,9 @@ fn send_current(s: &mut State, times: usize) -> Vec<Effect> {
         s.status = Some("the lab is not reachable yet".into());
         return out;
     }
+    if line_is_shorthand(&s.console) {
+        fill(&mut s.console, &req);
+    }
     push_history(&mut s.console, req.clone());
     if let Some(path) = &s.console.history_path {
         out.push(fx(ConsoleEffect::SaveHistory {
@@ -641,8 +693,14 @@ fn send_current(s: &mut State, times: usize) -> Vec<Effect> {
         format!("sending {} {}…", req.method, req.path)
     };
     s.status = Some(label);
+    let sent = with_jar(&req, &s.console.jars);
+    s.console.sent = Some(Sent {
+        batch: s.console.batch,
+        login_as: jars::login_user(&req.method, &req.path, &req.body),
+        req: sent.clone(),
+    });
     out.push(fx(ConsoleEffect::Send {
-        req: with_jar(&req, s.console.jar.as_deref()),
+        req: sent,
         times,
         batch: s.console.batch,
     }));
@@ -652,7 +710,14 @@ fn send_current(s: &mut State, times: usize) -> Vec<Effect> {
 /// An answer: the jar and the token learn from it; the tally counts it.
 fn answer(s: &mut State, batch: u64, result: Result<Exchange, String>) {
     if let Ok(x) = &result {
-        update_jar(&mut s.console.jar, x);
+        let login_as = s
+            .console
+            .sent
+            .as_ref()
+            .filter(|sent| sent.batch == batch)
+            .and_then(|sent| sent.login_as.clone());
+        // The console's title names the jar now in use; no status line needed.
+        let _switched = s.console.jars.learn(login_as.as_deref(), x);
         if let Some(t) = token_in(&x.body) {
             s.last_token = Some(t);
             s.inspector.edited = None;
@@ -661,6 +726,7 @@ fn answer(s: &mut State, batch: u64, result: Result<Exchange, String>) {
     if batch != s.console.batch {
         return;
     }
+    s.console.show_sent = false;
     s.console.pending = s.console.pending.saturating_sub(1);
     let repeat = s.console.pending > 0 || !s.console.tally.is_empty();
     if repeat {
@@ -693,27 +759,6 @@ fn answer(s: &mut State, batch: u64, result: Result<Exchange, String>) {
     s.console.resp_scroll = 0;
 }
 
-/// Keeps the `sid` the lab sets; an empty or expired one (logout) empties the jar.
-pub fn update_jar(jar: &mut Option<String>, x: &Exchange) {
-    for (k, v) in &x.headers {
-        if !k.eq_ignore_ascii_case("set-cookie") {
-            continue;
-        }
-        let mut attrs = v.split(';').map(str::trim);
-        let Some((name, value)) = attrs.next().and_then(|p| p.split_once('=')) else {
-            continue;
-        };
-        if name.trim() != "sid" {
-            continue;
-        }
-        let expired = attrs.any(|a| {
-            let a = a.to_ascii_lowercase();
-            a == "max-age=0" || a.starts_with("max-age=-")
-        });
-        *jar = (!value.is_empty() && !expired).then(|| value.to_string());
-    }
-}
-
 /// The `token` field of a JSON answer.
 pub fn token_in(body: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;
@@ -737,8 +782,16 @@ pub fn history_prev(c: &mut ConsoleState) {
     }
     let pos = match c.hist_pos {
         None => {
-            c.draft = Some(compose(c).unwrap_or_default());
-            n - 1
+            let draft = compose(c).unwrap_or_default();
+            // The newest entry is usually the request still in the editors (just sent):
+            // the first ↑ skips it, so it always shows something new.
+            let newest_is_here = c.history[n - 1] == draft;
+            c.draft = Some(draft);
+            if newest_is_here && n >= 2 {
+                n - 2
+            } else {
+                n - 1
+            }
         }
         Some(p) => p.saturating_sub(1),
     };
@@ -828,8 +881,9 @@ pub fn footer_keys(s: &State) -> Option<&'static [(&'static str, &'static str)]>
             ("Enter", "send"),
             ("Tab", "edit"),
             ("R", "×6"),
-            ("x", "clear jar"),
+            ("J", "jar"),
             ("b", "bearer"),
+            ("v", "sent"),
             ("y", "curl"),
             ("t", "token"),
             ("Esc", "reader"),
@@ -861,12 +915,19 @@ pub const CONSOLE_HELP: &[(&str, &str)] = &[
         "Ctrl-U Ctrl-L",
         "clear to the line's start · clear the field",
     ),
+    ("Ctrl-A Ctrl-E", "start · end of the line"),
+    ("Ctrl-K Ctrl-W", "cut to the end · cut a word"),
     ("Enter Ctrl-S Alt-⏎", "send (Enter in the method/path line)"),
     ("↑ ↓", "history (in the method/path line)"),
     ("R", "send it 6 times: watch the balancer"),
-    ("x", "clear the cookie jar"),
-    ("b", "attach the last token as Bearer"),
-    ("y", "copy as curl (OSC 52)"),
+    (
+        "",
+        "The request line takes GET /me, /me, POST /login {json}, or a pasted curl",
+    ),
+    ("J x", "next named jar (one per user logged in) · empty it"),
+    ("b", "attach the jar's token as Bearer"),
+    ("v", "the request exactly as sent · the answer"),
+    ("y", "copy as curl (system clipboard, else OSC 52)"),
     ("j k PgDn PgUp g G", "scroll the response"),
     ("t", "token inspector"),
 ];

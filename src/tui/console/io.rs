@@ -6,10 +6,10 @@ use std::path::Path;
 
 use base64::Engine;
 
-use super::action::Action;
-use super::console::{ConsoleAction, ConsoleEffect, HISTORY_CAP, HISTORY_FILE, SavedRequest};
-use super::state::State;
+use super::{ConsoleAction, ConsoleEffect, HISTORY_CAP, HISTORY_FILE, SavedRequest};
 use crate::client::LabClient;
+use crate::tui::action::Action;
+use crate::tui::state::State;
 
 /// Loads `console-history.json` from the data dir (a missing or broken file is an empty
 /// history) and remembers where to save it.
@@ -54,10 +54,20 @@ pub fn run(
             }
         }
         ConsoleEffect::Clipboard(text) => {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-            let mut out = std::io::stdout();
-            let _ = write!(out, "\x1b]52;c;{b64}\x07");
-            let _ = out.flush();
+            // The system clipboard may talk to an X server: off the event loop.
+            tokio::task::spawn_blocking(move || {
+                let note = match copy_to_system_clipboard(&text) {
+                    Ok(()) => "copied as curl to the system clipboard".to_string(),
+                    Err(why) => {
+                        copy_with_osc52(&text);
+                        format!(
+                            "copied as curl through the terminal (OSC 52; no system clipboard: \
+                             {why}); if pasting gives nothing, your terminal does not allow it"
+                        )
+                    }
+                };
+                send(Action::Console(ConsoleAction::Copied(note)));
+            });
         }
         ConsoleEffect::FetchJwks => {
             let offset = state.inspector.offset_secs;
@@ -104,4 +114,33 @@ pub fn run(
             });
         }
     }
+}
+
+/// The system clipboard, kept open for the life of the app: on X11 the copied text is served
+/// by this process, so dropping the handle would lose it.
+fn copy_to_system_clipboard(text: &str) -> Result<(), String> {
+    static CLIPBOARD: std::sync::Mutex<Option<arboard::Clipboard>> = std::sync::Mutex::new(None);
+    let mut slot = CLIPBOARD.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.is_none() {
+        *slot = Some(arboard::Clipboard::new().map_err(|e| short_reason(&e))?);
+    }
+    let board = slot.as_mut().ok_or("no clipboard")?;
+    board.set_text(text).map_err(|e| short_reason(&e))
+}
+
+fn short_reason(e: &arboard::Error) -> String {
+    match e {
+        arboard::Error::ClipboardNotSupported => "not supported here".into(),
+        arboard::Error::ClipboardOccupied => "busy".into(),
+        _ => "none reachable".into(),
+    }
+}
+
+/// OSC 52: the terminal puts the text on the clipboard, also across ssh and tmux (when
+/// allowed); the only way when there is no display server.
+fn copy_with_osc52(text: &str) {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = out.flush();
 }
