@@ -201,6 +201,7 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
                     Mode::Token => Mode::Local,
                 };
                 fx.push(Effect::Lab(LabCall::SetMode(next)));
+                expect(s, |st| st.mode = next);
             }
         }
         Action::TogglePolicy => {
@@ -210,6 +211,7 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
                     Policy::Sticky => Policy::RoundRobin,
                 };
                 fx.push(Effect::Lab(LabCall::SetPolicy(next)));
+                expect(s, |st| st.policy = next);
             }
         }
         Action::SelectReplica(i) => {
@@ -239,6 +241,7 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
         Action::ToggleDenylist => {
             if let Some(st) = lab_or_warn(s) {
                 fx.push(Effect::Lab(LabCall::SetDenylist(!st.denylist)));
+                expect(s, |st| st.denylist = !st.denylist);
             }
         }
         Action::ToggleAttacker => {
@@ -248,6 +251,7 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
                 } else {
                     LabCall::StartAttacker(VICTIM.into())
                 }));
+                expect(s, |st| st.attacker.running = !st.attacker.running);
             }
         }
         Action::Revoke => {
@@ -317,6 +321,15 @@ fn say_selected(s: &mut State) {
         s.status = Some(format!(
             "replica {name} selected · r restart · x stop · u start"
         ));
+    }
+}
+
+/// Applies a control's effect to the state the app shows before the lab confirms it, so a
+/// second quick press (`m m`) moves on from the first instead of sending the same change
+/// twice. The lab's answer, or the next state read, replaces it either way.
+fn expect(s: &mut State, change: impl FnOnce(&mut LabState)) {
+    if let Some(st) = s.lab.state.as_mut() {
+        change(st);
     }
 }
 

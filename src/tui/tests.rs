@@ -598,6 +598,29 @@ fn mode_cycles_through_the_lab() {
     );
 }
 
+// Two quick presses before the lab answers: the second moves on from the first (local,
+// then shared, then token), it does not send `shared` twice.
+#[test]
+fn quick_presses_move_on_from_the_last_press() {
+    let mut s = fake(80, 24);
+    assert_eq!(
+        update(&mut s, Action::CycleMode),
+        vec![Effect::Lab(LabCall::SetMode(Mode::Shared))]
+    );
+    assert_eq!(
+        update(&mut s, Action::CycleMode),
+        vec![Effect::Lab(LabCall::SetMode(Mode::Token))]
+    );
+    assert_eq!(
+        update(&mut s, Action::ToggleDenylist),
+        vec![Effect::Lab(LabCall::SetDenylist(true))]
+    );
+    assert_eq!(
+        update(&mut s, Action::ToggleDenylist),
+        vec![Effect::Lab(LabCall::SetDenylist(false))]
+    );
+}
+
 #[test]
 fn lab_controls_wait_for_the_lab() {
     let mut s = State::default();
