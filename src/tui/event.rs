@@ -6,11 +6,9 @@ use crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
-use crate::client::ReplicaAction;
-
 use super::action::Action;
 use super::layout;
-use super::state::{Pane, State};
+use super::state::State;
 use super::views::outline;
 
 pub fn map(s: &State, ev: &Event) -> Option<Action> {
@@ -55,7 +53,6 @@ pub fn esc_prefixed(s: &State, ev: &Event) -> Option<Event> {
 }
 
 fn key(s: &State, k: &KeyEvent) -> Option<Action> {
-    use KeyCode::*;
     if let Some(super::state::Overlay::Predict(_)) = s.overlay {
         return predict_key(k);
     }
@@ -86,56 +83,7 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     if let Some(a) = super::console::key(s, k) {
         return a;
     }
-    if k.modifiers.contains(KeyModifiers::CONTROL) {
-        return match k.code {
-            Char('c') => Some(Action::Quit),
-            Char('d') => Some(Action::PageDown),
-            Char('u') => Some(Action::PageUp),
-            _ => None,
-        };
-    }
-    let lab = s.pane == Pane::Lab;
-    Some(match k.code {
-        Char('q') => Action::Quit,
-        Char('?') => Action::ToggleHelp,
-        Char(':') => Action::ToggleMessages,
-        Esc => Action::CloseOverlay,
-        Char('l') => Action::ToggleLab,
-        // Reader keys; on the lab pane, j/k and the arrows scroll the journal instead.
-        Char('j') | Down if lab => Action::ScrollJournal(-1),
-        Char('k') | Up if lab => Action::ScrollJournal(1),
-        // The reader is hidden behind the lab pane: g/G move the journal, never the reader
-        // (which would mark a lesson read that nobody saw).
-        Char('G') | End if lab => Action::ScrollJournal(i64::MIN / 2),
-        // F: follow the journal live again, from either pane.
-        Char('F') => Action::ScrollJournal(i64::MIN / 2),
-        Char('g') | Home if lab => Action::ScrollJournal(i64::MAX / 2),
-        Right if lab => Action::NextReplica,
-        Left if lab => Action::PrevReplica,
-        Char('j') | Down => Action::Scroll(1),
-        Char('k') | Up => Action::Scroll(-1),
-        PageDown | Char(' ') => Action::PageDown,
-        PageUp | Char('b') => Action::PageUp,
-        Char('g') | Home => Action::Top,
-        Char('G') | End => Action::Bottom,
-        Char('n') => Action::NextLesson,
-        Char('p') => Action::PrevLesson,
-        Tab | Char(']') => Action::NextRequest,
-        BackTab | Char('[') => Action::PrevRequest,
-        Enter => Action::SendRequest,
-        Char('P') => Action::Predict,
-        // Lab controls work from either pane.
-        Char('m') => Action::CycleMode,
-        Char('s') => Action::TogglePolicy,
-        Char(c @ '1'..='9') => Action::SelectReplica(c as usize - '1' as usize),
-        Char('r') => Action::Replica(ReplicaAction::Restart),
-        Char('x') => Action::Replica(ReplicaAction::Stop),
-        Char('u') => Action::Replica(ReplicaAction::Start),
-        Char('d') => Action::ToggleDenylist,
-        Char('a') => Action::ToggleAttacker,
-        Char('R') => Action::Revoke,
-        _ => return None,
-    })
+    super::keymap::action(s, k)
 }
 
 /// A prediction waiting for a pick takes every key: 1-4 picks, Esc puts it off.

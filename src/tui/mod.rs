@@ -13,6 +13,7 @@ pub mod console;
 pub mod course_adapter;
 pub mod draw;
 pub mod event;
+pub mod keymap;
 pub mod layout;
 pub mod predict;
 pub mod progress_port;

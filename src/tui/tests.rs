@@ -280,8 +280,8 @@ fn help_scrolls_to_every_key_on_a_small_screen() {
     update(&mut s, Action::ToggleHelp);
     assert!(help_text(&s).contains("↓ more"));
     let seen = help_scrolled_through(&mut s);
-    assert_lists(&seen, super::views::help::KEYS);
-    for k in ["r x u", "d ", "a ", "R ", "? Esc  q Ctrl-C"] {
+    assert_lists(&seen, &super::keymap::HELP);
+    for k in ["r x u", "d ", "a ", "R ", "? Esc", "q Ctrl-C"] {
         assert!(seen.iter().any(|l| l.starts_with(k)), "{k}: {seen:#?}");
     }
 }
@@ -294,7 +294,7 @@ fn help_wraps_instead_of_cutting() {
     assert!(!text.contains('…') && !text.contains("more"), "{text}");
     assert_snapshot!("help_overlay_120x40", screen(&s));
     let seen = help_scrolled_through(&mut s);
-    assert_lists(&seen, super::views::help::KEYS);
+    assert_lists(&seen, &super::keymap::HELP);
 }
 
 #[test]

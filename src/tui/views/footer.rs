@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{bold, fg, fit};
+use crate::tui::keymap::{self, Ctx};
 use crate::tui::layout::WIDE;
 use crate::tui::state::{Pane, State};
 
@@ -49,6 +50,7 @@ pub fn draw_top(s: &State, f: &mut Frame, area: Rect) {
 }
 
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
+    let owned;
     let keys: &[(&str, &str)] = if s.overlay.is_some() {
         if super::help::view_of(s).max_scroll > 0 {
             &[("j/k", "scroll"), ("Esc", "close"), ("q", "quit")]
@@ -57,59 +59,24 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         }
     } else if let Some(k) = crate::tui::console::footer_keys(s) {
         k
-    } else if s.pane == Pane::Lab && s.journal_back > 0 {
-        // Scrolled back: the way to live comes first, with the way back to the reader.
-        &[
-            ("F", "live"),
-            ("l", "reader"),
-            ("j/k", "scroll"),
-            ("←→", "replica"),
-            ("r/x/u", "restart/stop/up"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
     } else if s.pane == Pane::Lab {
-        // `l` first: at 80 columns the end of this list does not fit.
-        &[
-            ("l", "reader"),
-            ("←→", "replica"),
-            ("r/x/u", "restart/stop/up"),
-            ("m", "mode"),
-            ("s", "policy"),
-            ("d", "deny"),
-            ("a", "attack"),
-            ("R", "revoke"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
+        let ctx = if s.journal_back > 0 {
+            Ctx::LabBack
+        } else {
+            Ctx::Lab
+        };
+        owned = keymap::footer(ctx);
+        &owned
     } else if let Some(k) = crate::tui::workspace::keys::footer(s) {
         k
-    } else if s.size.0 >= WIDE {
-        &[
-            ("j/k", "scroll"),
-            ("n/p", "lesson"),
-            ("Tab", "request"),
-            ("m", "mode"),
-            ("s", "policy"),
-            ("1-9", "replica"),
-            ("r/x/u", "restart/stop/up"),
-            ("d", "deny"),
-            ("a", "attack"),
-            ("l", "lab keys"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
     } else {
-        &[
-            ("j/k", "scroll"),
-            ("n/p", "lesson"),
-            ("Tab", "request"),
-            ("l", "lab"),
-            ("m", "mode"),
-            ("r", "restart"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
+        let ctx = if s.size.0 >= WIDE {
+            Ctx::ReaderWide
+        } else {
+            Ctx::ReaderNarrow
+        };
+        owned = keymap::footer(ctx);
+        &owned
     };
     let key = if s.color {
         Style::default()
@@ -119,15 +86,34 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         bold()
     };
     let mut spans = Vec::new();
+    // `?` (and Esc) are kept whatever the width: they lead to everything else. The rest
+    // fill the row in order while they fit whole.
+    let pinned = |k: &str| k == "?" || k.starts_with("Esc");
+    let wdt = |k: &str, d: &str| k.chars().count() + d.chars().count() + 2;
+    let budget = usize::from(area.width).saturating_sub(
+        keys.iter()
+            .filter(|(k, _)| pinned(k))
+            .map(|(k, d)| wdt(k, d))
+            .sum(),
+    );
     let mut used = 0;
-    for (k, d) in keys {
-        let wdt = k.chars().count() + d.chars().count() + 2;
-        if used + wdt > usize::from(area.width) {
+    let mut shown = vec![false; keys.len()];
+    for (i, (k, d)) in keys.iter().enumerate() {
+        if pinned(k) {
+            shown[i] = true;
+        } else if used + wdt(k, d) <= budget {
+            used += wdt(k, d);
+            shown[i] = true;
+        } else {
+            // Later ones may be shorter, but skipping one would read as a gap in the list.
             break;
         }
-        used += wdt;
-        spans.push(Span::styled(k.to_string(), key));
-        spans.push(Span::raw(format!(" {d} ")));
+    }
+    for (i, (k, d)) in keys.iter().enumerate() {
+        if shown[i] || pinned(k) {
+            spans.push(Span::styled(k.to_string(), key));
+            spans.push(Span::raw(format!(" {d} ")));
+        }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

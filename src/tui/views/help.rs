@@ -14,37 +14,6 @@ use crate::tui::workspace::text::wrap;
 /// A list of (keys, what they do); an empty key starts a section.
 pub type Keys = &'static [(&'static str, &'static str)];
 
-/// The reader's and the lab's keys.
-pub const KEYS: Keys = &[
-    ("", "Reading"),
-    ("j k ↓ ↑", "scroll a line (wheel: 3)"),
-    ("space PgDn PgUp b", "scroll a page"),
-    ("g G", "top / bottom"),
-    ("n p", "next / previous lesson (or click one)"),
-    ("Tab ] Shift-Tab [", "next / previous request block"),
-    ("Enter S", "open it in the console · send it now"),
-    ("P", "predict: answer the next prediction"),
-    (":", "messages: every status message, in full"),
-    ("c t", "request console · token inspector"),
-    ("o", "work on the next problem (or click one)"),
-    ("", "Lab"),
-    (
-        "l",
-        "switch keys (and narrow screens) between reader and lab",
-    ),
-    ("m", "mode: local → shared → token"),
-    ("s", "policy: round-robin ⇄ sticky"),
-    ("1-9 ← →", "select a replica (← → in the lab pane)"),
-    ("r x u", "restart / stop / start it"),
-    ("d", "denylist on / off"),
-    ("a", "attacker on alice: start / stop"),
-    ("R", "revoke alice's credentials"),
-    ("j k", "scroll the journal (lab pane)"),
-    ("F G", "follow the journal live again"),
-    ("? Esc  q Ctrl-C", "help / close · quit"),
-    ("", "Outline: · unread ✓ read; problems: service, answer"),
-];
-
 /// Widest key column.
 const KEY_W: usize = 18;
 /// Widest overlay.
@@ -64,7 +33,7 @@ pub fn sections(s: &State) -> Vec<Keys> {
             console::CONSOLE_HELP,
             console::TOOLS_HELP,
         ],
-        None => vec![crate::tui::workspace::keys::help(s).unwrap_or(KEYS)],
+        None => vec![crate::tui::workspace::keys::help(s).unwrap_or(&crate::tui::keymap::HELP[..])],
     }
 }
 
