@@ -177,7 +177,8 @@ async fn grader_probes_do_not_count_as_learner_work() {
         .unwrap();
     let last = entries.iter().rev().find(|e| e.path == "/orders").unwrap();
     assert_eq!(
-        last.source, "learner",
+        last.source,
+        forgetful::api::Source::Learner,
         "a spoofed grader tag counts as the learner"
     );
     lab.shutdown().await;

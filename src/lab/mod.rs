@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::api::{Mode, Policy};
+use crate::api::{Event, Mode, Policy, Source};
 use crate::store::{Store, StoreError, StoreSpec};
 
 pub use attacker::Attacker;
@@ -176,7 +176,9 @@ impl LabHandle {
 
     /// Stops the attacker, every replica, the issuer and the balancer.
     pub async fn shutdown(self) {
-        self.core.attacker.stop(&self.core, "lab", "lab shut down");
+        self.core
+            .attacker
+            .stop(&self.core, Source::Lab, "lab shut down");
         for r in &self.core.replicas {
             replica::stop(r).await;
         }
@@ -298,8 +300,8 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         serve::serve(listener, app, limits, "balancer".into(), rx).await;
     }));
     core.journal.control(
-        "lab-started",
-        "lab",
+        Event::LabStarted,
+        Source::Lab,
         cfg.mode,
         None,
         None,

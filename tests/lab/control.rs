@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use forgetful::api::{JournalEntry, Mode};
+use forgetful::api::{CredentialKind, Event, JournalEntry, Mode, Source};
 use forgetful::client::{LabClient, ReplicaAction};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -83,7 +83,7 @@ async fn attacker_is_cut_off_by_revoke_in_shared_mode() {
     let client = LabClient::new(&lab.url, "learner");
     let status = client.start_attacker("alice").await.unwrap();
     assert!(status.running);
-    assert_eq!(status.credential_kind.as_deref(), Some("cookie"));
+    assert_eq!(status.credential_kind, Some(CredentialKind::Cookie));
     tokio::time::sleep(Duration::from_millis(700)).await;
     let s = client.state().await.unwrap().attacker;
     assert!(s.requests >= 2 && s.refused == 0, "{s:?}");
@@ -107,12 +107,12 @@ async fn attacker_is_cut_off_by_revoke_in_shared_mode() {
     let journal = client.journal(0).await.unwrap();
     let revoke_id = journal
         .iter()
-        .find(|e| e.event.as_deref() == Some("revoke"))
+        .find(|e| e.event == Some(Event::Revoke))
         .unwrap()
         .id;
     let after: Vec<&JournalEntry> = journal
         .iter()
-        .filter(|e| e.id > revoke_id && e.source == "attacker" && e.is_request())
+        .filter(|e| e.id > revoke_id && e.source == Source::Attacker && e.is_request())
         .collect();
     assert!(after.len() >= 20);
     assert!(after.iter().all(|e| e.status == 401), "{after:?}");
@@ -146,7 +146,7 @@ async fn attacker_with_a_token_survives_revoke_unless_the_denylist_is_on() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.source == "attacker" && e.is_request())
+        .filter(|e| e.source == Source::Attacker && e.is_request())
         .collect();
     assert!(!later.is_empty());
     assert!(
@@ -190,10 +190,10 @@ async fn journal_records_requests_with_source_and_credential_fingerprints() {
     assert_eq!(got[0].issued.as_deref(), Some(fp.as_str()));
     assert_eq!(got[0].user.as_deref(), Some("alice"));
     assert_eq!(got[1].path, "/orders");
-    assert_eq!(got[1].credential, "cookie");
+    assert_eq!(got[1].credential, CredentialKind::Cookie);
     assert_eq!(got[1].fingerprint.as_deref(), Some(fp.as_str()));
-    assert_eq!(got[1].source, "learner");
-    assert_eq!(got[2].source, "console");
+    assert_eq!(got[1].source, Source::Learner);
+    assert_eq!(got[2].source, Source::Console);
     // The secret never appears in the journal.
     let all = serde_json::to_string(&client.journal(0).await.unwrap()).unwrap();
     assert!(!all.contains(&sid));
@@ -214,7 +214,7 @@ async fn control_events_are_journaled() {
         .unwrap();
     client.replica("c", ReplicaAction::Restart).await.unwrap();
     client.set_denylist(true).await.unwrap();
-    let events: Vec<String> = client
+    let events: Vec<Event> = client
         .journal(0)
         .await
         .unwrap()
@@ -222,17 +222,14 @@ async fn control_events_are_journaled() {
         .filter_map(|e| e.event)
         .collect();
     for want in [
-        "lab-started",
-        "mode-changed",
-        "policy-changed",
-        "replica-restarted",
-        "jwks-fetched",
-        "denylist-changed",
+        Event::LabStarted,
+        Event::ModeChanged,
+        Event::PolicyChanged,
+        Event::ReplicaRestarted,
+        Event::JwksFetched,
+        Event::DenylistChanged,
     ] {
-        assert!(
-            events.iter().any(|e| e == want),
-            "{want} missing from {events:?}"
-        );
+        assert!(events.contains(&want), "{want} missing from {events:?}");
     }
     lab.shutdown().await;
 }

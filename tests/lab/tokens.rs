@@ -288,7 +288,8 @@ async fn an_unknown_kid_refetches_the_jwks_at_most_once_a_second() {
         entries
             .iter()
             .filter(|e| {
-                e.event.as_deref() == Some("jwks-fetched") && e.replica.as_deref() == Some("a")
+                e.event == Some(forgetful::api::Event::JwksFetched)
+                    && e.replica.as_deref() == Some("a")
             })
             .count()
     };
