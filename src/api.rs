@@ -194,6 +194,18 @@ pub struct LabState {
     pub replicas: Vec<ReplicaStatus>,
     /// Id of the newest journal entry (0 when empty).
     pub journal_head: u64,
+    /// How soon after a revoke every attacker request must be refused for the logout-now
+    /// check to count the cut-off. The lab's config sets it, so tests can shorten it.
+    #[serde(default = "default_revoke_grace_ms")]
+    pub revoke_grace_ms: u64,
+}
+
+/// The revoke grace unless the lab is configured otherwise: the problem says "within a second".
+pub const DEFAULT_REVOKE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A state from a lab that did not publish its grace was graded with the default.
+fn default_revoke_grace_ms() -> u64 {
+    DEFAULT_REVOKE_GRACE.as_millis() as u64
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

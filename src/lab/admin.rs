@@ -74,6 +74,7 @@ pub async fn lab_state(b: &Balancer) -> LabState {
         attacker: core.attacker.status(),
         replicas,
         journal_head: core.journal.head(),
+        revoke_grace_ms: core.limits.revoke_grace.as_millis() as u64,
     }
 }
 

@@ -1,8 +1,8 @@
 //! The attacker: logs in once as a user (as if it had phished the password), then replays only
-//! the stolen cookie or token against `/orders` about four times a second.
+//! the stolen cookie or token against `/orders` about four times a second (the lab's
+//! `limits.attacker_period`).
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use super::Core;
 use super::error::ApiError;
@@ -14,7 +14,6 @@ use crate::api::{
 
 /// Refusals in a row before the attacker gives up.
 pub const GIVE_UP_AFTER: u64 = 20;
-const PERIOD: Duration = Duration::from_millis(250);
 
 #[derive(Default)]
 pub struct Attacker {
@@ -183,7 +182,7 @@ async fn steal(core: &Core, user: &str, password: &str) -> Result<StolenCredenti
 
 async fn replay(core: Arc<Core>, cred: StolenCredential, generation: u64) {
     let url = format!("{}/orders", core.balancer_url());
-    let mut tick = tokio::time::interval(PERIOD);
+    let mut tick = tokio::time::interval(core.limits.attacker_period);
     loop {
         tick.tick().await;
         let mut req = core

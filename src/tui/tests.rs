@@ -90,6 +90,7 @@ fn lab_state() -> LabState {
             replica("c", true, 0, 3, Some(401)),
         ],
         journal_head: 6,
+        revoke_grace_ms: 1000,
     }
 }
 

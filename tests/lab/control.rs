@@ -84,25 +84,26 @@ async fn attacker_is_cut_off_by_revoke_in_shared_mode() {
     let status = client.start_attacker("alice").await.unwrap();
     assert!(status.running);
     assert_eq!(status.credential_kind, Some(CredentialKind::Cookie));
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let s = client.state().await.unwrap().attacker;
-    assert!(s.requests >= 2 && s.refused == 0, "{s:?}");
+    let s = lab
+        .state_when("two attacker requests", |s| s.attacker.requests >= 2)
+        .await
+        .attacker;
+    assert_eq!(s.refused, 0, "{s:?}");
     client.revoke("alice").await.unwrap();
     let revoked_at = Instant::now();
     // Every attacker request after the revoke is refused; it gives up after 20 in a row.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let s = client.state().await.unwrap().attacker;
-        if !s.running {
-            assert!(s.stopped.unwrap().contains("gave up"));
-            break;
-        }
-        assert!(Instant::now() < deadline, "attacker never gave up: {s:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let s = lab
+        .state_when("the attacker to give up", |s| !s.attacker.running)
+        .await
+        .attacker;
+    assert!(s.stopped.unwrap().contains("gave up"));
+    // 20 replays, one a period: not all at once. (Its timer catches up on late ticks, so
+    // a few periods' slack.)
+    let period = common::test_limits().attacker_period;
     assert!(
-        revoked_at.elapsed() >= Duration::from_secs(4),
-        "20 refusals at 4/s"
+        revoked_at.elapsed() >= period * 15,
+        "20 refusals in {:?}",
+        revoked_at.elapsed()
     );
     let journal = client.journal(0).await.unwrap();
     let revoke_id = journal
@@ -131,7 +132,20 @@ async fn attacker_with_a_token_survives_revoke_unless_the_denylist_is_on() {
     let client = LabClient::new(&lab.url, "learner");
     client.start_attacker("alice").await.unwrap();
     client.revoke("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    let grace = client.state().await.unwrap().revoke_grace_ms;
+    // The attacker's requests from `grace` after the latest revoke on, once there are three.
+    let after_revoke = |j: &[JournalEntry]| -> Vec<JournalEntry> {
+        let revoke = common::last_event(j, Event::Revoke).unwrap();
+        j.iter()
+            .filter(|e| e.source == Source::Attacker && e.is_request())
+            .filter(|e| e.ts_ms > revoke.ts_ms + grace)
+            .cloned()
+            .collect()
+    };
+    lab.journal_when("three attacker requests after the revoke", |j| {
+        after_revoke(j).len() >= 3
+    })
+    .await;
     let s = client.state().await.unwrap().attacker;
     assert!(
         s.running && s.refused == 0,
@@ -139,20 +153,17 @@ async fn attacker_with_a_token_survives_revoke_unless_the_denylist_is_on() {
     );
     client.set_denylist(true).await.unwrap();
     client.revoke("alice").await.unwrap();
-    let cut = client.journal(0).await.unwrap().last().unwrap().id;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let later: Vec<JournalEntry> = client
-        .journal(cut)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.source == Source::Attacker && e.is_request())
-        .collect();
-    assert!(!later.is_empty());
+    let journal = lab
+        .journal_when("three attacker requests after the revoke", |j| {
+            after_revoke(j).len() >= 3
+        })
+        .await;
+    let later = after_revoke(&journal);
     assert!(
         later
             .iter()
-            .all(|e| e.status == 401 && e.reason.as_deref().unwrap_or("").contains("revoked"))
+            .all(|e| e.status == 401 && e.reason.as_deref().unwrap_or("").contains("revoked")),
+        "{later:?}"
     );
     client.stop_attacker().await.unwrap();
     lab.shutdown().await;

@@ -1,13 +1,11 @@
 //! logout-now: with the attacker replaying a stolen credential, cut it off: after a revoke every
-//! attacker request on every replica is refused within one second, the grader's own replay of
-//! the stolen credential on each replica gets 401, and other users' logins still work.
+//! attacker request on every replica is refused within one second (the lab's revoke grace,
+//! published in its state), the grader's own replay of the stolen credential on each replica
+//! gets 401, and other users' logins still work.
 
 use super::{Evidence, Step, accepted, step};
 use crate::api::{CredentialKind, Event, JournalEntry, Mode, Source};
 use crate::client::{ClientError, LabClient};
-
-/// How long after the revoke the attacker may still get through.
-const GRACE_MS: u64 = 1000;
 
 pub async fn evaluate(
     ev: &Evidence<'_>,
@@ -315,13 +313,16 @@ fn cut_off<'a>(ev: &'a Evidence<'_>, start: &'a JournalEntry, until: u64) -> Run
     // A refusal counts only when a replica gave it, in the mode the attacker started in:
     // stopping every replica (503 from the balancer) or switching modes (a credential of the
     // wrong kind) also makes requests fail, and neither logs anyone out.
+    // How long after the revoke the attacker may still get through: the lab says (1 s
+    // unless configured otherwise), so a test lab can be graded without waiting seconds.
+    let grace_ms = ev.state.revoke_grace_ms;
     let refused = |e: &JournalEntry| {
         e.status == 401 && e.replica.as_deref() != Some("balancer") && e.mode == start.mode
     };
     for r in &revokes {
         let all_after: Vec<&&JournalEntry> = attack
             .iter()
-            .filter(|e| e.ts_ms > r.ts_ms + GRACE_MS)
+            .filter(|e| e.ts_ms > r.ts_ms + grace_ms)
             .collect();
         // Judged in the mode the attacker started in, up to the first switch away from it:
         // a later switch (to try tokens next) does not undo a cut-off already shown.
