@@ -15,73 +15,159 @@ pub const SERVED_BY_HEADER: &str = "x-served-by";
 /// Largest request body any replica or the balancer accepts.
 pub const MAX_BODY: usize = 16 * 1024;
 
-/// Who sent a request, as told by [`SOURCE_HEADER`]. Anything else counts as the learner.
-pub const SOURCES: [&str; 5] = ["learner", "attacker", "console", "grader", "lab"];
-
-/// How logins are remembered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Each replica keeps sessions in its own memory (the classic bug).
-    Local,
-    /// Sessions live in a store every replica reaches.
-    Shared,
-    /// Signed tokens; nothing per user on any replica.
-    Token,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Local => "local",
-            Mode::Shared => "shared",
-            Mode::Token => "token",
+/// A closed set of names on the wire. Each variant's text is written once, here, and is what
+/// `as_str`, `Display`, `FromStr` and serde all use, so code branches on variants while curl
+/// sees the same strings as ever; an unknown name is refused with the list of known ones.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($noun:literal) {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
         }
-    }
-    pub const ALL: [Mode; 3] = [Mode::Local, Mode::Shared, Mode::Token];
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "local" => Ok(Mode::Local),
-            "shared" => Ok(Mode::Shared),
-            "token" => Ok(Mode::Token),
-            other => Err(format!(
-                "unknown mode {other:?}: expected local, shared or token"
-            )),
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
         }
-    }
-}
 
-/// How the balancer picks a replica.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Policy {
-    RoundRobin,
-    /// Pins a session cookie to the replica that set it.
-    Sticky,
-}
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-impl Policy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Policy::RoundRobin => "round-robin",
-            Policy::Sticky => "sticky",
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
         }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // `pad`, not `write_str`: `{:<8}` lines up like the strings these were.
+                f.pad(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $( $text => Ok($name::$variant), )+
+                    other => Err(format!(
+                        "unknown {} {other:?}: expected {}",
+                        $noun,
+                        one_of(&[$($text),+])
+                    )),
+                }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Name;
+                impl serde::de::Visitor<'_> for Name {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(f, "a {} ({})", $noun, one_of(&[$($text),+]))
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        v.parse().map_err(E::custom)
+                    }
+                }
+                d.deserialize_str(Name)
+            }
+        }
+    };
+}
+
+/// `a, b or c`.
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
 
-impl std::fmt::Display for Policy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+wire_enum! {
+    /// Who sent a request, as told by [`SOURCE_HEADER`]. Anything else counts as the learner.
+    pub enum Source("source") {
+        Learner = "learner",
+        Attacker = "attacker",
+        Console = "console",
+        Grader = "grader",
+        Lab = "lab",
+    }
+}
+
+impl Source {
+    /// The learner's own clients: anyone may claim these tags, and the checks count their
+    /// requests as the learner's work.
+    pub fn is_learner(self) -> bool {
+        matches!(self, Source::Learner | Source::Console)
+    }
+}
+
+wire_enum! {
+    /// The credential a request carried, or the kind the attacker stole.
+    pub enum CredentialKind("credential kind") {
+        Cookie = "cookie",
+        Bearer = "bearer",
+        None = "none",
+    }
+}
+
+wire_enum! {
+    /// What a control entry in the journal records. The checks find their evidence by these.
+    pub enum Event("event") {
+        LabStarted = "lab-started",
+        ModeChanged = "mode-changed",
+        PolicyChanged = "policy-changed",
+        ReplicaRestarted = "replica-restarted",
+        ReplicaStopped = "replica-stopped",
+        ReplicaStarted = "replica-started",
+        JwksFetched = "jwks-fetched",
+        JwksFetchFailed = "jwks-fetch-failed",
+        Revoke = "revoke",
+        DenylistChanged = "denylist-changed",
+        AttackerStarted = "attacker-started",
+        AttackerStopped = "attacker-stopped",
+    }
+}
+
+wire_enum! {
+    /// What `POST /admin/replicas/{name}/{action}` does to a replica.
+    pub enum ReplicaAction("action") {
+        Restart = "restart",
+        Stop = "stop",
+        Start = "start",
+    }
+}
+
+wire_enum! {
+    /// How logins are remembered.
+    pub enum Mode("mode") {
+        /// Each replica keeps sessions in its own memory (the classic bug).
+        Local = "local",
+        /// Sessions live in a store every replica reaches.
+        Shared = "shared",
+        /// Signed tokens; nothing per user on any replica.
+        Token = "token",
+    }
+}
+
+wire_enum! {
+    /// How the balancer picks a replica.
+    pub enum Policy("policy") {
+        RoundRobin = "round-robin",
+        /// Pins a session cookie to the replica that set it.
+        Sticky = "sticky",
     }
 }
 
@@ -108,6 +194,18 @@ pub struct LabState {
     pub replicas: Vec<ReplicaStatus>,
     /// Id of the newest journal entry (0 when empty).
     pub journal_head: u64,
+    /// How soon after a revoke every attacker request must be refused for the logout-now
+    /// check to count the cut-off. The lab's config sets it, so tests can shorten it.
+    #[serde(default = "default_revoke_grace_ms")]
+    pub revoke_grace_ms: u64,
+}
+
+/// The revoke grace unless the lab is configured otherwise: the problem says "within a second".
+pub const DEFAULT_REVOKE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A state from a lab that did not publish its grace was graded with the default.
+fn default_revoke_grace_ms() -> u64 {
+    DEFAULT_REVOKE_GRACE.as_millis() as u64
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,8 +226,7 @@ pub struct ReplicaStatus {
 pub struct AttackerStatus {
     pub running: bool,
     pub user: Option<String>,
-    /// `cookie` or `bearer`.
-    pub credential_kind: Option<String>,
+    pub credential_kind: Option<CredentialKind>,
     /// Fingerprint of the stolen credential (never the secret).
     pub fingerprint: Option<String>,
     pub requests: u64,
@@ -144,7 +241,8 @@ pub struct AttackerStatus {
 /// can replay it on each replica (the lab is loopback-only and this is a demo secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StolenCredential {
-    pub kind: String,
+    /// `cookie` or `bearer`.
+    pub kind: CredentialKind,
     pub value: String,
     pub fingerprint: String,
 }
@@ -168,8 +266,7 @@ pub struct JournalEntry {
     /// Unix time in milliseconds (for arithmetic).
     pub ts_ms: u64,
     pub kind: EntryKind,
-    /// learner, attacker, console, grader, lab.
-    pub source: String,
+    pub source: Source,
     /// Requests: method and path. Control events: empty.
     pub method: String,
     pub path: String,
@@ -182,8 +279,7 @@ pub struct JournalEntry {
     /// Why it was refused, or what happened.
     pub reason: Option<String>,
     pub latency_ms: f64,
-    /// cookie, bearer or none.
-    pub credential: String,
+    pub credential: CredentialKind,
     /// Short hash prefix of the credential the request carried.
     pub fingerprint: Option<String>,
     /// Fingerprint of a credential this response handed out (a login).
@@ -191,10 +287,8 @@ pub struct JournalEntry {
     /// The `jti` claim of a bearer token the request carried (read without trusting it),
     /// or of the token a login issued.
     pub token_jti: Option<String>,
-    /// Control events: mode-changed, policy-changed, replica-restarted, replica-stopped,
-    /// replica-started, jwks-fetched, revoke, denylist-changed, attacker-started,
-    /// attacker-stopped, lab-started.
-    pub event: Option<String>,
+    /// Control events only.
+    pub event: Option<Event>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,7 +304,7 @@ impl JournalEntry {
         match self.kind {
             EntryKind::Control => format!(
                 "[{}] {}",
-                self.event.as_deref().unwrap_or("event"),
+                self.event.map_or("event", Event::as_str),
                 self.reason.as_deref().unwrap_or("")
             ),
             EntryKind::Request => {
@@ -281,4 +375,87 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name on the wire, as curl users and older clients have always seen it: typing
+    /// these enums must not change a single string.
+    fn check<T>(names: &[&str])
+    where
+        T: Copy + PartialEq + std::fmt::Debug + std::fmt::Display + std::str::FromStr,
+        T: Serialize + serde::de::DeserializeOwned,
+    {
+        for name in names {
+            let v: T = serde_json::from_str(&format!("{name:?}")).unwrap();
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("{name:?}"));
+            assert_eq!(v.to_string(), *name);
+            assert!(name.parse::<T>().ok() == Some(v), "{name}");
+        }
+    }
+
+    #[test]
+    fn wire_names_are_the_strings_they_always_were() {
+        check::<Source>(&["learner", "attacker", "console", "grader", "lab"]);
+        check::<CredentialKind>(&["cookie", "bearer", "none"]);
+        check::<Mode>(&["local", "shared", "token"]);
+        check::<Policy>(&["round-robin", "sticky"]);
+        check::<ReplicaAction>(&["restart", "stop", "start"]);
+        let events = [
+            "lab-started",
+            "mode-changed",
+            "policy-changed",
+            "replica-restarted",
+            "replica-stopped",
+            "replica-started",
+            "jwks-fetched",
+            "jwks-fetch-failed",
+            "revoke",
+            "denylist-changed",
+            "attacker-started",
+            "attacker-stopped",
+        ];
+        check::<Event>(&events);
+        // A new variant must be added above too, so its string is a decision, not an accident.
+        assert_eq!(Event::ALL.len(), events.len());
+        assert_eq!(Source::ALL.len(), 5);
+        assert_eq!(CredentialKind::ALL.len(), 3);
+    }
+
+    #[test]
+    fn a_journal_entry_reads_and_writes_the_same_json_as_before() {
+        let text = r#"{"id":7,"time":"2025-01-01T10:00:00.000Z","ts_ms":1735725600000,"kind":"control","source":"attacker","method":"","path":"","status":0,"replica":null,"mode":"token","user":"alice","reason":"gave up","latency_ms":0.0,"credential":"bearer","fingerprint":null,"issued":null,"token_jti":null,"event":"attacker-stopped"}"#;
+        let e: JournalEntry = serde_json::from_str(text).unwrap();
+        assert_eq!(e.source, Source::Attacker);
+        assert_eq!(e.credential, CredentialKind::Bearer);
+        assert_eq!(e.event, Some(Event::AttackerStopped));
+        assert_eq!(serde_json::to_string(&e).unwrap(), text);
+
+        let stolen = r#"{"kind":"cookie","value":"s3cret","fingerprint":"abcd1234"}"#;
+        let s: StolenCredential = serde_json::from_str(stolen).unwrap();
+        assert_eq!(s.kind, CredentialKind::Cookie);
+        assert_eq!(serde_json::to_string(&s).unwrap(), stolen);
+    }
+
+    #[test]
+    fn unknown_names_are_refused_with_the_known_ones() {
+        assert_eq!(
+            "psychic".parse::<Mode>().unwrap_err(),
+            r#"unknown mode "psychic": expected local, shared or token"#
+        );
+        let e = serde_json::from_str::<Policy>(r#""random""#).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains(r#"unknown policy "random": expected round-robin or sticky"#),
+            "{e}"
+        );
+        let e = serde_json::from_str::<Source>("3").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("expected a source (learner, attacker, console, grader or lab)"),
+            "{e}"
+        );
+    }
 }

@@ -61,22 +61,8 @@ impl Exchange {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplicaAction {
-    Restart,
-    Stop,
-    Start,
-}
-
-impl ReplicaAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReplicaAction::Restart => "restart",
-            ReplicaAction::Stop => "stop",
-            ReplicaAction::Start => "start",
-        }
-    }
-}
+/// Part of the wire contract (the lab's route parses it); named here too for callers.
+pub use crate::api::ReplicaAction;
 
 #[derive(Clone)]
 pub struct LabClient {

@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::time::Duration;
-
 use forgetful::api::Mode;
 use forgetful::client::{LabClient, ReplicaAction};
 use forgetful::grade::checks::{self, Report};
+use forgetful::store::StoreSpec;
 use serde_json::json;
 
 use common::{Cred, TestLab};
@@ -177,7 +176,8 @@ async fn grader_probes_do_not_count_as_learner_work() {
         .unwrap();
     let last = entries.iter().rev().find(|e| e.path == "/orders").unwrap();
     assert_eq!(
-        last.source, "learner",
+        last.source,
+        forgetful::api::Source::Learner,
         "a spoofed grader tag counts as the learner"
     );
     lab.shutdown().await;
@@ -291,9 +291,9 @@ async fn logout_now_token_without_denylist_fails_with_a_reason_then_passes() {
 
     let (_, bob) = lab.login("bob", "builder").await;
     client.start_attacker("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    lab.attacker_got_in().await;
     client.revoke("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    lab.attacker_tried_after_revoke().await;
     let r = check(&lab, "logout-now", None).await;
     assert_eq!(done(&r)[..2], [("attacker", true), ("cut-off", false)]);
     assert!(
@@ -304,7 +304,7 @@ async fn logout_now_token_without_denylist_fails_with_a_reason_then_passes() {
 
     client.set_denylist(true).await.unwrap();
     client.revoke("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    lab.attacker_tried_after_revoke().await;
     assert_eq!(lab.get("/orders", Some(&bob)).await.status, 200);
     // Cut off with tokens; the statement also asks for sessions, and the check says so.
     let r = check(&lab, "logout-now", None).await;
@@ -319,9 +319,9 @@ async fn logout_now_token_without_denylist_fails_with_a_reason_then_passes() {
     );
     client.set_mode(Mode::Shared).await.unwrap();
     client.start_attacker("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    lab.attacker_got_in().await;
     client.revoke("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    lab.attacker_tried_after_revoke().await;
     let (_, bob) = lab.login("bob", "builder").await;
     assert_eq!(lab.get("/orders", Some(&bob)).await.status, 200);
     let r = check(&lab, "logout-now", None).await;
@@ -345,9 +345,9 @@ async fn logout_now_in_shared_mode_takes_a_plain_revoke_then_tokens_too() {
     let lab = common::start(Mode::Shared).await;
     let client = LabClient::new(&lab.url, "learner");
     client.start_attacker("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    lab.attacker_got_in().await;
     client.revoke("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    lab.attacker_tried_after_revoke().await;
     let r = check(&lab, "logout-now", None).await;
     assert!(!r.passed());
     assert!(
@@ -361,9 +361,9 @@ async fn logout_now_in_shared_mode_takes_a_plain_revoke_then_tokens_too() {
     client.set_mode(Mode::Token).await.unwrap();
     client.set_denylist(true).await.unwrap();
     client.start_attacker("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    lab.attacker_got_in().await;
     client.revoke("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    lab.attacker_tried_after_revoke().await;
     let r = check(&lab, "logout-now", None).await;
     assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
     lab.shutdown().await;
@@ -449,15 +449,20 @@ async fn check_command_exit_codes_progress_and_restart_mark() {
 
 #[tokio::test]
 async fn logout_now_is_not_passed_by_stopping_replicas_or_switching_modes() {
-    let lab = common::start(Mode::Token).await;
+    // After the mode switch every replay is refused, and at 20 refusals in a row the attacker
+    // gives up; a slower one is surely still running for the second wrong fix.
+    let lab = common::start_configured(Mode::Token, StoreSpec::Memory, None, |cfg| {
+        cfg.limits.attacker_period = std::time::Duration::from_millis(100)
+    })
+    .await;
     let client = LabClient::new(&lab.url, "learner");
     client.start_attacker("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    lab.attacker_got_in().await;
     client.revoke("alice").await.unwrap(); // denylist off: useless
 
     // Wrong fix 1: switch modes, so the token is merely the wrong kind of credential.
     client.set_mode(Mode::Shared).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    lab.attacker_tried_after_revoke().await;
     let r = check(&lab, "logout-now", None).await;
     assert!(!r.steps[1].done, "a mode switch is not a logout");
     assert!(
@@ -472,7 +477,7 @@ async fn logout_now_is_not_passed_by_stopping_replicas_or_switching_modes() {
     for name in ["a", "b", "c"] {
         client.replica(name, ReplicaAction::Stop).await.unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    lab.attacker_tried_after_revoke().await;
     let r = check(&lab, "logout-now", None).await;
     assert!(!r.passed(), "{}", checks::render(&r, "t", &|_| None));
     assert!(!r.steps[1].done);
@@ -491,9 +496,9 @@ async fn logout_now_does_not_blame_the_revoke_for_local_mode_misses() {
     let client = LabClient::new(&lab.url, "learner");
     let (_, bob) = lab.login("bob", "builder").await;
     client.start_attacker("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    lab.attacker_got_in().await;
     client.revoke("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    lab.attacker_tried_after_revoke().await;
     // Bob's cookie lives on one replica; the other two refuse it, as local mode always does.
     let statuses: Vec<u16> = {
         let mut v = Vec::new();

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::body::Body;
+use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -19,7 +20,7 @@ use super::balancer::{Balancer, admin_guard};
 use super::body::JsonBody;
 use super::error::{ApiError, no_route, wrong_method};
 use super::replica::{self, source_of};
-use crate::api::{BadgeVerdict, LabState, Mode, Policy, ReplicaStatus};
+use crate::api::{BadgeVerdict, Event, LabState, Mode, Policy, ReplicaAction, ReplicaStatus};
 
 type B = State<Arc<Balancer>>;
 
@@ -73,6 +74,7 @@ pub async fn lab_state(b: &Balancer) -> LabState {
         attacker: core.attacker.status(),
         replicas,
         journal_head: core.journal.head(),
+        revoke_grace_ms: core.limits.revoke_grace.as_millis() as u64,
     }
 }
 
@@ -82,19 +84,18 @@ async fn state(State(b): B) -> Json<LabState> {
 
 #[derive(Deserialize)]
 struct ModeReq {
-    mode: String,
+    mode: Mode,
 }
 
 async fn set_mode(
     State(b): B,
     headers: HeaderMap,
-    JsonBody(req): JsonBody<ModeReq>,
+    JsonBody(ModeReq { mode }): JsonBody<ModeReq>,
 ) -> Result<Json<LabState>, ApiError> {
-    let mode: Mode = req.mode.parse().map_err(ApiError::bad_request)?;
     let old = b.core.set_mode(mode);
     b.core.journal.control(
-        "mode-changed",
-        &source_of(&headers, &b.core.source_key),
+        Event::ModeChanged,
+        source_of(&headers, &b.core.source_key),
         mode,
         None,
         None,
@@ -105,27 +106,18 @@ async fn set_mode(
 
 #[derive(Deserialize)]
 struct PolicyReq {
-    policy: String,
+    policy: Policy,
 }
 
 async fn set_policy(
     State(b): B,
     headers: HeaderMap,
-    JsonBody(req): JsonBody<PolicyReq>,
+    JsonBody(PolicyReq { policy }): JsonBody<PolicyReq>,
 ) -> Result<Json<LabState>, ApiError> {
-    let policy = match req.policy.as_str() {
-        "round-robin" => Policy::RoundRobin,
-        "sticky" => Policy::Sticky,
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "unknown policy {other:?}: expected round-robin or sticky"
-            )));
-        }
-    };
     b.core.set_policy(policy);
     b.core.journal.control(
-        "policy-changed",
-        &source_of(&headers, &b.core.source_key),
+        Event::PolicyChanged,
+        source_of(&headers, &b.core.source_key),
         b.core.mode(),
         None,
         None,
@@ -134,12 +126,30 @@ async fn set_policy(
     Ok(Json(lab_state(&b).await))
 }
 
+#[derive(Deserialize)]
+struct ReplicaPath {
+    name: String,
+    action: ReplicaAction,
+}
+
+/// An action the lab does not have is a route it does not have, so 404 like any unknown
+/// route; anything else wrong with the path (invalid UTF-8) is a bad request.
+fn replica_path_error(e: PathRejection) -> ApiError {
+    if let PathRejection::FailedToDeserializePathParams(f) = &e
+        && let ErrorKind::DeserializeError { key, message, .. } = f.kind()
+        && key == "action"
+    {
+        return ApiError::not_found(crate::api::bounded(message, 200));
+    }
+    ApiError::bad_request(e.body_text())
+}
+
 async fn replica_action(
     State(b): B,
     headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
+    path: Result<Path<ReplicaPath>, PathRejection>,
 ) -> Result<Json<LabState>, ApiError> {
-    let Path((name, action)) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Path(ReplicaPath { name, action }) = path.map_err(replica_path_error)?;
     let slot = b
         .core
         .replicas
@@ -149,8 +159,8 @@ async fn replica_action(
         .ok_or_else(|| ApiError::not_found(format!("no replica named {name:?}")))?;
     let source = source_of(&headers, &b.core.source_key);
     let _one_at_a_time = slot.control.lock().await;
-    let (event, detail) = match action.as_str() {
-        "restart" => {
+    let (event, detail) = match action {
+        ReplicaAction::Restart => {
             replica::stop(&slot).await;
             replica::start(b.core.clone(), slot.clone())
                 .await
@@ -158,39 +168,34 @@ async fn replica_action(
                     ApiError::unavailable(format!("replica {name} could not re-bind: {e}"))
                 })?;
             (
-                "replica-restarted",
+                Event::ReplicaRestarted,
                 format!(
                     "replica {name} restarted: its memory (local sessions, JWKS cache) is gone"
                 ),
             )
         }
-        "stop" => {
+        ReplicaAction::Stop => {
             replica::stop(&slot).await;
             (
-                "replica-stopped",
+                Event::ReplicaStopped,
                 format!("replica {name} stopped: its port refuses connections"),
             )
         }
-        "start" => {
+        ReplicaAction::Start => {
             replica::start(b.core.clone(), slot.clone())
                 .await
                 .map_err(|e| {
                     ApiError::unavailable(format!("replica {name} could not bind: {e}"))
                 })?;
             (
-                "replica-started",
+                Event::ReplicaStarted,
                 format!("replica {name} started with empty memory"),
             )
-        }
-        other => {
-            return Err(ApiError::not_found(format!(
-                "unknown action {other:?}: use restart, stop or start"
-            )));
         }
     };
     b.core
         .journal
-        .control(event, &source, b.core.mode(), Some(&name), None, detail);
+        .control(event, source, b.core.mode(), Some(&name), None, detail);
     Ok(Json(lab_state(&b).await))
 }
 
@@ -211,8 +216,8 @@ async fn set_denylist(
         "denylist off: tokens are trusted until they expire"
     };
     b.core.journal.control(
-        "denylist-changed",
-        &source_of(&headers, &b.core.source_key),
+        Event::DenylistChanged,
+        source_of(&headers, &b.core.source_key),
         b.core.mode(),
         None,
         None,
@@ -258,8 +263,8 @@ async fn revoke(
         "revoked {user}: {shared} shared session(s) and {local} local session(s) deleted; {tokens}"
     );
     core.journal.control(
-        "revoke",
-        &source_of(&headers, &b.core.source_key),
+        Event::Revoke,
+        source_of(&headers, &b.core.source_key),
         core.mode(),
         None,
         Some(&user),
@@ -282,7 +287,7 @@ async fn start_attacker(
         .start(
             b.core.clone(),
             &req.user,
-            &source_of(&headers, &b.core.source_key),
+            source_of(&headers, &b.core.source_key),
         )
         .await?;
     Ok((StatusCode::ACCEPTED, Json(status)).into_response())
@@ -291,7 +296,7 @@ async fn start_attacker(
 async fn stop_attacker(State(b): B, headers: HeaderMap) -> Json<crate::api::AttackerStatus> {
     Json(b.core.attacker.stop(
         &b.core,
-        &source_of(&headers, &b.core.source_key),
+        source_of(&headers, &b.core.source_key),
         "stopped from /admin/attacker",
     ))
 }

@@ -1,17 +1,19 @@
 //! The attacker: logs in once as a user (as if it had phished the password), then replays only
-//! the stolen cookie or token against `/orders` about four times a second.
+//! the stolen cookie or token against `/orders` about four times a second (the lab's
+//! `limits.attacker_period`).
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use super::Core;
 use super::error::ApiError;
 use super::sessions;
-use crate::api::{AttackerStatus, DEMO_USERS, Mode, SOURCE_HEADER, StolenCredential};
+use crate::api::{
+    AttackerStatus, CredentialKind, DEMO_USERS, Event, Mode, SOURCE_HEADER, Source,
+    StolenCredential,
+};
 
 /// Refusals in a row before the attacker gives up.
 pub const GIVE_UP_AFTER: u64 = 20;
-const PERIOD: Duration = Duration::from_millis(250);
 
 #[derive(Default)]
 pub struct Attacker {
@@ -48,7 +50,7 @@ impl Attacker {
         &self,
         core: Arc<Core>,
         user: &str,
-        source: &str,
+        source: Source,
     ) -> Result<AttackerStatus, ApiError> {
         let Some((_, password, _)) = DEMO_USERS.iter().find(|(u, _, _)| *u == user) else {
             return Err(ApiError::bad_request(format!(
@@ -63,7 +65,7 @@ impl Attacker {
             inner.status = AttackerStatus {
                 running: true,
                 user: Some(user.to_string()),
-                credential_kind: Some(credential.kind.clone()),
+                credential_kind: Some(credential.kind),
                 fingerprint: Some(credential.fingerprint.clone()),
                 ..AttackerStatus::default()
             };
@@ -71,7 +73,7 @@ impl Attacker {
             inner.generation
         };
         core.journal.control(
-            "attacker-started",
+            Event::AttackerStarted,
             source,
             core.mode(),
             None,
@@ -87,7 +89,7 @@ impl Attacker {
         Ok(inner.status.clone())
     }
 
-    pub fn stop(&self, core: &Core, source: &str, why: &str) -> AttackerStatus {
+    pub fn stop(&self, core: &Core, source: Source, why: &str) -> AttackerStatus {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(task) = inner.task.take() {
             task.abort();
@@ -96,7 +98,7 @@ impl Attacker {
             inner.status.running = false;
             inner.status.stopped = Some(why.to_string());
             core.journal.control(
-                "attacker-stopped",
+                Event::AttackerStopped,
                 source,
                 core.mode(),
                 None,
@@ -128,8 +130,8 @@ impl Attacker {
             let user = s.user.clone();
             inner.task = None;
             core.journal.control(
-                "attacker-stopped",
-                "attacker",
+                Event::AttackerStopped,
+                Source::Attacker,
                 core.mode(),
                 None,
                 user.as_deref(),
@@ -146,7 +148,7 @@ async fn steal(core: &Core, user: &str, password: &str) -> Result<StolenCredenti
     let resp = core
         .http
         .post(format!("{}/login", core.balancer_url()))
-        .header(SOURCE_HEADER, "attacker")
+        .header(SOURCE_HEADER, Source::Attacker.as_str())
         .header(crate::api::SOURCE_KEY_HEADER, &core.source_key)
         .json(&serde_json::json!({"username": user, "password": password}))
         .send()
@@ -156,7 +158,7 @@ async fn steal(core: &Core, user: &str, password: &str) -> Result<StolenCredenti
         })?;
     if let Some(sid) = sessions::issued_sid(resp.headers()) {
         return Ok(StolenCredential {
-            kind: "cookie".into(),
+            kind: CredentialKind::Cookie,
             fingerprint: sessions::fingerprint(&sid),
             value: sid,
         });
@@ -165,7 +167,7 @@ async fn steal(core: &Core, user: &str, password: &str) -> Result<StolenCredenti
     let body: serde_json::Value = resp.json().await.unwrap_or_default();
     match body.get("token").and_then(|t| t.as_str()) {
         Some(token) if core.mode() == Mode::Token => Ok(StolenCredential {
-            kind: "bearer".into(),
+            kind: CredentialKind::Bearer,
             fingerprint: sessions::fingerprint(token),
             value: token.to_string(),
         }),
@@ -180,18 +182,20 @@ async fn steal(core: &Core, user: &str, password: &str) -> Result<StolenCredenti
 
 async fn replay(core: Arc<Core>, cred: StolenCredential, generation: u64) {
     let url = format!("{}/orders", core.balancer_url());
-    let mut tick = tokio::time::interval(PERIOD);
+    let mut tick = tokio::time::interval(core.limits.attacker_period);
     loop {
         tick.tick().await;
         let mut req = core
             .http
             .get(&url)
-            .header(SOURCE_HEADER, "attacker")
+            .header(SOURCE_HEADER, Source::Attacker.as_str())
             .header(crate::api::SOURCE_KEY_HEADER, &core.source_key);
-        req = if cred.kind == "cookie" {
-            req.header("cookie", format!("{}={}", sessions::COOKIE, cred.value))
-        } else {
-            req.bearer_auth(&cred.value)
+        req = match cred.kind {
+            CredentialKind::Cookie => {
+                req.header("cookie", format!("{}={}", sessions::COOKIE, cred.value))
+            }
+            // `steal` hands out only cookies and bearer tokens.
+            _ => req.bearer_auth(&cred.value),
         };
         let refused = match req.send().await {
             Ok(r) => r.status() == reqwest::StatusCode::UNAUTHORIZED,

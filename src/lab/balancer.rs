@@ -286,7 +286,7 @@ async fn forward(
             e.replica = Some("balancer".into());
             e.reason = Some(err.reason.clone());
             e.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-            e.credential = cred.kind().to_string();
+            e.credential = cred.kind();
             e.fingerprint = cred.fingerprint();
             b.core.journal.push(e);
             served_by_balancer(err.into_response())

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use tokio::sync::broadcast;
 
-use crate::api::{EntryKind, JournalEntry, Mode};
+use crate::api::{CredentialKind, EntryKind, Event, JournalEntry, Mode, Source};
 
 /// Enough for a long workshop session; older entries fall off the front.
 pub const CAPACITY: usize = 5000;
@@ -79,8 +79,8 @@ impl Journal {
     /// A control event (mode changed, replica restarted, ...).
     pub fn control(
         &self,
-        event: &str,
-        source: &str,
+        event: Event,
+        source: Source,
         mode: Mode,
         replica: Option<&str>,
         user: Option<&str>,
@@ -88,12 +88,12 @@ impl Journal {
     ) -> JournalEntry {
         self.push(JournalEntry {
             kind: EntryKind::Control,
-            source: source.to_string(),
+            source,
             replica: replica.map(str::to_string),
             mode,
             user: user.map(str::to_string),
             reason: Some(detail),
-            event: Some(event.to_string()),
+            event: Some(event),
             ..blank(mode)
         })
     }
@@ -144,7 +144,7 @@ pub fn blank(mode: Mode) -> JournalEntry {
         time: String::new(),
         ts_ms: 0,
         kind: EntryKind::Request,
-        source: "learner".into(),
+        source: Source::Learner,
         method: String::new(),
         path: String::new(),
         status: 0,
@@ -153,7 +153,7 @@ pub fn blank(mode: Mode) -> JournalEntry {
         user: None,
         reason: None,
         latency_ms: 0.0,
-        credential: "none".into(),
+        credential: CredentialKind::None,
         fingerprint: None,
         issued: None,
         token_jti: None,
@@ -185,8 +185,6 @@ fn bound(e: &mut JournalEntry) {
     };
     cut(&mut e.method, 16);
     cut(&mut e.path, FIELD_MAX);
-    cut(&mut e.source, 16);
-    cut(&mut e.credential, 64);
     for field in [
         &mut e.replica,
         &mut e.user,
@@ -194,7 +192,6 @@ fn bound(e: &mut JournalEntry) {
         &mut e.fingerprint,
         &mut e.issued,
         &mut e.token_jti,
-        &mut e.event,
     ]
     .into_iter()
     .flatten()
@@ -213,7 +210,7 @@ fn raw_line(e: &JournalEntry) -> String {
         EntryKind::Control => format!(
             "{clock} {:<8} ** {}: {}",
             e.source,
-            e.event.as_deref().unwrap_or("event"),
+            e.event.map_or("event", Event::as_str),
             e.reason.as_deref().unwrap_or("")
         ),
         EntryKind::Request => {
@@ -256,8 +253,8 @@ mod tests {
         let j = Journal::new();
         let login = j.push(request("/login"));
         let event = j.control(
-            "revoke",
-            "learner",
+            Event::Revoke,
+            Source::Learner,
             Mode::Local,
             None,
             Some("alice"),

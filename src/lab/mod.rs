@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::api::{Mode, Policy};
+use crate::api::{Event, Mode, Policy, Source};
 use crate::store::{Store, StoreError, StoreSpec};
 
 pub use attacker::Attacker;
@@ -57,7 +57,7 @@ pub struct LabConfig {
     pub admin_token: Option<String>,
     /// A host name browsers may use besides IP literals and `localhost` (`--public-host`).
     pub public_host: Option<String>,
-    /// Header-read timeout and connection cap for every server (short in tests).
+    /// Timeouts, the connection cap, the attacker's period and the revoke grace (short in tests).
     pub limits: serve::Limits,
     /// If `port` is taken, take any free one instead of failing (the app does this).
     pub any_port_if_taken: bool,
@@ -100,7 +100,7 @@ pub struct Core {
     http: reqwest::Client,
     balancer_url: OnceLock<String>,
     issuer_url: OnceLock<String>,
-    /// Timeouts and the connection cap every server of this lab uses.
+    /// Timeouts, the connection cap and the clocks this lab runs by.
     pub limits: serve::Limits,
     /// This process's secret: only clients that hold it may tag requests `grader`,
     /// `attacker` or `lab` (published in the data dir for `forgetful check`).
@@ -176,7 +176,9 @@ impl LabHandle {
 
     /// Stops the attacker, every replica, the issuer and the balancer.
     pub async fn shutdown(self) {
-        self.core.attacker.stop(&self.core, "lab", "lab shut down");
+        self.core
+            .attacker
+            .stop(&self.core, Source::Lab, "lab shut down");
         for r in &self.core.replicas {
             replica::stop(r).await;
         }
@@ -298,8 +300,8 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         serve::serve(listener, app, limits, "balancer".into(), rx).await;
     }));
     core.journal.control(
-        "lab-started",
-        "lab",
+        Event::LabStarted,
+        Source::Lab,
         cfg.mode,
         None,
         None,

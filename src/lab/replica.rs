@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -20,7 +21,7 @@ use super::body::JsonBody;
 use super::error::{ApiError, Outcome, no_route, wrong_method};
 use super::sessions::{self, Credential};
 use super::tokens::{Claims, TokenError, Verifier, peek_jti};
-use crate::api::{Mode, SERVED_BY_HEADER, SOURCE_HEADER, SOURCES};
+use crate::api::{Event, Mode, SERVED_BY_HEADER, SOURCE_HEADER, Source};
 use crate::store::{SessionRecord, now_unix};
 
 /// A replica's place in the lab: survives restarts (name, port, counters).
@@ -166,7 +167,7 @@ async fn fetch_jwks(ctx: &Ctx) -> Option<Arc<Verifier>> {
             .core
             .http
             .get(&url)
-            .header(SOURCE_HEADER, "lab")
+            .header(SOURCE_HEADER, Source::Lab.as_str())
             .header(crate::api::SOURCE_KEY_HEADER, &ctx.core.source_key)
             .send()
             .await
@@ -189,8 +190,8 @@ async fn fetch_jwks(ctx: &Ctx) -> Option<Arc<Verifier>> {
                 .write()
                 .unwrap_or_else(|p| p.into_inner()) = Some(v.clone());
             ctx.core.journal.control(
-                "jwks-fetched",
-                "lab",
+                Event::JwksFetched,
+                Source::Lab,
                 mode,
                 Some(&ctx.slot.name),
                 None,
@@ -200,8 +201,8 @@ async fn fetch_jwks(ctx: &Ctx) -> Option<Arc<Verifier>> {
         }
         Err(e) => {
             ctx.core.journal.control(
-                "jwks-fetch-failed",
-                "lab",
+                Event::JwksFetchFailed,
+                Source::Lab,
                 mode,
                 Some(&ctx.slot.name),
                 None,
@@ -260,7 +261,7 @@ async fn journal(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     entry.user = outcome.user;
     entry.reason = outcome.reason;
     entry.latency_ms = start.elapsed().as_secs_f64() * 1000.0;
-    entry.credential = cred.kind().to_string();
+    entry.credential = cred.kind();
     entry.fingerprint = cred.fingerprint();
     entry.issued = outcome.issued;
     entry.token_jti = token_jti;
@@ -271,14 +272,13 @@ async fn journal(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
 /// Who sent a request. The learner's own tags (`learner`, `console`) are taken as given;
 /// the lab's (`grader`, `attacker`, `lab`) only with this process's key, so no client can
 /// hide its requests from the checks or pose as the attacker.
-pub fn source_of(headers: &HeaderMap, key: &str) -> String {
+pub fn source_of(headers: &HeaderMap, key: &str) -> Source {
     let claimed = headers
         .get(SOURCE_HEADER)
         .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().to_ascii_lowercase())
-        .filter(|s| SOURCES.contains(&s.as_str()))
-        .unwrap_or_else(|| "learner".to_string());
-    if matches!(claimed.as_str(), "learner" | "console") {
+        .and_then(|s| s.trim().to_ascii_lowercase().parse().ok())
+        .unwrap_or(Source::Learner);
+    if claimed.is_learner() {
         return claimed;
     }
     let shown = headers
@@ -289,7 +289,7 @@ pub fn source_of(headers: &HeaderMap, key: &str) -> String {
     if bool::from(shown.as_bytes().ct_eq(key.as_bytes())) {
         claimed
     } else {
-        "learner".to_string()
+        Source::Learner
     }
 }
 
@@ -301,6 +301,16 @@ struct Principal {
     remembered_by: String,
     claims: Option<Claims>,
     sid: Option<String>,
+}
+
+/// A shop handler that takes a `Principal` runs only for a request that proved who it is;
+/// anything else is refused (401 and why) before the handler, or its body, is looked at.
+impl FromRequestParts<Ctx> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, ApiError> {
+        authenticate(ctx, &parts.headers).await
+    }
 }
 
 async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Principal, ApiError> {
@@ -554,17 +564,15 @@ async fn not_born_revoked(ctx: &Ctx, user: &str, now: i64) -> Result<i64, ApiErr
     }
 }
 
-async fn me(State(ctx): State<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let p = authenticate(&ctx, &headers).await?;
+async fn me(State(ctx): State<Ctx>, p: Principal) -> Response {
     let body = json!({
         "user": p.user, "role": p.role, "mode": ctx.core.mode(), "replica": ctx.slot.name,
         "remembered_by": p.remembered_by,
     });
-    Ok(with_outcome(Json(body), user_outcome(&p)))
+    with_outcome(Json(body), user_outcome(&p))
 }
 
-async fn list_orders(State(ctx): State<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let p = authenticate(&ctx, &headers).await?;
+async fn list_orders(State(ctx): State<Ctx>, p: Principal) -> Result<Response, ApiError> {
     let orders = ctx.core.shop.orders(&p.user)?;
     let body = json!({
         "user": p.user, "replica": ctx.slot.name, "orders": orders,
@@ -578,12 +586,14 @@ struct NewOrder {
     item: String,
 }
 
-async fn add_order(State(ctx): State<Ctx>, req: Request) -> Result<Response, ApiError> {
-    // Who you are is checked before what you sent: a stranger learns nothing about the body rules.
-    let p = authenticate(&ctx, req.headers()).await?;
-    let JsonBody(order) = JsonBody::<NewOrder>::from_request(req, &())
-        .await
-        .map_err(|e| e.for_user(&p.user))?;
+/// Who you are is checked before what you sent (axum runs the `Principal` extractor before
+/// the body one): a stranger learns nothing about the body rules.
+async fn add_order(
+    State(ctx): State<Ctx>,
+    p: Principal,
+    order: Result<JsonBody<NewOrder>, ApiError>,
+) -> Result<Response, ApiError> {
+    let JsonBody(order) = order.map_err(|e| e.for_user(&p.user))?;
     let item = order.item.trim();
     if item.is_empty() || item.chars().count() > 80 {
         return Err(ApiError::bad_request("item must be 1 to 80 characters").for_user(p.user));
@@ -598,8 +608,7 @@ async fn add_order(State(ctx): State<Ctx>, req: Request) -> Result<Response, Api
     ))
 }
 
-async fn logout(State(ctx): State<Ctx>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let p = authenticate(&ctx, &headers).await?;
+async fn logout(State(ctx): State<Ctx>, p: Principal) -> Result<Response, ApiError> {
     let mut outcome = user_outcome(&p);
     let (logged_out, note) = if let Some(sid) = &p.sid {
         let hash = sessions::hash_id(sid);

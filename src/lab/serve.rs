@@ -14,7 +14,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot};
 use tower::ServiceExt;
 
-/// How long a client may take, and how many may be connected at once.
+/// The lab's timings and caps: how long a client may take, how many may be connected at
+/// once, and the clocks the attacker and the logout check run by. Tests shorten them, so
+/// they wait on events rather than on production-length timers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// A connection that has not sent a complete request head this long after it opened
@@ -23,6 +25,11 @@ pub struct Limits {
     pub header_read: Duration,
     /// Open connections at most, per server.
     pub max_connections: usize,
+    /// How often the attacker replays its stolen credential.
+    pub attacker_period: Duration,
+    /// How soon after a revoke every attacker request must be refused for logout-now to
+    /// count the cut-off; published in `/admin/state` for the check to read.
+    pub revoke_grace: Duration,
 }
 
 impl Default for Limits {
@@ -30,6 +37,8 @@ impl Default for Limits {
         Limits {
             header_read: Duration::from_secs(10),
             max_connections: 1024,
+            attacker_period: Duration::from_millis(250),
+            revoke_grace: crate::api::DEFAULT_REVOKE_GRACE,
         }
     }
 }

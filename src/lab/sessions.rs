@@ -6,6 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::TryRng;
 use sha2::{Digest, Sha256};
 
+use crate::api::CredentialKind;
+
 /// Session lifetime in seconds.
 pub const SESSION_TTL_SECS: i64 = 30 * 60;
 pub const COOKIE: &str = "sid";
@@ -74,11 +76,11 @@ impl Credential {
         }
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> CredentialKind {
         match self {
-            Credential::None => "none",
-            Credential::Cookie(_) => "cookie",
-            Credential::Bearer(_) => "bearer",
+            Credential::None => CredentialKind::None,
+            Credential::Cookie(_) => CredentialKind::Cookie,
+            Credential::Bearer(_) => CredentialKind::Bearer,
         }
     }
 

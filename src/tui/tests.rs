@@ -31,7 +31,7 @@ fn replica(name: &str, up: bool, sessions: usize, served: u64, last: Option<u16>
 
 fn entry(
     id: u64,
-    source: &str,
+    source: Source,
     method: &str,
     path: &str,
     status: u16,
@@ -43,7 +43,7 @@ fn entry(
         time: "2025-01-01T10:00:00.000Z".into(),
         ts_ms: 0,
         kind: EntryKind::Request,
-        source: source.into(),
+        source,
         method: method.into(),
         path: path.into(),
         status,
@@ -52,7 +52,7 @@ fn entry(
         user: Some("alice".into()),
         reason: reason.map(Into::into),
         latency_ms: 1.0,
-        credential: "cookie".into(),
+        credential: CredentialKind::Cookie,
         fingerprint: None,
         issued: None,
         token_jti: None,
@@ -60,17 +60,17 @@ fn entry(
     }
 }
 
-fn control(id: u64, event: &str, reason: &str) -> JournalEntry {
+fn control(id: u64, event: Event, reason: &str) -> JournalEntry {
     JournalEntry {
         kind: EntryKind::Control,
         method: String::new(),
         path: String::new(),
         status: 0,
         replica: None,
-        source: "console".into(),
-        event: Some(event.into()),
+        source: Source::Console,
+        event: Some(event),
         reason: Some(reason.into()),
-        ..entry(id, "", "", "", 0, "", None)
+        ..entry(id, Source::Console, "", "", 0, "", None)
     }
 }
 
@@ -90,6 +90,7 @@ fn lab_state() -> LabState {
             replica("c", true, 0, 3, Some(401)),
         ],
         journal_head: 6,
+        revoke_grace_ms: 1000,
     }
 }
 
@@ -144,13 +145,13 @@ pub(crate) fn fake(w: u16, h: u16) -> State {
     for e in [
         control(
             1,
-            "lab-started",
+            Event::LabStarted,
             "balancer http://127.0.0.1:7878, 3 replicas",
         ),
-        entry(2, "learner", "POST", "/login", 200, "a", None),
+        entry(2, Source::Learner, "POST", "/login", 200, "a", None),
         entry(
             3,
-            "learner",
+            Source::Learner,
             "GET",
             "/orders",
             401,
@@ -159,15 +160,23 @@ pub(crate) fn fake(w: u16, h: u16) -> State {
         ),
         entry(
             4,
-            "learner",
+            Source::Learner,
             "GET",
             "/orders",
             401,
             "c",
             Some("no such session on this replica"),
         ),
-        entry(5, "learner", "GET", "/orders", 200, "a", None),
-        entry(6, "attacker", "GET", "/orders", 403, "b", Some("revoked")),
+        entry(5, Source::Learner, "GET", "/orders", 200, "a", None),
+        entry(
+            6,
+            Source::Attacker,
+            "GET",
+            "/orders",
+            403,
+            "b",
+            Some("revoked"),
+        ),
     ] {
         update(&mut s, Action::Journal(Box::new(e)));
     }
@@ -420,7 +429,7 @@ fn replica_down() {
         &mut s,
         Action::Journal(Box::new(control(
             7,
-            "replica-stopped",
+            Event::ReplicaStopped,
             "replica b stopped: its memory is gone",
         ))),
     );
@@ -656,7 +665,15 @@ fn journal_is_bounded_and_keeps_reading_position() {
     assert_eq!(s.journal_back, 2);
     update(
         &mut s,
-        Action::Journal(Box::new(entry(99, "learner", "GET", "/me", 200, "a", None))),
+        Action::Journal(Box::new(entry(
+            99,
+            Source::Learner,
+            "GET",
+            "/me",
+            200,
+            "a",
+            None,
+        ))),
     );
     assert_eq!(s.journal_back, 3);
     for i in 0..600 {
@@ -664,7 +681,7 @@ fn journal_is_bounded_and_keeps_reading_position() {
             &mut s,
             Action::Journal(Box::new(entry(
                 100 + i,
-                "learner",
+                Source::Learner,
                 "GET",
                 "/me",
                 200,
@@ -804,7 +821,7 @@ fn journal_text_from_clients_cannot_reach_the_terminal() {
         user: Some(HOSTILE.into()),
         ..entry(
             7,
-            "learner",
+            Source::Learner,
             "POST",
             "/login",
             401,
@@ -817,7 +834,7 @@ fn journal_text_from_clients_cannot_reach_the_terminal() {
         &mut s,
         Action::Journal(Box::new(control(
             8,
-            "note",
+            Event::Revoke,
             &format!("bell\u{7} {HOSTILE}"),
         ))),
     );
@@ -829,7 +846,7 @@ fn journal_text_from_clients_cannot_reach_the_terminal() {
     // Shown escaped, so the learner sees what was sent.
     assert!(screen.contains(r"401 a no user x\u{1b}[31"), "{screen}");
     assert!(
-        screen.contains(r"note bell\u{7} x\u{1b}[31mRED"),
+        screen.contains(r"revoke bell\u{7} x\u{1b}[31mRED"),
         "{screen}"
     );
     // The same through the workspace's wrapping (checklist evidence quotes journal lines).

@@ -3,10 +3,68 @@
 
 pub mod tmux;
 
-use forgetful::api::Mode;
+use std::time::{Duration, Instant};
+
+use forgetful::api::{Event, JournalEntry, LabState, Mode, Source};
+use forgetful::client::LabClient;
+use forgetful::lab::serve::Limits;
 use forgetful::lab::{LabConfig, LabHandle};
 use forgetful::store::StoreSpec;
 use serde_json::Value;
+
+/// The clocks every test lab runs by: the attacker replays every 50 ms (not 250) and a revoke
+/// must bite within 300 ms (not 1 s), so the tests that wait on them take a fraction of the time.
+pub fn test_limits() -> Limits {
+    Limits {
+        attacker_period: Duration::from_millis(50),
+        revoke_grace: Duration::from_millis(300),
+        ..Limits::default()
+    }
+}
+
+/// How long [`eventually`] waits: generous, since a debug build on two busy cores is slow.
+pub const EVENTUALLY: Duration = Duration::from_secs(10);
+
+/// Polls `probe` every 20 ms until it returns `Ok`, and returns that. For waiting on what the
+/// lab does on its own time (the attacker's next request, a journal entry) instead of
+/// sleeping a guessed while: quick on a quick machine, patient on a slow one. `Err` says what
+/// the probe saw; after [`EVENTUALLY`] the last one is in the panic, with `what`.
+pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + EVENTUALLY;
+    loop {
+        match probe().await {
+            Ok(v) => return v,
+            Err(seen) if Instant::now() >= deadline => {
+                panic!("waited {EVENTUALLY:?} for {what}, in vain; last seen: {seen}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
+
+/// The attacker's requests since its latest start (all of them if it never started).
+fn attacker_requests(journal: &[JournalEntry]) -> impl Iterator<Item = &JournalEntry> {
+    let start = last_event(journal, Event::AttackerStarted).map_or(0, |e| e.id);
+    journal
+        .iter()
+        .filter(move |e| e.id > start && e.source == Source::Attacker && e.is_request())
+}
+
+pub fn last_event(journal: &[JournalEntry], event: Event) -> Option<&JournalEntry> {
+    journal.iter().rev().find(|e| e.event == Some(event))
+}
+
+/// The last few journal lines, for a panic message.
+fn tail(journal: &[JournalEntry]) -> String {
+    let lines: Vec<String> = journal
+        .iter()
+        .rev()
+        .take(5)
+        .rev()
+        .map(|e| format!("{} {}", e.source, e.evidence_line()))
+        .collect();
+    format!("journal ends {lines:?}")
+}
 
 pub struct TestLab {
     pub lab: Option<LabHandle>,
@@ -34,6 +92,7 @@ pub async fn start_configured(
     let mut cfg = LabConfig::ephemeral(dir.path());
     cfg.mode = mode;
     cfg.store = store;
+    cfg.limits = test_limits();
     change(&mut cfg);
     let lab = forgetful::lab::start(cfg).await.expect("lab starts");
     let url = lab.balancer_url.clone();
@@ -201,6 +260,63 @@ impl TestLab {
             .admin(&format!("/replicas/{name}/restart"), Value::Null)
             .await;
         assert_eq!(a.status, 200, "{:?}", a.body);
+    }
+
+    /// The whole journal once `done` holds for it (see [`eventually`]).
+    pub async fn journal_when(
+        &self,
+        what: &str,
+        done: impl Fn(&[JournalEntry]) -> bool,
+    ) -> Vec<JournalEntry> {
+        let client = LabClient::new(&self.url, "learner");
+        eventually(what, async || {
+            let journal = client.journal(0).await.map_err(|e| e.to_string())?;
+            if done(&journal) {
+                Ok(journal)
+            } else {
+                Err(tail(&journal))
+            }
+        })
+        .await
+    }
+
+    /// The lab's state once `done` holds for it (see [`eventually`]).
+    pub async fn state_when(&self, what: &str, done: impl Fn(&LabState) -> bool) -> LabState {
+        let client = LabClient::new(&self.url, "learner");
+        eventually(what, async || {
+            let state = client.state().await.map_err(|e| e.to_string())?;
+            if done(&state) {
+                Ok(state)
+            } else {
+                Err(format!("{state:?}"))
+            }
+        })
+        .await
+    }
+
+    /// Waits until the attacker, since its latest start, has got in at least once.
+    pub async fn attacker_got_in(&self) {
+        self.journal_when("the attacker to get in", |j| {
+            attacker_requests(j).any(|e| e.ok() && e.user.is_some())
+        })
+        .await;
+    }
+
+    /// Waits until the attacker has tried again after the latest revoke and the lab's grace
+    /// after it: from then on the logout-now check can judge that revoke.
+    pub async fn attacker_tried_after_revoke(&self) {
+        let grace = LabClient::new(&self.url, "learner")
+            .state()
+            .await
+            .unwrap()
+            .revoke_grace_ms;
+        self.journal_when("an attacker request after the revoke's grace", |j| {
+            let Some(revoke) = last_event(j, Event::Revoke) else {
+                return false;
+            };
+            attacker_requests(j).any(|e| e.ts_ms > revoke.ts_ms + grace)
+        })
+        .await;
     }
 
     pub async fn shutdown(mut self) -> tempfile::TempDir {

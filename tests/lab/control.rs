@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use forgetful::api::{JournalEntry, Mode};
+use forgetful::api::{CredentialKind, Event, JournalEntry, Mode, Source};
 use forgetful::client::{LabClient, ReplicaAction};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -83,36 +83,37 @@ async fn attacker_is_cut_off_by_revoke_in_shared_mode() {
     let client = LabClient::new(&lab.url, "learner");
     let status = client.start_attacker("alice").await.unwrap();
     assert!(status.running);
-    assert_eq!(status.credential_kind.as_deref(), Some("cookie"));
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let s = client.state().await.unwrap().attacker;
-    assert!(s.requests >= 2 && s.refused == 0, "{s:?}");
+    assert_eq!(status.credential_kind, Some(CredentialKind::Cookie));
+    let s = lab
+        .state_when("two attacker requests", |s| s.attacker.requests >= 2)
+        .await
+        .attacker;
+    assert_eq!(s.refused, 0, "{s:?}");
     client.revoke("alice").await.unwrap();
     let revoked_at = Instant::now();
     // Every attacker request after the revoke is refused; it gives up after 20 in a row.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let s = client.state().await.unwrap().attacker;
-        if !s.running {
-            assert!(s.stopped.unwrap().contains("gave up"));
-            break;
-        }
-        assert!(Instant::now() < deadline, "attacker never gave up: {s:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let s = lab
+        .state_when("the attacker to give up", |s| !s.attacker.running)
+        .await
+        .attacker;
+    assert!(s.stopped.unwrap().contains("gave up"));
+    // 20 replays, one a period: not all at once. (Its timer catches up on late ticks, so
+    // a few periods' slack.)
+    let period = common::test_limits().attacker_period;
     assert!(
-        revoked_at.elapsed() >= Duration::from_secs(4),
-        "20 refusals at 4/s"
+        revoked_at.elapsed() >= period * 15,
+        "20 refusals in {:?}",
+        revoked_at.elapsed()
     );
     let journal = client.journal(0).await.unwrap();
     let revoke_id = journal
         .iter()
-        .find(|e| e.event.as_deref() == Some("revoke"))
+        .find(|e| e.event == Some(Event::Revoke))
         .unwrap()
         .id;
     let after: Vec<&JournalEntry> = journal
         .iter()
-        .filter(|e| e.id > revoke_id && e.source == "attacker" && e.is_request())
+        .filter(|e| e.id > revoke_id && e.source == Source::Attacker && e.is_request())
         .collect();
     assert!(after.len() >= 20);
     assert!(after.iter().all(|e| e.status == 401), "{after:?}");
@@ -131,7 +132,20 @@ async fn attacker_with_a_token_survives_revoke_unless_the_denylist_is_on() {
     let client = LabClient::new(&lab.url, "learner");
     client.start_attacker("alice").await.unwrap();
     client.revoke("alice").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    let grace = client.state().await.unwrap().revoke_grace_ms;
+    // The attacker's requests from `grace` after the latest revoke on, once there are three.
+    let after_revoke = |j: &[JournalEntry]| -> Vec<JournalEntry> {
+        let revoke = common::last_event(j, Event::Revoke).unwrap();
+        j.iter()
+            .filter(|e| e.source == Source::Attacker && e.is_request())
+            .filter(|e| e.ts_ms > revoke.ts_ms + grace)
+            .cloned()
+            .collect()
+    };
+    lab.journal_when("three attacker requests after the revoke", |j| {
+        after_revoke(j).len() >= 3
+    })
+    .await;
     let s = client.state().await.unwrap().attacker;
     assert!(
         s.running && s.refused == 0,
@@ -139,20 +153,17 @@ async fn attacker_with_a_token_survives_revoke_unless_the_denylist_is_on() {
     );
     client.set_denylist(true).await.unwrap();
     client.revoke("alice").await.unwrap();
-    let cut = client.journal(0).await.unwrap().last().unwrap().id;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let later: Vec<JournalEntry> = client
-        .journal(cut)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.source == "attacker" && e.is_request())
-        .collect();
-    assert!(!later.is_empty());
+    let journal = lab
+        .journal_when("three attacker requests after the revoke", |j| {
+            after_revoke(j).len() >= 3
+        })
+        .await;
+    let later = after_revoke(&journal);
     assert!(
         later
             .iter()
-            .all(|e| e.status == 401 && e.reason.as_deref().unwrap_or("").contains("revoked"))
+            .all(|e| e.status == 401 && e.reason.as_deref().unwrap_or("").contains("revoked")),
+        "{later:?}"
     );
     client.stop_attacker().await.unwrap();
     lab.shutdown().await;
@@ -190,10 +201,10 @@ async fn journal_records_requests_with_source_and_credential_fingerprints() {
     assert_eq!(got[0].issued.as_deref(), Some(fp.as_str()));
     assert_eq!(got[0].user.as_deref(), Some("alice"));
     assert_eq!(got[1].path, "/orders");
-    assert_eq!(got[1].credential, "cookie");
+    assert_eq!(got[1].credential, CredentialKind::Cookie);
     assert_eq!(got[1].fingerprint.as_deref(), Some(fp.as_str()));
-    assert_eq!(got[1].source, "learner");
-    assert_eq!(got[2].source, "console");
+    assert_eq!(got[1].source, Source::Learner);
+    assert_eq!(got[2].source, Source::Console);
     // The secret never appears in the journal.
     let all = serde_json::to_string(&client.journal(0).await.unwrap()).unwrap();
     assert!(!all.contains(&sid));
@@ -214,7 +225,7 @@ async fn control_events_are_journaled() {
         .unwrap();
     client.replica("c", ReplicaAction::Restart).await.unwrap();
     client.set_denylist(true).await.unwrap();
-    let events: Vec<String> = client
+    let events: Vec<Event> = client
         .journal(0)
         .await
         .unwrap()
@@ -222,17 +233,14 @@ async fn control_events_are_journaled() {
         .filter_map(|e| e.event)
         .collect();
     for want in [
-        "lab-started",
-        "mode-changed",
-        "policy-changed",
-        "replica-restarted",
-        "jwks-fetched",
-        "denylist-changed",
+        Event::LabStarted,
+        Event::ModeChanged,
+        Event::PolicyChanged,
+        Event::ReplicaRestarted,
+        Event::JwksFetched,
+        Event::DenylistChanged,
     ] {
-        assert!(
-            events.iter().any(|e| e == want),
-            "{want} missing from {events:?}"
-        );
+        assert!(events.contains(&want), "{want} missing from {events:?}");
     }
     lab.shutdown().await;
 }

@@ -1,13 +1,11 @@
 //! logout-now: with the attacker replaying a stolen credential, cut it off: after a revoke every
-//! attacker request on every replica is refused within one second, the grader's own replay of
-//! the stolen credential on each replica gets 401, and other users' logins still work.
+//! attacker request on every replica is refused within one second (the lab's revoke grace,
+//! published in its state), the grader's own replay of the stolen credential on each replica
+//! gets 401, and other users' logins still work.
 
 use super::{Evidence, Step, accepted, step};
-use crate::api::{JournalEntry, Mode};
+use crate::api::{CredentialKind, Event, JournalEntry, Mode, Source};
 use crate::client::{ClientError, LabClient};
-
-/// How long after the revoke the attacker may still get through.
-const GRACE_MS: u64 = 1000;
 
 pub async fn evaluate(
     ev: &Evidence<'_>,
@@ -25,7 +23,7 @@ pub async fn evaluate(
     );
     let mut others = step("others", "other users' logins keep working");
 
-    let start = ev.events("attacker-started").last();
+    let start = ev.events(Event::AttackerStarted).last();
     let Some(start) = start else {
         attacker.next.push(
             "start the attacker on alice's credential, then watch its requests (source attacker) get in"
@@ -40,7 +38,7 @@ pub async fn evaluate(
     attacker.evidence.push(start.evidence_line());
     let victim = start.user.clone().unwrap_or_default();
     // Every attacker run: the statement asks for the cut-off with sessions and with tokens.
-    let starts: Vec<&JournalEntry> = ev.events("attacker-started").collect();
+    let starts: Vec<&JournalEntry> = ev.events(Event::AttackerStarted).collect();
     let runs: Vec<(&JournalEntry, Run)> = starts
         .iter()
         .enumerate()
@@ -107,13 +105,15 @@ pub async fn evaluate(
         (Some(_), Ok(stolen)) => {
             let mut all = true;
             for r in &ev.state.replicas {
-                let header = if stolen.kind == "cookie" {
-                    ("cookie".to_string(), format!("sid={}", stolen.value))
-                } else {
-                    (
+                let header = match stolen.kind {
+                    CredentialKind::Cookie => {
+                        ("cookie".to_string(), format!("sid={}", stolen.value))
+                    }
+                    // The attacker steals only cookies and bearer tokens.
+                    _ => (
                         "authorization".to_string(),
                         format!("Bearer {}", stolen.value),
-                    )
+                    ),
                 };
                 let x = client
                     .send(Some(&r.url), "GET", "/orders", &[header], None)
@@ -271,7 +271,7 @@ async fn probe_other_user(
                 "{user} was refused by replica {} ({}): the revoke reached further than {}",
                 r.name,
                 x.reason().unwrap_or_default(),
-                ev.events("revoke")
+                ev.events(Event::Revoke)
                     .last()
                     .and_then(|e| e.user.clone())
                     .unwrap_or_default()
@@ -297,7 +297,9 @@ fn cut_off<'a>(ev: &'a Evidence<'_>, start: &'a JournalEntry, until: u64) -> Run
     let attack: Vec<&JournalEntry> = ev
         .entries
         .iter()
-        .filter(|e| e.id > start.id && e.id < until && e.source == "attacker" && e.is_request())
+        .filter(|e| {
+            e.id > start.id && e.id < until && e.source == Source::Attacker && e.is_request()
+        })
         .collect();
     let first_ok = attack
         .iter()
@@ -305,19 +307,22 @@ fn cut_off<'a>(ev: &'a Evidence<'_>, start: &'a JournalEntry, until: u64) -> Run
         .map(|e| e.evidence_line());
 
     let revokes: Vec<&JournalEntry> = ev
-        .events("revoke")
+        .events(Event::Revoke)
         .filter(|e| e.id > start.id && e.id < until && e.user.as_deref() == Some(victim.as_str()))
         .collect();
     // A refusal counts only when a replica gave it, in the mode the attacker started in:
     // stopping every replica (503 from the balancer) or switching modes (a credential of the
     // wrong kind) also makes requests fail, and neither logs anyone out.
+    // How long after the revoke the attacker may still get through: the lab says (1 s
+    // unless configured otherwise), so a test lab can be graded without waiting seconds.
+    let grace_ms = ev.state.revoke_grace_ms;
     let refused = |e: &JournalEntry| {
         e.status == 401 && e.replica.as_deref() != Some("balancer") && e.mode == start.mode
     };
     for r in &revokes {
         let all_after: Vec<&&JournalEntry> = attack
             .iter()
-            .filter(|e| e.ts_ms > r.ts_ms + GRACE_MS)
+            .filter(|e| e.ts_ms > r.ts_ms + grace_ms)
             .collect();
         // Judged in the mode the attacker started in, up to the first switch away from it:
         // a later switch (to try tokens next) does not undo a cut-off already shown.
@@ -331,7 +336,7 @@ fn cut_off<'a>(ev: &'a Evidence<'_>, start: &'a JournalEntry, until: u64) -> Run
             all_after
         };
         let gave_up = ev
-            .events("attacker-stopped")
+            .events(Event::AttackerStopped)
             .any(|e| e.id > r.id && e.reason.as_deref().unwrap_or("").contains("gave up"));
         if let Some(e) = after.iter().find(|e| accepted(e)) {
             run.next.push(format!(

@@ -10,7 +10,7 @@ mod where_state_goes;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{JournalEntry, LabState};
+use crate::api::{Event, JournalEntry, LabState};
 use crate::client::{ClientError, LabClient};
 
 /// One line of a checklist.
@@ -78,13 +78,11 @@ impl Evidence<'_> {
     pub fn learner_requests(&self) -> impl Iterator<Item = &JournalEntry> {
         self.entries
             .iter()
-            .filter(|e| e.is_request() && is_learner(&e.source))
+            .filter(|e| e.is_request() && e.source.is_learner())
     }
 
-    pub fn events<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s JournalEntry> + 's {
-        self.entries
-            .iter()
-            .filter(move |e| e.event.as_deref() == Some(name))
+    pub fn events(&self, event: Event) -> impl Iterator<Item = &JournalEntry> {
+        self.entries.iter().filter(move |e| e.event == Some(event))
     }
 
     pub fn up_replicas(&self) -> Vec<&str> {
@@ -101,10 +99,6 @@ impl Evidence<'_> {
 /// knew who sent it. `/healthz` or the JWKS answer 200 to anyone, so they prove nothing.
 pub fn accepted(e: &JournalEntry) -> bool {
     e.ok() && e.user.is_some() && e.path != "/login"
-}
-
-pub fn is_learner(source: &str) -> bool {
-    matches!(source, "learner" | "console")
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 //! (4) that token with an edited payload refused for its signature.
 
 use super::{Evidence, Step, accepted, step};
-use crate::api::{JournalEntry, Mode};
+use crate::api::{Event, JournalEntry, Mode};
 use crate::client::{ClientError, LabClient};
 
 pub async fn evaluate(
@@ -104,8 +104,8 @@ pub async fn evaluate(
                         e.id > login.id
                             && e.replica.as_deref() == Some(n)
                             && matches!(
-                                e.event.as_deref(),
-                                Some("replica-restarted" | "replica-started")
+                                e.event,
+                                Some(Event::ReplicaRestarted | Event::ReplicaStarted)
                             )
                     })
                     .map(|e| e.id)

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::lab::status_style;
 use super::{clean, fg, fit};
-use crate::api::{EntryKind, JournalEntry};
+use crate::api::{EntryKind, JournalEntry, Source};
 use crate::tui::state::State;
 
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
@@ -55,8 +55,8 @@ pub fn line(color: bool, e: &JournalEntry, w: usize) -> Line<'static> {
         EntryKind::Control => {
             let text = format!(
                 "{:<8} {} {}",
-                c(&e.source),
-                c(e.event.as_deref().unwrap_or("event")),
+                e.source,
+                e.event.map_or("event", |v| v.as_str()),
                 c(e.reason.as_deref().unwrap_or(""))
             );
             Line::from(Span::styled(fit(&text, w), fg(color, Color::Cyan)))
@@ -69,14 +69,14 @@ pub fn line(color: bool, e: &JournalEntry, w: usize) -> Line<'static> {
                 .unwrap_or_default();
             let text = format!(
                 "{:<8} {:<6} {:<14} {} {}{reason}",
-                c(&e.source),
+                e.source,
                 c(&e.method),
                 c(&e.path),
                 e.status,
                 c(e.replica.as_deref().unwrap_or("-")),
             );
             let mut style = status_style(color, e.status);
-            if e.source == "attacker" {
+            if e.source == Source::Attacker {
                 style = style.add_modifier(Modifier::ITALIC);
             }
             Line::from(Span::styled(fit(&text, w), style))

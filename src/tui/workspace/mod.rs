@@ -604,7 +604,7 @@ pub fn on_quit(s: &mut State) -> Vec<Effect> {
 /// A journal entry arrived: re-check soon, unless it is the grader's own probe.
 pub fn on_journal(s: &mut State, e: &crate::api::JournalEntry) -> Vec<Effect> {
     let mut fx = Vec::new();
-    if e.source == "grader" {
+    if e.source == crate::api::Source::Grader {
         return fx;
     }
     if let Some(ws) = &mut s.work.open

@@ -535,10 +535,10 @@ fn journal_entries_recheck_but_the_graders_own_do_not() {
         "no workspace, no check"
     );
     work(&mut s, WorkAction::Open(0));
-    entry.source = "grader".into();
+    entry.source = crate::api::Source::Grader;
     let fx = update(&mut s, Action::Journal(Box::new(entry.clone())));
     assert!(!fx.iter().any(|f| matches!(f, Effect::Work(_))), "{fx:?}");
-    entry.source = "learner".into();
+    entry.source = crate::api::Source::Learner;
     let fx = update(&mut s, Action::Journal(Box::new(entry.clone())));
     let due = fx
         .iter()
