@@ -189,6 +189,10 @@ pub struct LabState {
     pub policy: Policy,
     /// e.g. `sqlite:/home/me/.local/share/forgetful/sessions.db`, `memory`, `redis://127.0.0.1:6379`.
     pub store: String,
+    /// Whether the session store answered when this state was read (within the store's
+    /// 500 ms limit): a Redis outage shows here and in `/readyz`.
+    #[serde(default = "reachable")]
+    pub store_reachable: bool,
     pub denylist: bool,
     pub attacker: AttackerStatus,
     pub replicas: Vec<ReplicaStatus>,
@@ -206,6 +210,11 @@ pub const DEFAULT_REVOKE_GRACE: std::time::Duration = std::time::Duration::from_
 /// A state from a lab that did not publish its grace was graded with the default.
 fn default_revoke_grace_ms() -> u64 {
     DEFAULT_REVOKE_GRACE.as_millis() as u64
+}
+
+/// A state from a lab that does not say is taken to have a reachable store.
+fn reachable() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -70,6 +70,7 @@ pub async fn lab_state(b: &Balancer) -> LabState {
         mode: core.mode(),
         policy: core.policy(),
         store: core.store.describe(),
+        store_reachable: core.store.count_sessions().await.is_ok(),
         denylist: core.denylist_on(),
         attacker: core.attacker.status(),
         replicas,

@@ -82,6 +82,7 @@ fn lab_state() -> LabState {
         mode: Mode::Local,
         policy: Policy::RoundRobin,
         store: "sqlite:/data/sessions.db".into(),
+        store_reachable: true,
         denylist: false,
         attacker: AttackerStatus::default(),
         replicas: vec![
@@ -402,6 +403,21 @@ fn help_takes_keys_and_the_wheel() {
     update(&mut s, Action::ScrollHelp(1000));
     assert_eq!(s.help_scroll, super::views::help::view_of(&s).max_scroll);
     assert!(s.help_scroll > 0);
+}
+
+// A store that does not answer shows in the lab panel, in red, with what it costs.
+#[test]
+fn an_unreachable_store_shows_in_the_lab_panel() {
+    let mut s = fake(120, 40);
+    let mut st = lab_state();
+    st.store = "redis://127.0.0.1:6379".into();
+    st.store_reachable = false;
+    update(&mut s, Action::LabState(Box::new(st)));
+    let shown = screen(&s);
+    assert!(
+        shown.contains("store ✗ unreachable (503): redis:"),
+        "{shown}"
+    );
 }
 
 #[test]

@@ -123,6 +123,12 @@ async fn redis_store_reconnects_after_redis_restarts() {
     );
     assert_eq!(lab.get("/readyz", None).await.status, 503);
     assert_eq!(lab.get("/healthz", None).await.status, 200);
+    // The lab's state (and so the app's lab panel) says the store is not answering.
+    assert!(
+        !lab.json("/admin/state").await["store_reachable"]
+            .as_bool()
+            .unwrap()
+    );
     let _redis = OwnRedis::start(port).expect("redis-server starts again");
     // The first requests may fail while the connection is re-made; then logins work again.
     common::eventually("the store to reconnect", async || {
@@ -142,5 +148,10 @@ async fn redis_store_reconnects_after_redis_restarts() {
     })
     .await;
     assert_eq!(lab.get("/readyz", None).await.status, 200);
+    assert!(
+        lab.json("/admin/state").await["store_reachable"]
+            .as_bool()
+            .unwrap()
+    );
     lab.shutdown().await;
 }

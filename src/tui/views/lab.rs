@@ -72,7 +72,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             Span::raw(" · deny "),
             Span::styled(on_off(st.denylist), bold()),
         ]),
-        Line::from(fit(&format!("store {}", st.store), w)),
+        store_line(s, st, w),
         Line::from(Span::styled(fit(&attacker, w), attacker_style)),
     ];
     if let Some(e) = &s.lab.error {
@@ -80,7 +80,9 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             fit(&format!("unreachable: {e}"), w),
             fg(s.color, Color::Red),
         ));
-    } else if let Some(note) = &s.lab.note {
+    } else if let Some(note) = &s.lab.note
+        && st.store_reachable
+    {
         info[1] = Line::from(fit(&format!("{note} · store {}", st.store), w));
     }
     f.render_widget(Paragraph::new(info), parts.info);
@@ -188,5 +190,17 @@ pub fn status_style(color: bool, code: u16) -> Style {
             Modifier::BOLD
         }),
         _ => Style::default(),
+    }
+}
+
+/// The store's address, or in red that it did not answer (requests that need it get 503).
+fn store_line(s: &State, st: &crate::api::LabState, w: usize) -> Line<'static> {
+    if st.store_reachable {
+        Line::from(fit(&format!("store {}", st.store), w))
+    } else {
+        Line::from(Span::styled(
+            fit(&format!("store ✗ unreachable (503): {}", st.store), w),
+            fg(s.color, Color::Red).add_modifier(Modifier::BOLD),
+        ))
     }
 }
