@@ -5,6 +5,8 @@
 # expected while Redis is down) and the server's RSS at the start and the end.
 #   bash benches/soak.sh [MINUTES]   (default 10; needs redis-server and curl)
 set -euo pipefail
+# A command that fails stops the soak: say where, never stop silently.
+trap 'echo "soak stopped at line $LINENO (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 minutes=${1:-10}
 cargo build --release -q

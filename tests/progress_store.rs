@@ -150,7 +150,18 @@ fn killed_mid_write_leaves_old_or_new() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(150 + 70 * round));
+        // Wait until the child has written once (an event, not a guess at how long it takes
+        // to start under load), then let it run a little longer, more each round, so the
+        // kill lands at different points of a write.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::fs::metadata(&path).unwrap().modified().unwrap() == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: the child never wrote within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(7 * round));
         child.kill().unwrap(); // SIGKILL on Unix: no destructor, no cleanup
         child.wait().unwrap();
         let after = std::fs::metadata(&path).unwrap().modified().unwrap();
