@@ -74,7 +74,7 @@ fn control(id: u64, event: Event, reason: &str) -> JournalEntry {
     }
 }
 
-fn lab_state() -> LabState {
+pub(crate) fn lab_state() -> LabState {
     LabState {
         run_id: "abc".into(),
         started_at: "2025-01-01T10:00:00Z".into(),

@@ -384,20 +384,43 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 s.pending_send = Some(send);
                 return out;
             }
-            fill(
-                &mut s.console,
-                &SavedRequest {
-                    method: b.method,
-                    path: b.path,
-                    headers: b.headers,
-                    body: b.body,
-                },
-            );
+            let mut req = SavedRequest {
+                method: b.method,
+                path: b.path,
+                headers: b.headers,
+                body: b.body,
+            };
+            // In token mode a lesson's card goes out as a client holding a token would send
+            // it: with the jar's token as Bearer (a card that names its own Authorization
+            // keeps it). Without this, a card sent straight from its prediction would carry
+            // no credential and settle the prediction wrongly.
+            let token_mode = s
+                .lab
+                .state
+                .as_ref()
+                .is_some_and(|st| st.mode == crate::api::Mode::Token);
+            let token = s
+                .console
+                .jars
+                .token()
+                .map(str::to_string)
+                .or_else(|| s.last_token.clone());
+            let attached = match token {
+                Some(t) if token_mode && !has_header(&req, "authorization") => {
+                    req.headers
+                        .push(("Authorization".into(), format!("Bearer {t}")));
+                    true
+                }
+                _ => false,
+            };
+            fill(&mut s.console, &req);
             s.console.hist_pos = None;
             s.console.focus = Some(Field::Line);
             s.tool = Some(Tool::Console);
             if send {
                 out.extend(send_current(s, 1));
+            } else if attached {
+                s.status = Some("your token is attached as Bearer · Enter sends it".into());
             } else {
                 s.status = Some("Enter sends it".into());
             }

@@ -578,6 +578,41 @@ fn verify_explains_every_refusal() {
     );
 }
 
+// In token mode a card goes out with the token the console's login got: sent straight from
+// its prediction, it would otherwise carry nothing and settle the prediction wrongly.
+#[test]
+fn in_token_mode_a_card_carries_the_jar_token() {
+    let mut s = state(80, 24);
+    let mut st = crate::tui::tests::lab_state();
+    st.mode = crate::api::Mode::Token;
+    update(&mut s, Action::LabState(Box::new(st)));
+    s.console.batch = 1;
+    s.console.sent = Some(console::Sent {
+        batch: 1,
+        req: SavedRequest::default(),
+        login_as: Some("alice".into()),
+    });
+    update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch: 1,
+            result: Ok(Exchange {
+                body: r#"{"token":"aaa.bbb.ccc"}"#.into(),
+                ..orders_answer("a", 200)
+            }),
+        }),
+    );
+    update(&mut s, Action::NextRequest);
+    let fx = press(&mut s, key(KeyCode::Char('S')));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert!(
+        req.headers
+            .contains(&("Authorization".into(), "Bearer aaa.bbb.ccc".into())),
+        "{:?}",
+        req.headers
+    );
+}
+
 #[test]
 fn request_block_prefills_the_console_and_s_sends_it() {
     let mut s = state(80, 24);
