@@ -42,7 +42,10 @@ while [ "$(date +%s)" -lt "$end" ]; do
     next_redis=$(( $(date +%s) + 60 ))
   fi
   login=$(curl -s -i -c "$work/jar" "${json[@]}" -d '{"username":"alice","password":"wonderland"}' "$url/login" || true)
-  code=$(printf '%s' "$login" | head -1 | awk '{print $2}')
+  # The status line, without a pipe that closes early (head would kill printf with SIGPIPE,
+  # which under pipefail ended earlier ten-minute runs silently).
+  first=${login%%$'\n'*}
+  code=$(awk '{print $2}' <<<"$first")
   code=${code:-000}
   seen[$code]=$(( ${seen[$code]:-0} + 1 ))
   token=$(printf '%s' "$login" | grep -o '"token":"[^"]*"' | cut -d'"' -f4 || true)

@@ -138,6 +138,7 @@ wire_enum! {
         DenylistChanged = "denylist-changed",
         AttackerStarted = "attacker-started",
         AttackerStopped = "attacker-stopped",
+        RoleChanged = "role-changed",
     }
 }
 
@@ -425,6 +426,7 @@ mod tests {
             "denylist-changed",
             "attacker-started",
             "attacker-stopped",
+            "role-changed",
         ];
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.

@@ -47,7 +47,7 @@ fn every_problem_in_a_broken_course_is_listed_with_its_position() {
         "lessons/02-untitled.md:1:1: title: the lesson has no `# ` heading",
         "lessons/02-untitled.md:1:1: predict: the lesson has no prediction (a ```predict block before a request or an explanation)",
         "lessons/notes.md:1:1: file name: lesson files are named NN-slug.md (a number, a dash, a name)",
-        "problems/bad-refs.toml:2:9: check: unknown check `forget-everything` (built-in: disappearing-login, where-state-goes, logout-now)",
+        "problems/bad-refs.toml:2:9: check: unknown check `forget-everything` (built-in: disappearing-login, where-state-goes, logout-now, stale-role)",
         "problems/bad-refs.toml:3:25: lessons[1]: no lesson `09-nowhere` in lessons/",
         "problems/bad-refs.toml:13:13: rubric.concepts[0].patterns[0]: pattern does not compile: unclosed group",
         "problems/bad-refs.toml:18:13: rubric.misconceptions[0].patterns[0]: pattern does not compile: invalid character class range, the start must be <= the end",
@@ -59,7 +59,7 @@ fn every_problem_in_a_broken_course_is_listed_with_its_position() {
         "problems/bad-step.toml:17:1: rubric.concepts[0].match: nothing to match: give `match` (word groups) or `patterns`",
         "problems/bad-syntax.toml:1:18: toml: invalid basic string, expected `\"`",
         // An unknown field does not hide what else is wrong with the file.
-        "problems/bad-unknown-field.toml:2:9: check: unknown check `remember-everything` (built-in: disappearing-login, where-state-goes, logout-now)",
+        "problems/bad-unknown-field.toml:2:9: check: unknown check `remember-everything` (built-in: disappearing-login, where-state-goes, logout-now, stale-role)",
         "problems/bad-unknown-field.toml:3:1: difficulty: unknown field (expected one of: title, check, lessons, statement, question, model_answer, hints, rubric)",
         "problems/bad-unknown-field.toml:13:13: rubric.concepts[0].patterns[0]: pattern does not compile: unclosed group",
         "problems/bad-unknown-field.toml:15:1: rubric.concepts[0].hue: unknown field (expected one of: id, label, required, match, scope, phrases, patterns, ask)",

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::rubric::{CompiledRubric, Scope};
 
 /// Built-in service checks a problem may name in `check` (the names in [`CHECK_STEPS`]).
-pub const BUILTIN_CHECKS: [&str; 3] = {
-    let mut names = [""; 3];
+pub const BUILTIN_CHECKS: [&str; 4] = {
+    let mut names = [""; 4];
     let mut i = 0;
     while i < names.len() {
         names[i] = CHECK_STEPS[i].0;
@@ -22,13 +22,17 @@ pub const BUILTIN_CHECKS: [&str; 3] = {
 
 /// The step ids each built-in check reports, in order: a hint's `step` must be one of its
 /// problem's check. `tests/checks.rs` runs every check to keep this table in step with them.
-pub const CHECK_STEPS: [(&str, &[&str]); 3] = [
+pub const CHECK_STEPS: [(&str, &[&str]); 4] = [
     ("disappearing-login", &["reproduced", "fixed"]),
     (
         "where-state-goes",
         &["token", "badge", "restarts", "tampered"],
     ),
     ("logout-now", &["attacker", "cut-off", "replay", "others"]),
+    (
+        "stale-role",
+        &["admin-door", "demoted", "stale", "fixed", "others"],
+    ),
 ];
 
 /// The step ids of the built-in check `check`, or `None` when there is no such check.

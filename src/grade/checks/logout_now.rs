@@ -206,7 +206,7 @@ pub async fn evaluate(
 
 /// The check's own probe for step 4: log `user` in (tagged grader) and call `GET /orders`
 /// on every running replica. `Ok` with evidence lines when all accept, `Err` saying why not.
-async fn probe_other_user(
+pub(super) async fn probe_other_user(
     client: &LabClient,
     ev: &Evidence<'_>,
     user: &str,

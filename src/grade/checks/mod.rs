@@ -6,6 +6,7 @@
 
 mod disappearing_login;
 mod logout_now;
+mod stale_role;
 mod where_state_goes;
 
 use serde::{Deserialize, Serialize};
@@ -104,7 +105,7 @@ pub fn accepted(e: &JournalEntry) -> bool {
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
     #[error(
-        "no built-in check named {0:?} (known: disappearing-login, where-state-goes, logout-now)"
+        "no built-in check named {0:?} (known: disappearing-login, where-state-goes, logout-now, stale-role)"
     )]
     Unknown(String),
     #[error(transparent)]
@@ -132,6 +133,7 @@ pub async fn run(
     let (steps, notes) = match name {
         "disappearing-login" => disappearing_login::evaluate(&ev),
         "where-state-goes" => where_state_goes::evaluate(&ev, client).await?,
+        "stale-role" => stale_role::evaluate(&ev, client).await?,
         _ => logout_now::evaluate(&ev, client).await?,
     };
     Ok(Report {
