@@ -184,10 +184,11 @@ fn unix_ms() -> u128 {
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     mut state: State,
-    mut progress: Box<dyn ProgressPort>,
+    progress: Box<dyn ProgressPort>,
     lab: LabSource,
 ) -> anyhow::Result<Option<BoxFuture<'static, ()>>> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let (progress, progress_thread) = ProgressWorker::start(progress);
 
     // Terminal input.
     let input = tx.clone();
@@ -264,7 +265,7 @@ async fn event_loop(
                         run_effect(
                             Effect::RefreshState,
                             &state,
-                            &mut *progress,
+                            &progress,
                             client.as_ref(),
                             &tx,
                             &mut refresh,
@@ -291,14 +292,7 @@ async fn event_loop(
             if let Some(a) = act {
                 dirty = true;
                 for fx in action::update(&mut state, a) {
-                    run_effect(
-                        fx,
-                        &state,
-                        &mut *progress,
-                        client.as_ref(),
-                        &tx,
-                        &mut refresh,
-                    );
+                    run_effect(fx, &state, &progress, client.as_ref(), &tx, &mut refresh);
                 }
             }
             next = split.take().or_else(|| rx.try_recv().ok());
@@ -314,7 +308,37 @@ async fn event_loop(
     for f in feeds {
         f.abort();
     }
+    // Every progress change issued before quitting is written before the app exits.
+    drop(progress);
+    let _ = tokio::task::spawn_blocking(move || progress_thread.join()).await;
     Ok(stop)
+}
+
+/// Progress writes (each an fsync) and grading run on a thread of their own, in the order
+/// they were issued, so the event loop never waits on the disk.
+struct ProgressWorker {
+    jobs: std::sync::mpsc::Sender<ProgressJob>,
+}
+
+type ProgressJob = Box<dyn FnOnce(&mut dyn ProgressPort) + Send>;
+
+impl ProgressWorker {
+    fn start(mut port: Box<dyn ProgressPort>) -> (Self, std::thread::JoinHandle<()>) {
+        let (jobs, rx) = std::sync::mpsc::channel::<ProgressJob>();
+        // Effects spawn tasks (checks, timers): the thread works inside the app's runtime.
+        let rt = tokio::runtime::Handle::current();
+        let thread = std::thread::spawn(move || {
+            let _inside = rt.enter();
+            for job in rx {
+                job(&mut *port);
+            }
+        });
+        (Self { jobs }, thread)
+    }
+
+    fn run(&self, job: impl FnOnce(&mut dyn ProgressPort) + Send + 'static) {
+        let _ = self.jobs.send(Box::new(job));
+    }
 }
 
 /// Makes the client, then starts the journal feed and a first state read.
@@ -391,7 +415,7 @@ struct Refresh {
 fn run_effect(
     fx: Effect,
     state: &State,
-    progress: &mut dyn ProgressPort,
+    progress: &ProgressWorker,
     client: Option<&LabClient>,
     tx: &mpsc::UnboundedSender<Msg>,
     refresh: &mut Refresh,
@@ -400,8 +424,11 @@ fn run_effect(
         Effect::Quit => {}
         Effect::Work(w) => {
             let tx = tx.clone();
-            workspace::effects::run(w, state, progress, client, move |a| {
-                let _ = tx.send(Msg::Action(a));
+            let needs = workspace::effects::Needs::of(&w, state, client);
+            progress.run(move |p| {
+                workspace::effects::run(w, needs, p, move |a| {
+                    let _ = tx.send(Msg::Action(a));
+                });
             });
         }
         Effect::SaveProgress => {
@@ -410,21 +437,23 @@ fn run_effect(
                     lesson: l.id.clone(),
                     scroll: state.scroll,
                 };
-                if let Err(e) = progress.save_reader_position(&pos) {
-                    tracing::warn!("saving the reader position: {e:#}");
-                }
+                progress.run(move |p| {
+                    if let Err(e) = p.save_reader_position(&pos) {
+                        tracing::warn!("saving the reader position: {e:#}");
+                    }
+                });
             }
         }
-        Effect::RecordPrediction(key, record) => {
-            if let Err(e) = progress.record_prediction(&key, record) {
+        Effect::RecordPrediction(key, record) => progress.run(move |p| {
+            if let Err(e) = p.record_prediction(&key, record) {
                 tracing::warn!("recording prediction {key}: {e:#}");
             }
-        }
-        Effect::MarkRead(id) => {
-            if let Err(e) = progress.mark_read(&id) {
+        }),
+        Effect::MarkRead(id) => progress.run(move |p| {
+            if let Err(e) = p.mark_read(&id) {
                 tracing::warn!("marking {id} read: {e:#}");
             }
-        }
+        }),
         Effect::Console(e) => {
             let tx = tx.clone();
             console::io::run(e, state, client, move |a| {

@@ -1,6 +1,7 @@
-//! Carrying out the workspace's effects for the event loop: progress writes (each one an
-//! atomic reread-change-write through the `ProgressPort`), grading with the rubric, service
-//! checks over HTTP with a client tagged `grader`, and debounce timers.
+//! Carrying out the workspace's effects: progress writes (each one an atomic
+//! reread-change-write through the `ProgressPort`), grading with the rubric, service checks
+//! over HTTP with a client tagged `grader`, and debounce timers. They run on the progress
+//! thread, off the event loop, with what they need from the state copied into [`Needs`].
 
 use crate::client::LabClient;
 use crate::grade::{checks, rubric};
@@ -10,23 +11,40 @@ use crate::tui::state::State;
 
 use super::{WorkAction, WorkEffect};
 
+/// What an effect reads from the app's state, copied when it is issued (the effect runs
+/// later, on another thread).
+pub struct Needs {
+    pub def: Option<std::sync::Arc<crate::course::problem::Problem>>,
+    pub run_id: Option<String>,
+    pub client: Option<LabClient>,
+}
+
+impl Needs {
+    pub fn of(fx: &WorkEffect, state: &State, client: Option<&LabClient>) -> Needs {
+        let problem = match fx {
+            WorkEffect::Load(p) | WorkEffect::Grade { problem: p, .. } => Some(p.as_str()),
+            _ => None,
+        };
+        Needs {
+            def: problem.and_then(|p| state.work.def(p)).cloned(),
+            run_id: state.lab.state.as_ref().map(|st| st.run_id.clone()),
+            client: client.cloned(),
+        }
+    }
+}
+
 /// Runs one effect; results come back through `send` (from spawned tasks too).
-pub fn run<F>(
-    fx: WorkEffect,
-    state: &State,
-    progress: &mut dyn ProgressPort,
-    client: Option<&LabClient>,
-    send: F,
-) where
+pub fn run<F>(fx: WorkEffect, needs: Needs, progress: &mut dyn ProgressPort, send: F)
+where
     F: Fn(Action) + Send + Sync + Clone + 'static,
 {
     let back = |a: WorkAction| Action::Work(a);
     match fx {
         WorkEffect::Load(problem) => {
             let record = progress.problem_record(&problem);
-            let verdict = state
-                .work
-                .def(&problem)
+            let verdict = needs
+                .def
+                .as_ref()
                 .zip(record.last_answer.as_deref())
                 .map(|(def, text)| rubric::grade(def, text));
             send(back(WorkAction::Loaded {
@@ -44,7 +62,7 @@ pub fn run<F>(
             }
         }
         WorkEffect::Grade { problem, text } => {
-            let Some(def) = state.work.def(&problem) else {
+            let Some(def) = needs.def.as_ref() else {
                 return;
             };
             let verdict = rubric::grade(def, &text);
@@ -88,6 +106,7 @@ pub fn run<F>(
             check,
             claim,
         } => {
+            let client = needs.client.as_ref();
             let Some(base) = client.map(|c| c.base().to_string()) else {
                 send(back(WorkAction::Checked {
                     problem,
@@ -95,11 +114,10 @@ pub fn run<F>(
                 }));
                 return;
             };
-            let since = state
-                .lab
-                .state
-                .as_ref()
-                .and_then(|st| progress.check_mark(&problem, &st.run_id))
+            let since = needs
+                .run_id
+                .as_deref()
+                .and_then(|run| progress.check_mark(&problem, run))
                 .unwrap_or(0);
             // The app's own client (with the lab's key), tagging its probes `grader` so they
             // do not trigger another check.
