@@ -64,13 +64,13 @@ fn report(half: &str, per_problem: &[(String, Figures)]) -> Figures {
 
 /// Floors for the held-out half, per problem: (agreement, correct answers accepted, wrong
 /// answers passed). The targets are 90%, 90% and none; the floors are what the grader
-/// reaches today, so they can only be raised. stale-role is the newest rubric, tuned on 90
-/// dev answers only, and lowest.
+/// reaches today, so they can only be raised. stale-role is the newest rubric, tuned on 250
+/// dev answers (two blind batches), and lowest.
 const FLOORS: &[(&str, f64, f64, usize)] = &[
     ("disappearing-login", 0.91, 0.87, 3),
     ("where-state-goes", 0.89, 0.86, 4),
     ("logout-now", 0.90, 0.80, 1),
-    ("stale-role", 0.78, 0.73, 7),
+    ("stale-role", 0.83, 0.82, 7),
 ];
 
 /// The three first problems together, as the README reports them.
@@ -122,5 +122,5 @@ fn held_out_half_meets_its_floors() {
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 27, "{}", all.summary());
+    assert!(all.wrong_passed <= 31, "{}", all.summary());
 }
