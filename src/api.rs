@@ -138,6 +138,7 @@ wire_enum! {
         DenylistChanged = "denylist-changed",
         AttackerStarted = "attacker-started",
         AttackerStopped = "attacker-stopped",
+        RoleChanged = "role-changed",
     }
 }
 
@@ -159,6 +160,15 @@ wire_enum! {
         Shared = "shared",
         /// Signed tokens; nothing per user on any replica.
         Token = "token",
+    }
+}
+
+wire_enum! {
+    /// What a user may do: the user table keeps one, a token carries the one it was signed with.
+    pub enum Role("role") {
+        Customer = "customer",
+        /// May read every customer's orders (`GET /orders/all`).
+        Admin = "admin",
     }
 }
 
@@ -403,6 +413,7 @@ mod tests {
         check::<Mode>(&["local", "shared", "token"]);
         check::<Policy>(&["round-robin", "sticky"]);
         check::<ReplicaAction>(&["restart", "stop", "start"]);
+        check::<Role>(&["customer", "admin"]);
         let events = [
             "lab-started",
             "mode-changed",
@@ -416,6 +427,7 @@ mod tests {
             "denylist-changed",
             "attacker-started",
             "attacker-stopped",
+            "role-changed",
         ];
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.

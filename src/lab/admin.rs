@@ -20,7 +20,9 @@ use super::balancer::{Balancer, admin_guard};
 use super::body::JsonBody;
 use super::error::{ApiError, no_route, wrong_method};
 use super::replica::{self, source_of};
-use crate::api::{BadgeVerdict, Event, LabState, Mode, Policy, ReplicaAction, ReplicaStatus};
+use crate::api::{
+    BadgeVerdict, Event, LabState, Mode, Policy, ReplicaAction, ReplicaStatus, Role, bounded,
+};
 
 type B = State<Arc<Balancer>>;
 
@@ -32,6 +34,7 @@ pub fn router(b: Arc<Balancer>) -> Router<Arc<Balancer>> {
         .route("/replicas/{name}/{action}", post(replica_action))
         .route("/denylist", post(set_denylist))
         .route("/revoke", post(revoke))
+        .route("/users/{name}/role", post(set_role))
         .route("/attacker", post(start_attacker).delete(stop_attacker))
         .route("/attacker/credential", get(stolen_credential))
         .route("/badge", post(check_badge))
@@ -274,6 +277,51 @@ async fn revoke(
         "user": user, "shared_sessions_deleted": shared, "local_sessions_deleted": local,
         "tokens_refused": core.denylist_on(), "detail": detail,
     })))
+}
+
+#[derive(Deserialize)]
+struct RoleReq {
+    role: Role,
+}
+
+/// Changes a role in the user table. Sessions read the table at every request, so they see
+/// it at once; a token carries the role it was signed with until it expires or is refreshed.
+async fn set_role(
+    State(b): B,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<JsonBody<RoleReq>, ApiError>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Path(name) = path.map_err(|e| ApiError::bad_request(bounded(&e.body_text(), 200)))?;
+    // An unknown user is a 404 whatever the body says.
+    if b.core.shop.role(&name)?.is_none() {
+        return Err(unknown_user(&name));
+    }
+    let JsonBody(RoleReq { role }) = body?;
+    let Some(old) = b.core.shop.set_role(&name, role)? else {
+        return Err(unknown_user(&name));
+    };
+    let detail = format!(
+        "{name} is now {role} (was {old}) in the user table: sessions see it at their next request; a token keeps the role it was signed with until it expires or is refreshed"
+    );
+    b.core.journal.control(
+        Event::RoleChanged,
+        source_of(&headers, &b.core.source_key),
+        b.core.mode(),
+        None,
+        Some(&name),
+        detail.clone(),
+    );
+    Ok(Json(json!({
+        "user": name, "role": role, "previous": old, "detail": detail,
+    })))
+}
+
+fn unknown_user(name: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "no user named {}: the lab's users are alice and bob",
+        bounded(name, 64)
+    ))
 }
 
 async fn start_attacker(

@@ -21,7 +21,7 @@ use super::body::JsonBody;
 use super::error::{ApiError, Outcome, no_route, wrong_method};
 use super::sessions::{self, Credential};
 use super::tokens::{Claims, TokenError, Verifier, peek_jti};
-use crate::api::{Event, Mode, SERVED_BY_HEADER, SOURCE_HEADER, Source};
+use crate::api::{Event, Mode, Role, SERVED_BY_HEADER, SOURCE_HEADER, Source, bounded};
 use crate::store::{SessionRecord, now_unix};
 
 /// A replica's place in the lab: survives restarts (name, port, counters).
@@ -218,6 +218,7 @@ fn router(ctx: Ctx) -> Router {
         .route("/login", post(login))
         .route("/me", get(me))
         .route("/orders", get(list_orders).post(add_order))
+        .route("/orders/all", get(all_orders))
         .route("/logout", post(logout))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -297,6 +298,8 @@ pub fn source_of(headers: &HeaderMap, key: &str) -> Source {
 struct Principal {
     user: String,
     role: String,
+    /// Where `role` was read, in words: the user table (sessions) or the token's claim.
+    role_from: &'static str,
     /// Where the login state was found, in words.
     remembered_by: String,
     claims: Option<Claims>,
@@ -343,7 +346,7 @@ async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Principal, ApiEr
                     sessions::tail(&sid)
                 ))
             })?;
-            live_session(rec, &sid, format!("replica {name}'s memory"))
+            live_session(ctx, rec, &sid, format!("replica {name}'s memory"))
         }
         (Mode::Shared, Credential::Cookie(sid)) => {
             let rec = ctx.core.store.get_session(&sessions::hash_id(&sid)).await?;
@@ -355,6 +358,7 @@ async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Principal, ApiEr
                 ))
             })?;
             live_session(
+                ctx,
                 rec,
                 &sid,
                 format!("the shared store ({})", ctx.core.store_kind()),
@@ -363,16 +367,33 @@ async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Principal, ApiEr
     }
 }
 
-fn live_session(rec: SessionRecord, sid: &str, where_: String) -> Result<Principal, ApiError> {
+/// A session names only its user: the role is read from the user table at every lookup, so
+/// a role change reaches every session on its next request (the record's own copy of the
+/// role is what it was at login, kept for the record).
+fn live_session(
+    ctx: &Ctx,
+    rec: SessionRecord,
+    sid: &str,
+    where_: String,
+) -> Result<Principal, ApiError> {
     if rec.expires <= now_unix() {
         return Err(
             ApiError::unauthorized(format!("session {} expired", sessions::tail(sid)))
                 .for_user(rec.user),
         );
     }
+    let Some(role) = ctx.core.shop.role(&rec.user)? else {
+        return Err(ApiError::unauthorized(format!(
+            "session {} belongs to {}, who is no longer in the user table",
+            sessions::tail(sid),
+            rec.user
+        ))
+        .for_user(rec.user));
+    };
     Ok(Principal {
         user: rec.user,
-        role: rec.role,
+        role,
+        role_from: ROLE_FROM_TABLE,
         remembered_by: where_,
         claims: None,
         sid: Some(sid.to_string()),
@@ -433,11 +454,15 @@ async fn verify_token(ctx: &Ctx, token: &str) -> Result<Principal, ApiError> {
     Ok(Principal {
         user: claims.sub.clone(),
         role: claims.role.clone(),
+        role_from: ROLE_FROM_TOKEN,
         remembered_by: "the token itself (verified with the issuer's public key)".into(),
         claims: Some(claims),
         sid: None,
     })
 }
+
+const ROLE_FROM_TABLE: &str = "the user table, read at this request";
+const ROLE_FROM_TOKEN: &str = "the token's role claim, fixed when it was signed";
 
 fn with_outcome(resp: impl IntoResponse, outcome: Outcome) -> Response {
     let mut resp = resp.into_response();
@@ -567,7 +592,7 @@ async fn not_born_revoked(ctx: &Ctx, user: &str, now: i64) -> Result<i64, ApiErr
 async fn me(State(ctx): State<Ctx>, p: Principal) -> Response {
     let body = json!({
         "user": p.user, "role": p.role, "mode": ctx.core.mode(), "replica": ctx.slot.name,
-        "remembered_by": p.remembered_by,
+        "remembered_by": p.remembered_by, "role_from": p.role_from,
     });
     with_outcome(Json(body), user_outcome(&p))
 }
@@ -577,6 +602,27 @@ async fn list_orders(State(ctx): State<Ctx>, p: Principal) -> Result<Response, A
     let body = json!({
         "user": p.user, "replica": ctx.slot.name, "orders": orders,
         "note": "orders are application data in SQLite: the same in every mode, kept across restarts",
+    });
+    Ok(with_outcome(Json(body), user_outcome(&p)))
+}
+
+/// Every customer's orders: authorization on top of authentication. A stranger gets 401
+/// (the extractor), a customer 403, an admin the orders.
+async fn all_orders(State(ctx): State<Ctx>, p: Principal) -> Result<Response, ApiError> {
+    if p.role != Role::Admin.as_str() {
+        return Err(ApiError::forbidden(format!(
+            "{} has role {}: GET /orders/all is for role admin (the role came from {})",
+            bounded(&p.user, 64),
+            bounded(&p.role, 32),
+            p.role_from
+        ))
+        .for_user(&p.user));
+    }
+    let orders = ctx.core.shop.all_orders()?;
+    let body = json!({
+        "user": p.user, "role": p.role, "replica": ctx.slot.name, "orders": orders,
+        "role_from": p.role_from,
+        "note": format!("every customer's orders, newest first (at most {})", super::users::ALL_ORDERS_MAX),
     });
     Ok(with_outcome(Json(body), user_outcome(&p)))
 }

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod authz;
 mod control;
 mod input;
 mod load;
