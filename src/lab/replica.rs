@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 use super::Core;
 use super::body::JsonBody;
 use super::error::{ApiError, Outcome, no_route, wrong_method};
+use super::refresh;
 use super::sessions::{self, Credential};
 use super::tokens::{Claims, TokenError, Verifier, peek_jti};
 use crate::api::{Event, Mode, Role, SERVED_BY_HEADER, SOURCE_HEADER, Source, bounded};
@@ -220,6 +221,7 @@ fn router(ctx: Ctx) -> Router {
         .route("/orders", get(list_orders).post(add_order))
         .route("/orders/all", get(all_orders))
         .route("/logout", post(logout))
+        .route("/token/refresh", post(refresh_token))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
@@ -548,26 +550,97 @@ async fn login(
             ))
         }
         Mode::Token => {
-            let now = not_born_revoked(&ctx, &user, now).await?;
-            let (token, claims) = ctx
-                .core
-                .issuer
-                .issue(&user, &role, now)
-                .map_err(|e| ApiError::unavailable(e.to_string()))?;
-            let outcome = Outcome {
-                user: Some(user.clone()),
-                issued: Some(sessions::fingerprint(&token)),
-                token_jti: Some(claims.jti.clone()),
-                ..Outcome::default()
-            };
-            let body = json!({
-                "token": token, "token_type": "Bearer", "expires_in": super::tokens::TOKEN_TTL_SECS,
-                "user": user, "role": role, "mode": mode, "replica": name,
-                "remembered_by": "nobody on the server: the signed token you hold carries it",
-            });
+            let family = refresh::new_family();
+            let (body, outcome) = token_pair(&ctx, &user, &role, &family, now).await?;
             Ok(with_outcome(Json(body), outcome))
         }
     }
+}
+
+/// An access token and a refresh token of `family` for `user`, as `/login` and
+/// `/token/refresh` answer them, and what the journal records of it.
+async fn token_pair(
+    ctx: &Ctx,
+    user: &str,
+    role: &str,
+    family: &str,
+    now: i64,
+) -> Result<(serde_json::Value, Outcome), ApiError> {
+    let now = not_born_revoked(ctx, user, now).await?;
+    let ttl = ctx.core.token_ttl();
+    let (token, claims) = ctx
+        .core
+        .issuer
+        .issue_for(user, role, now, ttl)
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let refresh_token = refresh::mint(&*ctx.core.store, user, family).await?;
+    let outcome = Outcome {
+        user: Some(user.to_string()),
+        issued: Some(sessions::fingerprint(&token)),
+        token_jti: Some(claims.jti.clone()),
+        ..Outcome::default()
+    };
+    let body = json!({
+        "token": token, "token_type": "Bearer", "expires_in": ttl,
+        "refresh_token": refresh_token, "refresh_expires_in": crate::api::REFRESH_TTL_SECS,
+        "user": user, "role": role, "mode": Mode::Token, "replica": ctx.slot.name,
+        "remembered_by": "nobody on the server: the signed token you hold carries it (the refresh token's hash is in the shared store)",
+    });
+    Ok((body, outcome))
+}
+
+#[derive(Deserialize)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+/// `POST /token/refresh`: a used-once refresh token buys a new access token (signed with the
+/// role the user table holds now) and a new refresh token of the same family.
+async fn refresh_token(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<RefreshRequest>,
+) -> Result<Response, ApiError> {
+    let mode = ctx.core.mode();
+    if mode != Mode::Token {
+        return Err(ApiError::unauthorized(
+            refresh::RefreshError::WrongMode(mode).to_string(),
+        ));
+    }
+    let rec = match refresh::present(&*ctx.core.store, &req.refresh_token).await? {
+        refresh::Presented::Fresh(rec) => rec,
+        refresh::Presented::Refused { error, user } => {
+            if let refresh::RefreshError::Reused { family } = &error {
+                ctx.core.journal.control(
+                    Event::RefreshReused,
+                    source_of(&headers, &ctx.core.source_key),
+                    mode,
+                    Some(&ctx.slot.name),
+                    user.as_deref(),
+                    format!(
+                        "refresh token {} of {} was presented a second time: family {family} revoked, every refresh token of that login is refused",
+                        sessions::fingerprint(&req.refresh_token),
+                        user.as_deref().unwrap_or("?")
+                    ),
+                );
+            }
+            let e = ApiError::unauthorized(error.to_string());
+            return Err(match user {
+                Some(u) => e.for_user(u),
+                None => e,
+            });
+        }
+    };
+    // A refresh reads the role again: this is where a role change reaches a token's holder.
+    let Some(role) = ctx.core.shop.role(&rec.user)? else {
+        let user = rec.user.clone();
+        return Err(
+            ApiError::unauthorized(refresh::RefreshError::UserGone { user }.to_string())
+                .for_user(rec.user),
+        );
+    };
+    let (body, outcome) = token_pair(&ctx, &rec.user, &role, &rec.family, now_unix()).await?;
+    Ok(with_outcome(Json(body), outcome))
 }
 
 /// Tokens carry whole seconds and a revoke refuses every token issued at or before its second,
@@ -654,7 +727,28 @@ async fn add_order(
     ))
 }
 
-async fn logout(State(ctx): State<Ctx>, p: Principal) -> Result<Response, ApiError> {
+#[derive(Deserialize, Default)]
+struct LogoutRequest {
+    /// In token mode, the refresh token to retire with the login: its family is revoked.
+    #[serde(default)]
+    refresh_token: Option<String>,
+}
+
+async fn logout(
+    State(ctx): State<Ctx>,
+    p: Principal,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    // The body is optional: no body (or `{}`) logs out as before.
+    let bytes = super::body::read_limited(body)
+        .await
+        .map_err(|e| e.for_user(&p.user))?;
+    let req: LogoutRequest = if bytes.is_empty() {
+        LogoutRequest::default()
+    } else {
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")).for_user(&p.user))?
+    };
     let mut outcome = user_outcome(&p);
     let (logged_out, note) = if let Some(sid) = &p.sid {
         let hash = sessions::hash_id(sid);
@@ -690,7 +784,40 @@ async fn logout(State(ctx): State<Ctx>, p: Principal) -> Result<Response, ApiErr
     } else {
         (false, String::new())
     };
-    let body = json!({"logged_out": logged_out, "user": p.user, "note": note});
+    let mut note = note;
+    let mut family_revoked = false;
+    if let (Some(token), Some(_)) = (&req.refresh_token, &p.claims) {
+        // Looked up, not used: someone else's token shown here must stay as it was.
+        match ctx
+            .core
+            .store
+            .get_refresh(&sessions::hash_id(token))
+            .await?
+        {
+            Some(rec) if rec.user == p.user => {
+                ctx.core
+                    .store
+                    .revoke_family(
+                        &rec.family,
+                        now_unix() + crate::api::REFRESH_TTL_SECS as i64,
+                    )
+                    .await?;
+                family_revoked = true;
+                note.push_str(&format!(
+                    "; refresh token family {} revoked: this login cannot be renewed",
+                    rec.family
+                ));
+            }
+            _ => note.push_str(
+                "; the refresh token sent is not one of yours, so nothing was revoked with it",
+            ),
+        }
+        outcome.reason = Some(note.clone());
+    }
+    let body = json!({
+        "logged_out": logged_out, "user": p.user, "note": note,
+        "refresh_family_revoked": family_revoked,
+    });
     Ok(with_outcome(
         ([(header::SET_COOKIE, sessions::clear_cookie())], Json(body)),
         outcome,

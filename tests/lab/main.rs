@@ -9,5 +9,6 @@ mod control;
 mod input;
 mod load;
 mod redis;
+mod refresh;
 mod sessions;
 mod tokens;
