@@ -139,6 +139,9 @@ wire_enum! {
         AttackerStarted = "attacker-started",
         AttackerStopped = "attacker-stopped",
         RoleChanged = "role-changed",
+        TokenTtlChanged = "token-ttl-changed",
+        /// A refresh token was presented a second time: its whole family is revoked.
+        RefreshReused = "refresh-reused",
     }
 }
 
@@ -160,6 +163,15 @@ wire_enum! {
         Shared = "shared",
         /// Signed tokens; nothing per user on any replica.
         Token = "token",
+    }
+}
+
+wire_enum! {
+    /// What a user may do: the user table keeps one, a token carries the one it was signed with.
+    pub enum Role("role") {
+        Customer = "customer",
+        /// May read every customer's orders (`GET /orders/all`).
+        Admin = "admin",
     }
 }
 
@@ -203,6 +215,54 @@ pub struct LabState {
     /// check to count the cut-off. The lab's config sets it, so tests can shorten it.
     #[serde(default = "default_revoke_grace_ms")]
     pub revoke_grace_ms: u64,
+}
+
+/// What `GET /admin/state` (and every `/admin` route that answers with the state) sends:
+/// [`LabState`] and [`LabSecurity`] side by side in one flat JSON object. They are two structs
+/// so that code building a `LabState` by hand keeps compiling as the lab gains settings; a
+/// client that wants only the first reads the same JSON as a `LabState`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FullLabState {
+    #[serde(flatten)]
+    pub lab: LabState,
+    #[serde(flatten)]
+    pub security: LabSecurity,
+}
+
+/// The lab's token and browser settings, as `/admin/state` shows them. Every field has a
+/// default, so the state of a lab from before a field existed still reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabSecurity {
+    /// Lifetime of an access token, in seconds (`--token-ttl`, `POST /admin/token-ttl`).
+    #[serde(default = "default_token_ttl_secs")]
+    pub token_ttl_secs: u64,
+    /// Lifetime of a refresh token, in seconds.
+    #[serde(default = "default_refresh_ttl_secs")]
+    pub refresh_ttl_secs: u64,
+}
+
+impl Default for LabSecurity {
+    fn default() -> Self {
+        LabSecurity {
+            token_ttl_secs: default_token_ttl_secs(),
+            refresh_ttl_secs: default_refresh_ttl_secs(),
+        }
+    }
+}
+
+/// An access token's lifetime unless configured otherwise: 15 minutes.
+pub const DEFAULT_TOKEN_TTL_SECS: u64 = 15 * 60;
+/// The shortest and longest access-token lifetime the lab takes.
+pub const TOKEN_TTL_RANGE: std::ops::RangeInclusive<u64> = 5..=86_400;
+/// A refresh token's lifetime: a working day. Each refresh hands out a new one.
+pub const REFRESH_TTL_SECS: u64 = 8 * 3600;
+
+fn default_token_ttl_secs() -> u64 {
+    DEFAULT_TOKEN_TTL_SECS
+}
+
+fn default_refresh_ttl_secs() -> u64 {
+    REFRESH_TTL_SECS
 }
 
 /// The revoke grace unless the lab is configured otherwise: the problem says "within a second".
@@ -413,6 +473,7 @@ mod tests {
         check::<Mode>(&["local", "shared", "token"]);
         check::<Policy>(&["round-robin", "sticky"]);
         check::<ReplicaAction>(&["restart", "stop", "start"]);
+        check::<Role>(&["customer", "admin"]);
         let events = [
             "lab-started",
             "mode-changed",
@@ -427,6 +488,8 @@ mod tests {
             "attacker-started",
             "attacker-stopped",
             "role-changed",
+            "token-ttl-changed",
+            "refresh-reused",
         ];
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.
@@ -448,6 +511,42 @@ mod tests {
         let s: StolenCredential = serde_json::from_str(stolen).unwrap();
         assert_eq!(s.kind, CredentialKind::Cookie);
         assert_eq!(serde_json::to_string(&s).unwrap(), stolen);
+    }
+
+    /// `/admin/state` is one flat object: a client that knows only `LabState` reads it, and a
+    /// state from a lab older than the settings reads as the defaults.
+    #[test]
+    fn the_full_state_is_flat_and_reads_both_ways() {
+        let lab = LabState {
+            run_id: "r".into(),
+            started_at: "t".into(),
+            balancer_url: "http://127.0.0.1:7878".into(),
+            mode: Mode::Token,
+            policy: Policy::RoundRobin,
+            store: "memory".into(),
+            store_reachable: true,
+            denylist: false,
+            attacker: AttackerStatus::default(),
+            replicas: Vec::new(),
+            journal_head: 3,
+            revoke_grace_ms: 1000,
+        };
+        let full = FullLabState {
+            lab: lab.clone(),
+            security: LabSecurity {
+                token_ttl_secs: 30,
+                ..LabSecurity::default()
+            },
+        };
+        let text = serde_json::to_string(&full).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["token_ttl_secs"], 30);
+        assert_eq!(v["mode"], "token");
+        assert_eq!(serde_json::from_str::<LabState>(&text).unwrap(), lab);
+        assert_eq!(serde_json::from_str::<FullLabState>(&text).unwrap(), full);
+        let old = serde_json::to_string(&lab).unwrap();
+        let read: FullLabState = serde_json::from_str(&old).unwrap();
+        assert_eq!(read.security, LabSecurity::default());
     }
 
     #[test]

@@ -59,6 +59,11 @@ pub struct LabArgs {
     /// always work; any other Host is refused, against DNS rebinding).
     #[arg(long, value_name = "NAME")]
     pub public_host: Option<String>,
+    /// Lifetime of an access token in token mode, in seconds (5 to 86400); refresh tokens
+    /// renew it. Also `POST /admin/token-ttl` while the lab runs.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::api::DEFAULT_TOKEN_TTL_SECS,
+          value_parser = clap::value_parser!(u64).range(crate::api::TOKEN_TTL_RANGE))]
+    pub token_ttl: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +202,7 @@ fn lab_config(args: &LabArgs, data_dir: &std::path::Path) -> anyhow::Result<crat
         public_host: args.public_host.clone(),
         limits: crate::lab::serve::Limits::default(),
         any_port_if_taken: false,
+        token_ttl_secs: args.token_ttl,
     })
 }
 

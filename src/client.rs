@@ -10,8 +10,8 @@ use tokio_util::codec::{FramedRead, LinesCodec};
 use tokio_util::io::StreamReader;
 
 use crate::api::{
-    AttackerStatus, BadgeVerdict, ErrorBody, JournalEntry, LabState, Mode, Policy, SOURCE_HEADER,
-    StolenCredential,
+    AttackerStatus, BadgeVerdict, ErrorBody, FullLabState, JournalEntry, LabState, Mode, Policy,
+    Role, SOURCE_HEADER, StolenCredential,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +168,29 @@ impl LabClient {
 
     pub async fn state(&self) -> Result<LabState, ClientError> {
         self.call(self.admin(reqwest::Method::GET, "/state")).await
+    }
+
+    /// The state with the lab's token and browser settings beside it ([`FullLabState`]).
+    pub async fn full_state(&self) -> Result<FullLabState, ClientError> {
+        self.call(self.admin(reqwest::Method::GET, "/state")).await
+    }
+
+    /// Changes `user`'s role in the lab's user table.
+    pub async fn set_role(&self, user: &str, role: Role) -> Result<serde_json::Value, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, &format!("/users/{user}/role"))
+                .json(&serde_json::json!({"role": role})),
+        )
+        .await
+    }
+
+    /// The lifetime of access tokens issued from now on, in seconds.
+    pub async fn set_token_ttl(&self, seconds: u64) -> Result<FullLabState, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/token-ttl")
+                .json(&serde_json::json!({"seconds": seconds})),
+        )
+        .await
     }
 
     pub async fn set_mode(&self, mode: Mode) -> Result<LabState, ClientError> {

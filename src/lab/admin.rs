@@ -20,7 +20,10 @@ use super::balancer::{Balancer, admin_guard};
 use super::body::JsonBody;
 use super::error::{ApiError, no_route, wrong_method};
 use super::replica::{self, source_of};
-use crate::api::{BadgeVerdict, Event, LabState, Mode, Policy, ReplicaAction, ReplicaStatus};
+use crate::api::{
+    BadgeVerdict, Event, FullLabState, LabState, Mode, Policy, ReplicaAction, ReplicaStatus, Role,
+    TOKEN_TTL_RANGE, bounded,
+};
 
 type B = State<Arc<Balancer>>;
 
@@ -32,6 +35,8 @@ pub fn router(b: Arc<Balancer>) -> Router<Arc<Balancer>> {
         .route("/replicas/{name}/{action}", post(replica_action))
         .route("/denylist", post(set_denylist))
         .route("/revoke", post(revoke))
+        .route("/users/{name}/role", post(set_role))
+        .route("/token-ttl", post(set_token_ttl))
         .route("/attacker", post(start_attacker).delete(stop_attacker))
         .route("/attacker/credential", get(stolen_credential))
         .route("/badge", post(check_badge))
@@ -42,7 +47,7 @@ pub fn router(b: Arc<Balancer>) -> Router<Arc<Balancer>> {
         .layer(axum::middleware::from_fn_with_state(b, admin_guard))
 }
 
-pub async fn lab_state(b: &Balancer) -> LabState {
+pub async fn lab_state(b: &Balancer) -> FullLabState {
     let core = &b.core;
     let replicas = core
         .replicas
@@ -63,7 +68,7 @@ pub async fn lab_state(b: &Balancer) -> LabState {
             }
         })
         .collect();
-    LabState {
+    let lab = LabState {
         run_id: core.run_id.clone(),
         started_at: core.started_at.clone(),
         balancer_url: core.balancer_url(),
@@ -76,10 +81,14 @@ pub async fn lab_state(b: &Balancer) -> LabState {
         replicas,
         journal_head: core.journal.head(),
         revoke_grace_ms: core.limits.revoke_grace.as_millis() as u64,
+    };
+    FullLabState {
+        lab,
+        security: core.security(),
     }
 }
 
-async fn state(State(b): B) -> Json<LabState> {
+async fn state(State(b): B) -> Json<FullLabState> {
     Json(lab_state(&b).await)
 }
 
@@ -92,7 +101,7 @@ async fn set_mode(
     State(b): B,
     headers: HeaderMap,
     JsonBody(ModeReq { mode }): JsonBody<ModeReq>,
-) -> Result<Json<LabState>, ApiError> {
+) -> Result<Json<FullLabState>, ApiError> {
     let old = b.core.set_mode(mode);
     b.core.journal.control(
         Event::ModeChanged,
@@ -114,7 +123,7 @@ async fn set_policy(
     State(b): B,
     headers: HeaderMap,
     JsonBody(PolicyReq { policy }): JsonBody<PolicyReq>,
-) -> Result<Json<LabState>, ApiError> {
+) -> Result<Json<FullLabState>, ApiError> {
     b.core.set_policy(policy);
     b.core.journal.control(
         Event::PolicyChanged,
@@ -149,7 +158,7 @@ async fn replica_action(
     State(b): B,
     headers: HeaderMap,
     path: Result<Path<ReplicaPath>, PathRejection>,
-) -> Result<Json<LabState>, ApiError> {
+) -> Result<Json<FullLabState>, ApiError> {
     let Path(ReplicaPath { name, action }) = path.map_err(replica_path_error)?;
     let slot = b
         .core
@@ -209,7 +218,7 @@ async fn set_denylist(
     State(b): B,
     headers: HeaderMap,
     JsonBody(req): JsonBody<DenylistReq>,
-) -> Result<Json<LabState>, ApiError> {
+) -> Result<Json<FullLabState>, ApiError> {
     b.core.denylist.store(req.enabled, Ordering::Relaxed);
     let detail = if req.enabled {
         "denylist on: every token is checked against the store on every request"
@@ -223,6 +232,38 @@ async fn set_denylist(
         None,
         None,
         detail.to_string(),
+    );
+    Ok(Json(lab_state(&b).await))
+}
+
+#[derive(Deserialize)]
+struct TokenTtlReq {
+    seconds: u64,
+}
+
+/// The lifetime of access tokens issued from now on; tokens already out keep their `exp`.
+async fn set_token_ttl(
+    State(b): B,
+    headers: HeaderMap,
+    JsonBody(TokenTtlReq { seconds }): JsonBody<TokenTtlReq>,
+) -> Result<Json<FullLabState>, ApiError> {
+    if !TOKEN_TTL_RANGE.contains(&seconds) {
+        return Err(ApiError::bad_request(format!(
+            "seconds must be {} to {} (got {seconds})",
+            TOKEN_TTL_RANGE.start(),
+            TOKEN_TTL_RANGE.end()
+        )));
+    }
+    let old = b.core.token_ttl.swap(seconds, Ordering::Relaxed);
+    b.core.journal.control(
+        Event::TokenTtlChanged,
+        source_of(&headers, &b.core.source_key),
+        b.core.mode(),
+        None,
+        None,
+        format!(
+            "access tokens now live {seconds} s (were {old} s); tokens already issued keep their exp"
+        ),
     );
     Ok(Json(lab_state(&b).await))
 }
@@ -260,8 +301,12 @@ async fn revoke(
     } else {
         "their tokens keep working until they expire: the denylist is off, so no replica has anything to check"
     };
+    // Refresh tokens are kept server side, so a revoke reaches them whatever the denylist says.
+    core.store
+        .revoke_user_refresh(&user, crate::store::now_unix_ms())
+        .await?;
     let detail = format!(
-        "revoked {user}: {shared} shared session(s) and {local} local session(s) deleted; {tokens}"
+        "revoked {user}: {shared} shared session(s) and {local} local session(s) deleted; {tokens}; every refresh token issued to them until now is refused"
     );
     core.journal.control(
         Event::Revoke,
@@ -275,6 +320,51 @@ async fn revoke(
         "user": user, "shared_sessions_deleted": shared, "local_sessions_deleted": local,
         "tokens_refused": core.denylist_on(), "detail": detail,
     })))
+}
+
+#[derive(Deserialize)]
+struct RoleReq {
+    role: Role,
+}
+
+/// Changes a role in the user table. Sessions read the table at every request, so they see
+/// it at once; a token carries the role it was signed with until it expires or is refreshed.
+async fn set_role(
+    State(b): B,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<JsonBody<RoleReq>, ApiError>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Path(name) = path.map_err(|e| ApiError::bad_request(bounded(&e.body_text(), 200)))?;
+    // An unknown user is a 404 whatever the body says.
+    if b.core.shop.role(&name)?.is_none() {
+        return Err(unknown_user(&name));
+    }
+    let JsonBody(RoleReq { role }) = body?;
+    let Some(old) = b.core.shop.set_role(&name, role)? else {
+        return Err(unknown_user(&name));
+    };
+    let detail = format!(
+        "{name} is now {role} (was {old}) in the user table: sessions see it at their next request; a token keeps the role it was signed with until it expires or is refreshed"
+    );
+    b.core.journal.control(
+        Event::RoleChanged,
+        source_of(&headers, &b.core.source_key),
+        b.core.mode(),
+        None,
+        Some(&name),
+        detail.clone(),
+    );
+    Ok(Json(json!({
+        "user": name, "role": role, "previous": old, "detail": detail,
+    })))
+}
+
+fn unknown_user(name: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "no user named {}: the lab's users are alice and bob",
+        bounded(name, 64)
+    ))
 }
 
 async fn start_attacker(
@@ -321,7 +411,9 @@ async fn check_badge(State(b): B, JsonBody(req): JsonBody<BadgeReq>) -> Json<Bad
     let wanted = req.badge.trim().to_ascii_lowercase();
     let hit = b.core.journal.scan(|entries| {
         entries
-            .filter(|e| e.path == "/login" && e.issued.is_some())
+            .filter(|e| {
+                matches!(e.path.as_str(), "/login" | "/token/refresh") && e.issued.is_some()
+            })
             .filter_map(|e| Some((e.token_jti.clone()?, e.user.clone())))
             .find(|(jti, _)| b.core.issuer.badge_for(jti) == wanted)
     });

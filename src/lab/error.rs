@@ -36,6 +36,10 @@ impl ApiError {
     pub fn unauthorized(reason: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", reason)
     }
+    /// 403: who you are is known, and it is not allowed this.
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", reason)
+    }
     pub fn bad_request(reason: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad request", reason)
     }
@@ -83,9 +87,9 @@ impl From<crate::store::StoreError> for ApiError {
 /// router the plain URI has lost its prefix.)
 pub async fn no_route(OriginalUri(uri): OriginalUri) -> ApiError {
     let try_these = if uri.path().starts_with("/admin") {
-        "/admin/state, /admin/mode, /admin/policy, /admin/replicas/{name}/restart, /admin/denylist, /admin/revoke, /admin/attacker, /admin/journal"
+        "/admin/state, /admin/mode, /admin/policy, /admin/replicas/{name}/restart, /admin/denylist, /admin/revoke, /admin/users/{name}/role, /admin/attacker, /admin/journal"
     } else {
-        "/login, /me, /orders, /logout, /healthz"
+        "/login, /me, /orders, /orders/all, /logout, /healthz"
     };
     ApiError::not_found(format!(
         "no route {}: try {try_these}",

@@ -10,7 +10,7 @@ use crate::api::{CredentialKind, EntryKind, Event, JournalEntry, Mode, Source};
 
 /// Enough for a long workshop session; older entries fall off the front.
 pub const CAPACITY: usize = 5000;
-/// Control events and logins are the evidence checks start from; they are kept this long
+/// Control events, logins and refreshes are the evidence checks start from; they are kept this long
 /// even after the busy request traffic (the attacker alone makes 4 a second) pushed them out.
 pub const KEY_CAPACITY: usize = 2000;
 
@@ -27,7 +27,7 @@ struct Inner {
 }
 
 fn is_key(e: &JournalEntry) -> bool {
-    e.kind == EntryKind::Control || e.path == "/login"
+    e.kind == EntryKind::Control || e.path == "/login" || e.path == "/token/refresh"
 }
 
 impl Default for Journal {

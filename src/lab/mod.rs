@@ -9,6 +9,7 @@ mod balancer;
 mod body;
 mod error;
 pub mod journal;
+mod refresh;
 mod replica;
 pub mod serve;
 pub mod sessions;
@@ -17,7 +18,7 @@ mod users;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -43,6 +44,8 @@ pub enum LabError {
     },
     #[error("http client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// How to start the lab.
@@ -61,6 +64,8 @@ pub struct LabConfig {
     pub limits: serve::Limits,
     /// If `port` is taken, take any free one instead of failing (the app does this).
     pub any_port_if_taken: bool,
+    /// Access-token lifetime in seconds (`--token-ttl`), within [`crate::api::TOKEN_TTL_RANGE`].
+    pub token_ttl_secs: u64,
 }
 
 impl LabConfig {
@@ -77,6 +82,7 @@ impl LabConfig {
             public_host: None,
             limits: serve::Limits::default(),
             any_port_if_taken: false,
+            token_ttl_secs: crate::api::DEFAULT_TOKEN_TTL_SECS,
         }
     }
 }
@@ -88,6 +94,8 @@ pub struct Core {
     mode: RwLock<Mode>,
     policy: RwLock<Policy>,
     denylist: AtomicBool,
+    /// Access-token lifetime in seconds; changed live by `POST /admin/token-ttl`.
+    token_ttl: AtomicU64,
     pub store: Arc<dyn Store>,
     store_kind: &'static str,
     shop: users::Shop,
@@ -125,6 +133,16 @@ impl Core {
     }
     pub fn denylist_on(&self) -> bool {
         self.denylist.load(Ordering::Relaxed)
+    }
+    pub fn token_ttl(&self) -> u64 {
+        self.token_ttl.load(Ordering::Relaxed)
+    }
+    /// The token and browser settings `/admin/state` shows beside the rest.
+    pub fn security(&self) -> crate::api::LabSecurity {
+        crate::api::LabSecurity {
+            token_ttl_secs: self.token_ttl(),
+            refresh_ttl_secs: crate::api::REFRESH_TTL_SECS,
+        }
     }
     pub fn balancer_url(&self) -> String {
         self.balancer_url.get().cloned().unwrap_or_default()
@@ -193,6 +211,13 @@ impl LabHandle {
 
 /// Starts the issuer, the replicas and the balancer.
 pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
+    if !crate::api::TOKEN_TTL_RANGE.contains(&cfg.token_ttl_secs) {
+        return Err(LabError::Config(format!(
+            "token lifetime {} s is outside {:?} s",
+            cfg.token_ttl_secs,
+            crate::api::TOKEN_TTL_RANGE
+        )));
+    }
     let store = crate::store::open(&cfg.store, &cfg.data_dir).await?;
     let shop = users::Shop::open(&cfg.data_dir)?;
     let issuer = tokens::Issuer::load_or_create(&cfg.data_dir)?;
@@ -216,6 +241,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         mode: RwLock::new(cfg.mode),
         policy: RwLock::new(Policy::RoundRobin),
         denylist: AtomicBool::new(false),
+        token_ttl: AtomicU64::new(cfg.token_ttl_secs),
         store,
         store_kind,
         shop,

@@ -19,9 +19,10 @@ use tokio::sync::oneshot;
 use super::Core;
 use super::body::JsonBody;
 use super::error::{ApiError, Outcome, no_route, wrong_method};
+use super::refresh;
 use super::sessions::{self, Credential};
 use super::tokens::{Claims, TokenError, Verifier, peek_jti};
-use crate::api::{Event, Mode, SERVED_BY_HEADER, SOURCE_HEADER, Source};
+use crate::api::{Event, Mode, Role, SERVED_BY_HEADER, SOURCE_HEADER, Source, bounded};
 use crate::store::{SessionRecord, now_unix};
 
 /// A replica's place in the lab: survives restarts (name, port, counters).
@@ -218,7 +219,9 @@ fn router(ctx: Ctx) -> Router {
         .route("/login", post(login))
         .route("/me", get(me))
         .route("/orders", get(list_orders).post(add_order))
+        .route("/orders/all", get(all_orders))
         .route("/logout", post(logout))
+        .route("/token/refresh", post(refresh_token))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
@@ -297,6 +300,8 @@ pub fn source_of(headers: &HeaderMap, key: &str) -> Source {
 struct Principal {
     user: String,
     role: String,
+    /// Where `role` was read, in words: the user table (sessions) or the token's claim.
+    role_from: &'static str,
     /// Where the login state was found, in words.
     remembered_by: String,
     claims: Option<Claims>,
@@ -343,7 +348,7 @@ async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Principal, ApiEr
                     sessions::tail(&sid)
                 ))
             })?;
-            live_session(rec, &sid, format!("replica {name}'s memory"))
+            live_session(ctx, rec, &sid, format!("replica {name}'s memory"))
         }
         (Mode::Shared, Credential::Cookie(sid)) => {
             let rec = ctx.core.store.get_session(&sessions::hash_id(&sid)).await?;
@@ -355,6 +360,7 @@ async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Principal, ApiEr
                 ))
             })?;
             live_session(
+                ctx,
                 rec,
                 &sid,
                 format!("the shared store ({})", ctx.core.store_kind()),
@@ -363,16 +369,33 @@ async fn authenticate(ctx: &Ctx, headers: &HeaderMap) -> Result<Principal, ApiEr
     }
 }
 
-fn live_session(rec: SessionRecord, sid: &str, where_: String) -> Result<Principal, ApiError> {
+/// A session names only its user: the role is read from the user table at every lookup, so
+/// a role change reaches every session on its next request (the record's own copy of the
+/// role is what it was at login, kept for the record).
+fn live_session(
+    ctx: &Ctx,
+    rec: SessionRecord,
+    sid: &str,
+    where_: String,
+) -> Result<Principal, ApiError> {
     if rec.expires <= now_unix() {
         return Err(
             ApiError::unauthorized(format!("session {} expired", sessions::tail(sid)))
                 .for_user(rec.user),
         );
     }
+    let Some(role) = ctx.core.shop.role(&rec.user)? else {
+        return Err(ApiError::unauthorized(format!(
+            "session {} belongs to {}, who is no longer in the user table",
+            sessions::tail(sid),
+            rec.user
+        ))
+        .for_user(rec.user));
+    };
     Ok(Principal {
         user: rec.user,
-        role: rec.role,
+        role,
+        role_from: ROLE_FROM_TABLE,
         remembered_by: where_,
         claims: None,
         sid: Some(sid.to_string()),
@@ -433,11 +456,15 @@ async fn verify_token(ctx: &Ctx, token: &str) -> Result<Principal, ApiError> {
     Ok(Principal {
         user: claims.sub.clone(),
         role: claims.role.clone(),
+        role_from: ROLE_FROM_TOKEN,
         remembered_by: "the token itself (verified with the issuer's public key)".into(),
         claims: Some(claims),
         sid: None,
     })
 }
+
+const ROLE_FROM_TABLE: &str = "the user table, read at this request";
+const ROLE_FROM_TOKEN: &str = "the token's role claim, fixed when it was signed";
 
 fn with_outcome(resp: impl IntoResponse, outcome: Outcome) -> Response {
     let mut resp = resp.into_response();
@@ -523,26 +550,97 @@ async fn login(
             ))
         }
         Mode::Token => {
-            let now = not_born_revoked(&ctx, &user, now).await?;
-            let (token, claims) = ctx
-                .core
-                .issuer
-                .issue(&user, &role, now)
-                .map_err(|e| ApiError::unavailable(e.to_string()))?;
-            let outcome = Outcome {
-                user: Some(user.clone()),
-                issued: Some(sessions::fingerprint(&token)),
-                token_jti: Some(claims.jti.clone()),
-                ..Outcome::default()
-            };
-            let body = json!({
-                "token": token, "token_type": "Bearer", "expires_in": super::tokens::TOKEN_TTL_SECS,
-                "user": user, "role": role, "mode": mode, "replica": name,
-                "remembered_by": "nobody on the server: the signed token you hold carries it",
-            });
+            let family = refresh::new_family();
+            let (body, outcome) = token_pair(&ctx, &user, &role, &family, now).await?;
             Ok(with_outcome(Json(body), outcome))
         }
     }
+}
+
+/// An access token and a refresh token of `family` for `user`, as `/login` and
+/// `/token/refresh` answer them, and what the journal records of it.
+async fn token_pair(
+    ctx: &Ctx,
+    user: &str,
+    role: &str,
+    family: &str,
+    now: i64,
+) -> Result<(serde_json::Value, Outcome), ApiError> {
+    let now = not_born_revoked(ctx, user, now).await?;
+    let ttl = ctx.core.token_ttl();
+    let (token, claims) = ctx
+        .core
+        .issuer
+        .issue_for(user, role, now, ttl)
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let refresh_token = refresh::mint(&*ctx.core.store, user, family).await?;
+    let outcome = Outcome {
+        user: Some(user.to_string()),
+        issued: Some(sessions::fingerprint(&token)),
+        token_jti: Some(claims.jti.clone()),
+        ..Outcome::default()
+    };
+    let body = json!({
+        "token": token, "token_type": "Bearer", "expires_in": ttl,
+        "refresh_token": refresh_token, "refresh_expires_in": crate::api::REFRESH_TTL_SECS,
+        "user": user, "role": role, "mode": Mode::Token, "replica": ctx.slot.name,
+        "remembered_by": "nobody on the server: the signed token you hold carries it (the refresh token's hash is in the shared store)",
+    });
+    Ok((body, outcome))
+}
+
+#[derive(Deserialize)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+/// `POST /token/refresh`: a used-once refresh token buys a new access token (signed with the
+/// role the user table holds now) and a new refresh token of the same family.
+async fn refresh_token(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<RefreshRequest>,
+) -> Result<Response, ApiError> {
+    let mode = ctx.core.mode();
+    if mode != Mode::Token {
+        return Err(ApiError::unauthorized(
+            refresh::RefreshError::WrongMode(mode).to_string(),
+        ));
+    }
+    let rec = match refresh::present(&*ctx.core.store, &req.refresh_token).await? {
+        refresh::Presented::Fresh(rec) => rec,
+        refresh::Presented::Refused { error, user } => {
+            if let refresh::RefreshError::Reused { family } = &error {
+                ctx.core.journal.control(
+                    Event::RefreshReused,
+                    source_of(&headers, &ctx.core.source_key),
+                    mode,
+                    Some(&ctx.slot.name),
+                    user.as_deref(),
+                    format!(
+                        "refresh token {} of {} was presented a second time: family {family} revoked, every refresh token of that login is refused",
+                        sessions::fingerprint(&req.refresh_token),
+                        user.as_deref().unwrap_or("?")
+                    ),
+                );
+            }
+            let e = ApiError::unauthorized(error.to_string());
+            return Err(match user {
+                Some(u) => e.for_user(u),
+                None => e,
+            });
+        }
+    };
+    // A refresh reads the role again: this is where a role change reaches a token's holder.
+    let Some(role) = ctx.core.shop.role(&rec.user)? else {
+        let user = rec.user.clone();
+        return Err(
+            ApiError::unauthorized(refresh::RefreshError::UserGone { user }.to_string())
+                .for_user(rec.user),
+        );
+    };
+    let (body, outcome) = token_pair(&ctx, &rec.user, &role, &rec.family, now_unix()).await?;
+    Ok(with_outcome(Json(body), outcome))
 }
 
 /// Tokens carry whole seconds and a revoke refuses every token issued at or before its second,
@@ -567,7 +665,7 @@ async fn not_born_revoked(ctx: &Ctx, user: &str, now: i64) -> Result<i64, ApiErr
 async fn me(State(ctx): State<Ctx>, p: Principal) -> Response {
     let body = json!({
         "user": p.user, "role": p.role, "mode": ctx.core.mode(), "replica": ctx.slot.name,
-        "remembered_by": p.remembered_by,
+        "remembered_by": p.remembered_by, "role_from": p.role_from,
     });
     with_outcome(Json(body), user_outcome(&p))
 }
@@ -577,6 +675,27 @@ async fn list_orders(State(ctx): State<Ctx>, p: Principal) -> Result<Response, A
     let body = json!({
         "user": p.user, "replica": ctx.slot.name, "orders": orders,
         "note": "orders are application data in SQLite: the same in every mode, kept across restarts",
+    });
+    Ok(with_outcome(Json(body), user_outcome(&p)))
+}
+
+/// Every customer's orders: authorization on top of authentication. A stranger gets 401
+/// (the extractor), a customer 403, an admin the orders.
+async fn all_orders(State(ctx): State<Ctx>, p: Principal) -> Result<Response, ApiError> {
+    if p.role != Role::Admin.as_str() {
+        return Err(ApiError::forbidden(format!(
+            "{} has role {}: GET /orders/all is for role admin (the role came from {})",
+            bounded(&p.user, 64),
+            bounded(&p.role, 32),
+            p.role_from
+        ))
+        .for_user(&p.user));
+    }
+    let orders = ctx.core.shop.all_orders()?;
+    let body = json!({
+        "user": p.user, "role": p.role, "replica": ctx.slot.name, "orders": orders,
+        "role_from": p.role_from,
+        "note": format!("every customer's orders, newest first (at most {})", super::users::ALL_ORDERS_MAX),
     });
     Ok(with_outcome(Json(body), user_outcome(&p)))
 }
@@ -608,7 +727,28 @@ async fn add_order(
     ))
 }
 
-async fn logout(State(ctx): State<Ctx>, p: Principal) -> Result<Response, ApiError> {
+#[derive(Deserialize, Default)]
+struct LogoutRequest {
+    /// In token mode, the refresh token to retire with the login: its family is revoked.
+    #[serde(default)]
+    refresh_token: Option<String>,
+}
+
+async fn logout(
+    State(ctx): State<Ctx>,
+    p: Principal,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    // The body is optional: no body (or `{}`) logs out as before.
+    let bytes = super::body::read_limited(body)
+        .await
+        .map_err(|e| e.for_user(&p.user))?;
+    let req: LogoutRequest = if bytes.is_empty() {
+        LogoutRequest::default()
+    } else {
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")).for_user(&p.user))?
+    };
     let mut outcome = user_outcome(&p);
     let (logged_out, note) = if let Some(sid) = &p.sid {
         let hash = sessions::hash_id(sid);
@@ -644,7 +784,40 @@ async fn logout(State(ctx): State<Ctx>, p: Principal) -> Result<Response, ApiErr
     } else {
         (false, String::new())
     };
-    let body = json!({"logged_out": logged_out, "user": p.user, "note": note});
+    let mut note = note;
+    let mut family_revoked = false;
+    if let (Some(token), Some(_)) = (&req.refresh_token, &p.claims) {
+        // Looked up, not used: someone else's token shown here must stay as it was.
+        match ctx
+            .core
+            .store
+            .get_refresh(&sessions::hash_id(token))
+            .await?
+        {
+            Some(rec) if rec.user == p.user => {
+                ctx.core
+                    .store
+                    .revoke_family(
+                        &rec.family,
+                        now_unix() + crate::api::REFRESH_TTL_SECS as i64,
+                    )
+                    .await?;
+                family_revoked = true;
+                note.push_str(&format!(
+                    "; refresh token family {} revoked: this login cannot be renewed",
+                    rec.family
+                ));
+            }
+            _ => note.push_str(
+                "; the refresh token sent is not one of yours, so nothing was revoked with it",
+            ),
+        }
+        outcome.reason = Some(note.clone());
+    }
+    let body = json!({
+        "logged_out": logged_out, "user": p.user, "note": note,
+        "refresh_family_revoked": family_revoked,
+    });
     Ok(with_outcome(
         ([(header::SET_COOKIE, sessions::clear_cookie())], Json(body)),
         outcome,

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub const ISSUER: &str = "forgetful-lab";
-/// Token lifetime: short, because a token cannot be recalled without a denylist.
-pub const TOKEN_TTL_SECS: i64 = 15 * 60;
+/// Token lifetime unless configured otherwise: short, because a token cannot be recalled
+/// without a denylist.
+pub const TOKEN_TTL_SECS: i64 = crate::api::DEFAULT_TOKEN_TTL_SECS as i64;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
@@ -111,14 +112,25 @@ impl Issuer {
         &self.jwks
     }
 
-    /// Issues a token for `user`; returns it with its claims.
+    /// Issues a token for `user` with the default lifetime; returns it with its claims.
     pub fn issue(&self, user: &str, role: &str, now: i64) -> Result<(String, Claims), KeyError> {
+        self.issue_for(user, role, now, TOKEN_TTL_SECS as u64)
+    }
+
+    /// Issues a token for `user` that lives `ttl` seconds from `now`.
+    pub fn issue_for(
+        &self,
+        user: &str,
+        role: &str,
+        now: i64,
+        ttl: u64,
+    ) -> Result<(String, Claims), KeyError> {
         let jti = URL_SAFE_NO_PAD.encode(super::sessions::random_bytes::<12>());
         let claims = Claims {
             sub: user.to_string(),
             role: role.to_string(),
             iat: now,
-            exp: now + TOKEN_TTL_SECS,
+            exp: now + ttl as i64,
             nbf: None,
             badge: self.badge_for(&jti),
             jti,

@@ -8,7 +8,7 @@ use argon2::password_hash::PasswordHasher;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::api::DEMO_USERS;
+use crate::api::{DEMO_USERS, Role};
 use crate::store::{StoreError, now_unix};
 
 /// The shop database: users (with hashed passwords) and orders. Never cleared by a mode switch
@@ -24,6 +24,17 @@ pub struct Order {
     pub item: String,
     pub created: i64,
 }
+
+/// An order with whose it is, for the admin's view of every order.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UserOrder {
+    pub user: String,
+    #[serde(flatten)]
+    pub order: Order,
+}
+
+/// Most orders `GET /orders/all` returns: a page, not the whole table.
+pub const ALL_ORDERS_MAX: usize = 200;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL);
@@ -85,6 +96,56 @@ impl Shop {
             .prepare_cached("SELECT password_hash, role FROM users WHERE name = ?1")?
             .query_row(params![name], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
+    }
+
+    /// The role the user table holds for `name` now (sessions read it at every lookup, so a
+    /// role change reaches them on their next request).
+    pub fn role(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()
+            .prepare_cached("SELECT role FROM users WHERE name = ?1")?
+            .query_row(params![name], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets `name`'s role; returns the role it had, or `None` when there is no such user.
+    pub fn set_role(&self, name: &str, role: Role) -> Result<Option<String>, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let old: Option<String> = tx
+            .query_row(
+                "SELECT role FROM users WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if old.is_some() {
+            tx.execute(
+                "UPDATE users SET role = ?2 WHERE name = ?1",
+                params![name, role.as_str()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(old)
+    }
+
+    /// Every customer's orders, newest first (at most [`ALL_ORDERS_MAX`]): what an admin sees.
+    pub fn all_orders(&self) -> Result<Vec<UserOrder>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, user, item, created FROM orders ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![ALL_ORDERS_MAX as i64], |r| {
+            Ok(UserOrder {
+                user: r.get(1)?,
+                order: Order {
+                    id: r.get(0)?,
+                    item: r.get(2)?,
+                    created: r.get(3)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn orders(&self, user: &str) -> Result<Vec<Order>, StoreError> {

@@ -80,6 +80,48 @@ impl Store for Timed {
     async fn user_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError> {
         bounded(self.0.user_revoked_before(user)).await
     }
+    async fn put_refresh(&self, hash: &str, rec: &RefreshRecord) -> Result<(), StoreError> {
+        bounded(self.0.put_refresh(hash, rec)).await
+    }
+    async fn use_refresh(&self, hash: &str) -> Result<Option<RefreshUse>, StoreError> {
+        bounded(self.0.use_refresh(hash)).await
+    }
+    async fn get_refresh(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
+        bounded(self.0.get_refresh(hash)).await
+    }
+    async fn revoke_family(&self, family: &str, until: i64) -> Result<(), StoreError> {
+        bounded(self.0.revoke_family(family, until)).await
+    }
+    async fn family_revoked(&self, family: &str) -> Result<bool, StoreError> {
+        bounded(self.0.family_revoked(family)).await
+    }
+    async fn revoke_user_refresh(&self, user: &str, before_ms: i64) -> Result<(), StoreError> {
+        bounded(self.0.revoke_user_refresh(user, before_ms)).await
+    }
+    async fn user_refresh_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError> {
+        bounded(self.0.user_refresh_revoked_before(user)).await
+    }
+}
+
+/// What a refresh token's hash points at. The token itself is never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub user: String,
+    /// Every refresh token descended from one login shares this id; reusing any of them
+    /// revokes them all.
+    pub family: String,
+    /// Unix milliseconds: a revoke of the user refuses every refresh token issued before it.
+    pub issued_ms: i64,
+    /// Unix seconds.
+    pub expires: i64,
+}
+
+/// A refresh token presented: its record, and whether it had been presented before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshUse {
+    pub record: RefreshRecord,
+    /// True when this was not its first use: someone holds a copy (reuse detection).
+    pub reused: bool,
 }
 
 /// What a session id points at.
@@ -109,6 +151,20 @@ pub trait Store: Send + Sync {
     /// Every token of `user` issued at or before `before` (unix seconds) is refused.
     async fn revoke_user(&self, user: &str, before: i64) -> Result<(), StoreError>;
     async fn user_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError>;
+    /// Keeps a refresh token (by its hash) until it expires.
+    async fn put_refresh(&self, hash: &str, rec: &RefreshRecord) -> Result<(), StoreError>;
+    /// Marks a refresh token used, atomically: of two uses, however close, exactly one is
+    /// the first. `None` when no such token is kept (never issued, or expired and pruned).
+    async fn use_refresh(&self, hash: &str) -> Result<Option<RefreshUse>, StoreError>;
+    /// Looks a refresh token up without using it.
+    async fn get_refresh(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError>;
+    /// Refuses every refresh token of `family` from now on (kept until `until`, unix seconds,
+    /// when the family's tokens have all expired anyway).
+    async fn revoke_family(&self, family: &str, until: i64) -> Result<(), StoreError>;
+    async fn family_revoked(&self, family: &str) -> Result<bool, StoreError>;
+    /// Every refresh token of `user` issued before `before_ms` (unix milliseconds) is refused.
+    async fn revoke_user_refresh(&self, user: &str, before_ms: i64) -> Result<(), StoreError>;
+    async fn user_refresh_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError>;
 }
 
 /// Parsed `--store` value.
@@ -139,6 +195,13 @@ pub async fn open(spec: &StoreSpec, data_dir: &Path) -> Result<Arc<dyn Store>, S
         StoreSpec::Redis(url) => Arc::new(RedisStore::connect(url).await?),
     };
     Ok(Arc::new(Timed(inner)))
+}
+
+pub(crate) fn now_unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 pub(crate) fn now_unix() -> i64 {

@@ -1,13 +1,15 @@
 //! Redis session store: the fast shared store the lessons recommend for sessions and denylists.
 //!
 //! Keys: `forgetful:sess:<hash>` (JSON, with a TTL), `forgetful:user:<name>` (set of hashes),
-//! `forgetful:deny:<jti>` (TTL until the token's expiry), `forgetful:revoked:<name>`.
+//! `forgetful:deny:<jti>` (TTL until the token's expiry), `forgetful:revoked:<name>`,
+//! `forgetful:refresh:<hash>` (JSON, TTL until it expires) with `forgetful:refresh-used:<hash>`
+//! beside it once used, `forgetful:family-revoked:<family>` and `forgetful:refresh-revoked:<name>`.
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 
-use super::{SessionRecord, Store, StoreError, now_unix};
+use super::{RefreshRecord, RefreshUse, SessionRecord, Store, StoreError, now_unix};
 
 pub struct RedisStore {
     // Reconnects by itself when Redis restarts; a plain connection would stay broken.
@@ -123,5 +125,72 @@ impl Store for RedisStore {
 
     async fn user_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError> {
         Ok(self.conn().get(format!("forgetful:revoked:{user}")).await?)
+    }
+
+    async fn put_refresh(&self, hash: &str, rec: &RefreshRecord) -> Result<(), StoreError> {
+        let json = serde_json::to_string(rec)?;
+        let _: () = self
+            .conn()
+            .set_ex(format!("forgetful:refresh:{hash}"), json, ttl(rec.expires))
+            .await?;
+        Ok(())
+    }
+
+    async fn use_refresh(&self, hash: &str) -> Result<Option<RefreshUse>, StoreError> {
+        let mut c = self.conn();
+        let raw: Option<String> = c.get(format!("forgetful:refresh:{hash}")).await?;
+        let Some(raw) = raw else { return Ok(None) };
+        let record: RefreshRecord = serde_json::from_str(&raw)?;
+        // SET NX is the one atomic step: of two uses, only the first one sets the marker.
+        let first: Option<String> = redis::cmd("SET")
+            .arg(format!("forgetful:refresh-used:{hash}"))
+            .arg(1)
+            .arg("NX")
+            .arg("EX")
+            .arg(ttl(record.expires))
+            .query_async(&mut c)
+            .await?;
+        Ok(Some(RefreshUse {
+            record,
+            reused: first.is_none(),
+        }))
+    }
+
+    async fn get_refresh(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
+        let raw: Option<String> = self.conn().get(format!("forgetful:refresh:{hash}")).await?;
+        Ok(match raw {
+            Some(s) => Some(serde_json::from_str(&s)?),
+            None => None,
+        })
+    }
+
+    async fn revoke_family(&self, family: &str, until: i64) -> Result<(), StoreError> {
+        let _: () = self
+            .conn()
+            .set_ex(format!("forgetful:family-revoked:{family}"), 1, ttl(until))
+            .await?;
+        Ok(())
+    }
+
+    async fn family_revoked(&self, family: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .exists(format!("forgetful:family-revoked:{family}"))
+            .await?)
+    }
+
+    async fn revoke_user_refresh(&self, user: &str, before_ms: i64) -> Result<(), StoreError> {
+        let _: () = self
+            .conn()
+            .set(format!("forgetful:refresh-revoked:{user}"), before_ms)
+            .await?;
+        Ok(())
+    }
+
+    async fn user_refresh_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn()
+            .get(format!("forgetful:refresh-revoked:{user}"))
+            .await?)
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{SessionRecord, Store, StoreError, now_unix};
+use super::{RefreshRecord, RefreshUse, SessionRecord, Store, StoreError, now_unix};
 
 pub struct SqliteStore {
     // Queries take microseconds; a plain mutex is simpler than a pool and never held across await.
@@ -21,6 +21,11 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);
 CREATE TABLE IF NOT EXISTS denied_tokens (jti TEXT PRIMARY KEY, until INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS revoked_users (user TEXT PRIMARY KEY, before INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  hash TEXT PRIMARY KEY, user TEXT NOT NULL, family TEXT NOT NULL,
+  issued_ms INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS revoked_families (family TEXT PRIMARY KEY, until INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_revoked_users (user TEXT PRIMARY KEY, before_ms INTEGER NOT NULL);
 ";
 
 impl SqliteStore {
@@ -149,6 +154,108 @@ impl Store for SqliteStore {
     async fn user_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError> {
         self.with(|c| {
             c.prepare_cached("SELECT before FROM revoked_users WHERE user = ?1")?
+                .query_row(params![user], |r| r.get(0))
+                .optional()
+        })
+    }
+
+    async fn put_refresh(&self, hash: &str, rec: &RefreshRecord) -> Result<(), StoreError> {
+        let now = now_unix();
+        self.with(|c| {
+            // An expired refresh token can never be used again; drop them as new ones arrive.
+            c.prepare_cached("DELETE FROM refresh_tokens WHERE expires <= ?1")?
+                .execute(params![now])?;
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO refresh_tokens (hash, user, family, issued_ms, expires, used) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+            )?
+            .execute(params![hash, rec.user, rec.family, rec.issued_ms, rec.expires])
+            .map(|_| ())
+        })
+    }
+
+    async fn use_refresh(&self, hash: &str) -> Result<Option<RefreshUse>, StoreError> {
+        // One connection behind one mutex: the read and the mark cannot interleave with
+        // another use of the same token.
+        self.with(|c| {
+            let found = c
+                .prepare_cached(
+                    "SELECT user, family, issued_ms, expires, used FROM refresh_tokens WHERE hash = ?1",
+                )?
+                .query_row(params![hash], |r| {
+                    Ok((
+                        RefreshRecord {
+                            user: r.get(0)?,
+                            family: r.get(1)?,
+                            issued_ms: r.get(2)?,
+                            expires: r.get(3)?,
+                        },
+                        r.get::<_, i64>(4)? != 0,
+                    ))
+                })
+                .optional()?;
+            let Some((record, reused)) = found else {
+                return Ok(None);
+            };
+            if !reused {
+                c.prepare_cached("UPDATE refresh_tokens SET used = 1 WHERE hash = ?1")?
+                    .execute(params![hash])?;
+            }
+            Ok(Some(RefreshUse { record, reused }))
+        })
+    }
+
+    async fn get_refresh(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
+        self.with(|c| {
+            c.prepare_cached(
+                "SELECT user, family, issued_ms, expires FROM refresh_tokens WHERE hash = ?1",
+            )?
+            .query_row(params![hash], |r| {
+                Ok(RefreshRecord {
+                    user: r.get(0)?,
+                    family: r.get(1)?,
+                    issued_ms: r.get(2)?,
+                    expires: r.get(3)?,
+                })
+            })
+            .optional()
+        })
+    }
+
+    async fn revoke_family(&self, family: &str, until: i64) -> Result<(), StoreError> {
+        let now = now_unix();
+        self.with(|c| {
+            c.prepare_cached("DELETE FROM revoked_families WHERE until < ?1")?
+                .execute(params![now])?;
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO revoked_families (family, until) VALUES (?1, ?2)",
+            )?
+            .execute(params![family, until])
+            .map(|_| ())
+        })
+    }
+
+    async fn family_revoked(&self, family: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            c.prepare_cached("SELECT 1 FROM revoked_families WHERE family = ?1")?
+                .query_row(params![family], |_| Ok(()))
+                .optional()
+                .map(|o| o.is_some())
+        })
+    }
+
+    async fn revoke_user_refresh(&self, user: &str, before_ms: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO refresh_revoked_users (user, before_ms) VALUES (?1, ?2)",
+            )?
+            .execute(params![user, before_ms])
+            .map(|_| ())
+        })
+    }
+
+    async fn user_refresh_revoked_before(&self, user: &str) -> Result<Option<i64>, StoreError> {
+        self.with(|c| {
+            c.prepare_cached("SELECT before_ms FROM refresh_revoked_users WHERE user = ?1")?
                 .query_row(params![user], |r| r.get(0))
                 .optional()
         })

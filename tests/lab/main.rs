@@ -4,9 +4,11 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod authz;
 mod control;
 mod input;
 mod load;
 mod redis;
+mod refresh;
 mod sessions;
 mod tokens;

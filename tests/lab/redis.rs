@@ -45,6 +45,39 @@ async fn redis_denylist_refuses_revoked_tokens() {
     lab.shutdown().await;
 }
 
+#[tokio::test]
+async fn redis_keeps_refresh_tokens_and_catches_their_reuse() {
+    let Some(url) = redis_url() else { return };
+    let lab = common::start_with(Mode::Token, StoreSpec::Redis(url), None).await;
+    let refresh = async |token: &str| {
+        lab.post("/token/refresh", json!({"refresh_token": token}), None)
+            .await
+    };
+    let (login, _) = lab.alice().await;
+    let first = login.body["refresh_token"].as_str().unwrap().to_string();
+    let a = refresh(&first).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    let second = a.body["refresh_token"].as_str().unwrap().to_string();
+    let a = refresh(&first).await;
+    assert_eq!(a.status, 401);
+    assert!(
+        a.reason().starts_with("refresh token already used"),
+        "{}",
+        a.reason()
+    );
+    let a = refresh(&second).await;
+    assert_eq!(a.status, 401);
+    assert!(a.reason().contains("revoked"), "{}", a.reason());
+    // Two at once: one winner.
+    let (login, _) = lab.alice().await;
+    let t = login.body["refresh_token"].as_str().unwrap().to_string();
+    let (a, b) = tokio::join!(refresh(&t), refresh(&t));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 401]);
+    lab.shutdown().await;
+}
+
 /// A redis-server of the test's own, so it can be restarted under the lab.
 struct OwnRedis {
     child: std::process::Child,
