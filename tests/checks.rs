@@ -543,3 +543,70 @@ async fn disappearing_login_with_sticky_left_on_says_how_to_finish() {
     assert!(r.steps[1].done, "{}", checks::render(&r, "t", &|_| None));
     lab.shutdown().await;
 }
+
+// stale-role, as a learner does it: bob's admin token opens /orders/all, he is demoted, the
+// same token still gets in, the denylist and a revoke make it bite; alice is left alone.
+#[tokio::test]
+async fn stale_role_from_the_admin_door_to_the_demotion_biting() {
+    let lab = common::start(Mode::Token).await;
+    let client = LabClient::new(&lab.url, "learner");
+    let r = check(&lab, "stale-role", None).await;
+    assert!(!r.steps[0].done);
+
+    let (_, bob) = lab.login("bob", "builder").await;
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 200);
+    let r = check(&lab, "stale-role", None).await;
+    assert_eq!(done(&r)[..2], [("admin-door", true), ("demoted", false)]);
+
+    let demote = lab
+        .admin("/users/bob/role", json!({"role": "customer"}))
+        .await;
+    assert_eq!(demote.status, 200, "{:?}", demote.body);
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 200);
+    let r = check(&lab, "stale-role", None).await;
+    assert_eq!(
+        done(&r),
+        [
+            ("admin-door", true),
+            ("demoted", true),
+            ("stale", true),
+            ("fixed", false),
+            ("others", false)
+        ]
+    );
+
+    client.set_denylist(true).await.unwrap();
+    client.revoke("bob").await.unwrap();
+    let refused = lab.get("/orders/all", Some(&bob)).await;
+    assert_eq!(refused.status, 401, "{:?}", refused.body);
+    let r = check(&lab, "stale-role", None).await;
+    assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
+    // Nobody else sent anything: the check logged alice in itself, and says so.
+    assert!(
+        r.steps[4].evidence[0].contains("the check logged alice in itself"),
+        "{:?}",
+        r.steps[4].evidence
+    );
+    lab.shutdown().await;
+}
+
+// Switching modes refuses bob's token too, and everyone else's: not a fix.
+#[tokio::test]
+async fn stale_role_is_not_fixed_by_switching_modes() {
+    let lab = common::start(Mode::Token).await;
+    let client = LabClient::new(&lab.url, "learner");
+    let (_, bob) = lab.login("bob", "builder").await;
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 200);
+    lab.admin("/users/bob/role", json!({"role": "customer"}))
+        .await;
+    client.set_mode(Mode::Shared).await.unwrap();
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 401);
+    let r = check(&lab, "stale-role", None).await;
+    assert!(!r.steps[3].done);
+    assert!(
+        r.steps[3].next.iter().any(|n| n.contains("mode switch")),
+        "{:?}",
+        r.steps[3]
+    );
+    lab.shutdown().await;
+}

@@ -263,3 +263,29 @@ curl -i -b jar.txt http://127.0.0.1:7878/orders
     let (code, report) = check(&s, "disappearing-login", &[]);
     assert_eq!(code, 0, "{report}");
 }
+
+#[test]
+fn stale_role_with_curl() {
+    if tools_missing() {
+        return;
+    }
+    let s = serve("local");
+    let out = run_script(
+        &s,
+        "stale-role",
+        r#"
+curl -s -H 'content-type: application/json' -d '{"mode":"token"}' http://127.0.0.1:7878/admin/mode
+TOKEN=$(curl -s -H 'content-type: application/json' -d '{"username":"bob","password":"builder"}' http://127.0.0.1:7878/login | jq -r .token)
+curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:7878/orders/all
+curl -s -H 'content-type: application/json' -d '{"role":"customer"}' http://127.0.0.1:7878/admin/users/bob/role
+# The same token, after the demotion: still admin.
+curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:7878/orders/all
+curl -s -H 'content-type: application/json' -d '{"enabled":true}' http://127.0.0.1:7878/admin/denylist
+curl -s -H 'content-type: application/json' -d '{"user":"bob"}' http://127.0.0.1:7878/admin/revoke
+curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:7878/orders/all
+"#,
+    );
+    assert!(out.contains("\"error\""), "the last call is refused: {out}");
+    let (code, report) = check(&s, "stale-role", &[]);
+    assert_eq!(code, 0, "{report}");
+}

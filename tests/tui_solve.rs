@@ -404,3 +404,90 @@ fn logout_now_with_keys_only() {
     let progress = app.quit();
     assert!(service_passed(&progress, "logout-now"), "{progress}");
 }
+
+/// stale-role from inside the app: the console's request line takes each request as one
+/// line (`POST /login {…}`), the jar keeps bob's token, `b` attaches it, the history brings
+/// the old request back, `d` turns the denylist on; the workspace's `C` checks it.
+#[test]
+fn stale_role_with_the_console() {
+    if skip() {
+        return;
+    }
+    let app = App::start("stale");
+    app.press("m", "shared mode", |t| t.contains("shared · round-robin"));
+    app.press("m", "token mode", |t| t.contains("token · round-robin"));
+
+    // Log bob in from the request line; his jar gets the token.
+    app.press("c", "the console, typing", |t| {
+        t.contains(CONSOLE) && t.contains("Esc stop editing")
+    });
+    app.type_text(r#"POST /login {"username":"bob","password":"builder"}"#);
+    app.press("Enter", "bob logged in", |t| {
+        t.contains("Response 200") && t.contains("jar bob")
+    });
+    // The admin door, with his token as Bearer.
+    let send_line = |line: &str, then: &str, pred: &dyn Fn(&str) -> bool| {
+        app.press("e", "the request line", |t| t.contains("Esc stop editing"));
+        app.key("C-l");
+        app.type_text(line);
+        app.wait_for("the line typed", |t| t.contains(line));
+        app.press("Enter", then, pred);
+    };
+    send_line("/orders/all", "the answer", &|t| t.contains("Response"));
+    app.press("b", "the bearer attached", |t| {
+        t.contains("headers Authorization: Bearer ey")
+    });
+    app.press("Enter", "the admin door open", |t| {
+        t.contains("Response 200") && t.contains("\"orders\"")
+    });
+
+    // Demote him, then the same token again: still admin.
+    send_line(
+        r#"POST /admin/users/bob/role {"role":"customer"}"#,
+        "the demotion",
+        &|t| t.contains("Response 200") && t.contains("is now customer"),
+    );
+    app.press("e", "the request line", |t| t.contains("Esc stop editing"));
+    app.press("Up", "the old request back", |t| {
+        t.contains("request GET /orders/all")
+    });
+    app.press("Enter", "the stale role", |t| {
+        t.contains("Response 200") && t.contains("\"orders\"")
+    });
+
+    // Make it bite: the denylist (`d` from the reader), then revoke bob.
+    app.esc_to("the reader", |t| t.contains(READER));
+    app.press("d", "the denylist on", |t| {
+        t.lines().next().unwrap_or_default().contains("denylist on")
+    });
+    app.press("c", "the console, typing", |t| {
+        t.contains("Esc stop editing")
+    });
+    app.key("C-l");
+    app.type_text(r#"POST /admin/revoke {"user":"bob"}"#);
+    app.press("Enter", "bob revoked", |t| t.contains("Response 200"));
+    app.press("e", "the request line", |t| t.contains("Esc stop editing"));
+    app.press("Up", "the old request back", |t| {
+        t.contains("request GET /orders/all")
+    });
+    app.press("Enter", "the old token refused", |t| {
+        t.contains("Response 401")
+    });
+
+    // The workspace: the fourth problem, checked.
+    app.esc_to("the reader", |t| t.contains(READER));
+    app.press("o", "the workspace", |t| {
+        t.contains("The disappearing login")
+    });
+    for title in [
+        "Where did the state go?",
+        "Log out, now",
+        "The role that would not leave",
+    ] {
+        app.press("n", title, |t| t.contains(title));
+    }
+    // Opening a problem checks the lab at once; C checks again.
+    app.checklist("all five steps", |t| {
+        t.contains("Checklist 5/5") && t.contains("lab ✓")
+    });
+}

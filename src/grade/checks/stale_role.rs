@@ -217,5 +217,7 @@ fn is_bob_login(e: &JournalEntry) -> bool {
 /// names the new role.
 fn is_demotion_of_bob(e: &JournalEntry) -> bool {
     e.user.as_deref() == Some(DEMOTED)
-        && e.reason.as_deref().is_some_and(|r| r.contains("customer"))
+        && e.reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with(&format!("{DEMOTED} is now customer")))
 }

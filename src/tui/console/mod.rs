@@ -633,19 +633,22 @@ pub fn compose(c: &ConsoleState) -> Result<SavedRequest, String> {
             );
         }
     };
+    // A JSON body with no Content-Type gets one, as httpie and `curl --json` do: the lab
+    // refuses JSON routes without it (415), and `v` shows the header that went out.
+    let looks_json = body.trim_start().starts_with(['{', '[']);
+    if looks_json
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("Content-Type".into(), "application/json".into()));
+    }
     Ok(SavedRequest {
         method: line.method,
         path: line.path,
         headers,
         body,
     })
-}
-
-/// Whether the request line holds more than `METHOD /path` (a body, a curl command): after
-/// sending, the editors are refilled with what it was read as.
-fn line_is_shorthand(c: &ConsoleState) -> bool {
-    parse::request_line(&c.line.lines().join(" "))
-        .is_ok_and(|l| l.from_curl || l.body.is_some() || !l.headers.is_empty())
 }
 
 fn has_header(r: &SavedRequest, name: &str) -> bool {
@@ -694,9 +697,6 @@ fn send_current(s: &mut State, times: usize) -> Vec<Effect> {
     if s.lab.url.is_none() {
         s.status = Some("the lab is not reachable yet".into());
         return out;
-    }
-    if line_is_shorthand(&s.console) {
-        fill(&mut s.console, &req);
     }
     push_history(&mut s.console, req.clone());
     if let Some(path) = &s.console.history_path {
