@@ -98,10 +98,10 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| k.trim() == name)
-        .map(|(_, v)| v.trim().to_string())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
 }
 
 /// The sid a `Set-Cookie` response header hands out, if any.
@@ -110,9 +110,9 @@ pub fn issued_sid(headers: &HeaderMap) -> Option<String> {
         .get_all(axum::http::header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, v)| *k == COOKIE && !v.is_empty())
+        .filter_map(|v| cookie::Cookie::parse(v).ok())
+        .map(|c| (c.name().to_string(), c.value().to_string()))
+        .find(|(k, v)| k == COOKIE && !v.is_empty())
         .map(|(_, v)| v.to_string())
 }
 

@@ -759,12 +759,8 @@ fn scroll(s: &mut State, n: i64) {
 
 /// The `badge` claim in the payload of a JWT (read, not verified: it is the learner's own).
 pub fn badge_of(token: &str) -> Option<String> {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let token = token.trim();
     let token = token.strip_prefix("Bearer ").unwrap_or(token);
-    let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let v: serde_json::Value = jsonwebtoken::dangerous::insecure_decode_claims(token).ok()?;
     v.get("badge")?.as_str().map(str::to_string)
 }
