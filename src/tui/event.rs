@@ -158,7 +158,7 @@ fn mouse(s: &State, m: &MouseEvent) -> Option<Action> {
                 outline::Row::Problem(i) => {
                     Some(Action::Work(super::workspace::WorkAction::Open(i)))
                 }
-                outline::Row::Header(_) | outline::Row::Blank => None,
+                outline::Row::Header(_) | outline::Row::Blank | outline::Row::More(..) => None,
             }
         }
         MouseEventKind::Down(_) if inside(journal.map(|j| j.replicas)) => {

@@ -16,6 +16,8 @@ pub enum Row {
     Lesson(usize),
     Problem(usize),
     Blank,
+    /// Lessons left out above (`true`) or below the window: "↑ 3 more".
+    More(usize, bool),
 }
 
 pub fn rows(s: &State) -> Vec<Row> {
@@ -29,10 +31,53 @@ pub fn rows(s: &State) -> Vec<Row> {
     v
 }
 
-/// First row shown: enough to keep the current lesson on screen.
-fn offset(s: &State, height: usize) -> usize {
-    let cur = s.current + 1;
-    (cur + 1).saturating_sub(height)
+/// The rows that fit in `height`: every problem always (they are few, and what a learner
+/// comes back for), and the lessons as a window around the current one with "↑ N more" /
+/// "↓ N more" when they do not all fit. On a screen too small even for that, the list
+/// scrolls to keep the current lesson in view.
+pub fn visible(s: &State, height: usize) -> Vec<Row> {
+    let all = rows(s);
+    if all.len() <= height {
+        return all;
+    }
+    let problems = if s.problems.is_empty() {
+        0
+    } else {
+        2 + s.problems.len()
+    };
+    let n = s.lessons.len();
+    // Room for lessons, after the "Lessons" header and the problems block.
+    let room = height.saturating_sub(1 + problems);
+    if room < 3 {
+        let first = (s.current + 2).saturating_sub(height);
+        return all.into_iter().skip(first).take(height).collect();
+    }
+    // A window of `room` rows; each "more" marker takes one of them.
+    let mut start = s.current.saturating_sub(room / 2);
+    let mut end = (start + room).min(n);
+    start = end.saturating_sub(room);
+    if start > 0 {
+        start += 1;
+    }
+    if end < n {
+        end -= 1;
+    }
+    if s.current >= end {
+        let shift = s.current + 1 - end;
+        start += shift;
+        end += shift;
+    }
+    let mut out = vec![Row::Header("Lessons")];
+    if start > 0 {
+        out.push(Row::More(start, true));
+    }
+    out.extend((start..end).map(Row::Lesson));
+    if end < n {
+        out.push(Row::More(n - end, false));
+    }
+    out.extend(all.into_iter().skip(1 + n));
+    out.truncate(height);
+    out
 }
 
 /// Which row is at screen line `y` (for mouse clicks).
@@ -41,8 +86,8 @@ pub fn row_at(s: &State, area: Rect, y: u16) -> Option<Row> {
     if y < inner.y || y >= inner.bottom() {
         return None;
     }
-    let i = usize::from(y - inner.y) + offset(s, usize::from(inner.height));
-    rows(s).get(i).copied()
+    let i = usize::from(y - inner.y);
+    visible(s, usize::from(inner.height)).get(i).copied()
 }
 
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
@@ -53,13 +98,15 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     f.render_widget(block, area);
     let w = usize::from(inner.width);
     let h = usize::from(inner.height);
-    let lines: Vec<Line> = rows(s)
+    let lines: Vec<Line> = visible(s, h)
         .into_iter()
-        .skip(offset(s, h))
-        .take(h)
         .map(|row| match row {
             Row::Header(t) => Line::from(Span::styled(fit(t, w), bold())),
             Row::Blank => Line::default(),
+            Row::More(k, up) => Line::from(Span::styled(
+                fit(&format!("  {} {k} more", if up { "↑" } else { "↓" }), w),
+                fg(s.color, Color::DarkGray),
+            )),
             Row::Lesson(i) => {
                 let l = &s.lessons[i];
                 let read = s.read.contains(&l.id);
@@ -93,4 +140,65 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::state::{LessonItem, ProblemItem};
+
+    fn course(lessons: usize, problems: usize) -> State {
+        State {
+            lessons: (0..lessons)
+                .map(|i| LessonItem {
+                    id: format!("{:02}-l", i + 1),
+                    number: i as u32 + 1,
+                    title: format!("Lesson {}", i + 1),
+                    source: String::new(),
+                })
+                .collect(),
+            problems: (0..problems)
+                .map(|i| ProblemItem {
+                    id: format!("p{i}"),
+                    title: format!("Problem {i}"),
+                    ..ProblemItem::default()
+                })
+                .collect(),
+            ..State::default()
+        }
+    }
+
+    // Fifteen lessons and four problems in the 21 rows an 80x24 screen leaves (and the 17 of
+    // 60x20): every problem stays listed, and so does the lesson being read, wherever it is.
+    #[test]
+    fn every_problem_and_the_current_lesson_stay_in_view() {
+        for height in [21, 17, 12] {
+            let mut s = course(15, 4);
+            for current in 0..15 {
+                s.current = current;
+                let v = visible(&s, height);
+                assert!(v.len() <= height, "{height}: {v:?}");
+                for p in 0..4 {
+                    assert!(v.contains(&Row::Problem(p)), "{height}/{current}: {v:?}");
+                }
+                assert!(
+                    v.contains(&Row::Lesson(current)),
+                    "{height}/{current}: {v:?}"
+                );
+                // What is left out is said: the markers count exactly the missing lessons.
+                let shown = v.iter().filter(|r| matches!(r, Row::Lesson(_))).count();
+                let more: usize = v
+                    .iter()
+                    .filter_map(|r| match r {
+                        Row::More(k, _) => Some(*k),
+                        _ => None,
+                    })
+                    .sum();
+                assert_eq!(shown + more, 15, "{height}/{current}: {v:?}");
+            }
+        }
+        // When everything fits, nothing changes.
+        let s = course(3, 2);
+        assert_eq!(visible(&s, 21), rows(&s));
+    }
 }
