@@ -142,6 +142,7 @@ wire_enum! {
         TokenTtlChanged = "token-ttl-changed",
         /// A refresh token was presented a second time: its whole family is revoked.
         RefreshReused = "refresh-reused",
+        KeyRotated = "key-rotated",
     }
 }
 
@@ -235,6 +236,13 @@ pub struct LabSecurity {
     /// Lifetime of a refresh token, in seconds.
     #[serde(default = "default_refresh_ttl_secs")]
     pub refresh_ttl_secs: u64,
+    /// The kid of the key that signs new tokens.
+    #[serde(default)]
+    pub signing_kid: String,
+    /// Every kid the issuer's JWKS lists, newest first: the signing key, and retired keys
+    /// until the last token each signed has expired.
+    #[serde(default)]
+    pub jwks_kids: Vec<String>,
 }
 
 impl Default for LabSecurity {
@@ -242,6 +250,8 @@ impl Default for LabSecurity {
         LabSecurity {
             token_ttl_secs: default_token_ttl_secs(),
             refresh_ttl_secs: default_refresh_ttl_secs(),
+            signing_kid: String::new(),
+            jwks_kids: Vec::new(),
         }
     }
 }
@@ -481,6 +491,7 @@ mod tests {
             "role-changed",
             "token-ttl-changed",
             "refresh-reused",
+            "key-rotated",
         ];
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.

@@ -37,6 +37,7 @@ pub fn router(b: Arc<Balancer>) -> Router<Arc<Balancer>> {
         .route("/revoke", post(revoke))
         .route("/users/{name}/role", post(set_role))
         .route("/token-ttl", post(set_token_ttl))
+        .route("/rotate-key", post(rotate_key))
         .route("/attacker", post(start_attacker).delete(stop_attacker))
         .route("/attacker/credential", get(stolen_credential))
         .route("/badge", post(check_badge))
@@ -262,6 +263,31 @@ async fn set_token_ttl(
         None,
         format!(
             "access tokens now live {seconds} s (were {old} s); tokens already issued keep their exp"
+        ),
+    );
+    Ok(Json(lab_state(&b).await))
+}
+
+/// A new signing key. Replicas meet its kid in the next new token and fetch the JWKS again
+/// (at most once a second each); the old key stays published until its tokens expire.
+async fn rotate_key(State(b): B, headers: HeaderMap) -> Result<Json<FullLabState>, ApiError> {
+    let r = b.core.issuer.rotate().map_err(|e| {
+        tracing::warn!("key rotation: {e}");
+        ApiError::unavailable(format!("the new key could not be kept: {e}"))
+    })?;
+    b.core.journal.control(
+        Event::KeyRotated,
+        source_of(&headers, &b.core.source_key),
+        b.core.mode(),
+        None,
+        None,
+        format!(
+            "signing key {} → {}: new tokens carry kid {}; the JWKS lists {}; tokens signed with {} verify until they expire",
+            r.old_kid,
+            r.new_kid,
+            r.new_kid,
+            r.published.join(", "),
+            r.old_kid
         ),
     );
     Ok(Json(lab_state(&b).await))

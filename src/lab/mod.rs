@@ -142,6 +142,8 @@ impl Core {
         crate::api::LabSecurity {
             token_ttl_secs: self.token_ttl(),
             refresh_ttl_secs: crate::api::REFRESH_TTL_SECS,
+            signing_kid: self.issuer.kid(),
+            jwks_kids: self.issuer.kids(),
         }
     }
     pub fn balancer_url(&self) -> String {
@@ -270,11 +272,12 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
             .local_addr()
             .map_err(|e| bind_err("issuer", e))?
     ));
-    let jwks = core.issuer.jwks_json().to_string();
+    // Read at each request: a key rotation shows at once.
+    let issuer_core = core.clone();
     let issuer_app = axum::Router::new().route(
         "/.well-known/jwks.json",
         axum::routing::get(move || {
-            let jwks = jwks.clone();
+            let jwks = issuer_core.issuer.jwks_json();
             async move {
                 (
                     [(axum::http::header::CONTENT_TYPE, "application/json")],

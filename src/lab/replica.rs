@@ -159,6 +159,17 @@ pub async fn stop(slot: &ReplicaSlot) {
     }
 }
 
+/// Whether this request may fetch the JWKS now: only if no fetch started within `gap`. The
+/// check and the claim happen under one lock, so a burst of unknown kids makes one fetch.
+fn claim_fetch(memory: &Memory, gap: std::time::Duration) -> bool {
+    let mut at = memory.jwks_at.lock().unwrap_or_else(|p| p.into_inner());
+    if at.is_some_and(|t| t.elapsed() < gap) {
+        return false;
+    }
+    *at = Some(std::time::Instant::now());
+    true
+}
+
 async fn fetch_jwks(ctx: &Ctx) -> Option<Arc<Verifier>> {
     *ctx.memory.jwks_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
     // Always the issuer's own URL: never one named inside a token (`jku`).
@@ -409,24 +420,26 @@ async fn verify_token(ctx: &Ctx, token: &str) -> Result<Principal, ApiError> {
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    let age = ctx
+    let fresh = ctx
         .memory
         .jwks_at
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .map(|t| t.elapsed());
+        .is_some_and(|t| t.elapsed() < JWKS_TTL);
     // No keys yet (the issuer was down at start), or the cache has outlived its lifetime.
     let verifier = match cached {
-        Some(v) if age.is_some_and(|a| a < JWKS_TTL) => v,
-        Some(v) => fetch_jwks(ctx).await.unwrap_or(v),
-        None => fetch_jwks(ctx)
+        Some(v) if fresh => v,
+        Some(v) if claim_fetch(&ctx.memory, JWKS_REFETCH_GAP) => fetch_jwks(ctx).await.unwrap_or(v),
+        Some(v) => v,
+        None if claim_fetch(&ctx.memory, JWKS_REFETCH_GAP) => fetch_jwks(ctx)
             .await
             .ok_or_else(|| ApiError::unavailable(TokenError::NoKeys.to_string()))?,
+        None => return Err(ApiError::unavailable(TokenError::NoKeys.to_string())),
     };
     let claims = match verifier.verify(token) {
-        // A key this replica has not seen may be new at the issuer: refetch, at most once
-        // a second, and try again.
-        Err(TokenError::UnknownKid(_)) if age.is_none_or(|a| a >= JWKS_REFETCH_GAP) => {
+        // A key this replica has not seen may be new at the issuer (a rotation): refetch, at
+        // most once a second, and try again.
+        Err(TokenError::UnknownKid(_)) if claim_fetch(&ctx.memory, JWKS_REFETCH_GAP) => {
             match fetch_jwks(ctx).await {
                 Some(fresh) => fresh.verify(token),
                 None => verifier.verify(token),

@@ -1,7 +1,9 @@
 //! Signed tokens: the issuer's Ed25519 key, its JWKS, verification with reasons that teach,
 //! and the per-login `badge` that lives only inside a token.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,6 +16,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub const ISSUER: &str = "forgetful-lab";
+/// The file in the data dir that keeps the signing key's 32-byte seed, in hex.
+pub const SEED_FILE: &str = "issuer-ed25519.seed";
+/// Clock skew the verifiers forgive on `exp` and `nbf`, in seconds.
+pub const LEEWAY_SECS: i64 = 5;
 /// Token lifetime unless configured otherwise: short, because a token cannot be recalled
 /// without a denylist.
 pub const TOKEN_TTL_SECS: i64 = crate::api::DEFAULT_TOKEN_TTL_SECS as i64;
@@ -53,63 +59,190 @@ pub enum KeyError {
 }
 
 /// The lab's token issuer. All replicas sign with it (as instances of one auth service share a key);
-/// they verify only with what they fetched from its JWKS endpoint.
+/// they verify only with what they fetched from its JWKS endpoint. It signs with its newest
+/// key; `rotate` makes a new one, and a retired key stays in the JWKS until every token it
+/// signed has expired.
 pub struct Issuer {
-    encoding: EncodingKey,
-    pub kid: String,
-    jwks: String,
+    /// Oldest first; the last one signs.
+    keys: RwLock<Vec<KeyEntry>>,
+    /// From the seed the issuer started with, kept through rotations: a badge names a token
+    /// of this run whichever key signed it.
     badge_key: [u8; 32],
+    /// Where the signing key's seed is kept, when it is kept (`load_or_create`).
+    seed_path: Option<PathBuf>,
+}
+
+struct KeyEntry {
+    kid: String,
+    encoding: EncodingKey,
+    public: [u8; 32],
+    /// The latest `exp` of any token this key signed (unix seconds): published until then.
+    last_exp: AtomicI64,
+}
+
+impl KeyEntry {
+    fn from_seed(seed: &[u8; 32]) -> Result<Self, KeyError> {
+        let signing = SigningKey::from_bytes(seed);
+        let der = signing
+            .to_pkcs8_der()
+            .map_err(|e| KeyError::Encoding(e.to_string()))?;
+        let public = signing.verifying_key().to_bytes();
+        Ok(KeyEntry {
+            kid: hex::encode(&Sha256::digest(public)[..4]),
+            encoding: EncodingKey::from_ed_der(der.as_bytes()),
+            public,
+            last_exp: AtomicI64::new(0),
+        })
+    }
+}
+
+/// Most keys the issuer holds at once: rotating faster than tokens expire drops the oldest.
+pub const MAX_KEYS: usize = 8;
+
+/// What `rotate` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    pub old_kid: String,
+    pub new_kid: String,
+    /// The kids the JWKS lists now, newest first.
+    pub published: Vec<String>,
 }
 
 impl Issuer {
     /// Loads the key seed from `data_dir/issuer-ed25519.seed`, making one on first use, so tokens
     /// survive a restart of `forgetful serve` just as the SQLite sessions do.
     pub fn load_or_create(data_dir: &Path) -> Result<Self, KeyError> {
-        let path = data_dir.join("issuer-ed25519.seed");
+        let path = data_dir.join(SEED_FILE);
         let io = |source| KeyError::Io {
             path: path.display().to_string(),
             source,
         };
-        let seed: [u8; 32] = match std::fs::read_to_string(&path) {
-            Ok(text) => hex::decode(text.trim())
-                .ok()
-                .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| KeyError::Malformed(path.display().to_string()))?,
+        let (seed, loaded) = match std::fs::read_to_string(&path) {
+            Ok(text) => (
+                hex::decode(text.trim())
+                    .ok()
+                    .and_then(|v| v.try_into().ok())
+                    .ok_or_else(|| KeyError::Malformed(path.display().to_string()))?,
+                true,
+            ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let seed = super::sessions::random_bytes::<32>();
                 std::fs::create_dir_all(data_dir).map_err(io)?;
                 write_private(&path, &hex::encode(seed)).map_err(io)?;
-                seed
+                (seed, false)
             }
             Err(e) => return Err(io(e)),
         };
-        Self::from_seed(seed)
+        let mut issuer = Self::from_seed(seed)?;
+        if loaded {
+            // It may have signed tokens in an earlier run, as long-lived as the lab allows.
+            let until = crate::store::now_unix() + *crate::api::TOKEN_TTL_RANGE.end() as i64;
+            issuer.current().last_exp.store(until, Ordering::Relaxed);
+        }
+        issuer.seed_path = Some(path);
+        Ok(issuer)
     }
 
     pub fn from_seed(seed: [u8; 32]) -> Result<Self, KeyError> {
-        let signing = SigningKey::from_bytes(&seed);
-        let der = signing
-            .to_pkcs8_der()
-            .map_err(|e| KeyError::Encoding(e.to_string()))?;
-        let public = signing.verifying_key().to_bytes();
-        let kid = hex::encode(&Sha256::digest(public)[..4]);
-        let jwks = serde_json::json!({"keys": [{
-            "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA",
-            "kid": kid, "x": URL_SAFE_NO_PAD.encode(public),
-        }]})
-        .to_string();
+        let key = KeyEntry::from_seed(&seed)?;
         let mut mac = Hmac::<Sha256>::new_from_slice(&seed).expect("hmac takes any key length");
         mac.update(b"forgetful badge key");
         Ok(Issuer {
-            encoding: EncodingKey::from_ed_der(der.as_bytes()),
-            kid,
-            jwks,
+            keys: RwLock::new(vec![key]),
             badge_key: mac.finalize().into_bytes().into(),
+            seed_path: None,
         })
     }
 
-    pub fn jwks_json(&self) -> &str {
-        &self.jwks
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<KeyEntry>> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Only for a freshly built issuer (no other reference yet).
+    fn current(&mut self) -> &KeyEntry {
+        let keys = self.keys.get_mut().unwrap_or_else(|p| p.into_inner());
+        keys.last().expect("an issuer always has a key")
+    }
+
+    /// The kid of the key that signs now.
+    pub fn kid(&self) -> String {
+        self.read()
+            .last()
+            .map(|k| k.kid.clone())
+            .unwrap_or_default()
+    }
+
+    /// The kids the JWKS lists now, newest first.
+    pub fn kids(&self) -> Vec<String> {
+        self.published(crate::store::now_unix())
+            .into_iter()
+            .map(|(kid, _)| kid)
+            .collect()
+    }
+
+    /// `(kid, public key)` of each key a token that is still valid at `now` may be signed
+    /// with, newest first: the signing key, and each retired one until its last token expired
+    /// (and the verifiers' leeway passed).
+    fn published(&self, now: i64) -> Vec<(String, [u8; 32])> {
+        let keys = self.read();
+        let n = keys.len();
+        keys.iter()
+            .enumerate()
+            .rev()
+            .filter(|(i, k)| *i + 1 == n || k.last_exp.load(Ordering::Relaxed) + LEEWAY_SECS > now)
+            .map(|(_, k)| (k.kid.clone(), k.public))
+            .collect()
+    }
+
+    /// The public keys as a JWKS document.
+    pub fn jwks_json(&self) -> String {
+        self.jwks_json_at(crate::store::now_unix())
+    }
+
+    pub fn jwks_json_at(&self, now: i64) -> String {
+        let keys: Vec<serde_json::Value> = self
+            .published(now)
+            .into_iter()
+            .map(|(kid, public)| {
+                serde_json::json!({
+                    "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA",
+                    "kid": kid, "x": URL_SAFE_NO_PAD.encode(public),
+                })
+            })
+            .collect();
+        serde_json::json!({ "keys": keys }).to_string()
+    }
+
+    /// Makes a new signing key (kept in the seed file, so a restarted lab signs with it).
+    /// The old one stops signing and stays published until its last token expires.
+    pub fn rotate(&self) -> Result<Rotation, KeyError> {
+        let seed = super::sessions::random_bytes::<32>();
+        let key = KeyEntry::from_seed(&seed)?;
+        if let Some(path) = &self.seed_path {
+            replace_private(path, &hex::encode(seed)).map_err(|source| KeyError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        let now = crate::store::now_unix();
+        let new_kid = key.kid.clone();
+        let old_kid = {
+            let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+            let old = keys.last().map(|k| k.kid.clone()).unwrap_or_default();
+            keys.push(key);
+            // Keys no valid token can name are of no use; past the cap, the oldest go.
+            keys.retain(|k| {
+                k.kid == new_kid || k.last_exp.load(Ordering::Relaxed) + LEEWAY_SECS > now
+            });
+            let excess = keys.len().saturating_sub(MAX_KEYS);
+            keys.drain(..excess);
+            old
+        };
+        Ok(Rotation {
+            old_kid,
+            new_kid,
+            published: self.kids(),
+        })
     }
 
     /// Issues a token for `user` with the default lifetime; returns it with its claims.
@@ -136,10 +269,13 @@ impl Issuer {
             jti,
             iss: ISSUER.to_string(),
         };
+        let keys = self.read();
+        let key = keys.last().expect("an issuer always has a key");
         let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
+        header.kid = Some(key.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &key.encoding)
             .map_err(|e| KeyError::Encoding(e.to_string()))?;
+        key.last_exp.fetch_max(claims.exp, Ordering::Relaxed);
         Ok((token, claims))
     }
 
@@ -153,6 +289,18 @@ impl Issuer {
         let word = BADGE_WORDS[(usize::from(d[0]) << 8 | usize::from(d[1])) % BADGE_WORDS.len()];
         format!("{word}-{:02}", d[2] % 100)
     }
+}
+
+/// Replaces the file at `path` with `text` in one step (a private temporary file renamed
+/// over it): a crash leaves the old key or the new one, never half of either.
+fn replace_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
@@ -345,7 +493,7 @@ mod tests {
     }
 
     fn verifier(i: &Issuer) -> Verifier {
-        Verifier::from_jwks(i.jwks_json()).unwrap()
+        Verifier::from_jwks(&i.jwks_json()).unwrap()
     }
 
     #[test]
@@ -369,7 +517,7 @@ mod tests {
             .unwrap();
         // Re-head the forged token with our kid.
         let parts: Vec<&str> = t.split('.').collect();
-        let head = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, i.kid));
+        let head = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, i.kid()));
         let forged = format!("{head}.{}.{}", parts[1], parts[2]);
         assert_eq!(verifier(&i).verify(&forged), Err(TokenError::BadSignature));
         assert!(matches!(
@@ -380,9 +528,11 @@ mod tests {
 
     /// Sign arbitrary claims with the issuer's own key (a token the lab could have issued).
     fn signed(i: &Issuer, claims: serde_json::Value) -> String {
+        let keys = i.read();
+        let key = keys.last().unwrap();
         let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(i.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &i.encoding).unwrap()
+        header.kid = Some(key.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &key.encoding).unwrap()
     }
 
     #[test]
@@ -414,6 +564,44 @@ mod tests {
             base(serde_json::json!({"exp": (now - 1) as f64 + 0.25})),
         );
         assert_eq!(verifier(&i).verify(&gone), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_retired_key_is_published_until_its_last_token_expires() {
+        let i = issuer();
+        let now = crate::store::now_unix();
+        // Every token of the first key has expired (and the leeway passed): it goes at once.
+        i.issue_for("alice", "customer", now - 100, 60).unwrap();
+        let first = i.rotate().unwrap();
+        assert_eq!(first.published, vec![first.new_kid.clone()]);
+        let (live, _) = i.issue("alice", "customer", now).unwrap();
+        let second = i.rotate().unwrap();
+        assert_eq!(second.old_kid, first.new_kid);
+        assert_eq!(
+            second.published,
+            [second.new_kid.clone(), first.new_kid.clone()]
+        );
+        assert!(
+            verifier(&i).verify(&live).is_ok(),
+            "the old key still verifies"
+        );
+        let (new, _) = i.issue("bob", "admin", now).unwrap();
+        assert!(verifier(&i).verify(&new).is_ok());
+        // Once its last token is past exp and the leeway, the JWKS drops the old key.
+        let later = now + TOKEN_TTL_SECS + LEEWAY_SECS;
+        let kids: Vec<String> = Verifier::from_jwks(&i.jwks_json_at(later))
+            .unwrap()
+            .kids()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(kids, vec![second.new_kid.clone()]);
+        // However fast the rotations, the issuer holds at most MAX_KEYS.
+        for _ in 0..MAX_KEYS + 3 {
+            i.issue("bob", "admin", now).unwrap();
+            i.rotate().unwrap();
+        }
+        assert_eq!(i.kids().len(), MAX_KEYS);
     }
 
     #[test]

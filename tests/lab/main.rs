@@ -7,6 +7,7 @@ mod common;
 mod authz;
 mod control;
 mod input;
+mod keys;
 mod load;
 mod redis;
 mod refresh;
