@@ -784,7 +784,11 @@ async fn logout(
         }
     } else if let Some(c) = &p.claims {
         if ctx.core.denylist_on() {
-            ctx.core.store.deny_token(&c.jti, c.exp).await?;
+            // A token without exp (let in by a weakness) is denied for the longest lifetime.
+            let until = c
+                .exp
+                .unwrap_or(now_unix() + *crate::api::TOKEN_TTL_RANGE.end() as i64);
+            ctx.core.store.deny_token(&c.jti, until).await?;
             (
                 true,
                 format!("token jti {} added to the denylist until it expires", c.jti),

@@ -5,6 +5,7 @@
 mod common;
 
 mod authz;
+mod claims;
 mod control;
 mod input;
 mod keys;
