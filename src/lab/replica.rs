@@ -21,7 +21,7 @@ use super::body::JsonBody;
 use super::error::{ApiError, Outcome, no_route, wrong_method};
 use super::refresh;
 use super::sessions::{self, Credential};
-use super::tokens::{Claims, TokenError, Verifier, peek_jti};
+use super::tokens::{Checks, Claims, TokenError, Verified, Verifier, peek_jti};
 use crate::api::{Event, Mode, Role, SERVED_BY_HEADER, SOURCE_HEADER, Source, bounded};
 use crate::store::{SessionRecord, now_unix};
 
@@ -317,6 +317,8 @@ struct Principal {
     remembered_by: String,
     claims: Option<Claims>,
     sid: Option<String>,
+    /// The weak verifiers that let this token in (empty for a sound one): the journal says so.
+    let_in_by: Vec<crate::api::Weakness>,
 }
 
 /// A shop handler that takes a `Principal` runs only for a request that proved who it is;
@@ -407,6 +409,7 @@ fn live_session(
         user: rec.user,
         role,
         role_from: ROLE_FROM_TABLE,
+        let_in_by: Vec::new(),
         remembered_by: where_,
         claims: None,
         sid: Some(sid.to_string()),
@@ -436,13 +439,16 @@ async fn verify_token(ctx: &Ctx, token: &str) -> Result<Principal, ApiError> {
             .ok_or_else(|| ApiError::unavailable(TokenError::NoKeys.to_string()))?,
         None => return Err(ApiError::unavailable(TokenError::NoKeys.to_string())),
     };
-    let claims = match verifier.verify(token) {
+    // The weak verifiers the lab imitates are read at each request: turning one off mends
+    // every replica at once.
+    let checks = Checks::at(now_unix()).with_weaknesses(ctx.core.weaknesses());
+    let Verified { claims, let_in_by } = match verifier.verify_with(token, &checks) {
         // A key this replica has not seen may be new at the issuer (a rotation): refetch, at
         // most once a second, and try again.
         Err(TokenError::UnknownKid(_)) if claim_fetch(&ctx.memory, JWKS_REFETCH_GAP) => {
             match fetch_jwks(ctx).await {
-                Some(fresh) => fresh.verify(token),
-                None => verifier.verify(token),
+                Some(fresh) => fresh.verify_with(token, &checks),
+                None => verifier.verify_with(token, &checks),
             }
         }
         other => other,
@@ -470,6 +476,7 @@ async fn verify_token(ctx: &Ctx, token: &str) -> Result<Principal, ApiError> {
         user: claims.sub.clone(),
         role: claims.role.clone(),
         role_from: ROLE_FROM_TOKEN,
+        let_in_by,
         remembered_by: "the token itself (verified with the issuer's public key)".into(),
         claims: Some(claims),
         sid: None,
@@ -489,6 +496,14 @@ fn user_outcome(p: &Principal) -> Outcome {
     Outcome {
         user: Some(p.user.clone()),
         token_jti: p.claims.as_ref().map(|c| c.jti.clone()),
+        // A token only a weak verifier accepts: evidence that the learner broke in.
+        reason: (!p.let_in_by.is_empty()).then(|| {
+            let names: Vec<&str> = p.let_in_by.iter().map(|w| w.as_str()).collect();
+            format!(
+                "accepted only because weakness {} is on",
+                names.join(" and ")
+            )
+        }),
         ..Outcome::default()
     }
 }

@@ -15,6 +15,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::api::Weakness;
+
 pub const ISSUER: &str = "forgetful-lab";
 /// The `aud` the lab's tokens carry and its replicas require: the API they are meant for.
 pub const AUDIENCE: &str = "forgetful-shop";
@@ -371,15 +373,91 @@ pub enum TokenError {
     NoKeys,
     #[error("token header lists critical extensions (crit) this verifier does not understand")]
     Critical,
+    #[error("kid {kid:?} names the file {path}, which holds no HMAC key (weakness kid-path is on)")]
+    KidPathNoKey { kid: String, path: String },
 }
 
-/// What a verifier holds against a token besides its keys: the clock and the leeway.
+/// The weak verifiers turned on, as a set (one bit each).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Weaknesses(u8);
+
+impl Weaknesses {
+    fn bit(w: Weakness) -> u8 {
+        1 << Weakness::ALL.iter().position(|x| *x == w).unwrap_or(0)
+    }
+    pub fn from_bits(bits: u8) -> Self {
+        Weaknesses(bits)
+    }
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+    pub fn contains(self, w: Weakness) -> bool {
+        self.0 & Self::bit(w) != 0
+    }
+    pub fn with(self, w: Weakness, on: bool) -> Self {
+        if on {
+            Weaknesses(self.0 | Self::bit(w))
+        } else {
+            Weaknesses(self.0 & !Self::bit(w))
+        }
+    }
+    pub fn list(self) -> Vec<Weakness> {
+        Weakness::ALL
+            .iter()
+            .copied()
+            .filter(|w| self.contains(*w))
+            .collect()
+    }
+}
+
+/// Where the kid-path weakness looks for key files. Nothing is read from disk: the path is
+/// resolved on paper, and the only file it knows outside this directory is `/dev/null`.
+pub const KEY_DIR: &str = "/srv/keys";
+
+/// The file a kid names under the kid-path weakness: joined to [`KEY_DIR`] (an absolute kid
+/// replaces it, as `Path::join` does) and normalised, `..` included, like a careless server.
+pub fn kid_path(kid: &str) -> String {
+    let joined = if kid.starts_with('/') {
+        kid.to_string()
+    } else {
+        format!("{KEY_DIR}/{kid}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The contents of the file at `path`, as far as the kid-path weakness knows files: only
+/// `/dev/null`, which is empty. (Reading real files named by a token would let any client
+/// make the lab open `/dev/zero` or a FIFO.)
+fn kid_path_file(path: &str) -> Option<&'static [u8]> {
+    (path == "/dev/null").then_some(&[])
+}
+
+/// A token that verified, and the weaknesses it needed to (none for a sound one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub claims: Claims,
+    pub let_in_by: Vec<Weakness>,
+}
+
+/// What a verifier holds against a token besides its keys: the clock, the leeway, and the
+/// weak verifiers it imitates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checks {
     /// Unix seconds.
     pub now: i64,
     /// Seconds of clock skew forgiven on `exp` and `nbf`.
     pub leeway: i64,
+    pub weaknesses: Weaknesses,
 }
 
 impl Checks {
@@ -388,7 +466,13 @@ impl Checks {
         Checks {
             now,
             leeway: LEEWAY_SECS,
+            weaknesses: Weaknesses::default(),
         }
+    }
+
+    pub fn with_weaknesses(mut self, w: Weaknesses) -> Self {
+        self.weaknesses = w;
+        self
     }
 }
 
@@ -396,6 +480,10 @@ impl Checks {
 struct PublicKey {
     kid: String,
     key: DecodingKey,
+    /// The JWK's `x` as published, and the bytes it decodes to: what the hs256-public-key
+    /// weakness takes for an HMAC secret.
+    x: String,
+    raw: Vec<u8>,
 }
 
 /// What a replica keeps from its JWKS fetch.
@@ -410,7 +498,12 @@ impl Verifier {
         for jwk in &set.keys {
             let kid = jwk.common.key_id.clone().unwrap_or_default();
             let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
-            keys.push(PublicKey { kid, key });
+            let x = match &jwk.algorithm {
+                jsonwebtoken::jwk::AlgorithmParameters::OctetKeyPair(p) => p.x.clone(),
+                _ => String::new(),
+            };
+            let raw = URL_SAFE_NO_PAD.decode(&x).unwrap_or_default();
+            keys.push(PublicKey { kid, key, x, raw });
         }
         Ok(Verifier { keys })
     }
@@ -426,15 +519,17 @@ impl Verifier {
             .ok_or_else(|| TokenError::UnknownKid(crate::api::bounded(kid, 32)))
     }
 
-    /// Checks a token locally, now: no lookup, no network.
+    /// Checks a token locally, now, soundly: no lookup, no network.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         self.verify_with(token, &Checks::at(crate::store::now_unix()))
+            .map(|v| v.claims)
     }
 
     /// Checks a token against `checks`: the header (alg pinned to EdDSA, a known kid, no
     /// crit), the signature, then the claims (iss, aud, exp, nbf, sub, role). The first
     /// thing wrong is the reason; nothing in the payload is read before the signature holds.
-    pub fn verify_with(&self, token: &str, checks: &Checks) -> Result<Claims, TokenError> {
+    /// Each weakness in `checks` opens the one hole its library had, and says so.
+    pub fn verify_with(&self, token: &str, checks: &Checks) -> Result<Verified, TokenError> {
         let parts: Vec<&str> = token.split('.').collect();
         let [head, payload, signature] = parts[..] else {
             return Err(TokenError::Parts(parts.len()));
@@ -444,7 +539,13 @@ impl Verifier {
             return Err(TokenError::Critical);
         }
         let signed = &token[..head.len() + 1 + payload.len()];
+        let weak = checks.weaknesses;
+        let mut let_in_by = Vec::new();
         match header.alg.as_deref() {
+            // The library that trusted the header: no signature, no check.
+            Some(a) if a.eq_ignore_ascii_case("none") && weak.contains(Weakness::AlgNone) => {
+                let_in_by.push(Weakness::AlgNone);
+            }
             Some(a) if a.eq_ignore_ascii_case("none") => return Err(TokenError::AlgNone),
             Some("EdDSA") => {
                 let kid = header.kid.as_deref().ok_or(TokenError::NoKid)?;
@@ -460,6 +561,11 @@ impl Verifier {
                     return Err(TokenError::BadSignature);
                 }
             }
+            Some("HS256")
+                if weak.contains(Weakness::KidPath) || weak.contains(Weakness::Hs256PublicKey) =>
+            {
+                let_in_by.push(self.weak_hmac(header.kid.as_deref(), signed, signature, weak)?);
+            }
             Some(other) => return Err(TokenError::WrongAlg(crate::api::bounded(other, 16))),
             None => return Err(TokenError::NoAlg),
         }
@@ -468,12 +574,63 @@ impl Verifier {
             .ok()
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
             .ok_or(TokenError::Garbage)?;
-        check_claims(&payload, checks)
+        let (claims, exp_skipped) = check_claims(&payload, checks)?;
+        if exp_skipped {
+            let_in_by.push(Weakness::NoExp);
+        }
+        Ok(Verified { claims, let_in_by })
+    }
+
+    /// HS256 the broken ways: with the key file the kid names (kid-path), or with the public
+    /// key as the HMAC secret (hs256-public-key). Returns the weakness that let it in.
+    fn weak_hmac(
+        &self,
+        kid: Option<&str>,
+        signed: &str,
+        signature: &str,
+        weak: Weaknesses,
+    ) -> Result<Weakness, TokenError> {
+        let kid = kid.ok_or(TokenError::NoKid)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(signature.trim_end_matches('='))
+            .map_err(|_| TokenError::Garbage)?;
+        let hmac_ok = |secret: &[u8]| {
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(secret).expect("hmac takes any key length");
+            mac.update(signed.as_bytes());
+            mac.verify_slice(&sig).is_ok()
+        };
+        let path = kid_path(kid);
+        if weak.contains(Weakness::KidPath)
+            && let Some(secret) = kid_path_file(&path)
+        {
+            return if hmac_ok(secret) {
+                Ok(Weakness::KidPath)
+            } else {
+                Err(TokenError::BadSignature)
+            };
+        }
+        if weak.contains(Weakness::Hs256PublicKey) {
+            let key = self.key(kid)?;
+            return if hmac_ok(key.x.as_bytes()) || hmac_ok(&key.raw) {
+                Ok(Weakness::Hs256PublicKey)
+            } else {
+                Err(TokenError::BadSignature)
+            };
+        }
+        Err(TokenError::KidPathNoKey {
+            kid: crate::api::bounded(kid, 32),
+            path: crate::api::bounded(&path, 48),
+        })
     }
 }
 
 /// The claims of a token whose signature held, checked one by one with a reason for each.
-fn check_claims(payload: &serde_json::Value, checks: &Checks) -> Result<Claims, TokenError> {
+/// The flag says the no-exp weakness waved through a missing or past `exp`.
+fn check_claims(
+    payload: &serde_json::Value,
+    checks: &Checks,
+) -> Result<(Claims, bool), TokenError> {
     use crate::api::bounded;
     let Some(obj) = payload.as_object() else {
         return Err(TokenError::BadClaims(
@@ -509,14 +666,19 @@ fn check_claims(payload: &serde_json::Value, checks: &Checks) -> Result<Claims, 
         }
     }
     let exp = date("exp")?;
-    match exp {
+    let no_exp = checks.weaknesses.contains(Weakness::NoExp);
+    let exp_skipped = match exp {
+        None if no_exp => true,
         None => return Err(TokenError::NoExp),
         // exp is exclusive (RFC 7519), after the leeway.
         Some(exp) if exp + checks.leeway <= checks.now => {
-            return Err(TokenError::Expired(checks.now - exp));
+            if !no_exp {
+                return Err(TokenError::Expired(checks.now - exp));
+            }
+            true
         }
-        Some(_) => {}
-    }
+        Some(_) => false,
+    };
     let nbf = date("nbf")?;
     if let Some(nbf) = nbf
         && nbf > checks.now + checks.leeway
@@ -525,7 +687,7 @@ fn check_claims(payload: &serde_json::Value, checks: &Checks) -> Result<Claims, 
     }
     let sub = text("sub")?.ok_or_else(|| TokenError::BadClaims("no sub claim".into()))?;
     let role = text("role")?.ok_or_else(|| TokenError::BadClaims("no role claim".into()))?;
-    Ok(Claims {
+    let claims = Claims {
         sub,
         role,
         iat: date("iat")?.unwrap_or(0),
@@ -535,7 +697,8 @@ fn check_claims(payload: &serde_json::Value, checks: &Checks) -> Result<Claims, 
         iss,
         aud: AUDIENCE.to_string(),
         badge: text("badge")?.unwrap_or_default(),
-    })
+    };
+    Ok((claims, exp_skipped))
 }
 
 #[derive(Deserialize)]
@@ -647,7 +810,10 @@ mod tests {
         let v = verifier(&i);
         let now = 2_000_000_000;
         let at = Checks::at(now);
-        let check = |extra| v.verify_with(&signed(&i, claims_at(now, extra)), &at);
+        let check = |extra| {
+            v.verify_with(&signed(&i, claims_at(now, extra)), &at)
+                .map(|v| v.claims)
+        };
         assert!(check(json!({})).is_ok());
         // exp and nbf forgive LEEWAY_SECS of clock skew, and no more.
         assert!(check(json!({"exp": now - LEEWAY_SECS + 1})).is_ok());
@@ -751,6 +917,35 @@ mod tests {
             i.rotate().unwrap();
         }
         assert_eq!(i.kids().len(), MAX_KEYS);
+    }
+
+    #[test]
+    fn a_kid_path_is_resolved_on_paper_like_a_careless_server() {
+        for (kid, path) in [
+            ("abcd1234", "/srv/keys/abcd1234"),
+            ("../../dev/null", "/dev/null"),
+            ("../../../../../../dev/null", "/dev/null"),
+            ("/dev/null", "/dev/null"),
+            ("./a/../b", "/srv/keys/b"),
+            ("../../etc/passwd", "/etc/passwd"),
+            ("", "/srv/keys"),
+        ] {
+            assert_eq!(kid_path(kid), path, "{kid}");
+        }
+        assert_eq!(kid_path_file("/dev/null"), Some(&[][..]));
+        assert_eq!(kid_path_file("/dev/zero"), None, "no file is read");
+    }
+
+    #[test]
+    fn weaknesses_are_a_set() {
+        let w = Weaknesses::default()
+            .with(Weakness::NoExp, true)
+            .with(Weakness::AlgNone, true);
+        assert_eq!(w.list(), [Weakness::AlgNone, Weakness::NoExp]);
+        assert!(!w.contains(Weakness::KidPath));
+        let w = w.with(Weakness::AlgNone, false);
+        assert_eq!(w.list(), [Weakness::NoExp]);
+        assert_eq!(Weaknesses::from_bits(w.bits()), w);
     }
 
     #[test]

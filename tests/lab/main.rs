@@ -14,3 +14,4 @@ mod redis;
 mod refresh;
 mod sessions;
 mod tokens;
+mod weak;
