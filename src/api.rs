@@ -142,6 +142,9 @@ wire_enum! {
         TokenTtlChanged = "token-ttl-changed",
         /// A refresh token was presented a second time: its whole family is revoked.
         RefreshReused = "refresh-reused",
+        KeyRotated = "key-rotated",
+        /// A weak verifier was turned on or off.
+        WeaknessChanged = "weakness-changed",
     }
 }
 
@@ -172,6 +175,22 @@ wire_enum! {
         Customer = "customer",
         /// May read every customer's orders (`GET /orders/all`).
         Admin = "admin",
+    }
+}
+
+wire_enum! {
+    /// A way a real JWT library once verified tokens wrongly, which the lab can imitate on
+    /// every replica for a learner to break (`POST /admin/weakness`). Off unless turned on.
+    pub enum Weakness("weakness") {
+        /// Accept an unsigned token whose header says `alg: none`.
+        AlgNone = "alg-none",
+        /// Accept HS256 signed with the public key's bytes as the HMAC secret (key confusion).
+        Hs256PublicKey = "hs256-public-key",
+        /// Take the `kid` as a file path under the key directory, unchecked: `../../dev/null`
+        /// names an empty file, so an empty HMAC key.
+        KidPath = "kid-path",
+        /// Accept tokens without `exp`, or past it.
+        NoExp = "no-exp",
     }
 }
 
@@ -239,6 +258,24 @@ pub struct LabSecurity {
     /// Lifetime of a refresh token, in seconds.
     #[serde(default = "default_refresh_ttl_secs")]
     pub refresh_ttl_secs: u64,
+    /// The kid of the key that signs new tokens.
+    #[serde(default)]
+    pub signing_kid: String,
+    /// Every kid the issuer's JWKS lists, newest first: the signing key, and retired keys
+    /// until the last token each signed has expired.
+    #[serde(default)]
+    pub jwks_kids: Vec<String>,
+    /// The weak verifiers every replica imitates now (none unless a learner turned one on).
+    #[serde(default)]
+    pub weaknesses: Vec<Weakness>,
+    /// Whether `POST /admin/weakness` may turn one on (not on a room's lab started with
+    /// `--admin-token`, unless `--allow-weaknesses`).
+    #[serde(default = "yes")]
+    pub weaknesses_allowed: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for LabSecurity {
@@ -246,6 +283,10 @@ impl Default for LabSecurity {
         LabSecurity {
             token_ttl_secs: default_token_ttl_secs(),
             refresh_ttl_secs: default_refresh_ttl_secs(),
+            signing_kid: String::new(),
+            jwks_kids: Vec::new(),
+            weaknesses: Vec::new(),
+            weaknesses_allowed: true,
         }
     }
 }
@@ -474,6 +515,7 @@ mod tests {
         check::<Policy>(&["round-robin", "sticky"]);
         check::<ReplicaAction>(&["restart", "stop", "start"]);
         check::<Role>(&["customer", "admin"]);
+        check::<Weakness>(&["alg-none", "hs256-public-key", "kid-path", "no-exp"]);
         let events = [
             "lab-started",
             "mode-changed",
@@ -490,6 +532,8 @@ mod tests {
             "role-changed",
             "token-ttl-changed",
             "refresh-reused",
+            "key-rotated",
+            "weakness-changed",
         ];
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.

@@ -64,6 +64,10 @@ pub struct LabArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = crate::api::DEFAULT_TOKEN_TTL_SECS,
           value_parser = clap::value_parser!(u64).range(crate::api::TOKEN_TTL_RANGE))]
     pub token_ttl: u64,
+    /// With --admin-token (a room's shared lab) the weak verifiers of `POST /admin/weakness`
+    /// are refused; this allows them anyway. A lab without an admin token always allows them.
+    #[arg(long)]
+    pub allow_weaknesses: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +207,7 @@ fn lab_config(args: &LabArgs, data_dir: &std::path::Path) -> anyhow::Result<crat
         limits: crate::lab::serve::Limits::default(),
         any_port_if_taken: false,
         token_ttl_secs: args.token_ttl,
+        allow_weaknesses: args.admin_token.is_none() || args.allow_weaknesses,
     })
 }
 
@@ -319,6 +324,40 @@ pub fn run() -> anyhow::Result<i32> {
                 out: a.out,
             };
             crate::grade::report_command(&args, &data_dir, course)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_config(args: &[&str]) -> crate::lab::LabConfig {
+        let cli = Cli::try_parse_from([&["forgetful", "serve"], args].concat()).unwrap();
+        let Some(Command::Serve(a)) = cli.command else {
+            panic!("not serve")
+        };
+        lab_config(&a.lab, std::path::Path::new("/tmp")).unwrap()
+    }
+
+    /// A room's lab (an admin token) refuses the weak verifiers unless the instructor allows
+    /// them; a learner's own lab always allows them.
+    #[test]
+    fn weaknesses_are_allowed_except_on_a_rooms_lab() {
+        // (FORGETFUL_ADMIN_TOKEN in the environment counts as --admin-token.)
+        if std::env::var_os("FORGETFUL_ADMIN_TOKEN").is_none() {
+            assert!(serve_config(&[]).allow_weaknesses);
+        }
+        assert!(!serve_config(&["--admin-token", "s3cret"]).allow_weaknesses);
+        assert!(serve_config(&["--admin-token", "s3cret", "--allow-weaknesses"]).allow_weaknesses);
+    }
+
+    #[test]
+    fn the_token_lifetime_flag_is_bounded() {
+        assert_eq!(serve_config(&[]).token_ttl_secs, 900);
+        assert_eq!(serve_config(&["--token-ttl", "30"]).token_ttl_secs, 30);
+        for bad in ["4", "86401", "soon"] {
+            assert!(Cli::try_parse_from(["forgetful", "serve", "--token-ttl", bad]).is_err());
         }
     }
 }

@@ -3,7 +3,7 @@
 //! `bash benches/fuzz.sh` runs each target for minutes (PROPTEST_CASES, fresh seeds).
 
 use forgetful::course::Course;
-use forgetful::lab::tokens::{Issuer, Verifier};
+use forgetful::lab::tokens::{Checks, Issuer, Verifier, Weaknesses};
 use forgetful::markdown::{RenderOptions, plain_lines, predict, render, request};
 use proptest::prelude::*;
 use unicode_width::UnicodeWidthStr;
@@ -58,9 +58,16 @@ proptest! {
     #[test]
     fn any_token_string_is_refused_never_accepted(token in any::<String>(), parts in prop::collection::vec("[A-Za-z0-9_=-]{0,40}", 1..5)) {
         let issuer = Issuer::from_seed([3u8; 32]).unwrap();
-        let verifier = Verifier::from_jwks(issuer.jwks_json()).unwrap();
+        let verifier = Verifier::from_jwks(&issuer.jwks_json()).unwrap();
         prop_assert!(verifier.verify(&token).is_err());
         prop_assert!(verifier.verify(&parts.join(".")).is_err());
+        // Every weak verifier on at once: still no panic, whatever arrives.
+        let all = forgetful::api::Weakness::ALL
+            .iter()
+            .fold(Weaknesses::default(), |w, x| w.with(*x, true));
+        let checks = Checks::at(0).with_weaknesses(all);
+        let _ = verifier.verify_with(&token, &checks);
+        let _ = verifier.verify_with(&parts.join("."), &checks);
     }
 
     #[test]

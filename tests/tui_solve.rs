@@ -304,8 +304,8 @@ fn where_state_goes_with_keys_only() {
     app.press("e", "the payload editor", |t| {
         t.contains("payload · edit a claim")
     });
-    // The payload is pretty JSON with sorted keys: `{`, badge, exp, iat, iss, jti, role.
-    for _ in 0..6 {
+    // The payload is pretty JSON with sorted keys: `{`, aud, badge, exp, iat, iss, jti, role.
+    for _ in 0..7 {
         app.key("Down");
     }
     app.key("End");

@@ -22,7 +22,7 @@ use super::error::{ApiError, no_route, wrong_method};
 use super::replica::{self, source_of};
 use crate::api::{
     BadgeVerdict, Event, FullLabState, LabState, Mode, Policy, ReplicaAction, ReplicaStatus, Role,
-    TOKEN_TTL_RANGE, bounded,
+    TOKEN_TTL_RANGE, Weakness, bounded,
 };
 
 type B = State<Arc<Balancer>>;
@@ -37,6 +37,8 @@ pub fn router(b: Arc<Balancer>) -> Router<Arc<Balancer>> {
         .route("/revoke", post(revoke))
         .route("/users/{name}/role", post(set_role))
         .route("/token-ttl", post(set_token_ttl))
+        .route("/rotate-key", post(rotate_key))
+        .route("/weakness", post(set_weakness))
         .route("/attacker", post(start_attacker).delete(stop_attacker))
         .route("/attacker/credential", get(stolen_credential))
         .route("/badge", post(check_badge))
@@ -265,6 +267,80 @@ async fn set_token_ttl(
             "access tokens now live {seconds} s (were {old} s); tokens already issued keep their exp"
         ),
     );
+    Ok(Json(lab_state(&b).await))
+}
+
+/// A new signing key. Replicas meet its kid in the next new token and fetch the JWKS again
+/// (at most once a second each); the old key stays published until its tokens expire.
+async fn rotate_key(State(b): B, headers: HeaderMap) -> Result<Json<FullLabState>, ApiError> {
+    let r = b.core.issuer.rotate().map_err(|e| {
+        tracing::warn!("key rotation: {e}");
+        ApiError::unavailable(format!("the new key could not be kept: {e}"))
+    })?;
+    b.core.journal.control(
+        Event::KeyRotated,
+        source_of(&headers, &b.core.source_key),
+        b.core.mode(),
+        None,
+        None,
+        format!(
+            "signing key {} → {}: new tokens carry kid {}; the JWKS lists {}; tokens signed with {} verify until they expire",
+            r.old_kid,
+            r.new_kid,
+            r.new_kid,
+            r.published.join(", "),
+            r.old_kid
+        ),
+    );
+    Ok(Json(lab_state(&b).await))
+}
+
+#[derive(Deserialize)]
+struct WeaknessReq {
+    name: Weakness,
+    enabled: bool,
+}
+
+/// What each weak verifier does, for the journal.
+fn weakness_detail(w: Weakness) -> &'static str {
+    match w {
+        Weakness::AlgNone => "replicas accept an unsigned token whose header says alg none",
+        Weakness::Hs256PublicKey => {
+            "replicas accept HS256 signed with the public key (the JWK's x, or its bytes) as the HMAC secret"
+        }
+        Weakness::KidPath => {
+            "replicas take the kid as a file path under /srv/keys, unchecked: ../../dev/null is an empty HMAC key"
+        }
+        Weakness::NoExp => "replicas accept tokens without exp, or past it",
+    }
+}
+
+/// Makes every replica verify tokens the broken way a real library once did, or mends it.
+async fn set_weakness(
+    State(b): B,
+    headers: HeaderMap,
+    JsonBody(WeaknessReq { name, enabled }): JsonBody<WeaknessReq>,
+) -> Result<Json<FullLabState>, ApiError> {
+    if enabled && !b.core.allow_weaknesses {
+        return Err(ApiError::forbidden(
+            "weak verifiers are off on this lab: it was started with --admin-token for a room; start it with --allow-weaknesses to let learners break it",
+        ));
+    }
+    if b.core.set_weakness(name, enabled) {
+        let detail = if enabled {
+            format!("weakness {name} on: {}", weakness_detail(name))
+        } else {
+            format!("weakness {name} off: replicas verify those tokens soundly again")
+        };
+        b.core.journal.control(
+            Event::WeaknessChanged,
+            source_of(&headers, &b.core.source_key),
+            b.core.mode(),
+            None,
+            None,
+            detail,
+        );
+    }
     Ok(Json(lab_state(&b).await))
 }
 

@@ -18,7 +18,7 @@ mod users;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -66,6 +66,10 @@ pub struct LabConfig {
     pub any_port_if_taken: bool,
     /// Access-token lifetime in seconds (`--token-ttl`), within [`crate::api::TOKEN_TTL_RANGE`].
     pub token_ttl_secs: u64,
+    /// Whether `POST /admin/weakness` may turn a weak verifier on. True for a learner's own
+    /// lab; `forgetful serve --admin-token` (a room's shared lab) makes it false unless
+    /// `--allow-weaknesses`.
+    pub allow_weaknesses: bool,
 }
 
 impl LabConfig {
@@ -83,6 +87,7 @@ impl LabConfig {
             limits: serve::Limits::default(),
             any_port_if_taken: false,
             token_ttl_secs: crate::api::DEFAULT_TOKEN_TTL_SECS,
+            allow_weaknesses: true,
         }
     }
 }
@@ -96,6 +101,9 @@ pub struct Core {
     denylist: AtomicBool,
     /// Access-token lifetime in seconds; changed live by `POST /admin/token-ttl`.
     token_ttl: AtomicU64,
+    /// The weak verifiers every replica imitates, as [`tokens::Weaknesses`] bits.
+    weaknesses: AtomicU8,
+    allow_weaknesses: bool,
     pub store: Arc<dyn Store>,
     store_kind: &'static str,
     shop: users::Shop,
@@ -137,11 +145,28 @@ impl Core {
     pub fn token_ttl(&self) -> u64 {
         self.token_ttl.load(Ordering::Relaxed)
     }
+    pub fn weaknesses(&self) -> tokens::Weaknesses {
+        tokens::Weaknesses::from_bits(self.weaknesses.load(Ordering::Relaxed))
+    }
+    /// Turns one weakness on or off; returns whether that changed anything.
+    fn set_weakness(&self, w: crate::api::Weakness, on: bool) -> bool {
+        let old = self
+            .weaknesses
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+                Some(tokens::Weaknesses::from_bits(bits).with(w, on).bits())
+            })
+            .unwrap_or_default();
+        tokens::Weaknesses::from_bits(old).contains(w) != on
+    }
     /// The token and browser settings `/admin/state` shows beside the rest.
     pub fn security(&self) -> crate::api::LabSecurity {
         crate::api::LabSecurity {
             token_ttl_secs: self.token_ttl(),
             refresh_ttl_secs: crate::api::REFRESH_TTL_SECS,
+            signing_kid: self.issuer.kid(),
+            jwks_kids: self.issuer.kids(),
+            weaknesses: self.weaknesses().list(),
+            weaknesses_allowed: self.allow_weaknesses,
         }
     }
     pub fn balancer_url(&self) -> String {
@@ -242,6 +267,8 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         policy: RwLock::new(Policy::RoundRobin),
         denylist: AtomicBool::new(false),
         token_ttl: AtomicU64::new(cfg.token_ttl_secs),
+        weaknesses: AtomicU8::new(0),
+        allow_weaknesses: cfg.allow_weaknesses,
         store,
         store_kind,
         shop,
@@ -270,11 +297,12 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
             .local_addr()
             .map_err(|e| bind_err("issuer", e))?
     ));
-    let jwks = core.issuer.jwks_json().to_string();
+    // Read at each request: a key rotation shows at once.
+    let issuer_core = core.clone();
     let issuer_app = axum::Router::new().route(
         "/.well-known/jwks.json",
         axum::routing::get(move || {
-            let jwks = jwks.clone();
+            let jwks = issuer_core.issuer.jwks_json();
             async move {
                 (
                     [(axum::http::header::CONTENT_TYPE, "application/json")],

@@ -21,7 +21,7 @@ use super::body::JsonBody;
 use super::error::{ApiError, Outcome, no_route, wrong_method};
 use super::refresh;
 use super::sessions::{self, Credential};
-use super::tokens::{Claims, TokenError, Verifier, peek_jti};
+use super::tokens::{Checks, Claims, TokenError, Verified, Verifier, peek_jti};
 use crate::api::{Event, Mode, Role, SERVED_BY_HEADER, SOURCE_HEADER, Source, bounded};
 use crate::store::{SessionRecord, now_unix};
 
@@ -157,6 +157,17 @@ pub async fn stop(slot: &ReplicaSlot) {
             abort.abort();
         }
     }
+}
+
+/// Whether this request may fetch the JWKS now: only if no fetch started within `gap`. The
+/// check and the claim happen under one lock, so a burst of unknown kids makes one fetch.
+fn claim_fetch(memory: &Memory, gap: std::time::Duration) -> bool {
+    let mut at = memory.jwks_at.lock().unwrap_or_else(|p| p.into_inner());
+    if at.is_some_and(|t| t.elapsed() < gap) {
+        return false;
+    }
+    *at = Some(std::time::Instant::now());
+    true
 }
 
 async fn fetch_jwks(ctx: &Ctx) -> Option<Arc<Verifier>> {
@@ -306,6 +317,8 @@ struct Principal {
     remembered_by: String,
     claims: Option<Claims>,
     sid: Option<String>,
+    /// The weak verifiers that let this token in (empty for a sound one): the journal says so.
+    let_in_by: Vec<crate::api::Weakness>,
 }
 
 /// A shop handler that takes a `Principal` runs only for a request that proved who it is;
@@ -396,6 +409,7 @@ fn live_session(
         user: rec.user,
         role,
         role_from: ROLE_FROM_TABLE,
+        let_in_by: Vec::new(),
         remembered_by: where_,
         claims: None,
         sid: Some(sid.to_string()),
@@ -409,27 +423,32 @@ async fn verify_token(ctx: &Ctx, token: &str) -> Result<Principal, ApiError> {
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    let age = ctx
+    let fresh = ctx
         .memory
         .jwks_at
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .map(|t| t.elapsed());
+        .is_some_and(|t| t.elapsed() < JWKS_TTL);
     // No keys yet (the issuer was down at start), or the cache has outlived its lifetime.
     let verifier = match cached {
-        Some(v) if age.is_some_and(|a| a < JWKS_TTL) => v,
-        Some(v) => fetch_jwks(ctx).await.unwrap_or(v),
-        None => fetch_jwks(ctx)
+        Some(v) if fresh => v,
+        Some(v) if claim_fetch(&ctx.memory, JWKS_REFETCH_GAP) => fetch_jwks(ctx).await.unwrap_or(v),
+        Some(v) => v,
+        None if claim_fetch(&ctx.memory, JWKS_REFETCH_GAP) => fetch_jwks(ctx)
             .await
             .ok_or_else(|| ApiError::unavailable(TokenError::NoKeys.to_string()))?,
+        None => return Err(ApiError::unavailable(TokenError::NoKeys.to_string())),
     };
-    let claims = match verifier.verify(token) {
-        // A key this replica has not seen may be new at the issuer: refetch, at most once
-        // a second, and try again.
-        Err(TokenError::UnknownKid(_)) if age.is_none_or(|a| a >= JWKS_REFETCH_GAP) => {
+    // The weak verifiers the lab imitates are read at each request: turning one off mends
+    // every replica at once.
+    let checks = Checks::at(now_unix()).with_weaknesses(ctx.core.weaknesses());
+    let Verified { claims, let_in_by } = match verifier.verify_with(token, &checks) {
+        // A key this replica has not seen may be new at the issuer (a rotation): refetch, at
+        // most once a second, and try again.
+        Err(TokenError::UnknownKid(_)) if claim_fetch(&ctx.memory, JWKS_REFETCH_GAP) => {
             match fetch_jwks(ctx).await {
-                Some(fresh) => fresh.verify(token),
-                None => verifier.verify(token),
+                Some(fresh) => fresh.verify_with(token, &checks),
+                None => verifier.verify_with(token, &checks),
             }
         }
         other => other,
@@ -457,6 +476,7 @@ async fn verify_token(ctx: &Ctx, token: &str) -> Result<Principal, ApiError> {
         user: claims.sub.clone(),
         role: claims.role.clone(),
         role_from: ROLE_FROM_TOKEN,
+        let_in_by,
         remembered_by: "the token itself (verified with the issuer's public key)".into(),
         claims: Some(claims),
         sid: None,
@@ -476,6 +496,14 @@ fn user_outcome(p: &Principal) -> Outcome {
     Outcome {
         user: Some(p.user.clone()),
         token_jti: p.claims.as_ref().map(|c| c.jti.clone()),
+        // A token only a weak verifier accepts: evidence that the learner broke in.
+        reason: (!p.let_in_by.is_empty()).then(|| {
+            let names: Vec<&str> = p.let_in_by.iter().map(|w| w.as_str()).collect();
+            format!(
+                "accepted only because weakness {} is on",
+                names.join(" and ")
+            )
+        }),
         ..Outcome::default()
     }
 }
@@ -771,7 +799,11 @@ async fn logout(
         }
     } else if let Some(c) = &p.claims {
         if ctx.core.denylist_on() {
-            ctx.core.store.deny_token(&c.jti, c.exp).await?;
+            // A token without exp (let in by a weakness) is denied for the longest lifetime.
+            let until = c
+                .exp
+                .unwrap_or(now_unix() + *crate::api::TOKEN_TTL_RANGE.end() as i64);
+            ctx.core.store.deny_token(&c.jti, until).await?;
             (
                 true,
                 format!("token jti {} added to the denylist until it expires", c.jti),

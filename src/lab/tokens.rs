@@ -1,7 +1,9 @@
 //! Signed tokens: the issuer's Ed25519 key, its JWKS, verification with reasons that teach,
 //! and the per-login `badge` that lives only inside a token.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,33 +11,39 @@ use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::api::Weakness;
+
 pub const ISSUER: &str = "forgetful-lab";
+/// The `aud` the lab's tokens carry and its replicas require: the API they are meant for.
+pub const AUDIENCE: &str = "forgetful-shop";
+/// The file in the data dir that keeps the signing key's 32-byte seed, in hex.
+pub const SEED_FILE: &str = "issuer-ed25519.seed";
+/// Clock skew the verifiers forgive on `exp` and `nbf`, in seconds.
+pub const LEEWAY_SECS: i64 = 5;
 /// Token lifetime unless configured otherwise: short, because a token cannot be recalled
 /// without a denylist.
 pub const TOKEN_TTL_SECS: i64 = crate::api::DEFAULT_TOKEN_TTL_SECS as i64;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// A token's claims as the lab issues them, and as a verifier hands them on once every check
+/// held (the payload is read by hand, so that each claim can be refused with its own reason).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Claims {
     pub sub: String,
     pub role: String,
-    #[serde(deserialize_with = "numeric_date")]
     pub iat: i64,
-    /// RFC 7519 allows a NumericDate with a fraction; read it, count whole seconds.
-    #[serde(deserialize_with = "numeric_date")]
-    pub exp: i64,
+    /// RFC 7519 allows a NumericDate with a fraction; the verifier reads it as whole seconds.
+    pub exp: Option<i64>,
     /// Not before: the lab never sets it, but a token that carries one is held to it.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "optional_numeric_date"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
     pub jti: String,
     pub iss: String,
+    /// Who the token is for: this shop.
+    pub aud: String,
     pub badge: String,
 }
 
@@ -53,63 +61,190 @@ pub enum KeyError {
 }
 
 /// The lab's token issuer. All replicas sign with it (as instances of one auth service share a key);
-/// they verify only with what they fetched from its JWKS endpoint.
+/// they verify only with what they fetched from its JWKS endpoint. It signs with its newest
+/// key; `rotate` makes a new one, and a retired key stays in the JWKS until every token it
+/// signed has expired.
 pub struct Issuer {
-    encoding: EncodingKey,
-    pub kid: String,
-    jwks: String,
+    /// Oldest first; the last one signs.
+    keys: RwLock<Vec<KeyEntry>>,
+    /// From the seed the issuer started with, kept through rotations: a badge names a token
+    /// of this run whichever key signed it.
     badge_key: [u8; 32],
+    /// Where the signing key's seed is kept, when it is kept (`load_or_create`).
+    seed_path: Option<PathBuf>,
+}
+
+struct KeyEntry {
+    kid: String,
+    encoding: EncodingKey,
+    public: [u8; 32],
+    /// The latest `exp` of any token this key signed (unix seconds): published until then.
+    last_exp: AtomicI64,
+}
+
+impl KeyEntry {
+    fn from_seed(seed: &[u8; 32]) -> Result<Self, KeyError> {
+        let signing = SigningKey::from_bytes(seed);
+        let der = signing
+            .to_pkcs8_der()
+            .map_err(|e| KeyError::Encoding(e.to_string()))?;
+        let public = signing.verifying_key().to_bytes();
+        Ok(KeyEntry {
+            kid: hex::encode(&Sha256::digest(public)[..4]),
+            encoding: EncodingKey::from_ed_der(der.as_bytes()),
+            public,
+            last_exp: AtomicI64::new(0),
+        })
+    }
+}
+
+/// Most keys the issuer holds at once: rotating faster than tokens expire drops the oldest.
+pub const MAX_KEYS: usize = 8;
+
+/// What `rotate` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    pub old_kid: String,
+    pub new_kid: String,
+    /// The kids the JWKS lists now, newest first.
+    pub published: Vec<String>,
 }
 
 impl Issuer {
     /// Loads the key seed from `data_dir/issuer-ed25519.seed`, making one on first use, so tokens
     /// survive a restart of `forgetful serve` just as the SQLite sessions do.
     pub fn load_or_create(data_dir: &Path) -> Result<Self, KeyError> {
-        let path = data_dir.join("issuer-ed25519.seed");
+        let path = data_dir.join(SEED_FILE);
         let io = |source| KeyError::Io {
             path: path.display().to_string(),
             source,
         };
-        let seed: [u8; 32] = match std::fs::read_to_string(&path) {
-            Ok(text) => hex::decode(text.trim())
-                .ok()
-                .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| KeyError::Malformed(path.display().to_string()))?,
+        let (seed, loaded) = match std::fs::read_to_string(&path) {
+            Ok(text) => (
+                hex::decode(text.trim())
+                    .ok()
+                    .and_then(|v| v.try_into().ok())
+                    .ok_or_else(|| KeyError::Malformed(path.display().to_string()))?,
+                true,
+            ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let seed = super::sessions::random_bytes::<32>();
                 std::fs::create_dir_all(data_dir).map_err(io)?;
                 write_private(&path, &hex::encode(seed)).map_err(io)?;
-                seed
+                (seed, false)
             }
             Err(e) => return Err(io(e)),
         };
-        Self::from_seed(seed)
+        let mut issuer = Self::from_seed(seed)?;
+        if loaded {
+            // It may have signed tokens in an earlier run, as long-lived as the lab allows.
+            let until = crate::store::now_unix() + *crate::api::TOKEN_TTL_RANGE.end() as i64;
+            issuer.current().last_exp.store(until, Ordering::Relaxed);
+        }
+        issuer.seed_path = Some(path);
+        Ok(issuer)
     }
 
     pub fn from_seed(seed: [u8; 32]) -> Result<Self, KeyError> {
-        let signing = SigningKey::from_bytes(&seed);
-        let der = signing
-            .to_pkcs8_der()
-            .map_err(|e| KeyError::Encoding(e.to_string()))?;
-        let public = signing.verifying_key().to_bytes();
-        let kid = hex::encode(&Sha256::digest(public)[..4]);
-        let jwks = serde_json::json!({"keys": [{
-            "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA",
-            "kid": kid, "x": URL_SAFE_NO_PAD.encode(public),
-        }]})
-        .to_string();
+        let key = KeyEntry::from_seed(&seed)?;
         let mut mac = Hmac::<Sha256>::new_from_slice(&seed).expect("hmac takes any key length");
         mac.update(b"forgetful badge key");
         Ok(Issuer {
-            encoding: EncodingKey::from_ed_der(der.as_bytes()),
-            kid,
-            jwks,
+            keys: RwLock::new(vec![key]),
             badge_key: mac.finalize().into_bytes().into(),
+            seed_path: None,
         })
     }
 
-    pub fn jwks_json(&self) -> &str {
-        &self.jwks
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<KeyEntry>> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Only for a freshly built issuer (no other reference yet).
+    fn current(&mut self) -> &KeyEntry {
+        let keys = self.keys.get_mut().unwrap_or_else(|p| p.into_inner());
+        keys.last().expect("an issuer always has a key")
+    }
+
+    /// The kid of the key that signs now.
+    pub fn kid(&self) -> String {
+        self.read()
+            .last()
+            .map(|k| k.kid.clone())
+            .unwrap_or_default()
+    }
+
+    /// The kids the JWKS lists now, newest first.
+    pub fn kids(&self) -> Vec<String> {
+        self.published(crate::store::now_unix())
+            .into_iter()
+            .map(|(kid, _)| kid)
+            .collect()
+    }
+
+    /// `(kid, public key)` of each key a token that is still valid at `now` may be signed
+    /// with, newest first: the signing key, and each retired one until its last token expired
+    /// (and the verifiers' leeway passed).
+    fn published(&self, now: i64) -> Vec<(String, [u8; 32])> {
+        let keys = self.read();
+        let n = keys.len();
+        keys.iter()
+            .enumerate()
+            .rev()
+            .filter(|(i, k)| *i + 1 == n || k.last_exp.load(Ordering::Relaxed) + LEEWAY_SECS > now)
+            .map(|(_, k)| (k.kid.clone(), k.public))
+            .collect()
+    }
+
+    /// The public keys as a JWKS document.
+    pub fn jwks_json(&self) -> String {
+        self.jwks_json_at(crate::store::now_unix())
+    }
+
+    pub fn jwks_json_at(&self, now: i64) -> String {
+        let keys: Vec<serde_json::Value> = self
+            .published(now)
+            .into_iter()
+            .map(|(kid, public)| {
+                serde_json::json!({
+                    "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA",
+                    "kid": kid, "x": URL_SAFE_NO_PAD.encode(public),
+                })
+            })
+            .collect();
+        serde_json::json!({ "keys": keys }).to_string()
+    }
+
+    /// Makes a new signing key (kept in the seed file, so a restarted lab signs with it).
+    /// The old one stops signing and stays published until its last token expires.
+    pub fn rotate(&self) -> Result<Rotation, KeyError> {
+        let seed = super::sessions::random_bytes::<32>();
+        let key = KeyEntry::from_seed(&seed)?;
+        if let Some(path) = &self.seed_path {
+            replace_private(path, &hex::encode(seed)).map_err(|source| KeyError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        let now = crate::store::now_unix();
+        let new_kid = key.kid.clone();
+        let old_kid = {
+            let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+            let old = keys.last().map(|k| k.kid.clone()).unwrap_or_default();
+            keys.push(key);
+            // Keys no valid token can name are of no use; past the cap, the oldest go.
+            keys.retain(|k| {
+                k.kid == new_kid || k.last_exp.load(Ordering::Relaxed) + LEEWAY_SECS > now
+            });
+            let excess = keys.len().saturating_sub(MAX_KEYS);
+            keys.drain(..excess);
+            old
+        };
+        Ok(Rotation {
+            old_kid,
+            new_kid,
+            published: self.kids(),
+        })
     }
 
     /// Issues a token for `user` with the default lifetime; returns it with its claims.
@@ -130,16 +265,20 @@ impl Issuer {
             sub: user.to_string(),
             role: role.to_string(),
             iat: now,
-            exp: now + ttl as i64,
+            exp: Some(now + ttl as i64),
             nbf: None,
             badge: self.badge_for(&jti),
             jti,
             iss: ISSUER.to_string(),
+            aud: AUDIENCE.to_string(),
         };
+        let keys = self.read();
+        let key = keys.last().expect("an issuer always has a key");
         let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
+        header.kid = Some(key.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &key.encoding)
             .map_err(|e| KeyError::Encoding(e.to_string()))?;
+        key.last_exp.fetch_max(now + ttl as i64, Ordering::Relaxed);
         Ok((token, claims))
     }
 
@@ -153,6 +292,18 @@ impl Issuer {
         let word = BADGE_WORDS[(usize::from(d[0]) << 8 | usize::from(d[1])) % BADGE_WORDS.len()];
         format!("{word}-{:02}", d[2] % 100)
     }
+}
+
+/// Replaces the file at `path` with `text` in one step (a private temporary file renamed
+/// over it): a crash leaves the old key or the new one, never half of either.
+fn replace_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
@@ -190,8 +341,10 @@ pub enum TokenError {
     NoAlg,
     #[error("token payload or signature is not base64url JSON")]
     Garbage,
-    #[error("token not valid yet (its nbf is in the future)")]
-    NotYetValid,
+    #[error(
+        "token not valid yet: its nbf is {0} s in the future (more than the {LEEWAY_SECS} s leeway)"
+    )]
+    NotYetValid(i64),
     #[error("alg none is not accepted")]
     AlgNone,
     #[error("alg {0} is not accepted: this issuer signs with EdDSA")]
@@ -202,21 +355,140 @@ pub enum TokenError {
     UnknownKid(String),
     #[error("token signature does not verify")]
     BadSignature,
-    #[error("token expired")]
-    Expired,
-    #[error("token issuer is not {ISSUER}")]
-    WrongIssuer,
+    #[error("token expired {0} s ago (more than the {LEEWAY_SECS} s leeway)")]
+    Expired(i64),
+    #[error("token has no exp claim: this lab accepts only tokens that expire")]
+    NoExp,
+    #[error("token has no iss claim: this lab accepts tokens from issuer {ISSUER} only")]
+    NoIssuer,
+    #[error("token issuer is {0}, not {ISSUER}")]
+    WrongIssuer(String),
+    #[error("token has no aud claim: this shop accepts only tokens meant for {AUDIENCE}")]
+    NoAudience,
+    #[error("token audience is {0}, not {AUDIENCE}: it was meant for another service")]
+    WrongAudience(String),
     #[error("token claims are malformed: {0}")]
     BadClaims(String),
     #[error("replica has no JWKS yet (the issuer could not be reached)")]
     NoKeys,
     #[error("token header lists critical extensions (crit) this verifier does not understand")]
     Critical,
+    #[error("kid {kid:?} names the file {path}, which holds no HMAC key (weakness kid-path is on)")]
+    KidPathNoKey { kid: String, path: String },
+}
+
+/// The weak verifiers turned on, as a set (one bit each).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Weaknesses(u8);
+
+impl Weaknesses {
+    fn bit(w: Weakness) -> u8 {
+        1 << Weakness::ALL.iter().position(|x| *x == w).unwrap_or(0)
+    }
+    pub fn from_bits(bits: u8) -> Self {
+        Weaknesses(bits)
+    }
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+    pub fn contains(self, w: Weakness) -> bool {
+        self.0 & Self::bit(w) != 0
+    }
+    pub fn with(self, w: Weakness, on: bool) -> Self {
+        if on {
+            Weaknesses(self.0 | Self::bit(w))
+        } else {
+            Weaknesses(self.0 & !Self::bit(w))
+        }
+    }
+    pub fn list(self) -> Vec<Weakness> {
+        Weakness::ALL
+            .iter()
+            .copied()
+            .filter(|w| self.contains(*w))
+            .collect()
+    }
+}
+
+/// Where the kid-path weakness looks for key files. Nothing is read from disk: the path is
+/// resolved on paper, and the only file it knows outside this directory is `/dev/null`.
+pub const KEY_DIR: &str = "/srv/keys";
+
+/// The file a kid names under the kid-path weakness: joined to [`KEY_DIR`] (an absolute kid
+/// replaces it, as `Path::join` does) and normalised, `..` included, like a careless server.
+pub fn kid_path(kid: &str) -> String {
+    let joined = if kid.starts_with('/') {
+        kid.to_string()
+    } else {
+        format!("{KEY_DIR}/{kid}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The contents of the file at `path`, as far as the kid-path weakness knows files: only
+/// `/dev/null`, which is empty. (Reading real files named by a token would let any client
+/// make the lab open `/dev/zero` or a FIFO.)
+fn kid_path_file(path: &str) -> Option<&'static [u8]> {
+    (path == "/dev/null").then_some(&[])
+}
+
+/// A token that verified, and the weaknesses it needed to (none for a sound one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub claims: Claims,
+    pub let_in_by: Vec<Weakness>,
+}
+
+/// What a verifier holds against a token besides its keys: the clock, the leeway, and the
+/// weak verifiers it imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checks {
+    /// Unix seconds.
+    pub now: i64,
+    /// Seconds of clock skew forgiven on `exp` and `nbf`.
+    pub leeway: i64,
+    pub weaknesses: Weaknesses,
+}
+
+impl Checks {
+    /// The lab's checks at `now`: the stated leeway, nothing else forgiven.
+    pub fn at(now: i64) -> Self {
+        Checks {
+            now,
+            leeway: LEEWAY_SECS,
+            weaknesses: Weaknesses::default(),
+        }
+    }
+
+    pub fn with_weaknesses(mut self, w: Weaknesses) -> Self {
+        self.weaknesses = w;
+        self
+    }
+}
+
+/// One public key from the JWKS.
+struct PublicKey {
+    kid: String,
+    key: DecodingKey,
+    /// The JWK's `x` as published, and the bytes it decodes to: what the hs256-public-key
+    /// weakness takes for an HMAC secret.
+    x: String,
+    raw: Vec<u8>,
 }
 
 /// What a replica keeps from its JWKS fetch.
 pub struct Verifier {
-    keys: Vec<(String, DecodingKey)>,
+    keys: Vec<PublicKey>,
 }
 
 impl Verifier {
@@ -226,70 +498,207 @@ impl Verifier {
         for jwk in &set.keys {
             let kid = jwk.common.key_id.clone().unwrap_or_default();
             let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
-            keys.push((kid, key));
+            let x = match &jwk.algorithm {
+                jsonwebtoken::jwk::AlgorithmParameters::OctetKeyPair(p) => p.x.clone(),
+                _ => String::new(),
+            };
+            let raw = URL_SAFE_NO_PAD.decode(&x).unwrap_or_default();
+            keys.push(PublicKey { kid, key, x, raw });
         }
         Ok(Verifier { keys })
     }
 
     pub fn kids(&self) -> Vec<&str> {
-        self.keys.iter().map(|(k, _)| k.as_str()).collect()
+        self.keys.iter().map(|k| k.kid.as_str()).collect()
     }
 
-    /// Checks a token locally: no lookup, no network.
+    fn key(&self, kid: &str) -> Result<&PublicKey, TokenError> {
+        self.keys
+            .iter()
+            .find(|k| k.kid == kid)
+            .ok_or_else(|| TokenError::UnknownKid(crate::api::bounded(kid, 32)))
+    }
+
+    /// Checks a token locally, now, soundly: no lookup, no network.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let header = peek_header(token)?;
-        match header.alg.as_deref() {
-            Some(a) if a.eq_ignore_ascii_case("none") => return Err(TokenError::AlgNone),
-            Some("EdDSA") => {}
-            Some(other) => return Err(TokenError::WrongAlg(crate::api::bounded(other, 16))),
-            None => return Err(TokenError::NoAlg),
-        }
+        self.verify_with(token, &Checks::at(crate::store::now_unix()))
+            .map(|v| v.claims)
+    }
+
+    /// Checks a token against `checks`: the header (alg pinned to EdDSA, a known kid, no
+    /// crit), the signature, then the claims (iss, aud, exp, nbf, sub, role). The first
+    /// thing wrong is the reason; nothing in the payload is read before the signature holds.
+    /// Each weakness in `checks` opens the one hole its library had, and says so.
+    pub fn verify_with(&self, token: &str, checks: &Checks) -> Result<Verified, TokenError> {
+        let parts: Vec<&str> = token.split('.').collect();
+        let [head, payload, signature] = parts[..] else {
+            return Err(TokenError::Parts(parts.len()));
+        };
+        let header = peek_header(head)?;
         if header.crit.is_some() {
             return Err(TokenError::Critical);
         }
-        let kid = header.kid.ok_or(TokenError::NoKid)?;
-        let key = self
-            .keys
-            .iter()
-            .find(|(k, _)| *k == kid)
-            .map(|(_, key)| key)
-            .ok_or_else(|| TokenError::UnknownKid(crate::api::bounded(&kid, 32)))?;
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_issuer(&[ISSUER]);
-        validation.leeway = 0;
-        // exp and nbf are checked below, so that a NumericDate with a fraction is read too.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.set_required_spec_claims(&["iss", "sub"]);
-        let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
-            .map(|d| d.claims)
-            .map_err(|e| {
-                use jsonwebtoken::errors::ErrorKind as K;
-                match e.kind() {
-                    K::InvalidSignature => TokenError::BadSignature,
-                    K::ExpiredSignature => TokenError::Expired,
-                    K::InvalidIssuer => TokenError::WrongIssuer,
-                    K::Base64(_) | K::InvalidToken | K::Utf8(_) => TokenError::Garbage,
-                    // Claims a correctly signed token got wrong (an audience we never set, say).
-                    K::Json(_)
-                    | K::MissingRequiredClaim(_)
-                    | K::InvalidClaimFormat(_)
-                    | K::InvalidAudience
-                    | K::InvalidSubject
-                    | K::ImmatureSignature => TokenError::BadClaims(e.to_string()),
-                    _ => TokenError::BadSignature,
+        let signed = &token[..head.len() + 1 + payload.len()];
+        let weak = checks.weaknesses;
+        let mut let_in_by = Vec::new();
+        match header.alg.as_deref() {
+            // The library that trusted the header: no signature, no check.
+            Some(a) if a.eq_ignore_ascii_case("none") && weak.contains(Weakness::AlgNone) => {
+                let_in_by.push(Weakness::AlgNone);
+            }
+            Some(a) if a.eq_ignore_ascii_case("none") => return Err(TokenError::AlgNone),
+            Some("EdDSA") => {
+                let kid = header.kid.as_deref().ok_or(TokenError::NoKid)?;
+                let key = self.key(kid)?;
+                let ok = jsonwebtoken::crypto::verify(
+                    signature,
+                    signed.as_bytes(),
+                    &key.key,
+                    Algorithm::EdDSA,
+                )
+                .map_err(|_| TokenError::Garbage)?;
+                if !ok {
+                    return Err(TokenError::BadSignature);
                 }
-            })?;
-        // exp is exclusive (RFC 7519); nbf gets the same leeway as exp, none.
-        let now = crate::store::now_unix();
-        if claims.exp <= now {
-            return Err(TokenError::Expired);
+            }
+            Some("HS256")
+                if weak.contains(Weakness::KidPath) || weak.contains(Weakness::Hs256PublicKey) =>
+            {
+                let_in_by.push(self.weak_hmac(header.kid.as_deref(), signed, signature, weak)?);
+            }
+            Some(other) => return Err(TokenError::WrongAlg(crate::api::bounded(other, 16))),
+            None => return Err(TokenError::NoAlg),
         }
-        if claims.nbf.is_some_and(|nbf| nbf > now) {
-            return Err(TokenError::NotYetValid);
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .ok_or(TokenError::Garbage)?;
+        let (claims, exp_skipped) = check_claims(&payload, checks)?;
+        if exp_skipped {
+            let_in_by.push(Weakness::NoExp);
         }
-        Ok(claims)
+        Ok(Verified { claims, let_in_by })
     }
+
+    /// HS256 the broken ways: with the key file the kid names (kid-path), or with the public
+    /// key as the HMAC secret (hs256-public-key). Returns the weakness that let it in.
+    fn weak_hmac(
+        &self,
+        kid: Option<&str>,
+        signed: &str,
+        signature: &str,
+        weak: Weaknesses,
+    ) -> Result<Weakness, TokenError> {
+        let kid = kid.ok_or(TokenError::NoKid)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(signature.trim_end_matches('='))
+            .map_err(|_| TokenError::Garbage)?;
+        let hmac_ok = |secret: &[u8]| {
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(secret).expect("hmac takes any key length");
+            mac.update(signed.as_bytes());
+            mac.verify_slice(&sig).is_ok()
+        };
+        let path = kid_path(kid);
+        if weak.contains(Weakness::KidPath)
+            && let Some(secret) = kid_path_file(&path)
+        {
+            return if hmac_ok(secret) {
+                Ok(Weakness::KidPath)
+            } else {
+                Err(TokenError::BadSignature)
+            };
+        }
+        if weak.contains(Weakness::Hs256PublicKey) {
+            let key = self.key(kid)?;
+            return if hmac_ok(key.x.as_bytes()) || hmac_ok(&key.raw) {
+                Ok(Weakness::Hs256PublicKey)
+            } else {
+                Err(TokenError::BadSignature)
+            };
+        }
+        Err(TokenError::KidPathNoKey {
+            kid: crate::api::bounded(kid, 32),
+            path: crate::api::bounded(&path, 48),
+        })
+    }
+}
+
+/// The claims of a token whose signature held, checked one by one with a reason for each.
+/// The flag says the no-exp weakness waved through a missing or past `exp`.
+fn check_claims(
+    payload: &serde_json::Value,
+    checks: &Checks,
+) -> Result<(Claims, bool), TokenError> {
+    use crate::api::bounded;
+    let Some(obj) = payload.as_object() else {
+        return Err(TokenError::BadClaims(
+            "the payload is not a JSON object".into(),
+        ));
+    };
+    let text = |name: &str| -> Result<Option<String>, TokenError> {
+        match obj.get(name) {
+            None => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(TokenError::BadClaims(format!("{name} is not a string"))),
+        }
+    };
+    let date = |name: &str| -> Result<Option<i64>, TokenError> {
+        match obj.get(name) {
+            None => Ok(None),
+            Some(v) => numeric_date_value(v)
+                .map(Some)
+                .ok_or_else(|| TokenError::BadClaims(format!("{name} is not a NumericDate"))),
+        }
+    };
+    let iss = text("iss")?.ok_or(TokenError::NoIssuer)?;
+    if iss != ISSUER {
+        return Err(TokenError::WrongIssuer(format!("{:?}", bounded(&iss, 40))));
+    }
+    // RFC 7519: aud is one string or an array of them; ours must be among them.
+    match obj.get("aud") {
+        None => return Err(TokenError::NoAudience),
+        Some(serde_json::Value::String(a)) if a == AUDIENCE => {}
+        Some(serde_json::Value::Array(list)) if list.iter().any(|a| a == AUDIENCE) => {}
+        Some(other) => {
+            return Err(TokenError::WrongAudience(bounded(&other.to_string(), 60)));
+        }
+    }
+    let exp = date("exp")?;
+    let no_exp = checks.weaknesses.contains(Weakness::NoExp);
+    let exp_skipped = match exp {
+        None if no_exp => true,
+        None => return Err(TokenError::NoExp),
+        // exp is exclusive (RFC 7519), after the leeway.
+        Some(exp) if exp + checks.leeway <= checks.now => {
+            if !no_exp {
+                return Err(TokenError::Expired(checks.now - exp));
+            }
+            true
+        }
+        Some(_) => false,
+    };
+    let nbf = date("nbf")?;
+    if let Some(nbf) = nbf
+        && nbf > checks.now + checks.leeway
+    {
+        return Err(TokenError::NotYetValid(nbf - checks.now));
+    }
+    let sub = text("sub")?.ok_or_else(|| TokenError::BadClaims("no sub claim".into()))?;
+    let role = text("role")?.ok_or_else(|| TokenError::BadClaims("no role claim".into()))?;
+    let claims = Claims {
+        sub,
+        role,
+        iat: date("iat")?.unwrap_or(0),
+        exp,
+        nbf,
+        jti: text("jti")?.unwrap_or_default(),
+        iss,
+        aud: AUDIENCE.to_string(),
+        badge: text("badge")?.unwrap_or_default(),
+    };
+    Ok((claims, exp_skipped))
 }
 
 #[derive(Deserialize)]
@@ -300,31 +709,21 @@ struct RawHeader {
     crit: Option<serde_json::Value>,
 }
 
-fn peek_header(token: &str) -> Result<RawHeader, TokenError> {
-    let parts: Vec<&str> = token.split('.').collect();
-    if parts.len() != 3 {
-        return Err(TokenError::Parts(parts.len()));
-    }
+fn peek_header(head: &str) -> Result<RawHeader, TokenError> {
     let bytes = URL_SAFE_NO_PAD
-        .decode(parts[0].trim_end_matches('='))
+        .decode(head.trim_end_matches('='))
         .map_err(|_| TokenError::HeaderNotBase64)?;
     serde_json::from_slice(&bytes).map_err(|_| TokenError::HeaderNotJson)
 }
 
 /// A NumericDate: whole seconds, or seconds with a fraction (RFC 7519 allows both).
-fn numeric_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let n = serde_json::Number::deserialize(d)?;
-    n.as_i64()
-        .or_else(|| {
-            n.as_f64()
-                .filter(|f| f.is_finite())
-                .map(|f| f.floor() as i64)
-        })
-        .ok_or_else(|| serde::de::Error::custom("not a NumericDate"))
-}
-
-fn optional_numeric_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    numeric_date(d).map(Some)
+fn numeric_date_value(v: &serde_json::Value) -> Option<i64> {
+    let n = v.as_number()?;
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.is_finite() && f.abs() < 1e15)
+            .map(|f| f.floor() as i64)
+    })
 }
 
 /// The `jti` claim read WITHOUT verifying anything: for the journal, so a grader can tell an
@@ -343,7 +742,7 @@ mod tests {
     }
 
     fn verifier(i: &Issuer) -> Verifier {
-        Verifier::from_jwks(i.jwks_json()).unwrap()
+        Verifier::from_jwks(&i.jwks_json()).unwrap()
     }
 
     #[test]
@@ -367,7 +766,7 @@ mod tests {
             .unwrap();
         // Re-head the forged token with our kid.
         let parts: Vec<&str> = t.split('.').collect();
-        let head = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, i.kid));
+        let head = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, i.kid()));
         let forged = format!("{head}.{}.{}", parts[1], parts[2]);
         assert_eq!(verifier(&i).verify(&forged), Err(TokenError::BadSignature));
         assert!(matches!(
@@ -378,47 +777,183 @@ mod tests {
 
     /// Sign arbitrary claims with the issuer's own key (a token the lab could have issued).
     fn signed(i: &Issuer, claims: serde_json::Value) -> String {
+        let keys = i.read();
+        let key = keys.last().unwrap();
         let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(i.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &i.encoding).unwrap()
+        header.kid = Some(key.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &key.encoding).unwrap()
+    }
+
+    /// Claims as the lab issues them at `now`, with `extra` laid over (null removes one).
+    fn claims_at(now: i64, extra: serde_json::Value) -> serde_json::Value {
+        let mut c = serde_json::json!({
+            "sub": "alice", "role": "customer", "iat": now, "exp": now + 60,
+            "jti": "j", "iss": ISSUER, "aud": AUDIENCE, "badge": "b",
+        });
+        let obj = c.as_object_mut().unwrap();
+        for (k, v) in extra.as_object().unwrap() {
+            if v.is_null() {
+                obj.remove(k);
+            } else {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        c
     }
 
     #[test]
-    fn nbf_in_the_future_is_refused_and_a_decimal_exp_is_read() {
+    fn each_claim_is_checked_with_the_stated_leeway_and_its_own_reason() {
+        use serde_json::json;
+        let i = issuer();
+        let v = verifier(&i);
+        let now = 2_000_000_000;
+        let at = Checks::at(now);
+        let check = |extra| {
+            v.verify_with(&signed(&i, claims_at(now, extra)), &at)
+                .map(|v| v.claims)
+        };
+        assert!(check(json!({})).is_ok());
+        // exp and nbf forgive LEEWAY_SECS of clock skew, and no more.
+        assert!(check(json!({"exp": now - LEEWAY_SECS + 1})).is_ok());
+        assert_eq!(
+            check(json!({"exp": now - LEEWAY_SECS})),
+            Err(TokenError::Expired(LEEWAY_SECS))
+        );
+        assert!(check(json!({"nbf": now + LEEWAY_SECS})).is_ok());
+        assert_eq!(
+            check(json!({"nbf": now + LEEWAY_SECS + 1})),
+            Err(TokenError::NotYetValid(LEEWAY_SECS + 1))
+        );
+        // A NumericDate may carry a fraction.
+        let c = check(json!({"nbf": now - 1, "exp": (now + 60) as f64 + 0.5})).unwrap();
+        assert_eq!(c.exp, Some(now + 60));
+        assert_eq!(
+            check(json!({"exp": (now - 10) as f64 + 0.25})),
+            Err(TokenError::Expired(10))
+        );
+        assert_eq!(check(json!({"exp": null})), Err(TokenError::NoExp));
+        assert!(matches!(
+            check(json!({"exp": "soon"})),
+            Err(TokenError::BadClaims(m)) if m.contains("exp is not a NumericDate")
+        ));
+        // Who issued it and whom it is for.
+        assert_eq!(check(json!({"iss": null})), Err(TokenError::NoIssuer));
+        assert_eq!(
+            check(json!({"iss": "someone-else"})),
+            Err(TokenError::WrongIssuer("\"someone-else\"".into()))
+        );
+        assert_eq!(check(json!({"aud": null})), Err(TokenError::NoAudience));
+        assert!(check(json!({"aud": ["billing", AUDIENCE]})).is_ok());
+        for aud in [json!("billing"), json!(["billing"]), json!(7)] {
+            let e = check(json!({ "aud": aud })).unwrap_err();
+            assert!(matches!(e, TokenError::WrongAudience(_)), "{aud}: {e}");
+            assert!(e.to_string().contains("meant for another service"), "{e}");
+        }
+        assert!(matches!(
+            check(json!({"sub": null})),
+            Err(TokenError::BadClaims(m)) if m.contains("no sub")
+        ));
+        assert!(matches!(
+            check(json!({"role": ["admin"]})),
+            Err(TokenError::BadClaims(m)) if m.contains("role is not a string")
+        ));
+        // A huge claim costs a short reason.
+        let e = check(json!({"iss": "i".repeat(100_000)})).unwrap_err();
+        assert!(e.to_string().len() < 200, "{} bytes", e.to_string().len());
+    }
+
+    #[test]
+    fn the_signature_is_checked_before_any_claim() {
         let i = issuer();
         let now = crate::store::now_unix();
-        let base = |extra: serde_json::Value| {
-            let mut c = serde_json::json!({
-                "sub": "alice", "role": "customer", "iat": now, "exp": now + 60,
-                "jti": "j", "iss": ISSUER, "badge": "b",
-            });
-            c.as_object_mut()
-                .unwrap()
-                .extend(extra.as_object().unwrap().clone());
-            c
-        };
-        let later = signed(&i, base(serde_json::json!({"nbf": now + 120})));
-        assert_eq!(verifier(&i).verify(&later), Err(TokenError::NotYetValid));
-        let fine = signed(
-            &i,
-            base(serde_json::json!({"nbf": now - 1, "exp": (now + 60) as f64 + 0.5})),
+        // Wrong issuer and expired, but not signed by this key: the signature is the reason.
+        let other = Issuer::from_seed([9u8; 32]).unwrap();
+        let bad = other.issue("alice", "customer", 1_000_000).unwrap().0;
+        let mut parts: Vec<String> = bad.split('.').map(str::to_string).collect();
+        parts[0] = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, i.kid()));
+        assert_eq!(
+            verifier(&i).verify(&parts.join(".")),
+            Err(TokenError::BadSignature)
         );
-        let claims = verifier(&i)
-            .verify(&fine)
-            .expect("a decimal exp is a NumericDate");
-        assert_eq!(claims.exp, now + 60);
-        let gone = signed(
-            &i,
-            base(serde_json::json!({"exp": (now - 1) as f64 + 0.25})),
+        let (ok, _) = i.issue("alice", "customer", now).unwrap();
+        assert_eq!(verifier(&i).verify(&ok).unwrap().aud, AUDIENCE);
+    }
+
+    #[test]
+    fn a_retired_key_is_published_until_its_last_token_expires() {
+        let i = issuer();
+        let now = crate::store::now_unix();
+        // Every token of the first key has expired (and the leeway passed): it goes at once.
+        i.issue_for("alice", "customer", now - 100, 60).unwrap();
+        let first = i.rotate().unwrap();
+        assert_eq!(first.published, vec![first.new_kid.clone()]);
+        let (live, _) = i.issue("alice", "customer", now).unwrap();
+        let second = i.rotate().unwrap();
+        assert_eq!(second.old_kid, first.new_kid);
+        assert_eq!(
+            second.published,
+            [second.new_kid.clone(), first.new_kid.clone()]
         );
-        assert_eq!(verifier(&i).verify(&gone), Err(TokenError::Expired));
+        assert!(
+            verifier(&i).verify(&live).is_ok(),
+            "the old key still verifies"
+        );
+        let (new, _) = i.issue("bob", "admin", now).unwrap();
+        assert!(verifier(&i).verify(&new).is_ok());
+        // Once its last token is past exp and the leeway, the JWKS drops the old key.
+        let later = now + TOKEN_TTL_SECS + LEEWAY_SECS;
+        let kids: Vec<String> = Verifier::from_jwks(&i.jwks_json_at(later))
+            .unwrap()
+            .kids()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(kids, vec![second.new_kid.clone()]);
+        // However fast the rotations, the issuer holds at most MAX_KEYS.
+        for _ in 0..MAX_KEYS + 3 {
+            i.issue("bob", "admin", now).unwrap();
+            i.rotate().unwrap();
+        }
+        assert_eq!(i.kids().len(), MAX_KEYS);
+    }
+
+    #[test]
+    fn a_kid_path_is_resolved_on_paper_like_a_careless_server() {
+        for (kid, path) in [
+            ("abcd1234", "/srv/keys/abcd1234"),
+            ("../../dev/null", "/dev/null"),
+            ("../../../../../../dev/null", "/dev/null"),
+            ("/dev/null", "/dev/null"),
+            ("./a/../b", "/srv/keys/b"),
+            ("../../etc/passwd", "/etc/passwd"),
+            ("", "/srv/keys"),
+        ] {
+            assert_eq!(kid_path(kid), path, "{kid}");
+        }
+        assert_eq!(kid_path_file("/dev/null"), Some(&[][..]));
+        assert_eq!(kid_path_file("/dev/zero"), None, "no file is read");
+    }
+
+    #[test]
+    fn weaknesses_are_a_set() {
+        let w = Weaknesses::default()
+            .with(Weakness::NoExp, true)
+            .with(Weakness::AlgNone, true);
+        assert_eq!(w.list(), [Weakness::AlgNone, Weakness::NoExp]);
+        assert!(!w.contains(Weakness::KidPath));
+        let w = w.with(Weakness::AlgNone, false);
+        assert_eq!(w.list(), [Weakness::NoExp]);
+        assert_eq!(Weaknesses::from_bits(w.bits()), w);
     }
 
     #[test]
     fn expired_and_garbage_are_refused() {
         let i = issuer();
         let (t, _) = i.issue("bob", "admin", 1_000_000).unwrap();
-        assert_eq!(verifier(&i).verify(&t), Err(TokenError::Expired));
+        assert!(matches!(
+            verifier(&i).verify(&t),
+            Err(TokenError::Expired(_))
+        ));
         assert_eq!(
             verifier(&i).verify("not a token"),
             Err(TokenError::Parts(1))

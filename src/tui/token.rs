@@ -12,6 +12,8 @@ use serde_json::Value;
 
 /// The issuer the lab puts in `iss`.
 pub const LAB_ISSUER: &str = "forgetful-lab";
+/// The audience the lab puts in `aud`: a verifier must name itself, or a token with `aud` fails.
+pub const LAB_AUDIENCE: &str = "forgetful-shop";
 
 /// A token split into its three parts, the first two decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +93,7 @@ pub fn verify(token: &str, jwks_json: &str, now: i64) -> Result<String, String> 
     let mut v = Validation::new(Algorithm::EdDSA);
     // Expiry is checked below against the inspector's clock, so the answer is reproducible.
     v.validate_exp = false;
+    v.set_audience(&[LAB_AUDIENCE]);
     v.required_spec_claims.clear();
     jsonwebtoken::decode::<Value>(token.trim(), &key, &v).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as K;

@@ -5,10 +5,13 @@
 mod common;
 
 mod authz;
+mod claims;
 mod control;
 mod input;
+mod keys;
 mod load;
 mod redis;
 mod refresh;
 mod sessions;
 mod tokens;
+mod weak;

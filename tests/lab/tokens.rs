@@ -151,7 +151,7 @@ async fn every_forged_token_is_refused() {
 
     // A correctly signed token whose header demands an extension we do not implement.
     let mut crit = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
-    crit.kid = Some(issuer.kid.clone());
+    crit.kid = Some(issuer.kid());
     crit.crit = Some(vec!["x-unknown".into()]);
     let hex = std::fs::read_to_string(lab.dir.path().join("issuer-ed25519.seed")).unwrap();
     let seed: [u8; 32] = hex::decode(hex.trim()).unwrap().try_into().unwrap();
