@@ -61,6 +61,8 @@ pub enum Action {
     },
     LabFailed(String),
     LabState(Box<LabState>),
+    /// `/admin/state` read whole: the state and the lab's token settings.
+    LabFullState(Box<crate::api::FullLabState>),
     LabUnreachable(String),
     Journal(Box<JournalEntry>),
     LabDone {
@@ -280,6 +282,11 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
             s.status = Some(e);
         }
         Action::LabState(st) => set_lab_state(s, *st),
+        Action::LabFullState(full) => {
+            let full = *full;
+            s.lab.security = Some(full.security);
+            set_lab_state(s, full.lab);
+        }
         Action::LabUnreachable(e) => s.lab.error = Some(e),
         Action::Journal(e) => {
             fx.extend(super::workspace::on_journal(s, &e));

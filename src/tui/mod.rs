@@ -360,8 +360,8 @@ async fn send_state(c: &LabClient, tx: &mpsc::UnboundedSender<Msg>) {
 }
 
 async fn read_state(c: &LabClient) -> Action {
-    match c.state().await {
-        Ok(st) => Action::LabState(Box::new(st)),
+    match c.full_state().await {
+        Ok(st) => Action::LabFullState(Box::new(st)),
         Err(e) => Action::LabUnreachable(e.to_string()),
     }
 }

@@ -420,6 +420,23 @@ fn an_unreachable_store_shows_in_the_lab_panel() {
     );
 }
 
+// A weak verifier left on shows in red in the lab panel, by name.
+#[test]
+fn a_weak_verifier_shows_in_the_lab_panel() {
+    let mut s = fake(120, 40);
+    let mut security = crate::api::LabSecurity::default();
+    security.weaknesses = vec![crate::api::Weakness::AlgNone];
+    update(
+        &mut s,
+        Action::LabFullState(Box::new(crate::api::FullLabState {
+            lab: lab_state(),
+            security,
+        })),
+    );
+    let shown = screen(&s);
+    assert!(shown.contains("WEAK verifier on: alg-none"), "{shown}");
+}
+
 #[test]
 fn replica_down() {
     let mut s = fake(120, 40);

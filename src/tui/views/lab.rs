@@ -63,15 +63,23 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     } else {
         Style::default()
     };
+    let mode_line = vec![
+        Span::raw("mode "),
+        Span::styled(st.mode.as_str(), bold().patch(fg(s.color, Color::Cyan))),
+        Span::raw(" · "),
+        Span::styled(st.policy.as_str(), bold()),
+        Span::raw(" · deny "),
+        Span::styled(on_off(st.denylist), bold()),
+    ];
+    // A weak verifier turned on is the one setting a learner must not forget: in red.
+    let weak: Vec<&str> = s
+        .lab
+        .security
+        .iter()
+        .flat_map(|sec| sec.weaknesses.iter().map(|w| w.as_str()))
+        .collect();
     let mut info = vec![
-        Line::from(vec![
-            Span::raw("mode "),
-            Span::styled(st.mode.as_str(), bold().patch(fg(s.color, Color::Cyan))),
-            Span::raw(" · "),
-            Span::styled(st.policy.as_str(), bold()),
-            Span::raw(" · deny "),
-            Span::styled(on_off(st.denylist), bold()),
-        ]),
+        Line::from(mode_line),
         store_line(s, st, w),
         Line::from(Span::styled(fit(&attacker, w), attacker_style)),
     ];
@@ -84,6 +92,13 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         && st.store_reachable
     {
         info[1] = Line::from(fit(&format!("{note} · store {}", st.store), w));
+    }
+    if !weak.is_empty() {
+        // In place of the store line, which matters less while a verifier is broken.
+        info[1] = Line::from(Span::styled(
+            fit(&format!("WEAK verifier on: {}", weak.join(", ")), w),
+            fg(s.color, Color::Red).add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ));
     }
     f.render_widget(Paragraph::new(info), parts.info);
 
