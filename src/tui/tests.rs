@@ -424,8 +424,10 @@ fn an_unreachable_store_shows_in_the_lab_panel() {
 #[test]
 fn a_weak_verifier_shows_in_the_lab_panel() {
     let mut s = fake(120, 40);
-    let mut security = crate::api::LabSecurity::default();
-    security.weaknesses = vec![crate::api::Weakness::AlgNone];
+    let security = crate::api::LabSecurity {
+        weaknesses: vec![crate::api::Weakness::AlgNone],
+        ..Default::default()
+    };
     update(
         &mut s,
         Action::LabFullState(Box::new(crate::api::FullLabState {
