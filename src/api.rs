@@ -145,6 +145,7 @@ wire_enum! {
         KeyRotated = "key-rotated",
         /// A weak verifier was turned on or off.
         WeaknessChanged = "weakness-changed",
+        CsrfChanged = "csrf-changed",
     }
 }
 
@@ -268,6 +269,10 @@ pub struct LabSecurity {
     /// `--admin-token`, unless `--allow-weaknesses`).
     #[serde(default = "yes")]
     pub weaknesses_allowed: bool,
+    /// Whether replicas refuse a cookie-carrying `POST /orders` or `POST /logout` whose
+    /// `Origin` is another site's (`POST /admin/csrf`).
+    #[serde(default = "yes")]
+    pub csrf: bool,
 }
 
 fn yes() -> bool {
@@ -283,6 +288,7 @@ impl Default for LabSecurity {
             jwks_kids: Vec::new(),
             weaknesses: Vec::new(),
             weaknesses_allowed: true,
+            csrf: true,
         }
     }
 }
@@ -525,6 +531,7 @@ mod tests {
             "refresh-reused",
             "key-rotated",
             "weakness-changed",
+            "csrf-changed",
         ];
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.

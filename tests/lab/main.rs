@@ -7,6 +7,7 @@ mod common;
 mod authz;
 mod claims;
 mod control;
+mod csrf;
 mod input;
 mod keys;
 mod load;
