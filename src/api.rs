@@ -53,9 +53,11 @@ macro_rules! wire_enum {
             fn from_str(s: &str) -> Result<Self, String> {
                 match s {
                     $( $text => Ok($name::$variant), )+
+                    // What the client sent, cut short: a 15 KB name costs a short reason.
                     other => Err(format!(
-                        "unknown {} {other:?}: expected {}",
+                        "unknown {} {:?}: expected {}",
                         $noun,
+                        bounded(other, 40),
                         one_of(&[$($text),+])
                     )),
                 }
@@ -602,6 +604,9 @@ mod tests {
                 .contains(r#"unknown policy "random": expected round-robin or sticky"#),
             "{e}"
         );
+        let long = format!("{:?}", "x".repeat(20_000));
+        let e = serde_json::from_str::<Mode>(&long).unwrap_err().to_string();
+        assert!(e.len() < 200 && e.contains("(20000 bytes)"), "{e}");
         let e = serde_json::from_str::<Source>("3").unwrap_err();
         assert!(
             e.to_string()

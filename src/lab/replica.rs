@@ -774,7 +774,7 @@ impl FromRequestParts<Ctx> for CrossSite {
         }
         Err(ApiError::forbidden(format!(
             "cross-site request: Origin {origin} is not this lab's own ({}), and the request carries a cookie its browser attached by itself",
-            own.first().map(String::as_str).unwrap_or("?")
+            own.first().map_or("?".into(), |o| bounded(o, 64))
         )))
     }
 }
@@ -850,8 +850,10 @@ async fn logout(
     let req: LogoutRequest = if bytes.is_empty() {
         LogoutRequest::default()
     } else {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")).for_user(&p.user))?
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request(format!("malformed JSON: {}", bounded(&e.to_string(), 200)))
+                .for_user(&p.user)
+        })?
     };
     let mut outcome = user_outcome(&p);
     let (logged_out, note) = if let Some(sid) = &p.sid {
