@@ -1,4 +1,5 @@
 //! The lab over real HTTP on loopback: modes, restarts, forged tokens, revoke, attacker,
+//! authorization, refresh tokens, key rotation, claims, weak verifiers, cross-site requests,
 //! bad input, stopped replicas, the journal, both stores, and a small load test.
 
 #[path = "../common/mod.rs"]
