@@ -53,9 +53,11 @@ macro_rules! wire_enum {
             fn from_str(s: &str) -> Result<Self, String> {
                 match s {
                     $( $text => Ok($name::$variant), )+
+                    // What the client sent, cut short: a 15 KB name costs a short reason.
                     other => Err(format!(
-                        "unknown {} {other:?}: expected {}",
+                        "unknown {} {:?}: expected {}",
                         $noun,
+                        bounded(other, 40),
                         one_of(&[$($text),+])
                     )),
                 }
@@ -145,6 +147,7 @@ wire_enum! {
         KeyRotated = "key-rotated",
         /// A weak verifier was turned on or off.
         WeaknessChanged = "weakness-changed",
+        CsrfChanged = "csrf-changed",
     }
 }
 
@@ -272,6 +275,10 @@ pub struct LabSecurity {
     /// `--admin-token`, unless `--allow-weaknesses`).
     #[serde(default = "yes")]
     pub weaknesses_allowed: bool,
+    /// Whether replicas refuse a cookie-carrying `POST /orders` or `POST /logout` whose
+    /// `Origin` is another site's (`POST /admin/csrf`).
+    #[serde(default = "yes")]
+    pub csrf: bool,
 }
 
 fn yes() -> bool {
@@ -287,6 +294,7 @@ impl Default for LabSecurity {
             jwks_kids: Vec::new(),
             weaknesses: Vec::new(),
             weaknesses_allowed: true,
+            csrf: true,
         }
     }
 }
@@ -534,6 +542,7 @@ mod tests {
             "refresh-reused",
             "key-rotated",
             "weakness-changed",
+            "csrf-changed",
         ];
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.
@@ -605,6 +614,9 @@ mod tests {
                 .contains(r#"unknown policy "random": expected round-robin or sticky"#),
             "{e}"
         );
+        let long = format!("{:?}", "x".repeat(20_000));
+        let e = serde_json::from_str::<Mode>(&long).unwrap_err().to_string();
+        assert!(e.len() < 200 && e.contains("(20000 bytes)"), "{e}");
         let e = serde_json::from_str::<Source>("3").unwrap_err();
         assert!(
             e.to_string()

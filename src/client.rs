@@ -11,7 +11,7 @@ use tokio_util::io::StreamReader;
 
 use crate::api::{
     AttackerStatus, BadgeVerdict, ErrorBody, FullLabState, JournalEntry, LabState, Mode, Policy,
-    Role, SOURCE_HEADER, StolenCredential,
+    Role, SOURCE_HEADER, StolenCredential, Weakness,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -189,6 +189,34 @@ impl LabClient {
         self.call(
             self.admin(reqwest::Method::POST, "/token-ttl")
                 .json(&serde_json::json!({"seconds": seconds})),
+        )
+        .await
+    }
+
+    /// A new signing key for the lab's issuer.
+    pub async fn rotate_key(&self) -> Result<FullLabState, ClientError> {
+        self.call(self.admin(reqwest::Method::POST, "/rotate-key"))
+            .await
+    }
+
+    /// Turns one weak verifier on or off on every replica.
+    pub async fn set_weakness(
+        &self,
+        weakness: Weakness,
+        enabled: bool,
+    ) -> Result<FullLabState, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/weakness")
+                .json(&serde_json::json!({"name": weakness, "enabled": enabled})),
+        )
+        .await
+    }
+
+    /// Turns the replicas' cross-site (CSRF) check on or off.
+    pub async fn set_csrf(&self, enabled: bool) -> Result<FullLabState, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/csrf")
+                .json(&serde_json::json!({"enabled": enabled})),
         )
         .await
     }

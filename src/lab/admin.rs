@@ -39,6 +39,7 @@ pub fn router(b: Arc<Balancer>) -> Router<Arc<Balancer>> {
         .route("/token-ttl", post(set_token_ttl))
         .route("/rotate-key", post(rotate_key))
         .route("/weakness", post(set_weakness))
+        .route("/csrf", post(set_csrf))
         .route("/attacker", post(start_attacker).delete(stop_attacker))
         .route("/attacker/credential", get(stolen_credential))
         .route("/badge", post(check_badge))
@@ -339,6 +340,32 @@ async fn set_weakness(
             None,
             None,
             detail,
+        );
+    }
+    Ok(Json(lab_state(&b).await))
+}
+
+/// Turns the replicas' cross-site check on or off, so a learner can watch a forged request
+/// be refused, then succeed.
+async fn set_csrf(
+    State(b): B,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<DenylistReq>,
+) -> Result<Json<FullLabState>, ApiError> {
+    let old = b.core.csrf.swap(req.enabled, Ordering::Relaxed);
+    if old != req.enabled {
+        let detail = if req.enabled {
+            "CSRF protection on: replicas refuse a POST /orders or /logout that carries a cookie and another site's Origin"
+        } else {
+            "CSRF protection off: replicas act on a cookie whichever site's page sent the request"
+        };
+        b.core.journal.control(
+            Event::CsrfChanged,
+            source_of(&headers, &b.core.source_key),
+            b.core.mode(),
+            None,
+            None,
+            detail.to_string(),
         );
     }
     Ok(Json(lab_state(&b).await))

@@ -20,6 +20,8 @@ use super::sessions::{self, Credential};
 use crate::api::{Policy, SERVED_BY_HEADER};
 
 const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The Host a client sent the balancer, as the replicas receive it.
+pub const FORWARDED_HOST: &str = "x-forwarded-host";
 
 /// Pooled keep-alive HTTP/1 connections to the replicas.
 type ProxyClient =
@@ -135,9 +137,11 @@ fn json_only(path: &str) -> bool {
         || path.starts_with("/token")
 }
 
-/// What keeps other web pages out: a foreign `Origin` or a `Host` that is not this lab's
-/// is refused (403, against cross-site requests and DNS rebinding), and a body on a
-/// state-changing route must be JSON (415).
+/// What keeps other web pages out: a `Host` that is not this lab's is refused (403, against
+/// DNS rebinding), so is a foreign `Origin` on `/admin/*` (the control plane, the stolen
+/// credential), and a body on a route that takes JSON must be JSON (415). The shop's own
+/// routes are left to the replicas, whose CSRF check is part of the lesson: a foreign page
+/// must be able to reach `POST /orders` to show it refused, and then not.
 pub async fn web_guard(State(b): State<Arc<Balancer>>, req: Request, next: Next) -> Response {
     match refuse_web(&b, &req) {
         Some(refusal) => refusal,
@@ -168,7 +172,9 @@ fn refuse_web(b: &Balancer, req: &Request) -> Option<Response> {
             .into_response(),
         ));
     }
-    if let Some(origin) = header_str(header::ORIGIN) {
+    if let Some(origin) = header_str(header::ORIGIN)
+        && req.uri().path().starts_with("/admin")
+    {
         let host = origin.split_once("://").map_or(origin, |(_, h)| h);
         if !host_allowed(host, public) {
             return Some(served_by_balancer(
@@ -328,10 +334,17 @@ async fn proxy(
             "no replica is up: start one from the lab panel or POST /admin/replicas/a/start",
         ));
     }
+    // The Host the client used, for the replica's same-origin check (Host itself is
+    // rewritten on the way). Whatever the client sent under this name is replaced.
+    let host = parts.headers.get(header::HOST).cloned();
     parts.headers.retain_hop_by_hop();
     if let Ok(v) = HeaderValue::from_str(&peer.ip().to_string()) {
         parts.headers.insert("x-forwarded-for", v);
     }
+    match host {
+        Some(h) => parts.headers.insert(FORWARDED_HOST, h),
+        None => parts.headers.remove(FORWARDED_HOST),
+    };
     let mut last_err = String::new();
     // Which replicas were tried, and why each failed: the 502 names them, so "c: reset"
     // never reads as if every replica had been tried.

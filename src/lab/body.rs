@@ -20,7 +20,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         }
         serde_json::from_slice(&bytes)
             .map(JsonBody)
-            .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))
+            // serde quotes the values it refuses: cut what the client sent short.
+            .map_err(|e| {
+                ApiError::bad_request(format!(
+                    "malformed JSON: {}",
+                    crate::api::bounded(&e.to_string(), 200)
+                ))
+            })
     }
 }
 

@@ -87,7 +87,7 @@ impl From<crate::store::StoreError> for ApiError {
 /// router the plain URI has lost its prefix.)
 pub async fn no_route(OriginalUri(uri): OriginalUri) -> ApiError {
     let try_these = if uri.path().starts_with("/admin") {
-        "/admin/state, /admin/mode, /admin/policy, /admin/replicas/{name}/restart, /admin/denylist, /admin/revoke, /admin/users/{name}/role, /admin/token-ttl, /admin/rotate-key, /admin/weakness, /admin/attacker, /admin/journal"
+        "/admin/state, /admin/mode, /admin/policy, /admin/replicas/{name}/restart, /admin/denylist, /admin/revoke, /admin/users/{name}/role, /admin/token-ttl, /admin/rotate-key, /admin/weakness, /admin/csrf, /admin/attacker, /admin/journal"
     } else {
         "/login, /me, /orders, /orders/all, /logout, /token/refresh, /healthz"
     };

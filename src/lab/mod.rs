@@ -104,6 +104,8 @@ pub struct Core {
     /// The weak verifiers every replica imitates, as [`tokens::Weaknesses`] bits.
     weaknesses: AtomicU8,
     allow_weaknesses: bool,
+    /// Replicas refuse cross-site state changes carried by a cookie (`POST /admin/csrf`).
+    csrf: AtomicBool,
     pub store: Arc<dyn Store>,
     store_kind: &'static str,
     shop: users::Shop,
@@ -145,6 +147,9 @@ impl Core {
     pub fn token_ttl(&self) -> u64 {
         self.token_ttl.load(Ordering::Relaxed)
     }
+    pub fn csrf_on(&self) -> bool {
+        self.csrf.load(Ordering::Relaxed)
+    }
     pub fn weaknesses(&self) -> tokens::Weaknesses {
         tokens::Weaknesses::from_bits(self.weaknesses.load(Ordering::Relaxed))
     }
@@ -167,6 +172,7 @@ impl Core {
             jwks_kids: self.issuer.kids(),
             weaknesses: self.weaknesses().list(),
             weaknesses_allowed: self.allow_weaknesses,
+            csrf: self.csrf_on(),
         }
     }
     pub fn balancer_url(&self) -> String {
@@ -269,6 +275,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         token_ttl: AtomicU64::new(cfg.token_ttl_secs),
         weaknesses: AtomicU8::new(0),
         allow_weaknesses: cfg.allow_weaknesses,
+        csrf: AtomicBool::new(true),
         store,
         store_kind,
         shop,

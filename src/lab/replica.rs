@@ -733,10 +733,85 @@ struct NewOrder {
     item: String,
 }
 
-/// Who you are is checked before what you sent (axum runs the `Principal` extractor before
-/// the body one): a stranger learns nothing about the body rules.
+/// Where a state-changing request came from, as far as the browser says. A cookie is
+/// attached by the browser to any request for this lab, whichever page made it, so a
+/// request that carries one and whose `Origin` is another site's may be a page making the
+/// learner's browser act for it (CSRF): refused while protection is on. A bearer token is
+/// attached only by the lab's own code, so it needs no such check.
+struct CrossSite {
+    /// The foreign `Origin` let through because protection is off, for the journal.
+    allowed_cross_site: Option<String>,
+}
+
+impl FromRequestParts<Ctx> for CrossSite {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &Ctx) -> Result<Self, ApiError> {
+        let passed = CrossSite {
+            allowed_cross_site: None,
+        };
+        if !matches!(
+            Credential::from_headers(&parts.headers),
+            Credential::Cookie(_)
+        ) {
+            return Ok(passed);
+        }
+        let Some(origin) = parts.headers.get(header::ORIGIN) else {
+            return Ok(passed);
+        };
+        let origin = bounded(&String::from_utf8_lossy(origin.as_bytes()), 64);
+        let own = own_origins(&parts.headers, &ctx.core.balancer_url());
+        if own
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin.trim_end_matches('/')))
+        {
+            return Ok(passed);
+        }
+        if !ctx.core.csrf_on() {
+            return Ok(CrossSite {
+                allowed_cross_site: Some(origin),
+            });
+        }
+        Err(ApiError::forbidden(format!(
+            "cross-site request: Origin {origin} is not this lab's own ({}), and the request carries a cookie its browser attached by itself",
+            own.first().map_or("?".into(), |o| bounded(o, 64))
+        )))
+    }
+}
+
+/// The origins a page of this lab has: the one the client reached it at (the Host the
+/// balancer was sent, or this replica's own when called directly) and the balancer's.
+fn own_origins(headers: &HeaderMap, balancer_url: &str) -> Vec<String> {
+    let host = headers
+        .get(super::balancer::FORWARDED_HOST)
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|h| h.to_str().ok());
+    let mut own: Vec<String> = host.map(|h| format!("http://{h}")).into_iter().collect();
+    if !balancer_url.is_empty() {
+        own.push(balancer_url.to_string());
+    }
+    own
+}
+
+impl CrossSite {
+    /// The outcome for the journal, noting a cross-site request that got through.
+    fn note(&self, mut outcome: Outcome) -> Outcome {
+        if let Some(origin) = &self.allowed_cross_site {
+            let note = format!("cross-site request from {origin} allowed: CSRF protection is off");
+            outcome.reason = Some(match outcome.reason {
+                Some(r) => format!("{note}; {r}"),
+                None => note,
+            });
+        }
+        outcome
+    }
+}
+
+/// Where it came from is checked first, then who you are, then what you sent (axum runs
+/// the parts extractors in order, the body last): a stranger learns nothing about the body rules.
 async fn add_order(
     State(ctx): State<Ctx>,
+    site: CrossSite,
     p: Principal,
     order: Result<JsonBody<NewOrder>, ApiError>,
 ) -> Result<Response, ApiError> {
@@ -751,7 +826,7 @@ async fn add_order(
             StatusCode::CREATED,
             Json(json!({"order": created, "replica": ctx.slot.name})),
         ),
-        user_outcome(&p),
+        site.note(user_outcome(&p)),
     ))
 }
 
@@ -764,6 +839,7 @@ struct LogoutRequest {
 
 async fn logout(
     State(ctx): State<Ctx>,
+    site: CrossSite,
     p: Principal,
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
@@ -774,8 +850,10 @@ async fn logout(
     let req: LogoutRequest = if bytes.is_empty() {
         LogoutRequest::default()
     } else {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")).for_user(&p.user))?
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request(format!("malformed JSON: {}", bounded(&e.to_string(), 200)))
+                .for_user(&p.user)
+        })?
     };
     let mut outcome = user_outcome(&p);
     let (logged_out, note) = if let Some(sid) = &p.sid {
@@ -846,6 +924,7 @@ async fn logout(
         }
         outcome.reason = Some(note.clone());
     }
+    let outcome = site.note(outcome);
     let body = json!({
         "logged_out": logged_out, "user": p.user, "note": note,
         "refresh_family_revoked": family_revoked,

@@ -22,6 +22,8 @@ pub const ISSUER: &str = "forgetful-lab";
 pub const AUDIENCE: &str = "forgetful-shop";
 /// The file in the data dir that keeps the signing key's 32-byte seed, in hex.
 pub const SEED_FILE: &str = "issuer-ed25519.seed";
+/// Longest `sub`, `role`, `jti` or `badge` a verifier takes, in characters.
+pub const CLAIM_MAX: usize = 64;
 /// Clock skew the verifiers forgive on `exp` and `nbf`, in seconds.
 pub const LEEWAY_SECS: i64 = 5;
 /// Token lifetime unless configured otherwise: short, because a token cannot be recalled
@@ -687,16 +689,32 @@ fn check_claims(
     }
     let sub = text("sub")?.ok_or_else(|| TokenError::BadClaims("no sub claim".into()))?;
     let role = text("role")?.ok_or_else(|| TokenError::BadClaims("no role claim".into()))?;
+    let jti = text("jti")?.unwrap_or_default();
+    let badge = text("badge")?.unwrap_or_default();
+    // The lab never issues long ones; a forged token (let in by a weakness) must not carry
+    // a 300 KB user name into orders, the denylist or an answer.
+    for (name, value) in [
+        ("sub", &sub),
+        ("role", &role),
+        ("jti", &jti),
+        ("badge", &badge),
+    ] {
+        if value.chars().count() > CLAIM_MAX {
+            return Err(TokenError::BadClaims(format!(
+                "{name} is longer than {CLAIM_MAX} characters"
+            )));
+        }
+    }
     let claims = Claims {
         sub,
         role,
         iat: date("iat")?.unwrap_or(0),
         exp,
         nbf,
-        jti: text("jti")?.unwrap_or_default(),
+        jti,
         iss,
         aud: AUDIENCE.to_string(),
-        badge: text("badge")?.unwrap_or_default(),
+        badge,
     };
     Ok((claims, exp_skipped))
 }
@@ -857,9 +875,14 @@ mod tests {
             check(json!({"role": ["admin"]})),
             Err(TokenError::BadClaims(m)) if m.contains("role is not a string")
         ));
-        // A huge claim costs a short reason.
+        // A huge claim costs a short reason, and a long name is no name.
         let e = check(json!({"iss": "i".repeat(100_000)})).unwrap_err();
         assert!(e.to_string().len() < 200, "{} bytes", e.to_string().len());
+        assert!(matches!(
+            check(json!({"sub": "a".repeat(CLAIM_MAX + 1)})),
+            Err(TokenError::BadClaims(m)) if m.contains("sub is longer than 64")
+        ));
+        assert!(check(json!({"sub": "a".repeat(CLAIM_MAX)})).is_ok());
     }
 
     #[test]

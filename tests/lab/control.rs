@@ -336,3 +336,37 @@ async fn concurrent_restarts_of_one_replica_all_succeed() {
     );
     lab.shutdown().await;
 }
+
+/// The typed client (what the app and the grader use) drives every newer control and reads
+/// the settings back from `/admin/state`.
+#[tokio::test]
+async fn the_client_drives_the_token_and_browser_settings() {
+    use forgetful::api::{Role, Weakness};
+    let lab = common::start(Mode::Token).await;
+    let client = LabClient::new(&lab.url, "learner");
+    let before = client.full_state().await.unwrap();
+    assert_eq!(before.security.token_ttl_secs, 900);
+    assert!(before.security.csrf && before.security.weaknesses.is_empty());
+    let s = client.set_token_ttl(60).await.unwrap();
+    assert_eq!(s.security.token_ttl_secs, 60);
+    let s = client.rotate_key().await.unwrap();
+    assert_ne!(s.security.signing_kid, before.security.signing_kid);
+    let s = client.set_weakness(Weakness::NoExp, true).await.unwrap();
+    assert_eq!(s.security.weaknesses, [Weakness::NoExp]);
+    let s = client.set_csrf(false).await.unwrap();
+    assert!(!s.security.csrf);
+    let r = client.set_role("alice", Role::Admin).await.unwrap();
+    assert_eq!(r["role"], "admin");
+    match client.set_token_ttl(1).await {
+        Err(forgetful::client::ClientError::Refused {
+            status: 400,
+            reason,
+        }) => {
+            assert!(reason.contains("5 to 86400"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // The plain state still reads, for clients that know only LabState.
+    assert_eq!(client.state().await.unwrap().mode, Mode::Token);
+    lab.shutdown().await;
+}

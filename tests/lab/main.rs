@@ -1,4 +1,5 @@
 //! The lab over real HTTP on loopback: modes, restarts, forged tokens, revoke, attacker,
+//! authorization, refresh tokens, key rotation, claims, weak verifiers, cross-site requests,
 //! bad input, stopped replicas, the journal, both stores, and a small load test.
 
 #[path = "../common/mod.rs"]
@@ -7,6 +8,7 @@ mod common;
 mod authz;
 mod claims;
 mod control;
+mod csrf;
 mod input;
 mod keys;
 mod load;

@@ -234,6 +234,17 @@ async fn a_rooms_lab_refuses_weaknesses_unless_allowed() {
         assert_eq!(a.status, 400, "{body}: {:?}", a.body);
         assert!(a.reason().contains(why), "{body}: {}", a.reason());
     }
+    // What a client sends is cut short in the reason, however long.
+    let long = "x".repeat(15_000);
+    for (path, body) in [
+        ("/weakness", json!({"name": long, "enabled": true})),
+        ("/csrf", json!({"enabled": long})),
+        ("/users/alice/role", json!({"role": long})),
+    ] {
+        let a = lab.admin(path, body).await;
+        assert_eq!(a.status, 400, "{path}");
+        assert!(a.reason().len() < 300, "{path}: {} bytes", a.reason().len());
+    }
     let j = lab.journal_when("the journal", |_| true).await;
     assert!(!j.iter().any(|e| e.event == Some(Event::WeaknessChanged)));
     lab.shutdown().await;
