@@ -12,6 +12,10 @@ pub const SOURCE_HEADER: &str = "x-forgetful-source";
 pub const SOURCE_KEY_HEADER: &str = "x-forgetful-key";
 /// Response header every replica sets.
 pub const SERVED_BY_HEADER: &str = "x-served-by";
+/// Most replicas one `POST /admin/replicas {"add": N}` starts.
+pub const MAX_ADD_REPLICAS: u8 = 5;
+/// Most replicas a lab scaled live runs (`POST /admin/replicas` refuses to go past it).
+pub const MAX_REPLICAS: usize = 9;
 /// Largest request body any replica or the balancer accepts.
 pub const MAX_BODY: usize = 16 * 1024;
 
@@ -139,6 +143,8 @@ wire_enum! {
         AttackerStarted = "attacker-started",
         AttackerStopped = "attacker-stopped",
         RoleChanged = "role-changed",
+        ReplicaAdded = "replica-added",
+        ReplicaRemoved = "replica-removed",
     }
 }
 
@@ -427,6 +433,8 @@ mod tests {
             "attacker-started",
             "attacker-stopped",
             "role-changed",
+            "replica-added",
+            "replica-removed",
         ];
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.

@@ -193,7 +193,7 @@ fn reset_of_an_unknown_problem_fails_and_lists_the_known_ones() {
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert_eq!(
         stderr(&o),
-        "forgetful: no problem `nope` (known: disappearing-login, where-state-goes, logout-now)\n"
+        "forgetful: no problem `nope` (known: disappearing-login, where-state-goes, logout-now, stale-role)\n"
     );
     assert_eq!(stdout(&o), "");
     assert_eq!(
@@ -274,7 +274,7 @@ fn report_md_and_json() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let problems = json["problems"].as_array().unwrap();
-    assert_eq!(problems.len(), 3);
+    assert_eq!(problems.len(), 4);
     let dl = problems
         .iter()
         .find(|p| p["id"] == "disappearing-login")

@@ -8,5 +8,6 @@ mod control;
 mod input;
 mod load;
 mod redis;
+mod scale;
 mod sessions;
 mod tokens;
