@@ -107,6 +107,8 @@ wire_enum! {
         Console = "console",
         Grader = "grader",
         Lab = "lab",
+        /// `forgetful load`'s simulated users (believed with the key, like `lab`).
+        Load = "load",
     }
 }
 
@@ -414,7 +416,7 @@ mod tests {
 
     #[test]
     fn wire_names_are_the_strings_they_always_were() {
-        check::<Source>(&["learner", "attacker", "console", "grader", "lab"]);
+        check::<Source>(&["learner", "attacker", "console", "grader", "lab", "load"]);
         check::<CredentialKind>(&["cookie", "bearer", "none"]);
         check::<Mode>(&["local", "shared", "token"]);
         check::<Policy>(&["round-robin", "sticky"]);
@@ -439,7 +441,7 @@ mod tests {
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.
         assert_eq!(Event::ALL.len(), events.len());
-        assert_eq!(Source::ALL.len(), 5);
+        assert_eq!(Source::ALL.len(), 6);
         assert_eq!(CredentialKind::ALL.len(), 3);
     }
 
@@ -473,7 +475,7 @@ mod tests {
         let e = serde_json::from_str::<Source>("3").unwrap_err();
         assert!(
             e.to_string()
-                .contains("expected a source (learner, attacker, console, grader or lab)"),
+                .contains("expected a source (learner, attacker, console, grader, lab or load)"),
             "{e}"
         );
     }

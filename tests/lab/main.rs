@@ -5,6 +5,7 @@
 mod common;
 
 mod control;
+mod generator;
 mod input;
 mod load;
 mod redis;

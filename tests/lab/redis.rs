@@ -45,14 +45,14 @@ async fn redis_denylist_refuses_revoked_tokens() {
     lab.shutdown().await;
 }
 
-/// A redis-server of the test's own, so it can be restarted under the lab.
-struct OwnRedis {
+/// A redis-server of the test's own, so it can be restarted (or paused) under the lab.
+pub(crate) struct OwnRedis {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl OwnRedis {
-    fn start(port: u16) -> Option<OwnRedis> {
+    pub(crate) fn start(port: u16) -> Option<OwnRedis> {
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
