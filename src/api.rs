@@ -12,6 +12,10 @@ pub const SOURCE_HEADER: &str = "x-forgetful-source";
 pub const SOURCE_KEY_HEADER: &str = "x-forgetful-key";
 /// Response header every replica sets.
 pub const SERVED_BY_HEADER: &str = "x-served-by";
+/// Most replicas one `POST /admin/replicas {"add": N}` starts.
+pub const MAX_ADD_REPLICAS: u8 = 5;
+/// Most replicas a lab scaled live runs (`POST /admin/replicas` refuses to go past it).
+pub const MAX_REPLICAS: usize = 9;
 /// Largest request body any replica or the balancer accepts.
 pub const MAX_BODY: usize = 16 * 1024;
 
@@ -105,6 +109,8 @@ wire_enum! {
         Console = "console",
         Grader = "grader",
         Lab = "lab",
+        /// `forgetful load`'s simulated users (believed with the key, like `lab`).
+        Load = "load",
     }
 }
 
@@ -148,6 +154,8 @@ wire_enum! {
         /// A weak verifier was turned on or off.
         WeaknessChanged = "weakness-changed",
         CsrfChanged = "csrf-changed",
+        ReplicaAdded = "replica-added",
+        ReplicaRemoved = "replica-removed",
     }
 }
 
@@ -517,7 +525,7 @@ mod tests {
 
     #[test]
     fn wire_names_are_the_strings_they_always_were() {
-        check::<Source>(&["learner", "attacker", "console", "grader", "lab"]);
+        check::<Source>(&["learner", "attacker", "console", "grader", "lab", "load"]);
         check::<CredentialKind>(&["cookie", "bearer", "none"]);
         check::<Mode>(&["local", "shared", "token"]);
         check::<Policy>(&["round-robin", "sticky"]);
@@ -543,11 +551,13 @@ mod tests {
             "key-rotated",
             "weakness-changed",
             "csrf-changed",
+            "replica-added",
+            "replica-removed",
         ];
         check::<Event>(&events);
         // A new variant must be added above too, so its string is a decision, not an accident.
         assert_eq!(Event::ALL.len(), events.len());
-        assert_eq!(Source::ALL.len(), 5);
+        assert_eq!(Source::ALL.len(), 6);
         assert_eq!(CredentialKind::ALL.len(), 3);
     }
 
@@ -620,7 +630,7 @@ mod tests {
         let e = serde_json::from_str::<Source>("3").unwrap_err();
         assert!(
             e.to_string()
-                .contains("expected a source (learner, attacker, console, grader or lab)"),
+                .contains("expected a source (learner, attacker, console, grader, lab or load)"),
             "{e}"
         );
     }

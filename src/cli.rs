@@ -91,6 +91,56 @@ pub enum Command {
     Reset(ResetFlags),
     /// Your record for an instructor: both halves of each problem, evidence, answers, hints.
     Report(ReportFlags),
+    /// Drive many simulated users at the lab while a scenario happens to it (kill a replica,
+    /// restart them in turn, add one, pause Redis): a line a second, a summary, a chart.
+    Load(LoadFlags),
+}
+
+#[derive(Debug, Args)]
+pub struct LoadFlags {
+    /// The lab's balancer URL (default: the lab published in the data dir if it answers,
+    /// else a lab started in-process for the run).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// How many users to log in (alice and bob in turn, each login its own session or token).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub users: u32,
+    /// The request each user sends: `GET /me`, `/orders`, `POST /orders {"item":"tea"}`.
+    #[arg(long, default_value = "GET /me")]
+    pub route: crate::load::Route,
+    /// Requests a second, spread over --connections (default 16). Without --rate and with
+    /// --connections: a closed loop, as fast as the connections go. Neither: 200 a second.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub rate: Option<u32>,
+    /// Kept-alive connections to the balancer.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub connections: Option<u32>,
+    /// How long the traffic runs: 20s, 90s, 2m (1 s to 1 hour).
+    #[arg(long, default_value = "20s", value_parser = crate::load::parse_duration)]
+    pub duration: std::time::Duration,
+    /// What happens meanwhile: steady, kill-one, rolling-restart, scale-out or redis-outage.
+    #[arg(long, default_value = "steady")]
+    pub scenario: crate::load::Scenario,
+    /// Switch the lab to this mode first (local, shared or token); a lab started for the run
+    /// starts in it (default local).
+    #[arg(long)]
+    pub mode: Option<Mode>,
+    /// The balancer's policy for the run: sticky (default: pins each session cookie to the
+    /// replica that made it) or round-robin.
+    #[arg(long, default_value = "sticky")]
+    pub policy: crate::api::Policy,
+    /// Replicas of a lab started for the run (default 3).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub replicas: Option<u8>,
+    /// Session store of a lab started for the run: memory (default), sqlite or redis://HOST:PORT.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Print the summary as JSON (the lines a second go to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Write a chart of the run (requests/s per replica, errors, p99, events) as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +288,79 @@ async fn start_embedded_lab(cfg: crate::lab::LabConfig) -> Result<crate::tui::Em
     })
 }
 
+/// `forgetful load`: its arguments, and the lab to run against (`--url`, the lab published
+/// in the data dir, or one started in-process).
+fn load(f: LoadFlags, url: Option<String>, data_dir: &std::path::Path) -> anyhow::Result<i32> {
+    use crate::load::{Drive, Embedded, Target};
+    let drive = match (f.rate, f.connections) {
+        (Some(rate), c) => Drive::Rate {
+            rate,
+            connections: c.unwrap_or(16),
+        },
+        (None, Some(connections)) => Drive::Closed { connections },
+        (None, None) => Drive::Rate {
+            rate: 200,
+            connections: 16,
+        },
+    };
+    let args = crate::load::LoadArgs {
+        users: f.users,
+        route: f.route,
+        drive,
+        duration: f.duration,
+        scenario: f.scenario,
+        mode: f.mode,
+        policy: Some(f.policy),
+        json: f.json,
+        plot: f.plot,
+    };
+    let cfg = crate::lab::LabConfig {
+        replicas: f.replicas.unwrap_or(3),
+        mode: f.mode.unwrap_or(Mode::Local),
+        store: f.store.as_deref().unwrap_or("memory").parse()?,
+        ..crate::lab::LabConfig::ephemeral(data_dir)
+    };
+    let describe = format!(
+        "{} replicas, mode {}, store {}",
+        cfg.replicas,
+        cfg.mode,
+        f.store.as_deref().unwrap_or("memory")
+    );
+    let embedded = Box::pin(async move {
+        let lab = crate::lab::start(cfg)
+            .await
+            .map_err(|e| format!("the lab did not start: {e}"))?;
+        Ok(Embedded {
+            url: lab.balancer_url.clone(),
+            key: lab.source_key().to_string(),
+            describe,
+            stop: Box::pin(lab.shutdown()),
+        })
+    });
+    let target = match (url, crate::paths::published_lab_url(data_dir)) {
+        (Some(url), _) => Target::Url {
+            key: crate::paths::published_lab_key(data_dir, &url),
+            url,
+        },
+        (None, Some(url)) => Target::Published {
+            key: crate::paths::published_lab_key(data_dir, &url),
+            url,
+            otherwise: embedded,
+        },
+        (None, None) => Target::Embedded(embedded),
+    };
+    if target_is_remote(&target) && (f.replicas.is_some() || f.store.is_some()) {
+        eprintln!(
+            "load: --replicas and --store shape a lab started for the run; this run uses a running lab if it answers"
+        );
+    }
+    crate::load::load_command(args, target)
+}
+
+fn target_is_remote(t: &crate::load::Target) -> bool {
+    !matches!(t, crate::load::Target::Embedded(_))
+}
+
 /// Parse the command line, run the command, and return the process exit code.
 pub fn run() -> anyhow::Result<i32> {
     let cli = Cli::parse();
@@ -324,6 +447,10 @@ pub fn run() -> anyhow::Result<i32> {
                 out: a.out,
             };
             crate::grade::report_command(&args, &data_dir, course)
+        }
+        Some(Command::Load(f)) => {
+            let url = f.url.clone().or_else(|| cli.url.clone());
+            load(f, url, &data_dir)
         }
     }
 }

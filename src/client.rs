@@ -249,6 +249,21 @@ impl LabClient {
         .await
     }
 
+    /// `POST /admin/replicas {"add": n}`: n new replicas (1 to 5; the lab runs at most 9).
+    pub async fn add_replicas(&self, n: u8) -> Result<LabState, ClientError> {
+        self.call(
+            self.admin(reqwest::Method::POST, "/replicas")
+                .json(&serde_json::json!({"add": n})),
+        )
+        .await
+    }
+
+    /// `DELETE /admin/replicas/{name}`: stops the replica and takes it out of the set.
+    pub async fn remove_replica(&self, name: &str) -> Result<LabState, ClientError> {
+        self.call(self.admin(reqwest::Method::DELETE, &format!("/replicas/{name}")))
+            .await
+    }
+
     pub async fn set_denylist(&self, enabled: bool) -> Result<LabState, ClientError> {
         self.call(
             self.admin(reqwest::Method::POST, "/denylist")

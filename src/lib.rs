@@ -9,6 +9,7 @@ pub mod client;
 pub mod course;
 pub mod grade;
 pub mod lab;
+pub mod load;
 pub mod markdown;
 pub mod paths;
 pub mod progress;

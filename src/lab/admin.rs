@@ -53,7 +53,7 @@ pub fn router(b: Arc<Balancer>) -> Router<Arc<Balancer>> {
 pub async fn lab_state(b: &Balancer) -> FullLabState {
     let core = &b.core;
     let replicas = core
-        .replicas
+        .replicas()
         .iter()
         .map(|r| {
             let memory = r.memory();
@@ -165,13 +165,14 @@ async fn replica_action(
     let Path(ReplicaPath { name, action }) = path.map_err(replica_path_error)?;
     let slot = b
         .core
-        .replicas
+        .replicas()
         .iter()
         .find(|r| r.name == name)
         .cloned()
         .ok_or_else(|| ApiError::not_found(format!("no replica named {name:?}")))?;
     let source = source_of(&headers, &b.core.source_key);
     let _one_at_a_time = slot.control.lock().await;
+    super::scale::still_listed(&b.core, &slot)?;
     let (event, detail) = match action {
         ReplicaAction::Restart => {
             replica::stop(&slot).await;
@@ -388,7 +389,7 @@ async fn revoke(
     }
     let shared = core.store.delete_user_sessions(&user).await?;
     let mut local = 0usize;
-    for r in &core.replicas {
+    for r in core.replicas().iter() {
         if let Some(m) = r.memory() {
             let mut s = m.sessions.lock().unwrap_or_else(|p| p.into_inner());
             let before = s.len();

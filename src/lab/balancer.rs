@@ -59,20 +59,21 @@ impl Balancer {
     }
 
     /// Up replicas in the order to try them: the pinned one first (sticky), else round-robin.
-    fn candidates(&self, headers: &axum::http::HeaderMap) -> Vec<&ReplicaSlot> {
-        let up: Vec<&ReplicaSlot> = self
+    /// A snapshot of the set: a replica added or removed meanwhile shows from the next request.
+    fn candidates(&self, headers: &axum::http::HeaderMap) -> Vec<Arc<ReplicaSlot>> {
+        let mut up: Vec<Arc<ReplicaSlot>> = self
             .core
-            .replicas
+            .replicas()
             .iter()
             .filter(|r| r.is_up())
-            .map(|r| r.as_ref())
+            .cloned()
             .collect();
         if up.is_empty() {
             return up;
         }
         let start = self.next.fetch_add(1, Ordering::Relaxed) % up.len();
-        let mut order: Vec<&ReplicaSlot> =
-            up[start..].iter().chain(&up[..start]).copied().collect();
+        up.rotate_left(start);
+        let mut order = up;
         // Only the sticky policy needs to look at the cookie.
         if self.core.policy() == Policy::Sticky
             && let Credential::Cookie(sid) = Credential::from_headers(headers)
@@ -104,7 +105,10 @@ impl Balancer {
 
 pub fn router(b: Arc<Balancer>) -> Router {
     Router::new()
-        .nest("/admin", super::admin::router(b.clone()))
+        .nest(
+            "/admin",
+            super::admin::router(b.clone()).merge(super::scale::router(b.clone())),
+        )
         .fallback(forward)
         .layer(axum::middleware::from_fn_with_state(b.clone(), web_guard))
         .with_state(b)

@@ -11,6 +11,7 @@ mod error;
 pub mod journal;
 mod refresh;
 mod replica;
+mod scale;
 pub mod serve;
 pub mod sessions;
 pub mod tokens;
@@ -112,7 +113,13 @@ pub struct Core {
     passwords: users::PasswordChecker,
     issuer: tokens::Issuer,
     pub journal: Journal,
-    pub replicas: Vec<Arc<ReplicaSlot>>,
+    /// The replicas, in name order. A set that grows and shrinks while traffic runs
+    /// (`POST /admin/replicas`, `DELETE /admin/replicas/{name}`): readers take a snapshot
+    /// with [`Core::replicas`] and never hold the lock across an await.
+    replicas: RwLock<Arc<Vec<Arc<ReplicaSlot>>>>,
+    /// Serialises adding and removing replicas; also how many letters were handed out, so a
+    /// removed replica's name is not given to a new one (until the alphabet runs out).
+    scaling: tokio::sync::Mutex<u8>,
     pub attacker: Attacker,
     /// Pooled keep-alive client: the balancer's proxy path, JWKS fetches, the attacker.
     http: reqwest::Client,
@@ -140,6 +147,16 @@ impl Core {
     }
     fn set_policy(&self, p: Policy) {
         *self.policy.write().unwrap_or_else(|p| p.into_inner()) = p;
+    }
+    /// The replicas right now: a snapshot, cheap to take (one `Arc`), safe to keep.
+    pub fn replicas(&self) -> Arc<Vec<Arc<ReplicaSlot>>> {
+        self.replicas
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+    fn set_replicas(&self, list: Vec<Arc<ReplicaSlot>>) {
+        *self.replicas.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(list);
     }
     pub fn denylist_on(&self) -> bool {
         self.denylist.load(Ordering::Relaxed)
@@ -204,7 +221,7 @@ impl LabHandle {
     /// `(name, url)` of each replica.
     pub fn replica_urls(&self) -> Vec<(String, String)> {
         self.core
-            .replicas
+            .replicas()
             .iter()
             .map(|r| (r.name.clone(), r.url()))
             .collect()
@@ -228,7 +245,7 @@ impl LabHandle {
         self.core
             .attacker
             .stop(&self.core, Source::Lab, "lab shut down");
-        for r in &self.core.replicas {
+        for r in self.core.replicas().iter() {
             replica::stop(r).await;
         }
         for s in self.stop {
@@ -282,9 +299,12 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         passwords: users::PasswordChecker::start(),
         issuer,
         journal: Journal::new(),
-        replicas: (0..cfg.replicas)
-            .map(|i| Arc::new(ReplicaSlot::new(((b'a' + i) as char).to_string())))
-            .collect(),
+        replicas: RwLock::new(Arc::new(
+            (0..cfg.replicas)
+                .map(|i| Arc::new(ReplicaSlot::new(((b'a' + i) as char).to_string())))
+                .collect(),
+        )),
+        scaling: tokio::sync::Mutex::new(cfg.replicas),
         attacker: Attacker::default(),
         http,
         balancer_url: OnceLock::new(),
@@ -342,7 +362,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
     let balancer_url = format!("http://{host}:{}", addr.port());
     let _ = core.balancer_url.set(balancer_url.clone());
 
-    for slot in &core.replicas {
+    for slot in core.replicas().iter() {
         replica::start(core.clone(), slot.clone())
             .await
             .map_err(|e| bind_err(&format!("replica {}", slot.name), e))?;
@@ -368,7 +388,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         None,
         format!(
             "balancer {balancer_url}, {} replicas, mode {}, store {}",
-            core.replicas.len(),
+            core.replicas().len(),
             cfg.mode,
             core.store.describe()
         ),

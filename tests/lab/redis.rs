@@ -78,14 +78,14 @@ async fn redis_keeps_refresh_tokens_and_catches_their_reuse() {
     lab.shutdown().await;
 }
 
-/// A redis-server of the test's own, so it can be restarted under the lab.
-struct OwnRedis {
+/// A redis-server of the test's own, so it can be restarted (or paused) under the lab.
+pub(crate) struct OwnRedis {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl OwnRedis {
-    fn start(port: u16) -> Option<OwnRedis> {
+    pub(crate) fn start(port: u16) -> Option<OwnRedis> {
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",

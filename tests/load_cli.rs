@@ -1,0 +1,112 @@
+//! `forgetful load` as a user runs it: the real binary, with the lab it starts in-process.
+
+use std::process::{Command, Output};
+
+fn load(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_forgetful"))
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("load")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn load_runs_on_its_own_lab_prints_json_and_writes_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    // A lab.url left behind by a lab that is gone: load says so and starts its own.
+    std::fs::write(dir.path().join("lab.url"), "http://127.0.0.1:9\n").unwrap();
+    let chart = dir.path().join("run.svg");
+    let o = load(
+        dir.path(),
+        &[
+            "--duration",
+            "2s",
+            "--users",
+            "6",
+            "--rate",
+            "40",
+            "--connections",
+            "2",
+            "--scenario",
+            "kill-one",
+            "--json",
+            "--plot",
+            chart.to_str().unwrap(),
+        ],
+    );
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        err.contains("does not answer; starting one in-process"),
+        "{err}"
+    );
+    // With --json, stdout is the summary alone and the lines go to stderr.
+    let json: serde_json::Value = serde_json::from_str(&out).expect("stdout is JSON");
+    assert_eq!(json["scenario"], "kill-one");
+    assert_eq!(json["mode"], "local");
+    assert_eq!(json["policy"], "sticky");
+    assert_eq!(json["users"], 6);
+    assert!(json["requests"].as_u64().unwrap() > 20, "{json}");
+    assert!(err.contains("req/s"), "{err}");
+    assert!(err.contains("▸ stopped replica b"), "{err}");
+    let svg = std::fs::read_to_string(&chart).expect("the chart is written");
+    assert!(svg.starts_with("<svg") && svg.contains("stopped replica b"));
+}
+
+#[test]
+fn load_prints_a_table_and_refuses_what_it_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = load(
+        dir.path(),
+        &[
+            "--duration",
+            "1s",
+            "--users",
+            "2",
+            "--rate",
+            "20",
+            "--mode",
+            "token",
+        ],
+    );
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{}", text(&o.stderr));
+    for want in [
+        "req/s",
+        "scenario steady · mode token",
+        "replica ",
+        "logins",
+        "no user was logged out",
+    ] {
+        assert!(out.contains(want), "{want:?} missing from:\n{out}");
+    }
+
+    let o = load(
+        dir.path(),
+        &["--duration", "1s", "--scenario", "redis-outage"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("redis-outage pauses the lab's Redis") && err.contains("--store redis://"),
+        "{err}"
+    );
+
+    for bad in [
+        &["--duration", "0.5s"][..],
+        &["--scenario", "meteor"],
+        &["--rate", "0"],
+        &["--route", "GET me"],
+        &["--replicas", "12"],
+    ] {
+        let o = load(dir.path(), bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", text(&o.stderr));
+        assert!(!text(&o.stderr).is_empty());
+    }
+}
