@@ -16,7 +16,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::balancer::{Balancer, admin_guard};
+use super::balancer::{Balancer, served_by_balancer};
 use super::body::JsonBody;
 use super::error::{ApiError, no_route, wrong_method};
 use super::replica::{self, source_of};
@@ -621,4 +621,45 @@ fn tokio_stream_from(
             Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
         }
     })
+}
+
+/// Admin routes answer only loopback peers, or anyone with `--admin-token`.
+pub async fn admin_guard(
+    State(b): State<Arc<Balancer>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let allowed = match &b.admin_token {
+        Some(token) => req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                // The scheme is case-insensitive (RFC 9110), the token is not.
+                let (scheme, token) = v.trim().split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then_some(token.trim())
+            })
+            .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes())),
+        None => peer.ip().is_loopback(),
+    };
+    if !allowed {
+        let reason = if b.admin_token.is_some() {
+            "admin routes need Authorization: Bearer <admin token>"
+        } else {
+            "admin routes answer only loopback clients"
+        };
+        return served_by_balancer(
+            ApiError::new(StatusCode::FORBIDDEN, "forbidden", reason).into_response(),
+        );
+    }
+    served_by_balancer(next.run(req).await)
+}
+
+/// Same bytes, in time that does not depend on where they differ (the `subtle` crate).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }

@@ -228,48 +228,7 @@ fn refuse_web(b: &Balancer, req: &Request) -> Option<Response> {
     None
 }
 
-/// Admin routes answer only loopback peers, or anyone with `--admin-token`.
-pub async fn admin_guard(
-    State(b): State<Arc<Balancer>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let allowed = match &b.admin_token {
-        Some(token) => req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                // The scheme is case-insensitive (RFC 9110), the token is not.
-                let (scheme, token) = v.trim().split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then_some(token.trim())
-            })
-            .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes())),
-        None => peer.ip().is_loopback(),
-    };
-    if !allowed {
-        let reason = if b.admin_token.is_some() {
-            "admin routes need Authorization: Bearer <admin token>"
-        } else {
-            "admin routes answer only loopback clients"
-        };
-        return served_by_balancer(
-            ApiError::new(StatusCode::FORBIDDEN, "forbidden", reason).into_response(),
-        );
-    }
-    served_by_balancer(next.run(req).await)
-}
-
-/// Same bytes, in time that does not depend on where they differ (the `subtle` crate).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.ct_eq(b).into()
-}
-
-fn served_by_balancer(mut resp: Response) -> Response {
+pub(super) fn served_by_balancer(mut resp: Response) -> Response {
     resp.headers_mut()
         .insert(SERVED_BY_HEADER, HeaderValue::from_static("balancer"));
     resp

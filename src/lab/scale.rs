@@ -15,8 +15,9 @@ use axum::routing::{delete, post};
 use serde::Deserialize;
 
 use super::Core;
+use super::admin::admin_guard;
 use super::admin::lab_state;
-use super::balancer::{Balancer, admin_guard};
+use super::balancer::Balancer;
 use super::body::JsonBody;
 use super::error::{ApiError, wrong_method};
 use super::replica::{self, ReplicaSlot, source_of};
