@@ -82,12 +82,40 @@ pub enum Command {
     Reset(ResetFlags),
     /// Your record for an instructor: both halves of each problem, evidence, answers, hints.
     Report(ReportFlags),
+    /// The instructor's class summary from a workshop server (admin token from FORGETFUL_ADMIN_TOKEN).
+    Class(ClassFlags),
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub lab: LabArgs,
+    /// Run a workshop server instead: each learner who joins gets a lab of their own
+    /// (--replicas, --mode and --store say how each starts); needs --admin-token.
+    #[arg(long)]
+    pub workshop: bool,
+    /// With --workshop: how many learners may join.
+    #[arg(long, value_name = "N", default_value_t = crate::workshop::DEFAULT_MAX_LEARNERS, requires = "workshop")]
+    pub max_learners: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassFormatFlag {
+    Md,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassFlags {
+    /// The workshop server (default http://127.0.0.1:7878).
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long, value_enum, default_value_t = ClassFormatFlag::Md)]
+    pub format: ClassFormatFlag,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +228,46 @@ fn lab_config(args: &LabArgs, data_dir: &std::path::Path) -> anyhow::Result<crat
     })
 }
 
+/// The workshop's config from `serve --workshop` and its lab flags: the only place they
+/// become a `WorkshopConfig`.
+fn workshop_config(
+    args: &ServeArgs,
+    data_dir: &std::path::Path,
+    course: Option<&std::path::Path>,
+) -> anyhow::Result<crate::workshop::WorkshopConfig> {
+    use crate::workshop::{LearnerStore, WorkshopError};
+    let admin_token = args
+        .lab
+        .admin_token
+        .clone()
+        .filter(|t| !t.is_empty())
+        .ok_or(WorkshopError::NoAdminToken)?;
+    let store = match args.lab.store.parse()? {
+        crate::store::StoreSpec::Sqlite => LearnerStore::Sqlite,
+        crate::store::StoreSpec::Memory => LearnerStore::Memory,
+        crate::store::StoreSpec::Redis(url) => {
+            return Err(WorkshopError::StoreNotSupported(url).into());
+        }
+    };
+    Ok(crate::workshop::WorkshopConfig {
+        bind: args.lab.bind,
+        port: args.lab.port,
+        admin_token,
+        public_host: args.lab.public_host.clone(),
+        data_dir: data_dir.to_path_buf(),
+        max_learners: args.max_learners,
+        lab: crate::workshop::LearnerLabConfig {
+            replicas: args.lab.replicas,
+            mode: args.lab.mode,
+            store,
+            limits: crate::lab::serve::Limits::default(),
+        },
+        lessons: crate::course::lesson_ids(course),
+        problems: crate::course::problem_ids(course)?,
+        stuck_after: crate::workshop::STUCK_AFTER,
+    })
+}
+
 /// Starts the app's lab and publishes its URL and key in the data dir, so `forgetful check`
 /// in another terminal finds it; stopping it takes them back.
 async fn start_embedded_lab(cfg: crate::lab::LabConfig) -> Result<crate::tui::EmbeddedLab, String> {
@@ -250,7 +318,26 @@ pub fn run() -> anyhow::Result<i32> {
             };
             crate::tui::run(lab, &data_dir, course)
         }
+        Some(Command::Serve(a)) if a.workshop => {
+            crate::workshop::serve_command(workshop_config(&a, &data_dir, course)?)
+        }
         Some(Command::Serve(a)) => crate::lab::serve_command(lab_config(&a.lab, &data_dir)?),
+        Some(Command::Class(a)) => {
+            let args = crate::workshop::class::ClassArgs {
+                url: a
+                    .url
+                    .or(cli.url)
+                    .unwrap_or_else(|| crate::api::DEFAULT_LAB_URL.to_string()),
+                admin_token: std::env::var("FORGETFUL_ADMIN_TOKEN").ok(),
+                format: match a.format {
+                    ClassFormatFlag::Md => crate::workshop::class::ClassFormat::Md,
+                    ClassFormatFlag::Csv => crate::workshop::class::ClassFormat::Csv,
+                    ClassFormatFlag::Json => crate::workshop::class::ClassFormat::Json,
+                },
+                out: a.out,
+            };
+            crate::workshop::class::class_command(&args)
+        }
         Some(Command::Read(a)) => crate::course::read_command(
             &crate::course::ReadArgs {
                 lesson: a.lesson,

@@ -91,7 +91,8 @@ pub struct Core {
     pub store: Arc<dyn Store>,
     store_kind: &'static str,
     shop: users::Shop,
-    passwords: users::PasswordChecker,
+    /// Shared by every lab in this process (see [`shared_passwords`]).
+    passwords: Arc<users::PasswordChecker>,
     issuer: tokens::Issuer,
     pub journal: Journal,
     pub replicas: Vec<Arc<ReplicaSlot>>,
@@ -191,6 +192,16 @@ impl LabHandle {
     }
 }
 
+/// One password checker for every lab in this process. Its thread keeps one Argon2 memory
+/// block (7 MiB) for good; a workshop runs a lab per learner in one process, and a checker
+/// per lab would keep a block per learner who ever logged in.
+fn shared_passwords() -> Arc<users::PasswordChecker> {
+    static SHARED: OnceLock<Arc<users::PasswordChecker>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| Arc::new(users::PasswordChecker::start()))
+        .clone()
+}
+
 /// Starts the issuer, the replicas and the balancer.
 pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
     let store = crate::store::open(&cfg.store, &cfg.data_dir).await?;
@@ -219,7 +230,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         store,
         store_kind,
         shop,
-        passwords: users::PasswordChecker::start(),
+        passwords: shared_passwords(),
         issuer,
         journal: Journal::new(),
         replicas: (0..cfg.replicas)

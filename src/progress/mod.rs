@@ -380,6 +380,17 @@ impl Progress {
         atomic::write(&path, &bytes).map_err(|source| ProgressError::Write { path, source })
     }
 
+    /// Reads a record someone sent (a workshop server receiving a learner's progress): the
+    /// same JSON as `progress.json`, refused when it is not progress or is from a newer format.
+    pub fn from_json(text: &str) -> Result<Progress, String> {
+        parse(text).map_err(|e| match e {
+            Parse::Newer(found) => format!(
+                "progress format {found} is newer than this forgetful reads ({FORMAT_VERSION})"
+            ),
+            Parse::Corrupt(reason) => reason,
+        })
+    }
+
     /// Reread the file, apply one change, write it back; returns what the change returned.
     pub fn update<T>(
         data_dir: &Path,
