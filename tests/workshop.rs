@@ -1,6 +1,10 @@
 //! The workshop over real HTTP on loopback: joining, each learner's own lab behind their
-//! token, progress to the room, the class summary.
+//! token, progress to the room, the class summary, and the real binary as a learner and as the
+//! instructor.
 
+mod common;
+
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use forgetful::workshop::{self, WorkshopConfig, WorkshopHandle};
@@ -267,4 +271,218 @@ async fn progress_goes_to_the_room_and_the_class_summary_shows_it() {
     assert_eq!(b["stuck_minutes"], 0, "stuck at once with a zero threshold");
     assert_eq!(b["done"], false);
     ws.shutdown().await;
+}
+
+fn forgetful(data: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_forgetful"));
+    cmd.arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("FORGETFUL_DATA_DIR")
+        .env_remove("FORGETFUL_ADMIN_TOKEN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run forgetful")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Polls the class summary until `done` holds for it (the learner's sender works on its own time).
+async fn class_when(url: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    common::eventually(what, async || {
+        let c = class(url).await;
+        if done(&c) { Ok(c) } else { Err(c.to_string()) }
+    })
+    .await
+}
+
+/// Two learners with the real binary: one solves disappearing-login in their own lab, the
+/// other does nothing; only the first passes, and the class summary (as the instructor's
+/// `forgetful class` writes it) shows it. Then the first goes offline: changes wait in the
+/// outbox and reach the room with the next send that gets through.
+#[test]
+fn two_learners_one_solves_and_the_class_sees_only_that_one() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = rt.block_on(start(dir.path(), |_| {}));
+    let (ann, bob) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+
+    // Both join; the first command they run does it.
+    let o = forgetful(
+        ann.path(),
+        &["--join", &ws.url, "--name", "ann", "progress"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("your lab is http://127.0.0.1:"),
+        "{}",
+        text(&o)
+    );
+    let o = forgetful(
+        bob.path(),
+        &["progress", "--join", &ws.url, "--name", "bob"],
+        &[],
+    );
+    assert!(
+        o.status.success(),
+        "flags after the command work too: {}",
+        text(&o)
+    );
+    let joined: Value =
+        serde_json::from_str(&std::fs::read_to_string(ann.path().join("workshop.json")).unwrap())
+            .unwrap();
+    let lab = joined["lab_url"].as_str().unwrap().to_string();
+    let token = joined["learner_token"].as_str().unwrap().to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ann.path().join("workshop.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A name without its token is refused by the binary too, and says why.
+    let other = tempfile::tempdir().unwrap();
+    let o = forgetful(
+        other.path(),
+        &["--join", &ws.url, "--name", "ann", "progress"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("409") && text(&o).contains("taken"),
+        "{}",
+        text(&o)
+    );
+    let o = forgetful(
+        other.path(),
+        &["--join", &ws.url, "--name", "Ann!", "progress"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("400"), "{}", text(&o));
+
+    // Ann solves it with plain HTTP in her lab (the learner token drives its /admin).
+    rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let login = || {
+            http.post(format!("{lab}/login"))
+                .json(&json!({"username": "alice", "password": "wonderland"}))
+                .send()
+        };
+        assert_eq!(login().await.unwrap().status(), 200);
+        for _ in 0..3 {
+            http.get(format!("{lab}/orders")).send().await.unwrap();
+        }
+        let r = http
+            .post(format!("{lab}/admin/mode"))
+            .bearer_auth(&token)
+            .json(&json!({"mode": "shared"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(login().await.unwrap().status(), 200);
+        for _ in 0..3 {
+            let r = http.get(format!("{lab}/orders")).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+        }
+    });
+    let o = forgetful(ann.path(), &["check", "disappearing-login"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(&lab),
+        "checks ann's own lab: {}",
+        text(&o)
+    );
+    // Bob did nothing: his check reads his own journal, and ann's work is not in it.
+    let o = forgetful(bob.path(), &["check", "disappearing-login"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    rt.block_on(class_when(&ws.url, "ann's pass to reach the room", |c| {
+        learner(c, "ann")["problems"][0]["lab"] == "passed"
+    }));
+    let o = forgetful(
+        ann.path(),
+        &["class", "--url", &ws.url, "--format", "csv"],
+        &[("FORGETFUL_ADMIN_TOKEN", ADMIN)],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = String::from_utf8_lossy(&o.stdout).into_owned();
+    let row = |name: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{name},")))
+            .unwrap_or_else(|| panic!("{name} in {csv}"))
+            .to_string()
+    };
+    assert!(row("ann").contains(",passed,none,0,"), "{csv}");
+    assert!(!row("bob").contains(",passed,"), "{csv}");
+    let out = ann.path().join("class.md");
+    let o = forgetful(
+        ann.path(),
+        &["class", "--url", &ws.url, "--out", out.to_str().unwrap()],
+        &[("FORGETFUL_ADMIN_TOKEN", ADMIN)],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.contains("| ann | 0/15 | ✓ · - |"), "{md}");
+    // Without the admin token, or with a wrong one: refused, exit 2.
+    let o = forgetful(ann.path(), &["class", "--url", &ws.url], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("FORGETFUL_ADMIN_TOKEN"), "{}", text(&o));
+    let o = forgetful(
+        ann.path(),
+        &["class", "--url", &ws.url],
+        &[("FORGETFUL_ADMIN_TOKEN", "wrong")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("401"), "{}", text(&o));
+
+    // Offline: point ann's record at a port where nothing listens. A hint is taken and kept
+    // locally; the change waits in the outbox.
+    let path = ann.path().join("workshop.json");
+    let real = std::fs::read_to_string(&path).unwrap();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    std::fs::write(&path, real.replace(&ws.url, &dead)).unwrap();
+    let o = forgetful(ann.path(), &["hint", "logout-now"], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("waits in"), "{}", text(&o));
+    let outbox = ann.path().join("workshop-outbox");
+    assert_eq!(common::file_names(&outbox).len(), 1);
+    let c = rt.block_on(class(&ws.url));
+    assert_eq!(learner(&c, "ann")["hints_used"], 0);
+
+    // Back online: the next change goes, and takes the waiting one with it.
+    std::fs::write(&path, &real).unwrap();
+    let o = forgetful(ann.path(), &["hint", "disappearing-login"], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    rt.block_on(class_when(&ws.url, "both hints to reach the room", |c| {
+        learner(c, "ann")["hints_used"] == 2
+    }));
+    assert!(common::file_names(&outbox).is_empty());
+
+    // Leaving forgets the workshop: the next check is against a lab on this machine again.
+    let o = forgetful(ann.path(), &["leave"], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!path.exists());
+    rt.block_on(ws.shutdown());
 }

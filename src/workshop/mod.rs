@@ -5,9 +5,11 @@
 //! `lab::start` (its own ports, its own data dir, so its own session store, orders and issuer
 //! key) whose `/admin` wants that learner's token; `POST /workshop/progress` takes the
 //! learner's progress record; `GET /workshop/class` gives the instructor the class summary
-//! (`class.rs`).
+//! (`class.rs`). The learner's side (joining, `workshop.json`, the outbox that sends progress)
+//! is `learner.rs`.
 
 pub mod class;
+pub mod learner;
 mod registry;
 mod server;
 
