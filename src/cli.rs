@@ -32,6 +32,15 @@ pub struct Cli {
     /// Connect the app to an already running lab instead of starting one.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+
+    /// Join the workshop server at URL (with --name): you get a lab of your own there, and
+    /// from then on the app and every command use it and send your progress to the room.
+    #[arg(long, global = true, value_name = "URL")]
+    pub join: Option<String>,
+
+    /// Your name in the workshop: 1 to 32 of a-z, 0-9, - and _ (goes with --join).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 /// Flags shared by `serve` and the app: how to start the lab.
@@ -94,6 +103,10 @@ pub enum Command {
     /// Drive many simulated users at the lab while a scenario happens to it (kill a replica,
     /// restart them in turn, add one, pause Redis): a line a second, a summary, a chart.
     Load(LoadFlags),
+    /// The instructor's class summary from a workshop server (admin token from FORGETFUL_ADMIN_TOKEN).
+    Class(ClassFlags),
+    /// Leave the workshop this data dir joined: back to a lab of your own on this machine.
+    Leave,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +160,32 @@ pub struct LoadFlags {
 pub struct ServeArgs {
     #[command(flatten)]
     pub lab: LabArgs,
+    /// Run a workshop server instead: each learner who joins gets a lab of their own
+    /// (--replicas, --mode and --store say how each starts); needs --admin-token.
+    #[arg(long)]
+    pub workshop: bool,
+    /// With --workshop: how many learners may join.
+    #[arg(long, value_name = "N", default_value_t = crate::workshop::DEFAULT_MAX_LEARNERS, requires = "workshop")]
+    pub max_learners: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassFormatFlag {
+    Md,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassFlags {
+    /// The workshop server (default http://127.0.0.1:7878).
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long, value_enum, default_value_t = ClassFormatFlag::Md)]
+    pub format: ClassFormatFlag,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +300,114 @@ fn lab_config(args: &LabArgs, data_dir: &std::path::Path) -> anyhow::Result<crat
     })
 }
 
+/// The workshop's config from `serve --workshop` and its lab flags: the only place they
+/// become a `WorkshopConfig`.
+fn workshop_config(
+    args: &ServeArgs,
+    data_dir: &std::path::Path,
+    course: Option<&std::path::Path>,
+) -> anyhow::Result<crate::workshop::WorkshopConfig> {
+    use crate::workshop::{LearnerStore, WorkshopError};
+    let admin_token = args
+        .lab
+        .admin_token
+        .clone()
+        .filter(|t| !t.is_empty())
+        .ok_or(WorkshopError::NoAdminToken)?;
+    let store = match args.lab.store.parse()? {
+        crate::store::StoreSpec::Sqlite => LearnerStore::Sqlite,
+        crate::store::StoreSpec::Memory => LearnerStore::Memory,
+        crate::store::StoreSpec::Redis(url) => {
+            return Err(WorkshopError::StoreNotSupported(url).into());
+        }
+    };
+    Ok(crate::workshop::WorkshopConfig {
+        bind: args.lab.bind,
+        port: args.lab.port,
+        admin_token,
+        public_host: args.lab.public_host.clone(),
+        data_dir: data_dir.to_path_buf(),
+        max_learners: args.max_learners,
+        lab: crate::workshop::LearnerLabConfig {
+            replicas: args.lab.replicas,
+            mode: args.lab.mode,
+            store,
+            limits: crate::lab::serve::Limits::default(),
+            token_ttl_secs: args.lab.token_ttl,
+            allow_weaknesses: args.lab.allow_weaknesses,
+        },
+        lessons: crate::course::lesson_ids(course),
+        problems: crate::course::problem_ids(course)?,
+        stuck_after: crate::workshop::STUCK_AFTER,
+    })
+}
+
+/// The workshop this data dir belongs to: joined now (`--join URL --name NAME`), or earlier
+/// (`workshop.json`). Commands that run no learner's work (serve, class, leave) take neither flag.
+fn learner_workshop(
+    cli: &Cli,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Option<crate::workshop::learner::Joined>> {
+    use crate::workshop::learner::{Joined, LearnerError, join_and_save};
+    let learner_command = !matches!(
+        cli.command,
+        Some(Command::Serve(_) | Command::Class(_) | Command::Leave)
+    );
+    if !learner_command && (cli.join.is_some() || cli.name.is_some()) {
+        anyhow::bail!(
+            "--join and --name are for learners (the app, check, answer, hint, ...), not for serve, class or leave"
+        );
+    }
+    match (&cli.join, &cli.name) {
+        (Some(server), Some(name)) => {
+            let joined = join_and_save(data_dir, server, name)?;
+            eprintln!(
+                "joined the workshop at {} as {}: your lab is {}",
+                joined.server, joined.name, joined.lab_url
+            );
+            Ok(Some(joined))
+        }
+        (Some(_), None) => Err(LearnerError::NoName.into()),
+        (None, Some(_)) => anyhow::bail!("--name goes with --join URL"),
+        (None, None) if learner_command => Ok(Joined::load(data_dir)?),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Sends each progress change to the workshop while `run` runs, then makes a last try and
+/// says what still waits in the outbox.
+fn with_uplink<T>(
+    joined: Option<&crate::workshop::learner::Joined>,
+    data_dir: &std::path::Path,
+    run: impl FnOnce() -> T,
+) -> T {
+    let Some(joined) = joined else {
+        return run();
+    };
+    let uplink = crate::workshop::learner::Uplink::start(data_dir, joined.clone());
+    let queue = uplink.queue();
+    let dir = data_dir.to_path_buf();
+    crate::progress::set_change_hook(Some(Box::new(move |changed_dir, progress| {
+        if changed_dir == dir {
+            queue.push(progress);
+        }
+    })));
+    let out = run();
+    crate::progress::set_change_hook(None);
+    let left = uplink.finish(std::time::Duration::from_secs(3));
+    if left.waiting > 0 {
+        eprintln!(
+            "workshop: your latest progress is not at {} yet{}; it waits in {} and goes with the next change that gets through",
+            joined.server,
+            left.error.map(|e| format!(" ({e})")).unwrap_or_default(),
+            data_dir
+                .join(crate::workshop::learner::OUTBOX_DIR)
+                .display()
+        );
+    }
+    out
+}
+
 /// Starts the app's lab and publishes its URL and key in the data dir, so `forgetful check`
 /// in another terminal finds it; stopping it takes them back.
 async fn start_embedded_lab(cfg: crate::lab::LabConfig) -> Result<crate::tui::EmbeddedLab, String> {
@@ -366,25 +513,85 @@ pub fn run() -> anyhow::Result<i32> {
     let cli = Cli::parse();
     let data_dir = crate::paths::data_dir(cli.data_dir.as_deref());
     let course = cli.course.as_deref();
+    let workshop = learner_workshop(&cli, &data_dir)?;
+    if let Some(j) = &workshop {
+        // Every client made for the learner's lab (the app's, the checks') sends the learner
+        // token its /admin wants, and its key.
+        crate::client::remember_lab(
+            &j.lab_url,
+            crate::client::LabCredentials {
+                admin_token: Some(j.learner_token.clone()),
+                key: j.lab_key.clone(),
+            },
+        );
+    }
+    let joined = workshop.as_ref();
     match cli.command {
         None => {
-            let lab = match cli.url {
+            let lab = match (cli.url, joined) {
                 // A lab started elsewhere with this data dir published its key here; with it
                 // the app's checks can tag their probes `grader`.
-                Some(url) => crate::tui::LabSource::Remote {
+                (Some(url), _) => crate::tui::LabSource::Remote {
                     key: crate::paths::published_lab_key(&data_dir, &url),
                     url,
                 },
+                // The learner's own lab in the workshop.
+                (None, Some(j)) => crate::tui::LabSource::Remote {
+                    url: j.lab_url.clone(),
+                    key: j.lab_key.clone(),
+                },
                 // The app starts its lab beside it, on another port if this one is taken.
-                None => {
+                (None, None) => {
                     let mut cfg = lab_config(&cli.lab, &data_dir)?;
                     cfg.any_port_if_taken = true;
                     crate::tui::LabSource::Embedded(Box::pin(start_embedded_lab(cfg)))
                 }
             };
-            crate::tui::run(lab, &data_dir, course)
+            with_uplink(joined, &data_dir, || {
+                crate::tui::run(lab, &data_dir, course)
+            })
+        }
+        Some(Command::Serve(a)) if a.workshop => {
+            crate::workshop::serve_command(workshop_config(&a, &data_dir, course)?)
         }
         Some(Command::Serve(a)) => crate::lab::serve_command(lab_config(&a.lab, &data_dir)?),
+        Some(Command::Class(a)) => {
+            let args = crate::workshop::class::ClassArgs {
+                url: a
+                    .url
+                    .or(cli.url)
+                    .unwrap_or_else(|| crate::api::DEFAULT_LAB_URL.to_string()),
+                admin_token: std::env::var("FORGETFUL_ADMIN_TOKEN").ok(),
+                format: match a.format {
+                    ClassFormatFlag::Md => crate::workshop::class::ClassFormat::Md,
+                    ClassFormatFlag::Csv => crate::workshop::class::ClassFormat::Csv,
+                    ClassFormatFlag::Json => crate::workshop::class::ClassFormat::Json,
+                },
+                out: a.out,
+            };
+            crate::workshop::class::class_command(&args)
+        }
+        Some(Command::Leave) => {
+            let Some(j) = crate::workshop::learner::Joined::load(&data_dir)? else {
+                println!("This data dir has not joined a workshop.");
+                return Ok(0);
+            };
+            // One last try at sending what waits, so leaving loses nothing that can be sent.
+            let left = crate::workshop::learner::Uplink::start(&data_dir, j.clone())
+                .finish(std::time::Duration::from_secs(3));
+            crate::workshop::learner::Joined::forget(&data_dir)?;
+            println!(
+                "Left the workshop at {} (you were {}). Your progress stays here; the app starts a lab of its own again.",
+                j.server, j.name
+            );
+            if left.waiting > 0 {
+                println!(
+                    "{} progress change(s) could not be sent and were dropped with the workshop record.",
+                    left.waiting
+                );
+            }
+            Ok(0)
+        }
         Some(Command::Read(a)) => crate::course::read_command(
             &crate::course::ReadArgs {
                 lesson: a.lesson,
@@ -402,6 +609,7 @@ pub fn run() -> anyhow::Result<i32> {
                 .url
                 .clone()
                 .or_else(|| cli.url.clone())
+                .or_else(|| joined.map(|j| j.lab_url.clone()))
                 .or_else(|| crate::paths::published_lab_url(&data_dir))
                 .unwrap_or_else(|| crate::api::DEFAULT_LAB_URL.to_string());
             let args = crate::grade::CheckArgs {
@@ -409,7 +617,9 @@ pub fn run() -> anyhow::Result<i32> {
                 claim: a.claim,
                 restart: a.restart,
             };
-            crate::grade::check_command(&args, &url, &data_dir, course)
+            with_uplink(joined, &data_dir, || {
+                crate::grade::check_command(&args, &url, &data_dir, course)
+            })
         }
         Some(Command::Answer(a)) => {
             let args = crate::grade::AnswerArgs {
@@ -418,26 +628,32 @@ pub fn run() -> anyhow::Result<i32> {
                 json: a.json,
                 mine: a.mine,
             };
-            crate::grade::answer_command(&args, &data_dir, course)
+            with_uplink(joined, &data_dir, || {
+                crate::grade::answer_command(&args, &data_dir, course)
+            })
         }
-        Some(Command::Hint(a)) => crate::grade::hint_command(
-            &crate::grade::HintArgs { problem: a.problem },
-            &data_dir,
-            course,
-        ),
+        Some(Command::Hint(a)) => with_uplink(joined, &data_dir, || {
+            crate::grade::hint_command(
+                &crate::grade::HintArgs { problem: a.problem },
+                &data_dir,
+                course,
+            )
+        }),
         Some(Command::Progress(a)) => crate::progress::progress_command(
             &crate::progress::ProgressArgs { json: a.json },
             &data_dir,
             course,
         ),
-        Some(Command::Reset(a)) => crate::progress::reset_command(
-            &crate::progress::ResetArgs {
-                problem: a.problem,
-                yes: a.yes,
-            },
-            &data_dir,
-            course,
-        ),
+        Some(Command::Reset(a)) => with_uplink(joined, &data_dir, || {
+            crate::progress::reset_command(
+                &crate::progress::ResetArgs {
+                    problem: a.problem,
+                    yes: a.yes,
+                },
+                &data_dir,
+                course,
+            )
+        }),
         Some(Command::Report(a)) => {
             let args = crate::grade::ReportArgs {
                 format: match a.format {

@@ -64,6 +64,41 @@ impl Exchange {
 /// Part of the wire contract (the lab's route parses it); named here too for callers.
 pub use crate::api::ReplicaAction;
 
+/// What the command line knows about one lab's address beyond the address: the admin token
+/// its `/admin` wants and its source key. A learner who joined a workshop has both for their
+/// own lab; every client made for that address (the app's, the checks') then sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabCredentials {
+    pub admin_token: Option<String>,
+    pub key: Option<String>,
+}
+
+static KNOWN_LABS: std::sync::RwLock<Vec<(String, LabCredentials)>> =
+    std::sync::RwLock::new(Vec::new());
+
+fn normalise(base: &str) -> String {
+    base.trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// From now on, clients made for `base` send these credentials (an admin token given this
+/// way wins over `FORGETFUL_ADMIN_TOKEN`, which is meant for other labs).
+pub fn remember_lab(base: &str, creds: LabCredentials) {
+    let mut known = KNOWN_LABS.write().unwrap_or_else(|p| p.into_inner());
+    let base = normalise(base);
+    known.retain(|(b, _)| *b != base);
+    known.push((base, creds));
+}
+
+fn known_lab(base: &str) -> Option<LabCredentials> {
+    let base = normalise(base);
+    KNOWN_LABS
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(b, _)| *b == base)
+        .map(|(_, c)| c.clone())
+}
+
 #[derive(Clone)]
 pub struct LabClient {
     base: String,
@@ -90,21 +125,27 @@ impl LabClient {
             .connect_timeout(Duration::from_secs(2))
             .build()
             .expect("a plain HTTP client always builds");
+        let known = known_lab(base).unwrap_or_default();
         LabClient {
             base: base.trim_end_matches('/').to_string(),
             source: source.to_string(),
-            admin_token: std::env::var("FORGETFUL_ADMIN_TOKEN")
-                .ok()
-                .filter(|t| !t.is_empty()),
-            key: None,
+            admin_token: known.admin_token.or_else(|| {
+                std::env::var("FORGETFUL_ADMIN_TOKEN")
+                    .ok()
+                    .filter(|t| !t.is_empty())
+            }),
+            key: known.key,
             http,
             streaming,
         }
     }
 
     /// With the lab's source key, so a `grader` tag is believed (see `SOURCE_KEY_HEADER`).
+    /// `None` keeps the key the client already has (one remembered for its address, if any).
     pub fn with_key(mut self, key: Option<String>) -> Self {
-        self.key = key;
+        if key.is_some() {
+            self.key = key;
+        }
         self
     }
 

@@ -15,3 +15,4 @@ pub mod paths;
 pub mod progress;
 pub mod store;
 pub mod tui;
+pub mod workshop;

@@ -110,7 +110,8 @@ pub struct Core {
     pub store: Arc<dyn Store>,
     store_kind: &'static str,
     shop: users::Shop,
-    passwords: users::PasswordChecker,
+    /// Shared by every lab in this process (see [`shared_passwords`]).
+    passwords: Arc<users::PasswordChecker>,
     issuer: tokens::Issuer,
     pub journal: Journal,
     /// The replicas, in name order. A set that grows and shrinks while traffic runs
@@ -257,6 +258,16 @@ impl LabHandle {
     }
 }
 
+/// One password checker for every lab in this process. Its thread keeps one Argon2 memory
+/// block (7 MiB) for good; a workshop runs a lab per learner in one process, and a checker
+/// per lab would keep a block per learner who ever logged in.
+fn shared_passwords() -> Arc<users::PasswordChecker> {
+    static SHARED: OnceLock<Arc<users::PasswordChecker>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| Arc::new(users::PasswordChecker::start()))
+        .clone()
+}
+
 /// Starts the issuer, the replicas and the balancer.
 pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
     if !crate::api::TOKEN_TTL_RANGE.contains(&cfg.token_ttl_secs) {
@@ -296,7 +307,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         store,
         store_kind,
         shop,
-        passwords: users::PasswordChecker::start(),
+        passwords: shared_passwords(),
         issuer,
         journal: Journal::new(),
         replicas: RwLock::new(Arc::new(

@@ -161,6 +161,7 @@ pub fn reset_command(
                 std::fs::rename(&path, &backup).with_context(|| {
                     format!("moving {} to {}", path.display(), backup.display())
                 })?;
+                super::changed(data_dir, &Progress::default());
                 println!(
                     "Progress reset. The old record is kept as {}.",
                     backup.display()

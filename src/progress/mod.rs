@@ -308,6 +308,29 @@ fn lock(data_dir: &Path) -> Result<std::fs::File, ProgressError> {
     Ok(file)
 }
 
+/// Called after each change to the record is written, with the data dir and the record as
+/// written. The command line sets one when the learner has joined a workshop, so each change
+/// goes to the room; this module itself knows nothing of where it goes.
+pub type ChangeHook = Box<dyn Fn(&Path, &Progress) + Send + Sync>;
+
+static CHANGE_HOOK: std::sync::RwLock<Option<ChangeHook>> = std::sync::RwLock::new(None);
+
+/// Sets (or with `None`, removes) the hook every written change is handed to.
+pub fn set_change_hook(hook: Option<ChangeHook>) {
+    *CHANGE_HOOK.write().unwrap_or_else(|p| p.into_inner()) = hook;
+}
+
+/// Hands a written record to the change hook, if one is set.
+pub(crate) fn changed(data_dir: &Path, progress: &Progress) {
+    if let Some(hook) = CHANGE_HOOK
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+    {
+        hook(data_dir, progress);
+    }
+}
+
 pub fn file_path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE_NAME)
 }
@@ -380,7 +403,19 @@ impl Progress {
         atomic::write(&path, &bytes).map_err(|source| ProgressError::Write { path, source })
     }
 
+    /// Reads a record someone sent (a workshop server receiving a learner's progress): the
+    /// same JSON as `progress.json`, refused when it is not progress or is from a newer format.
+    pub fn from_json(text: &str) -> Result<Progress, String> {
+        parse(text).map_err(|e| match e {
+            Parse::Newer(found) => format!(
+                "progress format {found} is newer than this forgetful reads ({FORMAT_VERSION})"
+            ),
+            Parse::Corrupt(reason) => reason,
+        })
+    }
+
     /// Reread the file, apply one change, write it back; returns what the change returned.
+    /// The change hook (see [`set_change_hook`]) then sees the record as written.
     pub fn update<T>(
         data_dir: &Path,
         change: impl FnOnce(&mut Progress) -> T,
@@ -391,6 +426,7 @@ impl Progress {
         let mut progress = Progress::load(data_dir)?;
         let out = change(&mut progress);
         progress.save(data_dir)?;
+        changed(data_dir, &progress);
         Ok(out)
     }
 
