@@ -572,9 +572,18 @@ pub fn run() -> anyhow::Result<i32> {
             crate::workshop::class::class_command(&args)
         }
         Some(Command::Leave) => {
-            let Some(j) = crate::workshop::learner::Joined::load(&data_dir)? else {
-                println!("This data dir has not joined a workshop.");
-                return Ok(0);
+            let j = match crate::workshop::learner::Joined::load(&data_dir) {
+                Ok(Some(j)) => j,
+                Ok(None) => {
+                    println!("This data dir has not joined a workshop.");
+                    return Ok(0);
+                }
+                // Unreadable: nothing in it can be used, so leaving just removes it.
+                Err(e) => {
+                    crate::workshop::learner::Joined::forget(&data_dir)?;
+                    println!("Removed the workshop record, which could not be read: {e}");
+                    return Ok(0);
+                }
             };
             // One last try at sending what waits, so leaving loses nothing that can be sent.
             let left = crate::workshop::learner::Uplink::start(&data_dir, j.clone())

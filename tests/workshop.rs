@@ -484,5 +484,13 @@ fn two_learners_one_solves_and_the_class_sees_only_that_one() {
     let o = forgetful(ann.path(), &["leave"], &[]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(!path.exists());
+    // An unreadable record stops a learner's commands with a way out, which works.
+    std::fs::write(&path, "{not json").unwrap();
+    let o = forgetful(ann.path(), &["hint", "logout-now"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("forgetful leave"), "{}", text(&o));
+    let o = forgetful(ann.path(), &["leave"], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!path.exists());
     rt.block_on(ws.shutdown());
 }

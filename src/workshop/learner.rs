@@ -32,7 +32,7 @@ pub enum LearnerError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} is not a workshop record: {source}")]
+    #[error("{path} is not a workshop record ({source}); `forgetful leave` forgets it")]
     Corrupt {
         path: PathBuf,
         source: serde_json::Error,
