@@ -20,6 +20,9 @@ use crate::tui::course_adapter;
 use crate::tui::state::State;
 use crate::tui::token;
 
+/// The other site `O` sends as (a browser sets `Origin` itself; a page cannot).
+pub const CROSS_SITE_ORIGIN: &str = "http://evil.example";
+
 /// Requests kept in `console-history.json`.
 pub const HISTORY_CAP: usize = 100;
 /// How many times `R` sends the request.
@@ -67,6 +70,9 @@ pub struct ConsoleState {
     pub sent: Option<Sent>,
     /// The answer pane shows the request as sent instead of the answer (`v`).
     pub show_sent: bool,
+    /// Send as a page on another site would (`O`): the jar's cookie rides along, as a browser
+    /// attaches it, with a foreign `Origin`. Lesson 12 forges a purchase this way.
+    pub cross_site: bool,
     pub response: Option<Result<Exchange, String>>,
     pub resp_scroll: usize,
     /// "a 200" per answer of the current batch, when it sent more than one.
@@ -162,6 +168,8 @@ pub enum ConsoleAction {
     ToggleSent,
     /// Where the curl command was copied to.
     Copied(String),
+    /// Send the next requests as a page on another site (or stop).
+    ToggleCrossSite,
     AttachBearer,
     CopyCurl,
     HistoryPrev,
@@ -250,6 +258,7 @@ pub fn key(s: &State, k: &KeyEvent) -> Option<Option<Action>> {
             (None, Char('x')) => ca(C::ClearJar),
             (None, Char('J')) => ca(C::NextJar),
             (None, Char('v')) => ca(C::ToggleSent),
+            (None, Char('O')) => ca(C::ToggleCrossSite),
             (None, Char('b')) => ca(C::AttachBearer),
             (None, Char('y')) => ca(C::CopyCurl),
             (None, Char('t')) => ca(C::OpenInspector),
@@ -459,6 +468,16 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
         C::ClearJar => s.status = Some(s.console.jars.clear_current()),
         C::NextJar => s.status = Some(s.console.jars.cycle()),
         C::Copied(note) => s.status = Some(note),
+        C::ToggleCrossSite => {
+            s.console.cross_site = !s.console.cross_site;
+            s.status = Some(if s.console.cross_site {
+                format!(
+                    "sending as a page on {CROSS_SITE_ORIGIN}: your cookie goes along, with its Origin"
+                )
+            } else {
+                "sending as yourself again".into()
+            });
+        }
         C::ToggleSent => {
             s.console.show_sent = !s.console.show_sent && s.console.sent.is_some();
             s.console.resp_scroll = 0;
@@ -716,7 +735,11 @@ fn send_current(s: &mut State, times: usize) -> Vec<Effect> {
         format!("sending {} {}…", req.method, req.path)
     };
     s.status = Some(label);
-    let sent = with_jar(&req, &s.console.jars);
+    let mut sent = with_jar(&req, &s.console.jars);
+    if s.console.cross_site && !has_header(&sent, "origin") {
+        sent.headers
+            .push(("Origin".into(), CROSS_SITE_ORIGIN.into()));
+    }
     s.console.sent = Some(Sent {
         batch: s.console.batch,
         login_as: jars::login_user(&req.method, &req.path, &req.body),
@@ -950,6 +973,10 @@ pub const CONSOLE_HELP: &[(&str, &str)] = &[
     ("J x", "next named jar (one per user logged in) · empty it"),
     ("b", "attach the jar's token as Bearer"),
     ("v", "the request exactly as sent · the answer"),
+    (
+        "O",
+        "send as a page on another site (cookie + foreign Origin)",
+    ),
     ("y", "copy as curl (system clipboard, else OSC 52)"),
     ("j k PgDn PgUp g G", "scroll the response"),
     ("t", "token inspector"),

@@ -920,3 +920,33 @@ fn the_message_log_keeps_every_message_whole() {
     press(&mut s, key(KeyCode::Char('x')));
     assert_eq!(s.overlay, None);
 }
+
+// O sends as a page on another site: the jar's cookie and a foreign Origin, shown in the
+// title; the lab's CSRF check is what refuses it.
+#[test]
+fn o_sends_as_another_site() {
+    let mut s = state(80, 24);
+    s.lab.url = Some("http://127.0.0.1:7878".into());
+    s.tool = Some(Tool::Console);
+    update(&mut s, Action::Console(C::ToggleCrossSite));
+    assert!(screen(&s).contains("from another site"), "{}", screen(&s));
+    s.console.line = TextArea::from([r#"POST /orders {"item":"tea"}"#]);
+    let fx = update(&mut s, Action::Console(C::Send));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert!(
+        req.headers
+            .contains(&("Origin".into(), console::CROSS_SITE_ORIGIN.into())),
+        "{:?}",
+        req.headers
+    );
+    update(&mut s, Action::Console(C::ToggleCrossSite));
+    s.console.line = TextArea::from(["GET /me"]);
+    let fx = update(&mut s, Action::Console(C::Send));
+    assert!(
+        !send_effects(&fx)[0]
+            .0
+            .headers
+            .iter()
+            .any(|(k, _)| k == "Origin")
+    );
+}

@@ -87,6 +87,11 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         .jars
         .current()
         .map_or_else(|| "no jar".to_string(), |j| format!("jar {}", j.name));
+    let jar_name = if c.cross_site {
+        format!("{jar_name} · from another site")
+    } else {
+        jar_name
+    };
     let title = match c.focus {
         Some(_) => format!(" Request · {jar_name} · Enter sends, Esc stops editing "),
         None => format!(" Request · {jar_name} · Enter sends, Tab edits "),
