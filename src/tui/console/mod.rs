@@ -184,6 +184,8 @@ pub enum ConsoleAction {
     /// Leave the payload editor and make the edited token from it.
     ApplyEdit,
     DropEdit,
+    /// Re-head the inspected (or edited) token with `alg: none` and drop its signature.
+    ForgeAlgNone,
     ClearPaste,
     /// Put the inspected token on `GET /orders` in the console and send it.
     SendToken,
@@ -285,6 +287,7 @@ pub fn key(s: &State, k: &KeyEvent) -> Option<Option<Action>> {
             (None, Char('x')) => ca(C::ClearPaste),
             (None, Char('e')) => ca(C::InspFocus(Some(InspField::Payload))),
             (None, Char('u')) => ca(C::DropEdit),
+            (None, Char('n')) => ca(C::ForgeAlgNone),
             (None, Char('s')) => ca(C::SendToken),
             (None, Char('r')) => ca(C::Refetch),
             (None, Char('c')) => ca(C::OpenConsole),
@@ -574,6 +577,28 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
             }
         }
         C::DropEdit => s.inspector.edited = None,
+        C::ForgeAlgNone => {
+            let base = s
+                .inspector
+                .edited
+                .clone()
+                .or_else(|| s.inspector.pasted())
+                .or_else(|| s.last_token.clone());
+            match base.map(|t| token::forge_alg_none(&t)) {
+                Some(Ok(t)) => {
+                    s.inspector.edited = Some(t);
+                    s.status = Some(
+                        "forged: header alg none, no signature · s sends it (only a weak verifier takes it)"
+                            .into(),
+                    );
+                }
+                Some(Err(e)) => s.status = Some(e),
+                None => {
+                    s.status =
+                        Some("no token to forge: get one from the console or paste one (p)".into())
+                }
+            }
+        }
         C::ClearPaste => {
             s.inspector.paste = TextArea::default();
             s.inspector.edited = None;
@@ -988,6 +1013,10 @@ pub const INSPECTOR_HELP: &[(&str, &str)] = &[
     ("e", "edit the payload (Esc makes the token)"),
     ("s Ctrl-S", "send the token on GET /orders"),
     ("u", "drop the edit"),
+    (
+        "n",
+        "forge: the same payload with alg none and no signature",
+    ),
     ("p x", "paste a token · clear it"),
     ("r", "fetch the JWKS and verify again"),
     ("j k PgDn PgUp g", "scroll"),

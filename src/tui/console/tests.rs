@@ -950,3 +950,27 @@ fn o_sends_as_another_site() {
             .any(|(k, _)| k == "Origin")
     );
 }
+
+// n forges the alg-none token lesson 15 asks for: the same payload, a header saying none,
+// no signature; s would send it.
+#[test]
+fn n_forges_an_alg_none_token_from_the_inspected_one() {
+    let mut s = state(80, 24);
+    let t = valid_token();
+    s.last_token = Some(t.clone());
+    s.tool = Some(Tool::Inspector);
+    update(&mut s, Action::Console(C::ForgeAlgNone));
+    let forged = s.inspector.edited.clone().expect("a forged token");
+    let parts: Vec<&str> = forged.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    assert_eq!(parts[1], t.split('.').nth(1).unwrap(), "same payload");
+    assert_eq!(parts[2], "", "no signature");
+    let header = URL_SAFE_NO_PAD.decode(parts[0]).unwrap();
+    assert_eq!(header, br#"{"alg":"none","typ":"JWT"}"#);
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .starts_with("forged: header alg none")
+    );
+}
