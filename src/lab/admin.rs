@@ -27,6 +27,18 @@ use crate::api::{
 
 type B = State<Arc<Balancer>>;
 
+/// Journals an admin change, tagged with whoever sent it, in the mode the lab is in now.
+fn journal_admin(b: &Balancer, headers: &HeaderMap, event: Event, detail: String) {
+    b.core.journal.control(
+        event,
+        source_of(headers, &b.core.source_key),
+        b.core.mode(),
+        None,
+        None,
+        detail,
+    );
+}
+
 pub fn router(b: Arc<Balancer>) -> Router<Arc<Balancer>> {
     Router::new()
         .route("/state", get(state))
@@ -128,12 +140,10 @@ async fn set_policy(
     JsonBody(PolicyReq { policy }): JsonBody<PolicyReq>,
 ) -> Result<Json<FullLabState>, ApiError> {
     b.core.set_policy(policy);
-    b.core.journal.control(
+    journal_admin(
+        &b,
+        &headers,
         Event::PolicyChanged,
-        source_of(&headers, &b.core.source_key),
-        b.core.mode(),
-        None,
-        None,
         format!("balancer policy is now {policy}"),
     );
     Ok(Json(lab_state(&b).await))
@@ -229,14 +239,7 @@ async fn set_denylist(
     } else {
         "denylist off: tokens are trusted until they expire"
     };
-    b.core.journal.control(
-        Event::DenylistChanged,
-        source_of(&headers, &b.core.source_key),
-        b.core.mode(),
-        None,
-        None,
-        detail.to_string(),
-    );
+    journal_admin(&b, &headers, Event::DenylistChanged, detail.to_string());
     Ok(Json(lab_state(&b).await))
 }
 
@@ -259,12 +262,10 @@ async fn set_token_ttl(
         )));
     }
     let old = b.core.token_ttl.swap(seconds, Ordering::Relaxed);
-    b.core.journal.control(
+    journal_admin(
+        &b,
+        &headers,
         Event::TokenTtlChanged,
-        source_of(&headers, &b.core.source_key),
-        b.core.mode(),
-        None,
-        None,
         format!(
             "access tokens now live {seconds} s (were {old} s); tokens already issued keep their exp"
         ),
@@ -279,12 +280,10 @@ async fn rotate_key(State(b): B, headers: HeaderMap) -> Result<Json<FullLabState
         tracing::warn!("key rotation: {e}");
         ApiError::unavailable(format!("the new key could not be kept: {e}"))
     })?;
-    b.core.journal.control(
+    journal_admin(
+        &b,
+        &headers,
         Event::KeyRotated,
-        source_of(&headers, &b.core.source_key),
-        b.core.mode(),
-        None,
-        None,
         format!(
             "signing key {} → {}: new tokens carry kid {}; the JWKS lists {}; tokens signed with {} verify until they expire",
             r.old_kid,
@@ -334,14 +333,7 @@ async fn set_weakness(
         } else {
             format!("weakness {name} off: replicas verify those tokens soundly again")
         };
-        b.core.journal.control(
-            Event::WeaknessChanged,
-            source_of(&headers, &b.core.source_key),
-            b.core.mode(),
-            None,
-            None,
-            detail,
-        );
+        journal_admin(&b, &headers, Event::WeaknessChanged, detail);
     }
     Ok(Json(lab_state(&b).await))
 }
@@ -360,14 +352,7 @@ async fn set_csrf(
         } else {
             "CSRF protection off: replicas act on a cookie whichever site's page sent the request"
         };
-        b.core.journal.control(
-            Event::CsrfChanged,
-            source_of(&headers, &b.core.source_key),
-            b.core.mode(),
-            None,
-            None,
-            detail.to_string(),
-        );
+        journal_admin(&b, &headers, Event::CsrfChanged, detail.to_string());
     }
     Ok(Json(lab_state(&b).await))
 }

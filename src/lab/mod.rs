@@ -434,13 +434,7 @@ pub fn serve_command(cfg: LabConfig) -> anyhow::Result<i32> {
     use anyhow::Context;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
-        // Listen for Ctrl-C before anything else, so an early one still shuts down cleanly.
-        let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
-        let _ = futures_util::poll!(&mut interrupt);
-        // `kill` and service managers send SIGTERM: stop just as cleanly.
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .context("listening for SIGTERM")?;
+        let mut stop = serve::StopSignal::listen().context("listening for Ctrl-C and SIGTERM")?;
         if !cfg.bind.is_loopback() {
             eprintln!(
                 "warning: binding {} exposes the lab beyond this machine; its demo users and /admin are not meant for a network (use --admin-token)",
@@ -472,8 +466,7 @@ pub fn serve_command(cfg: LabConfig) -> anyhow::Result<i32> {
         println!("one line per request below; Ctrl-C stops the lab");
         loop {
             tokio::select! {
-                _ = &mut interrupt => break,
-                _ = terminate.recv() => break,
+                _ = stop.recv() => break,
                 e = journal.recv() => match e {
                     Ok(e) => println!("{}", journal::print_line(&e)),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("… {n} journal lines skipped"),

@@ -110,3 +110,36 @@ pub async fn serve(
     // Stopping closes every connection at once, as a process that exits would.
     connections.abort_all();
 }
+
+/// Ctrl-C and SIGTERM (what `kill` and service managers send), listened for from the moment
+/// this is made, so a signal that arrives while a server is still starting stops it cleanly.
+/// `forgetful serve` and `serve --workshop` both run until it fires.
+pub struct StopSignal {
+    interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    /// Call inside the runtime, before starting anything.
+    pub fn listen() -> std::io::Result<StopSignal> {
+        let mut interrupt = Box::pin(tokio::signal::ctrl_c());
+        // Polled once so the Ctrl-C handler is installed now, not at the first await.
+        let waker = std::task::Waker::noop();
+        let _ = interrupt
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker));
+        let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        Ok(StopSignal {
+            interrupt,
+            terminate,
+        })
+    }
+
+    /// Resolves at the first Ctrl-C or SIGTERM.
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = &mut self.interrupt => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
+}

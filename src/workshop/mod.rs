@@ -198,11 +198,8 @@ pub fn serve_command(cfg: WorkshopConfig) -> anyhow::Result<i32> {
     use anyhow::Context;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
-        let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
-        let _ = futures_util::poll!(&mut interrupt);
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .context("listening for SIGTERM")?;
+        let mut stop = crate::lab::serve::StopSignal::listen()
+            .context("listening for Ctrl-C and SIGTERM")?;
         if !cfg.bind.is_loopback() {
             eprintln!(
                 "warning: binding {} lets other machines join (that is the point in a room); each learner's lab listens on {} too, on a port of its own",
@@ -240,8 +237,7 @@ pub fn serve_command(cfg: WorkshopConfig) -> anyhow::Result<i32> {
         println!("one line per join below; Ctrl-C stops the workshop and every learner's lab");
         loop {
             tokio::select! {
-                _ = &mut interrupt => break,
-                _ = terminate.recv() => break,
+                _ = stop.recv() => break,
                 e = events.recv() => match e {
                     Ok(line) => println!("{} {line}", clock()),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("… {n} lines skipped"),
