@@ -315,6 +315,7 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
 }
 
 fn set_lab_state(s: &mut State, st: LabState) {
+    s.lab.expected = None;
     s.lab.url.get_or_insert_with(|| st.balancer_url.clone());
     s.lab.error = None;
     s.selected_replica = s.selected_replica.min(st.replicas.len().saturating_sub(1));
@@ -331,17 +332,19 @@ fn say_selected(s: &mut State) {
     }
 }
 
-/// Applies a control's effect to the state the app shows before the lab confirms it, so a
-/// second quick press (`m m`) moves on from the first instead of sending the same change
-/// twice. The lab's answer, or the next state read, replaces it either way.
+/// Records what a control will change once the lab has done it, so a second quick press
+/// (`m m`) moves on from the first instead of sending the same change twice. The screen keeps
+/// showing the lab's own state (a learner acts on what it says); the lab's next state clears
+/// the expectation.
 fn expect(s: &mut State, change: impl FnOnce(&mut LabState)) {
-    if let Some(st) = s.lab.state.as_mut() {
-        change(st);
+    if let Some(mut st) = s.lab.expected.clone().or_else(|| s.lab.state.clone()) {
+        change(&mut st);
+        s.lab.expected = Some(st);
     }
 }
 
 fn lab_or_warn(s: &mut State) -> Option<LabState> {
-    match &s.lab.state {
+    match s.lab.expected.as_ref().or(s.lab.state.as_ref()) {
         Some(st) => Some(st.clone()),
         None => {
             s.status = Some("the lab is not reachable yet".into());

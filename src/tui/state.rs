@@ -68,6 +68,8 @@ pub struct LabConn {
     pub note: Option<String>,
     /// Latest `/admin/state`, if any answer came yet.
     pub state: Option<LabState>,
+    /// What controls sent but not yet confirmed will make it: the base for the next press.
+    pub expected: Option<LabState>,
     /// Its token and browser settings (weak verifiers on, lifetimes), from the same read.
     pub security: Option<crate::api::LabSecurity>,
     /// Why the lab cannot be reached right now.
