@@ -5,6 +5,7 @@ mod common;
 
 use forgetful::api::Mode;
 use forgetful::client::{LabClient, ReplicaAction};
+use forgetful::course::problem::CheckKind;
 use forgetful::grade::checks::{self, Report};
 use forgetful::store::StoreSpec;
 use serde_json::json;
@@ -13,7 +14,8 @@ use common::{Cred, TestLab};
 
 async fn check(lab: &TestLab, name: &str, claim: Option<&str>) -> Report {
     let client = LabClient::new(&lab.url, "grader").with_key(Some(lab.key()));
-    checks::run(name, &client, 0, claim).await.unwrap()
+    let kind = CheckKind::parse(name).expect("a built-in check");
+    checks::run(kind, &client, 0, claim).await.unwrap()
 }
 
 fn done(r: &Report) -> Vec<(&str, bool)> {
@@ -21,18 +23,17 @@ fn done(r: &Report) -> Vec<(&str, bool)> {
 }
 
 /// Hints name steps (`step = "fixed"`) and `course check` validates them against
-/// `CHECK_STEPS`: every check must report exactly the steps that table lists, in its order.
+/// `CheckKind::steps`: every check must report exactly those steps, in that order.
 #[tokio::test]
-async fn every_check_reports_exactly_the_steps_in_the_table() {
-    use forgetful::course::problem::{BUILTIN_CHECKS, CHECK_STEPS};
+async fn every_check_reports_exactly_the_steps_it_declares() {
     let lab = common::start(Mode::Local).await;
-    for (name, steps) in CHECK_STEPS {
-        let r = check(&lab, name, None).await;
+    for kind in CheckKind::ALL {
+        let r = check(&lab, kind.name(), None).await;
         let ids: Vec<&str> = r.steps.iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(ids, steps, "{name}");
+        assert_eq!(ids, kind.steps(), "{kind}");
+        assert_eq!(r.check, kind);
+        assert_eq!(CheckKind::parse(kind.name()), Some(kind));
     }
-    let names: Vec<&str> = CHECK_STEPS.iter().map(|(name, _)| *name).collect();
-    assert_eq!(names, BUILTIN_CHECKS);
 }
 
 #[tokio::test]

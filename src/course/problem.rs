@@ -9,38 +9,61 @@ use serde::{Deserialize, Serialize};
 
 use super::rubric::{CompiledRubric, Scope};
 
-/// Built-in service checks a problem may name in `check` (the names in [`CHECK_STEPS`]).
-pub const BUILTIN_CHECKS: [&str; 4] = {
-    let mut names = [""; 4];
-    let mut i = 0;
-    while i < names.len() {
-        names[i] = CHECK_STEPS[i].0;
-        i += 1;
+/// The built-in service checks a problem may name in `check`. The file names them in
+/// kebab case; a name that is none of these is refused when the course loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckKind {
+    DisappearingLogin,
+    WhereStateGoes,
+    LogoutNow,
+    StaleRole,
+}
+
+impl CheckKind {
+    pub const ALL: [CheckKind; 4] = [
+        CheckKind::DisappearingLogin,
+        CheckKind::WhereStateGoes,
+        CheckKind::LogoutNow,
+        CheckKind::StaleRole,
+    ];
+
+    /// The name a problem file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckKind::DisappearingLogin => "disappearing-login",
+            CheckKind::WhereStateGoes => "where-state-goes",
+            CheckKind::LogoutNow => "logout-now",
+            CheckKind::StaleRole => "stale-role",
+        }
     }
-    names
-};
 
-/// The step ids each built-in check reports, in order: a hint's `step` must be one of its
-/// problem's check. `tests/checks.rs` runs every check to keep this table in step with them.
-pub const CHECK_STEPS: [(&str, &[&str]); 4] = [
-    ("disappearing-login", &["reproduced", "fixed"]),
-    (
-        "where-state-goes",
-        &["token", "badge", "restarts", "tampered"],
-    ),
-    ("logout-now", &["attacker", "cut-off", "replay", "others"]),
-    (
-        "stale-role",
-        &["admin-door", "demoted", "stale", "fixed", "others"],
-    ),
-];
+    /// The step ids this check reports, in order: a hint's `step` must be one of them.
+    /// `tests/checks.rs` runs every check to keep this list in step with what it reports.
+    pub fn steps(self) -> &'static [&'static str] {
+        match self {
+            CheckKind::DisappearingLogin => &["reproduced", "fixed"],
+            CheckKind::WhereStateGoes => &["token", "badge", "restarts", "tampered"],
+            CheckKind::LogoutNow => &["attacker", "cut-off", "replay", "others"],
+            CheckKind::StaleRole => &["admin-door", "demoted", "stale", "fixed", "others"],
+        }
+    }
 
-/// The step ids of the built-in check `check`, or `None` when there is no such check.
-pub fn check_steps(check: &str) -> Option<&'static [&'static str]> {
-    CHECK_STEPS
-        .iter()
-        .find(|(name, _)| *name == check)
-        .map(|(_, steps)| *steps)
+    /// The check a file names, or `None` for a name that is not built in.
+    pub fn parse(name: &str) -> Option<CheckKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Every built-in name, for messages.
+    pub fn names() -> String {
+        Self::ALL.map(CheckKind::name).join(", ")
+    }
+}
+
+impl std::fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,8 +73,8 @@ pub struct Problem {
     #[serde(skip)]
     pub id: String,
     pub title: String,
-    /// Which built-in service check grades the lab half (one of [`BUILTIN_CHECKS`]).
-    pub check: String,
+    /// Which built-in service check grades the lab half.
+    pub check: CheckKind,
     /// Lessons (file stems) worth reading first.
     #[serde(default)]
     pub lessons: Vec<String>,

@@ -11,7 +11,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::Diagnostic;
-use super::problem::Problem;
+use super::problem::{CheckKind, Problem};
 use super::rubric::CompiledRubric;
 
 #[derive(Clone, Copy)]
@@ -24,6 +24,8 @@ enum Kind {
     Tables(&'static [Field]),
     /// A table whose keys are free and whose values are strings.
     StrMap,
+    /// A string naming a built-in check.
+    Check,
 }
 
 impl Kind {
@@ -36,6 +38,7 @@ impl Kind {
             Kind::Table(_) => "a table",
             Kind::Tables(_) => "an array of tables",
             Kind::StrMap => "a table of strings",
+            Kind::Check => "a string",
         }
     }
 }
@@ -84,7 +87,7 @@ const RUBRIC: &[Field] = &[
 ];
 const PROBLEM: &[Field] = &[
     field("title", Kind::Str, true),
-    field("check", Kind::Str, true),
+    field("check", Kind::Check, true),
     field("lessons", Kind::Strs, false),
     field("statement", Kind::Str, true),
     field("question", Kind::Str, true),
@@ -124,6 +127,7 @@ pub(crate) fn parse_problem(path: &Path, text: &str) -> Result<Problem, Rejected
             .ok()
             .and_then(|mut table| {
                 prune(&mut table, PROBLEM);
+                salvage_check(&mut table);
                 let mut problem = Problem::deserialize(toml::Value::Table(table)).ok()?;
                 problem.id = id;
                 Some(Box::new(problem))
@@ -179,6 +183,26 @@ fn rubric_diagnostics(
             Diagnostic::at(path, text, offset, e.field, e.message)
         })
         .collect()
+}
+
+/// Stands a built-in check in for an unknown one, so the rest of the file can still be
+/// checked; hints' steps are dropped with it, since they cannot be checked against it.
+fn salvage_check(table: &mut toml::Table) {
+    let known = table
+        .get("check")
+        .and_then(toml::Value::as_str)
+        .is_some_and(|name| CheckKind::parse(name).is_some());
+    if known {
+        return;
+    }
+    table.insert("check".into(), CheckKind::ALL[0].name().into());
+    if let Some(toml::Value::Array(hints)) = table.get_mut("hints") {
+        for hint in hints {
+            if let toml::Value::Table(hint) = hint {
+                hint.remove("step");
+            }
+        }
+    }
 }
 
 /// Drops the keys the schema does not know, at every level.
@@ -260,6 +284,13 @@ impl Walk<'_> {
     fn value(&mut self, value: &Spanned<DeValue<'_>>, kind: Kind, path: &str) {
         match (kind, value.get_ref()) {
             (Kind::Str, DeValue::String(_)) | (Kind::Bool, DeValue::Boolean(_)) => {}
+            (Kind::Check, DeValue::String(name)) => {
+                if CheckKind::parse(name).is_none() {
+                    let message =
+                        format!("unknown check `{name}` (built-in: {})", CheckKind::names());
+                    self.report(value.span().start, path.to_string(), message);
+                }
+            }
             (Kind::Count, DeValue::Integer(i)) if !i.as_str().starts_with('-') => {}
             (Kind::Strs, DeValue::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
@@ -327,7 +358,7 @@ mod tests {
         let problem = Problem {
             id: String::new(),
             title: "t".into(),
-            check: "logout-now".into(),
+            check: CheckKind::LogoutNow,
             lessons: vec!["01-x".into()],
             statement: "s".into(),
             question: "q".into(),

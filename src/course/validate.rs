@@ -9,7 +9,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
 use super::diagnostic::{Diagnostic, line_col};
-use super::problem::{BUILTIN_CHECKS, Problem, check_steps};
+use super::problem::Problem;
 use super::schema::field_offset;
 use super::{Lesson, title_of};
 use crate::markdown::{check_subset, predict, request};
@@ -114,28 +114,17 @@ pub(crate) fn problem(
         let offset = field_offset(text, &field).unwrap_or(0);
         out.push(Diagnostic::at(path, text, offset, field, message));
     };
-    match check_steps(&problem.check) {
-        None => {
+    let steps = problem.check.steps();
+    for (i, hint) in problem.hints.iter().enumerate() {
+        if let Some(step) = &hint.step
+            && !steps.contains(&step.as_str())
+        {
             let message = format!(
-                "unknown check `{}` (built-in: {})",
+                "`{step}` is not a step of check `{}` (its steps: {})",
                 problem.check,
-                BUILTIN_CHECKS.join(", ")
+                steps.join(", ")
             );
-            report("check".into(), message);
-        }
-        Some(steps) => {
-            for (i, hint) in problem.hints.iter().enumerate() {
-                if let Some(step) = &hint.step
-                    && !steps.contains(&step.as_str())
-                {
-                    let message = format!(
-                        "`{step}` is not a step of check `{}` (its steps: {})",
-                        problem.check,
-                        steps.join(", ")
-                    );
-                    report(format!("hints[{i}].step"), message);
-                }
-            }
+            report(format!("hints[{i}].step"), message);
         }
     }
     for (i, name) in problem.lessons.iter().enumerate() {

@@ -71,7 +71,8 @@ mod tests {
 
     #[test]
     fn every_check_step_has_a_hint() {
-        for (id, steps) in crate::course::problem::CHECK_STEPS {
+        for kind in crate::course::problem::CheckKind::ALL {
+            let (id, steps) = (kind.name(), kind.steps());
             let problem = crate::grade::load_problem(None, id).unwrap();
             for step in steps {
                 assert!(

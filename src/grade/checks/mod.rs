@@ -2,7 +2,8 @@
 //!
 //! Each built-in check reads the lab's journal and state through `client::LabClient` (the same
 //! HTTP interface curl uses), may probe replicas itself (tagged `grader`), and returns a checklist.
-//! Problems name a check in their TOML (`check = "..."`); this table is the one place they live.
+//! Problems name a check in their TOML (`check = "..."`), read as a `CheckKind`; `run` matches
+//! every kind, so a new check cannot be left undispatched.
 
 mod disappearing_login;
 mod logout_now;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Event, JournalEntry, LabState};
 use crate::client::{ClientError, LabClient};
+use crate::course::problem::CheckKind;
 
 /// One line of a checklist.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,7 +42,7 @@ pub fn step(id: &str, title: &str) -> Step {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    pub check: String,
+    pub check: CheckKind,
     pub lab: String,
     pub run_id: String,
     pub steps: Vec<Step>,
@@ -102,26 +104,13 @@ pub fn accepted(e: &JournalEntry) -> bool {
     e.ok() && e.user.is_some() && e.path != "/login"
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CheckError {
-    #[error(
-        "no built-in check named {0:?} (known: disappearing-login, where-state-goes, logout-now, stale-role)"
-    )]
-    Unknown(String),
-    #[error(transparent)]
-    Lab(#[from] ClientError),
-}
-
-/// Runs the check `name` against the lab at `client`, counting journal entries after `since`.
+/// Runs the check `kind` against the lab at `client`, counting journal entries after `since`.
 pub async fn run(
-    name: &str,
+    kind: CheckKind,
     client: &LabClient,
     since: u64,
     claim: Option<&str>,
-) -> Result<Report, CheckError> {
-    if !crate::course::problem::BUILTIN_CHECKS.contains(&name) {
-        return Err(CheckError::Unknown(name.to_string()));
-    }
+) -> Result<Report, ClientError> {
     let state = client.state().await?;
     let entries = client.journal(since).await?;
     let ev = Evidence {
@@ -130,14 +119,14 @@ pub async fn run(
         claim,
         url: client.base(),
     };
-    let (steps, notes) = match name {
-        "disappearing-login" => disappearing_login::evaluate(&ev),
-        "where-state-goes" => where_state_goes::evaluate(&ev, client).await?,
-        "stale-role" => stale_role::evaluate(&ev, client).await?,
-        _ => logout_now::evaluate(&ev, client).await?,
+    let (steps, notes) = match kind {
+        CheckKind::DisappearingLogin => disappearing_login::evaluate(&ev),
+        CheckKind::WhereStateGoes => where_state_goes::evaluate(&ev, client).await?,
+        CheckKind::StaleRole => stale_role::evaluate(&ev, client).await?,
+        CheckKind::LogoutNow => logout_now::evaluate(&ev, client).await?,
     };
     Ok(Report {
-        check: name.to_string(),
+        check: kind,
         lab: client.base().to_string(),
         run_id: state.run_id.clone(),
         steps,

@@ -126,7 +126,7 @@ where
                 None => LabClient::new(&base, "grader"),
             };
             tokio::spawn(async move {
-                let result = checks::run(&check, &grader, since, claim.as_deref())
+                let result = checks::run(check, &grader, since, claim.as_deref())
                     .await
                     .map_err(|e| e.to_string());
                 send(back(WorkAction::Checked { problem, result }));

@@ -23,7 +23,7 @@ use ratatui_textarea::{Input, Key, TextArea, WrapMode};
 use super::action::Effect;
 use super::progress_port::ProblemRecord;
 use super::state::{Pane, State};
-use crate::course::problem::Problem;
+use crate::course::problem::{CheckKind, Problem};
 use crate::grade::checks::Report;
 use crate::grade::rubric::Verdict;
 
@@ -34,7 +34,7 @@ pub const DRAFT_PAUSE: Duration = Duration::from_millis(1000);
 /// ...and so does every this many edits of continuous typing.
 pub const DRAFT_EVERY: u64 = 40;
 /// The check that needs the badge claim from the learner's token.
-pub const CLAIM_CHECK: &str = "where-state-goes";
+pub const CLAIM_CHECK: CheckKind = CheckKind::WhereStateGoes;
 
 /// Problem definitions and the open workspace. Lives in `State::work`.
 #[derive(Debug, Clone, Default)]
@@ -281,7 +281,7 @@ pub enum WorkEffect {
     /// Run the service check with a `grader` client → `Checked`.
     RunCheck {
         problem: String,
-        check: String,
+        check: CheckKind,
         claim: Option<String>,
     },
     SaveDraft {
@@ -645,7 +645,7 @@ fn run_check(s: &mut State, fx: &mut Vec<Effect>) {
     let claim = Some(ws.claim_text()).filter(|c| !c.is_empty() && ws.needs_claim());
     fx.push(wfx(WorkEffect::RunCheck {
         problem: ws.id().to_string(),
-        check: ws.problem.check.clone(),
+        check: ws.problem.check,
         claim,
     }));
 }

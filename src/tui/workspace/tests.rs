@@ -101,7 +101,7 @@ fn report(reproduced: bool, fixed: bool) -> Report {
         )
     };
     Report {
-        check: DL.into(),
+        check: crate::course::problem::CheckKind::DisappearingLogin,
         lab: "http://127.0.0.1:7878".into(),
         run_id: "abc".into(),
         steps: vec![first, second],
@@ -287,7 +287,7 @@ fn opening_a_problem_loads_it_and_checks() {
             Effect::Work(WorkEffect::Load(DL.into())),
             Effect::Work(WorkEffect::RunCheck {
                 problem: DL.into(),
-                check: DL.into(),
+                check: crate::course::problem::CheckKind::DisappearingLogin,
                 claim: None,
             }),
         ]
@@ -594,7 +594,7 @@ fn the_badge_claim_is_never_filled_in_for_the_learner() {
     assert_eq!(ws(&s).claim_text(), "");
     assert!(fx.contains(&Effect::Work(WorkEffect::RunCheck {
         problem: "where-state-goes".into(),
-        check: "where-state-goes".into(),
+        check: crate::course::problem::CheckKind::WhereStateGoes,
         claim: None,
     })));
     // The learner types it: b focuses the field, Enter checks with that value.
@@ -626,7 +626,7 @@ fn the_badge_claim_is_never_filled_in_for_the_learner() {
         fx,
         vec![Effect::Work(WorkEffect::RunCheck {
             problem: "where-state-goes".into(),
-            check: "where-state-goes".into(),
+            check: crate::course::problem::CheckKind::WhereStateGoes,
             claim: Some("basil-heron".into()),
         })]
     );
