@@ -595,17 +595,13 @@ async fn journal_stream(
         .into_response())
 }
 
-/// A broadcast receiver as a stream; a slow reader gets `Err(skipped)` instead of stalling the lab.
+/// A broadcast receiver as a stream (tokio-stream); a slow reader gets `Err(skipped)`
+/// instead of stalling the lab.
 fn tokio_stream_from(
     rx: tokio::sync::broadcast::Receiver<crate::api::JournalEntry>,
 ) -> impl futures_util::Stream<Item = Result<crate::api::JournalEntry, u64>> {
-    futures_util::stream::unfold(rx, |mut rx| async move {
-        match rx.recv().await {
-            Ok(e) => Some((Ok(e), rx)),
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => Some((Err(n), rx)),
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
-        }
-    })
+    use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
+    BroadcastStream::new(rx).map(|e| e.map_err(|BroadcastStreamRecvError::Lagged(n)| n))
 }
 
 /// Admin routes answer only loopback peers, or anyone with `--admin-token`.

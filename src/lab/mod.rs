@@ -17,6 +17,9 @@ pub mod sessions;
 pub mod tokens;
 mod users;
 
+#[cfg(test)]
+mod handler_tests;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
@@ -268,8 +271,9 @@ fn shared_passwords() -> Arc<users::PasswordChecker> {
         .clone()
 }
 
-/// Starts the issuer, the replicas and the balancer.
-pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
+/// Builds the lab's shared state (store, users, keys, journal, replica slots); nothing
+/// listens yet. Handler tests drive routers built on it with `oneshot`, no sockets.
+async fn core(cfg: &LabConfig) -> Result<Arc<Core>, LabError> {
     if !crate::api::TOKEN_TTL_RANGE.contains(&cfg.token_ttl_secs) {
         return Err(LabError::Config(format!(
             "token lifetime {} s is outside {:?} s",
@@ -323,7 +327,12 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         limits: cfg.limits,
         source_key: hex::encode(sessions::random_bytes::<16>()),
     });
+    Ok(core)
+}
 
+/// Starts the issuer, the replicas and the balancer.
+pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
+    let core = core(&cfg).await?;
     let mut stop = Vec::new();
     let mut tasks = Vec::new();
 

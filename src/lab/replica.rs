@@ -967,3 +967,13 @@ async fn jwks(State(ctx): State<Ctx>) -> Result<Response, ApiError> {
     )
         .into_response())
 }
+
+/// A replica's router on a slot that is not listening, for handler tests (`oneshot`).
+#[cfg(test)]
+pub(super) fn test_router(core: Arc<Core>, slot: Arc<ReplicaSlot>) -> Router {
+    router(Ctx {
+        core,
+        slot,
+        memory: Arc::new(Memory::default()),
+    })
+}
