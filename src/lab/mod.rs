@@ -9,6 +9,7 @@ mod balancer;
 mod body;
 mod error;
 pub mod journal;
+mod parse_errors;
 mod refresh;
 mod replica;
 mod scale;

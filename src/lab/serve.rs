@@ -101,7 +101,10 @@ pub async fn serve(
                 .header_read_timeout(limits.header_read)
                 .keep_alive(true);
             let _ = builder
-                .serve_connection(TokioIo::new(stream), service)
+                .serve_connection(
+                    TokioIo::new(super::parse_errors::JsonParseErrors::new(stream)),
+                    service,
+                )
                 .with_upgrades()
                 .await;
             drop(permit);

@@ -148,6 +148,54 @@ async fn raw_garbage_on_the_socket_does_not_hang_or_kill_a_replica() {
     lab.shutdown().await;
 }
 
+/// Requests hyper refuses before any handler sees them (a broken header, a head or target
+/// too large) still get a JSON error, on the balancer and on a replica.
+#[tokio::test]
+async fn unparseable_requests_get_json_errors_too() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let lab = common::start(Mode::Local).await;
+    let big_header = format!(
+        "GET /me HTTP/1.1\r\nHost: 127.0.0.1\r\nX: {}\r\n\r\n",
+        "a".repeat(500_000)
+    );
+    let long_target = format!(
+        "GET /{} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let cases = [
+        (
+            "GET /me HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n".to_string(),
+            400,
+            "bad request",
+        ),
+        (big_header, 431, "request header fields too large"),
+        (long_target, 414, "uri too long"),
+    ];
+    for base in [lab.url.clone(), lab.replica_url("a")] {
+        let addr = base.trim_start_matches("http://").to_string();
+        for (raw, status, error) in &cases {
+            let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            // hyper may answer and close before it has read everything we send.
+            let _ = s.write_all(raw.as_bytes()).await;
+            let mut out = Vec::new();
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut out))
+                    .await;
+            let out = String::from_utf8_lossy(&out);
+            assert!(
+                out.starts_with(&format!("HTTP/1.1 {status} ")),
+                "{base}: {out}"
+            );
+            let (head, body) = out.split_once("\r\n\r\n").unwrap();
+            assert!(head.contains("content-type: application/json"), "{head}");
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(v["error"], *error, "{base}: {body}");
+            assert!(v["reason"].is_string());
+        }
+    }
+    lab.shutdown().await;
+}
+
 /// Any web page could otherwise drive the lab: a cross-site simple POST, a foreign Origin,
 /// or a rebound DNS name in Host. Each is refused with its reason, as JSON.
 #[tokio::test]
