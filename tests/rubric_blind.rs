@@ -64,18 +64,18 @@ fn report(half: &str, per_problem: &[(String, Figures)]) -> Figures {
 
 /// Floors for the held-out half, per problem: (agreement, correct answers accepted, wrong
 /// answers passed). The targets are 90%, 90% and none; the floors are what the grader
-/// reaches today, so they can only be raised. stale-role is the newest rubric, tuned on 250
-/// dev answers (two blind batches), and lowest.
+/// reaches today, so they can only be raised. stale-role is the newest rubric, tuned on 340
+/// dev answers (three blind batches), and lowest.
 const FLOORS: &[(&str, f64, f64, usize)] = &[
     ("disappearing-login", 0.91, 0.87, 3),
     ("where-state-goes", 0.89, 0.86, 4),
     ("logout-now", 0.90, 0.80, 1),
-    ("stale-role", 0.83, 0.82, 7),
+    ("stale-role", 0.84, 0.82, 6),
 ];
 
 /// The three first problems together, as the README reports them.
 const MIN_AGREEMENT: f64 = 0.90;
-const MIN_ACCEPTANCE: f64 = 0.84;
+const MIN_ACCEPTANCE: f64 = 0.85;
 const MAX_WRONG_PASSED: usize = 8;
 
 #[test]
