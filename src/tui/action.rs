@@ -191,7 +191,7 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
             s.help_scroll = 0;
         }
         Action::ScrollHelp(n) => {
-            let max = super::views::help::view_of(s).max_scroll as i64;
+            let max = super::help::view_of(s).max_scroll as i64;
             s.help_scroll = (s.help_scroll as i64).saturating_add(n).clamp(0, max) as usize;
         }
         Action::CloseOverlay => s.overlay = None,

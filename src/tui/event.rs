@@ -103,7 +103,7 @@ fn predict_key(k: &KeyEvent) -> Option<Action> {
 /// The help overlay takes every key: it scrolls, closes, or quits; the rest waits.
 fn help_key(s: &State, k: &KeyEvent) -> Option<Action> {
     use KeyCode::*;
-    let page = super::views::help::page(s);
+    let page = super::help::page(s);
     if k.modifiers.contains(KeyModifiers::CONTROL) {
         return match k.code {
             Char('c') => Some(Action::Quit),

@@ -238,7 +238,7 @@ fn help_overlay() {
 
 /// The rows of the help overlay, as drawn.
 fn help_text(s: &State) -> String {
-    let v = super::views::help::view(s, ratatui::layout::Rect::new(0, 0, s.size.0, s.size.1));
+    let v = super::help::view(s, ratatui::layout::Rect::new(0, 0, s.size.0, s.size.1));
     let (x0, w) = (usize::from(v.popup.x), usize::from(v.popup.width));
     screen(s)
         .lines()
@@ -310,7 +310,7 @@ fn help_wraps_instead_of_cutting() {
 #[test]
 fn help_lists_the_keys_of_what_is_open() {
     use super::console::{CONSOLE_HELP, INSPECTOR_HELP, TOOLS_HELP};
-    use super::views::help::sections;
+    use super::help::sections;
     let mut s = fake(80, 24);
     update(
         &mut s,
@@ -369,7 +369,7 @@ fn help_takes_keys_and_the_wheel() {
     );
     update(&mut s, Action::ToggleHelp);
     let map = |s: &State, e| super::event::map(s, &e);
-    let page = super::views::help::page(&s);
+    let page = super::help::page(&s);
     assert!(page > 1);
     assert_eq!(map(&s, key(KeyCode::Down)), Some(Action::ScrollHelp(1)));
     assert_eq!(
@@ -401,7 +401,7 @@ fn help_takes_keys_and_the_wheel() {
     update(&mut s, Action::ScrollHelp(-5));
     assert_eq!(s.help_scroll, 0);
     update(&mut s, Action::ScrollHelp(1000));
-    assert_eq!(s.help_scroll, super::views::help::view_of(&s).max_scroll);
+    assert_eq!(s.help_scroll, super::help::view_of(&s).max_scroll);
     assert!(s.help_scroll > 0);
 }
 

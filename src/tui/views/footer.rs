@@ -52,7 +52,7 @@ pub fn draw_top(s: &State, f: &mut Frame, area: Rect) {
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     let owned;
     let keys: &[(&str, &str)] = if s.overlay.is_some() {
-        if super::help::view_of(s).max_scroll > 0 {
+        if crate::tui::help::view_of(s).max_scroll > 0 {
             &[("j/k", "scroll"), ("Esc", "close"), ("q", "quit")]
         } else {
             &[("Esc", "close"), ("q", "quit")]

@@ -1,115 +1,12 @@
-//! `?`: every key of what is on screen, in one overlay. Long lists scroll (j k, arrows,
-//! PgUp/PgDn, the wheel) and long descriptions wrap, so every entry is reachable at 50x15.
+//! Drawing the `?` overlay that `tui::help` lays out.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::bold;
-use crate::tui::console::{self, Tool};
+use crate::tui::help::view;
 use crate::tui::state::State;
-use crate::tui::workspace::text::wrap;
-
-/// A list of (keys, what they do); an empty key starts a section.
-pub type Keys = &'static [(&'static str, &'static str)];
-
-/// Widest key column.
-const KEY_W: usize = 18;
-/// Widest overlay.
-const MAX_W: u16 = 64;
-
-/// The lists for what is on screen, its own first: the console or inspector (with the
-/// other one, which is a key away), else the problem workspace, else the reader and lab.
-pub fn sections(s: &State) -> Vec<Keys> {
-    match s.tool {
-        Some(Tool::Console) => vec![
-            console::CONSOLE_HELP,
-            console::INSPECTOR_HELP,
-            console::TOOLS_HELP,
-        ],
-        Some(Tool::Inspector) => vec![
-            console::INSPECTOR_HELP,
-            console::CONSOLE_HELP,
-            console::TOOLS_HELP,
-        ],
-        None => vec![crate::tui::workspace::keys::help(s).unwrap_or(&crate::tui::keymap::HELP[..])],
-    }
-}
-
-/// Every line of the list at inner width `iw`: descriptions wrap under their column, a
-/// blank line before each section but the first.
-pub fn lines(s: &State, iw: usize) -> Vec<Line<'static>> {
-    // The key column, and a space after it.
-    let kw = (KEY_W + 1).min(iw / 2);
-    let dw = iw.saturating_sub(kw).max(1);
-    let mut out: Vec<Line<'static>> = Vec::new();
-    for (k, d) in sections(s).into_iter().flatten() {
-        if k.is_empty() {
-            if !out.is_empty() {
-                out.push(Line::default());
-            }
-            out.extend(
-                wrap(d, iw.max(1), "", "")
-                    .into_iter()
-                    .map(|l| Line::from(Span::styled(l, bold()))),
-            );
-            continue;
-        }
-        for (i, l) in wrap(d, dw, "", "").into_iter().enumerate() {
-            let key = if i == 0 {
-                super::fit(k, kw.saturating_sub(1))
-            } else {
-                String::new()
-            };
-            out.push(Line::from(vec![
-                Span::styled(format!("{key:<kw$}"), bold()),
-                Span::raw(l),
-            ]));
-        }
-    }
-    out
-}
-
-/// Where the overlay goes on a screen `area`, its lines, and how far they scroll.
-pub struct View {
-    pub popup: Rect,
-    pub lines: Vec<Line<'static>>,
-    /// Lines that fit inside the border.
-    pub height: usize,
-    pub max_scroll: usize,
-}
-
-pub fn view(s: &State, area: Rect) -> View {
-    let w = area.width.saturating_sub(4).min(MAX_W);
-    let lines = lines(s, usize::from(w.saturating_sub(2)));
-    let h = area
-        .height
-        .saturating_sub(2)
-        .min(u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
-    let height = usize::from(h.saturating_sub(2));
-    View {
-        popup: Rect::new(
-            area.x + (area.width - w) / 2,
-            area.y + (area.height - h) / 2,
-            w,
-            h,
-        ),
-        max_scroll: lines.len().saturating_sub(height),
-        height,
-        lines,
-    }
-}
-
-/// The overlay as it is on the state's screen size (for `update` and the key mapping).
-pub fn view_of(s: &State) -> View {
-    view(s, Rect::new(0, 0, s.size.0, s.size.1))
-}
-
-/// How far PgDn/PgUp move: a page less a line of context.
-pub fn page(s: &State) -> i64 {
-    view_of(s).height.saturating_sub(1).max(1) as i64
-}
 
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     let v = view(s, area);

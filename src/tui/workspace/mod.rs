@@ -6,6 +6,7 @@
 //! returns `WorkEffect`s that [`effects::run`] carries out (checks over HTTP with a client
 //! tagged `grader`, progress writes, timers), whose results come back as `WorkAction`s.
 
+pub mod content;
 pub mod effects;
 pub mod keys;
 pub(crate) mod text;
@@ -420,7 +421,7 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
                 }));
             }
             ws.tab = Tab::Checklist;
-            let at = view::hint_line(s);
+            let at = content::hint_line(s);
             if let Some(ws) = &mut s.work.open {
                 ws.scroll[Tab::Checklist.index()] = at;
             }
@@ -750,7 +751,7 @@ fn input(s: &mut State, i: Input, fx: &mut Vec<Effect>) {
 }
 
 fn scroll(s: &mut State, n: i64) {
-    let max = view::max_scroll(s) as i64;
+    let max = content::max_scroll(s) as i64;
     if let Some(ws) = &mut s.work.open {
         let t = ws.tab.index();
         ws.scroll[t] = (ws.scroll[t] as i64).saturating_add(n).clamp(0, max) as usize;

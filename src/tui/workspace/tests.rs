@@ -717,7 +717,7 @@ fn help_lists_the_workspace_keys() {
     let mut s = state(80, 24);
     work(&mut s, WorkAction::Open(0));
     update(&mut s, Action::ToggleHelp);
-    assert_eq!(crate::tui::views::help::sections(&s), vec![keys::HELP]);
+    assert_eq!(crate::tui::help::sections(&s), vec![keys::HELP]);
     let seen = help_scrolled_through(&mut s);
     assert_lists(&seen, keys::HELP);
 }

@@ -6,11 +6,11 @@ use textwrap::{Options, WordSplitter};
 /// Wraps `text` to `width` columns: the first line starts with `first`, the others with
 /// `rest` (usually spaces of the same width). Words longer than a line are cut; words are
 /// never split at their hyphens (`round-robin`, `x-served-by` stay whole). Control
-/// characters are shown escaped (checklist evidence quotes journal entries: see `views::clean`).
+/// characters are shown escaped (checklist evidence quotes journal entries: see `style::clean`).
 pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     let words: Vec<String> = text
         .split_whitespace()
-        .map(|w| crate::tui::views::clean(w).into_owned())
+        .map(|w| crate::tui::style::clean(w).into_owned())
         .collect();
     if words.is_empty() {
         return vec![first.to_string()];
