@@ -15,28 +15,40 @@ fn figures(half: &str) -> Vec<(String, Figures)> {
         .join("tests/answers/blind")
         .join(half);
     let course = forgetful::course::Course::load(None).expect("the embedded course loads");
-    let mut out = Vec::new();
-    for problem in &course.problems {
-        let path = root.join(format!("{}.jsonl", problem.id));
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let answers = parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(
-            answers.len() >= 75,
-            "{}: only {} answers",
-            path.display(),
-            answers.len()
-        );
-        let f = measure(problem, &answers);
-        assert_eq!(
-            f.total,
-            answers.len(),
-            "{}: answers for another problem",
-            path.display()
-        );
-        out.push((problem.id.clone(), f));
-    }
-    out
+    // One thread per problem: grading the dev half is most of this test's time.
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = course
+            .problems
+            .iter()
+            .map(|problem| {
+                let root = &root;
+                scope.spawn(move || {
+                    let path = root.join(format!("{}.jsonl", problem.id));
+                    let text = std::fs::read_to_string(&path)
+                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    let answers =
+                        parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    assert!(
+                        answers.len() >= 75,
+                        "{}: only {} answers",
+                        path.display(),
+                        answers.len()
+                    );
+                    let f = measure(problem, &answers);
+                    assert_eq!(
+                        f.total,
+                        answers.len(),
+                        "{}: answers for another problem",
+                        path.display()
+                    );
+                    (problem.id.clone(), f)
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|j| j.join().expect("a grading thread panicked"))
+            .collect()
+    })
 }
 
 fn report(half: &str, per_problem: &[(String, Figures)]) -> Figures {
@@ -64,13 +76,13 @@ fn report(half: &str, per_problem: &[(String, Figures)]) -> Figures {
 
 /// Floors for the held-out half, per problem: (agreement, correct answers accepted, wrong
 /// answers passed). The targets are 90%, 90% and none; the floors are what the grader
-/// reaches today, so they can only be raised. stale-role is the newest rubric, tuned on 340
-/// dev answers (three blind batches), and lowest.
+/// reaches today, so they can only be raised. stale-role is the newest rubric, tuned on 420
+/// dev answers (four blind batches), and lowest.
 const FLOORS: &[(&str, f64, f64, usize)] = &[
     ("disappearing-login", 0.91, 0.87, 3),
     ("where-state-goes", 0.89, 0.86, 4),
     ("logout-now", 0.90, 0.80, 1),
-    ("stale-role", 0.84, 0.82, 6),
+    ("stale-role", 0.87, 0.86, 5),
 ];
 
 /// The three first problems together, as the README reports them.
@@ -117,10 +129,10 @@ fn held_out_half_meets_its_floors() {
 
 /// The development half is what the rubrics were tuned on: the grader must agree with
 /// nearly all of it. Wrong passes there are answers with one odd wrong claim beside a right
-/// answer (26 of 1,016 wrong ones after batch G); the floor stops that count from growing.
+/// answer (34 of 1,481 wrong ones after batch K); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 31, "{}", all.summary());
+    assert!(all.wrong_passed <= 34, "{}", all.summary());
 }
