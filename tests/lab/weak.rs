@@ -72,6 +72,9 @@ async fn each_weakness_lets_its_forgery_in_and_mending_it_refuses_it_again() {
             vec![
                 hs256(&kid, &admin, x.as_bytes()),
                 hs256(&kid, &admin, &B64.decode(&x).unwrap()),
+                // What the app's inspector makes with `h`.
+                forgetful::tui::token::forge_hs256_public_key(&unsigned, &jwks.to_string())
+                    .unwrap(),
             ],
             "alg HS256 is not accepted",
         ),
@@ -81,6 +84,8 @@ async fn each_weakness_lets_its_forgery_in_and_mending_it_refuses_it_again() {
                 hs256("../../dev/null", &admin, b""),
                 hs256("../../../../../dev/null", &admin, b""),
                 hs256("/dev/null", &admin, b""),
+                // What the app's inspector makes with `k`.
+                forgetful::tui::token::forge_kid_path(&unsigned).unwrap(),
             ],
             "alg HS256 is not accepted",
         ),
