@@ -558,20 +558,25 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
         }
         C::ApplyEdit => {
             s.inspector.focus = None;
-            // Edit the token as it stands before this edit (the original signature stays).
-            let base = s
-                .inspector
-                .pasted()
-                .or_else(|| s.last_token.clone())
-                .or_else(|| s.inspector.edited.clone());
-            let Some(base) = base else { return out };
+            // Edit the token as the inspector shows it now: after `n`, the forged one, so
+            // its none header and empty signature stay (lesson 15 edits that copy).
+            let Some((base, _)) = current_token(s) else {
+                return out;
+            };
             match token::forge(&base, &s.inspector.payload.lines().join("\n")) {
-                Ok(t) if Some(&t) == Some(&base) => s.inspector.edited = None,
+                // Nothing changed: the token stays what it was (an earlier edit included).
+                Ok(t) if t == base => {}
                 Ok(t) => {
+                    let none = token::decode(&t).is_ok_and(|d| {
+                        d.header.get("alg").and_then(|a| a.as_str()) == Some("none")
+                    });
                     s.inspector.edited = Some(t);
-                    s.status = Some(
-                        "edited: same header, same signature, new payload · s sends it".into(),
-                    );
+                    s.status = Some(if none {
+                        "edited: the same none header and empty signature, new payload · s sends it"
+                            .into()
+                    } else {
+                        "edited: same header, same signature, new payload · s sends it".into()
+                    });
                 }
                 Err(e) => s.status = Some(e),
             }

@@ -974,3 +974,39 @@ fn n_forges_an_alg_none_token_from_the_inspected_one() {
             .starts_with("forged: header alg none")
     );
 }
+
+// Lesson 15: n forges the alg-none copy, then e edits *that* token: the none header and
+// the empty signature stay, only the payload changes (it once went back to the signed one).
+#[test]
+fn e_after_n_edits_the_forged_token() {
+    let t = valid_token();
+    let mut s = inspector(&t);
+    press(&mut s, key(KeyCode::Char('n')));
+    let forged = s.inspector.edited.clone().expect("forged");
+    press(&mut s, key(KeyCode::Char('e')));
+    assert_eq!(s.inspector.focus, Some(InspField::Payload));
+    let mut payload = token::decode(&forged).unwrap().payload;
+    payload["sub"] = "bob".into();
+    payload["role"] = "admin".into();
+    let pretty = serde_json::to_string_pretty(&payload).unwrap();
+    s.inspector.payload = TextArea::from(pretty.lines());
+    press(&mut s, key(KeyCode::Esc));
+    let edited = s.inspector.edited.clone().expect("an edited token");
+    let d = token::decode(&edited).unwrap();
+    let f = token::decode(&forged).unwrap();
+    assert_eq!(d.parts[0], f.parts[0], "the none header stays");
+    assert_eq!(d.parts[2], "", "the signature stays empty");
+    assert_eq!(d.claim_str("sub"), Some("bob"));
+    assert_eq!(d.claim_str("role"), Some("admin"));
+    // Esc again without a change keeps the edit; s sends exactly it.
+    press(&mut s, key(KeyCode::Char('e')));
+    press(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.inspector.edited.as_deref(), Some(edited.as_str()));
+    let fx = press(&mut s, key(KeyCode::Char('s')));
+    assert!(
+        send_effects(&fx)[0]
+            .0
+            .headers
+            .contains(&("Authorization".into(), format!("Bearer {edited}")))
+    );
+}
