@@ -35,6 +35,27 @@ pub(crate) struct Renderer {
     table: Option<Table>,
     /// A blank line is owed before the next block.
     gap: bool,
+    /// The block after the one ending now is a runnable request card (a prediction just
+    /// before it goes with it).
+    card_next: bool,
+}
+
+/// Is the block starting at `events[i]` a runnable request card?
+fn card_at(events: &[Event<'_>], i: usize) -> bool {
+    let Some(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))) = events.get(i) else {
+        return false;
+    };
+    if info.split_whitespace().next() != Some("http") {
+        return false;
+    }
+    let body: String = events[i + 1..]
+        .iter()
+        .map_while(|e| match e {
+            Event::Text(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect();
+    request::parse(&body).is_ok()
 }
 
 /// `> **Note:** ...` opens a callout: look ahead at the quote's first words.
@@ -70,6 +91,7 @@ impl Renderer {
             code: None,
             table: None,
             gap: false,
+            card_next: false,
         }
     }
 
@@ -80,7 +102,10 @@ impl Renderer {
         for (i, event) in events.iter().enumerate() {
             match event {
                 Event::Start(tag) => self.start(tag, callout_at(&events, i)),
-                Event::End(tag) => self.end(*tag),
+                Event::End(tag) => {
+                    self.card_next = card_at(&events, i + 1);
+                    self.end(*tag)
+                }
                 Event::Text(t) => match &mut self.code {
                     Some((_, body)) => body.push_str(t),
                     None => self.text(t),
@@ -430,7 +455,9 @@ impl Renderer {
     /// learner has committed (the app shows it, `read` never does).
     fn predict_card(&mut self, mut p: Prediction) {
         p.line = self.lines.len();
-        p.request = Some(self.requests.len());
+        // It goes with a request card only when the card comes straight after it; a
+        // prediction followed by more text (or by a shell block) is answered with `P`.
+        p.request = self.card_next.then_some(self.requests.len());
         let title = self.theme.request_title();
         for row in wrap(
             &[Span::styled(format!("Predict: {}", p.question), title)],
@@ -444,10 +471,17 @@ impl Renderer {
                 self.emit(row);
             }
         }
-        let keys = format!(
-            "  (in the app: 1-{} picks your answer before you send the next request)",
-            p.choices.len()
-        );
+        let keys = if p.request.is_some() {
+            format!(
+                "  (in the app: 1-{} picks your answer before you send the next request)",
+                p.choices.len()
+            )
+        } else {
+            format!(
+                "  (in the app: no request answers this one; P opens it, 1-{} picks)",
+                p.choices.len()
+            )
+        };
         for row in wrap(&[Span::styled(keys, self.theme.note())], self.avail()) {
             self.emit(row);
         }

@@ -386,11 +386,18 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 s.status = Some("no request block selected: Tab moves to the next one".into());
                 return out;
             };
-            // Predict, then run: a card with an unanswered prediction asks it first.
+            // Predict, then run: a card with an unanswered prediction asks it first. A pick
+            // still waiting for another card is dropped (that one asks again when sent).
+            let card = s.focused_request;
+            if s.pending_prediction
+                .as_ref()
+                .is_some_and(|p| Some(p.request) != card)
+            {
+                s.pending_prediction = None;
+            }
             if s.pending_prediction.is_none()
-                && let Some(i) = s
-                    .focused_request
-                    .and_then(|r| crate::tui::predict::unanswered_for_request(s, r))
+                && let Some(i) =
+                    card.and_then(|r| crate::tui::predict::unanswered_for_request(s, r))
             {
                 s.overlay = Some(crate::tui::state::Overlay::Predict(i));
                 s.pending_send = Some(send);

@@ -1010,3 +1010,111 @@ fn e_after_n_edits_the_forged_token() {
             .contains(&("Authorization".into(), format!("Bearer {edited}")))
     );
 }
+
+const TOKEN_LESSON: &str = "# Refresh\n\nAsk first.\n\n\
+```predict\nA minute after a 20-second token was issued, GET /orders with it?\n- 200: still fresh\n- 401: expired\nanswer: 2\nwhy: exp lies 20 s after iat.\n```\n\n\
+```http\nGET /orders\n```\n\n\
+```predict\nAn untagged question with prose after it?\n- yes\n- no\nanswer: 1\nwhy: Because.\n```\n\n\
+Some prose.\n\n\
+```http\nPOST /token/refresh\nContent-Type: application/json\n\n{\"refresh_token\": \"PASTE-YOUR-REFRESH-TOKEN\"}\n```\n";
+
+// Lessons 13-15: in token mode a card whose prediction names no status (settled by the
+// lesson's answer) still asks it before anything is sent, with a token in the jar too.
+#[test]
+fn an_untagged_prediction_comes_before_its_card_in_token_mode() {
+    let mut s = state(80, 24);
+    s.lessons[0].source = TOKEN_LESSON.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(80, 24));
+    let mut st = crate::tui::tests::lab_state();
+    st.mode = crate::api::Mode::Token;
+    update(&mut s, Action::LabState(Box::new(st)));
+    s.console.jars.learn(
+        Some("alice"),
+        &Exchange {
+            body: r#"{"token":"aaa.bbb.ccc"}"#.into(),
+            ..orders_answer("a", 200)
+        },
+    );
+    let preds = &s.rendered.as_ref().unwrap().predictions;
+    assert_eq!(preds[0].request, Some(0), "the card right after it");
+    assert_eq!(preds[1].request, None, "prose between: P answers it");
+    update(&mut s, Action::NextRequest);
+    let fx = press(&mut s, key(KeyCode::Char('S')));
+    assert!(send_effects(&fx).is_empty(), "nothing sent before the pick");
+    assert_eq!(s.overlay, Some(Overlay::Predict(0)));
+    // The pick sends the card, with the token.
+    let fx = press(&mut s, key(KeyCode::Char('2')));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert!(req.headers.iter().any(|(k, _)| k == "Authorization"));
+    let batch = s.console.batch;
+    let fx = update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(orders_answer("b", 401)),
+        }),
+    );
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::RecordPrediction(k, r) if k == "04-sessions#1" && r.right)
+        ),
+        "{fx:?}"
+    );
+    assert!(
+        s.status.as_deref().unwrap().contains("401 from b"),
+        "{:?}",
+        s.status
+    );
+}
+
+// Enter on a card with a prediction: the pick opens the card for editing (a refresh token
+// to paste) instead of sending it; the card's own send settles the pick, another does not.
+#[test]
+fn enter_keeps_the_pick_until_the_card_itself_is_sent() {
+    let mut s = state(80, 24);
+    s.lessons[0].source = PREDICTING.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(80, 24));
+    update(&mut s, Action::NextRequest);
+    let fx = press(&mut s, key(KeyCode::Enter));
+    assert!(fx.is_empty());
+    assert_eq!(s.overlay, Some(Overlay::Predict(0)));
+    let fx = press(&mut s, key(KeyCode::Char('3')));
+    assert!(
+        send_effects(&fx).is_empty(),
+        "Enter opens, it does not send"
+    );
+    assert_eq!(s.tool, Some(Tool::Console));
+    assert!(s.pending_prediction.is_some());
+    // Something else typed and sent first does not settle it.
+    s.console.line = TextArea::from(["GET /me"]);
+    update(&mut s, Action::Console(C::Send));
+    let batch = s.console.batch;
+    let fx = update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(orders_answer("a", 401)),
+        }),
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::RecordPrediction(..))));
+    assert!(s.pending_prediction.is_some());
+    // The card itself does.
+    s.console.line = TextArea::from(["GET /orders"]);
+    update(&mut s, Action::Console(C::Send));
+    let batch = s.console.batch;
+    let fx = update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(orders_answer("c", 401)),
+        }),
+    );
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::RecordPrediction(k, r) if k == "04-sessions#1" && r.right)
+        ),
+        "{fx:?}"
+    );
+}
