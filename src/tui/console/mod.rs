@@ -409,23 +409,24 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 headers: b.headers,
                 body: b.body,
             };
-            // In token mode a lesson's card goes out as a client holding a token would send
-            // it: with the jar's token as Bearer (a card that names its own Authorization
-            // keeps it). Without this, a card sent straight from its prediction would carry
-            // no credential and settle the prediction wrongly.
+            // In token mode a lesson's card for the shop goes out as a client holding a
+            // token would send it: with the current jar's token as Bearer (a card that names
+            // its own Authorization keeps it). Without this, a card sent straight from its
+            // prediction would carry no credential and settle the prediction wrongly. Only
+            // the current jar's own token: never another user's, and never on a login, a
+            // refresh (the refresh token in the body is the credential there) or /admin.
             let token_mode = s
                 .lab
                 .state
                 .as_ref()
                 .is_some_and(|st| st.mode == crate::api::Mode::Token);
-            let token = s
-                .console
-                .jars
-                .token()
-                .map(str::to_string)
-                .or_else(|| s.last_token.clone());
+            let token = s.console.jars.token().map(str::to_string);
             let attached = match token {
-                Some(t) if token_mode && !has_header(&req, "authorization") => {
+                Some(t)
+                    if token_mode
+                        && takes_bearer(&req.path)
+                        && !has_header(&req, "authorization") =>
+                {
                     req.headers
                         .push(("Authorization".into(), format!("Bearer {t}")));
                     true
@@ -495,21 +496,24 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 s.status = Some("nothing sent yet: Enter sends the request".into());
             }
         }
-        C::AttachBearer => match s
-            .console
-            .jars
-            .token()
-            .map(str::to_string)
-            .or_else(|| s.last_token.clone())
-        {
+        C::AttachBearer => match s.console.jars.token().map(str::to_string) {
             Some(t) => {
                 set_header(&mut s.console, "Authorization", &format!("Bearer {t}"));
-                s.status = Some("Authorization: Bearer attached".into());
+                let jar = s.console.jars.current().map(|j| j.name.clone());
+                s.status = Some(format!(
+                    "Authorization: Bearer attached (jar {}'s token)",
+                    jar.unwrap_or_default()
+                ));
             }
             None => {
-                s.status = Some(
-                    "no token yet: in token mode, POST /login answers with a `token` field".into(),
-                );
+                s.status = Some(match s.console.jars.current() {
+                    Some(j) => format!(
+                        "jar {} holds no token: log in as {} in token mode (J switches jars)",
+                        j.name, j.name
+                    ),
+                    None => "no token yet: in token mode, POST /login answers with a `token` field"
+                        .into(),
+                });
             }
         },
         C::CopyCurl => match compose(&s.console) {
@@ -705,6 +709,19 @@ pub fn compose(c: &ConsoleState) -> Result<SavedRequest, String> {
         headers,
         body,
     })
+}
+
+/// Routes a lesson's card sends a token-mode Bearer on: the shop's own. Not a login (a
+/// new login must not carry someone's token), not `/token/*` (the refresh token in the body
+/// is the credential), not `/admin/*` or the public JWKS and health routes.
+pub fn takes_bearer(path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
+    !(path == "/login"
+        || path.starts_with("/token/")
+        || path.starts_with("/admin")
+        || path.starts_with("/.well-known/")
+        || path == "/healthz"
+        || path == "/readyz")
 }
 
 fn has_header(r: &SavedRequest, name: &str) -> bool {

@@ -615,6 +615,8 @@ fn in_token_mode_a_card_carries_the_jar_token() {
             }),
         }),
     );
+    // The GET /orders card (a login card never carries a token).
+    update(&mut s, Action::NextRequest);
     update(&mut s, Action::NextRequest);
     let fx = press(&mut s, key(KeyCode::Char('S')));
     let (req, _) = send_effects(&fx)[0].clone();
@@ -1117,4 +1119,134 @@ fn enter_keeps_the_pick_until_the_card_itself_is_sent() {
         ),
         "{fx:?}"
     );
+}
+
+const BOB_LESSON: &str = "# Roles\n\n\
+```http\nPOST /login\nContent-Type: application/json\n\n{\"username\": \"bob\", \"password\": \"builder\"}\n```\n\n\
+```http\nGET /orders/all\n```\n\n\
+```http\nPOST /token/refresh\nContent-Type: application/json\n\n{\"refresh_token\": \"PASTE-YOUR-REFRESH-TOKEN\"}\n```\n";
+
+fn token_answer(token: &str) -> Exchange {
+    Exchange {
+        body: format!(r#"{{"token":"{token}","refresh_token":"r"}}"#),
+        ..orders_answer("a", 200)
+    }
+}
+
+// Lesson 14: bob's jar never shows or sends alice's token. His token-mode login goes out
+// with no bearer at all, its answer fills his jar, and the next card carries his token.
+#[test]
+fn a_new_users_jar_never_carries_another_users_token() {
+    let mut s = state(80, 24);
+    s.lessons[0].source = BOB_LESSON.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(80, 24));
+    let mut st = crate::tui::tests::lab_state();
+    st.mode = crate::api::Mode::Token;
+    update(&mut s, Action::LabState(Box::new(st)));
+    // alice logged in with a token earlier (lesson 13); then bob in shared mode (a cookie).
+    s.console
+        .jars
+        .learn(Some("alice"), &token_answer("alice.tok.en"));
+    s.last_token = Some("alice.tok.en".into());
+    s.console.jars.learn(Some("bob"), &login_answer());
+    assert_eq!(s.console.jars.current().unwrap().name, "bob");
+    s.tool = Some(Tool::Console);
+    let shown = screen(&s);
+    assert!(
+        shown.contains("token: none"),
+        "bob's jar has no token: {shown}"
+    );
+    assert!(
+        !shown.contains("…n.en") && !shown.contains("tok.en"),
+        "{shown}"
+    );
+    update(&mut s, Action::Console(C::AttachBearer));
+    assert!(
+        s.console
+            .headers
+            .lines()
+            .iter()
+            .all(|l| !l.contains("Bearer")),
+        "b attaches nothing from another jar"
+    );
+    // His token-mode login: no Authorization header.
+    update(&mut s, Action::Console(C::Close));
+    update(&mut s, Action::NextRequest);
+    let fx = press(&mut s, key(KeyCode::Char('S')));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert!(
+        !req.headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization")),
+        "{:?}",
+        req.headers
+    );
+    let batch = s.console.batch;
+    update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(token_answer("bob.tok.en")),
+        }),
+    );
+    let bob = s.console.jars.current().unwrap();
+    assert_eq!(
+        (bob.name.as_str(), bob.token.as_deref()),
+        ("bob", Some("bob.tok.en"))
+    );
+    assert_eq!(bob.sid, None, "a new login replaces the jar's old cookie");
+    // The next card carries bob's token.
+    update(&mut s, Action::Console(C::Close));
+    update(&mut s, Action::NextRequest);
+    let fx = press(&mut s, key(KeyCode::Char('S')));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert!(
+        req.headers
+            .contains(&("Authorization".into(), "Bearer bob.tok.en".into())),
+        "{:?}",
+        req.headers
+    );
+}
+
+// Lesson 13: the refresh card goes to POST /token/refresh with the refresh token in its
+// body and no bearer, even in token mode with an (expired) access token in the jar; and the
+// title names the key that sends from the field being edited.
+#[test]
+fn the_refresh_card_carries_no_bearer_and_the_title_names_the_sending_key() {
+    let mut s = state(80, 24);
+    s.lessons[0].source = BOB_LESSON.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(80, 24));
+    let mut st = crate::tui::tests::lab_state();
+    st.mode = crate::api::Mode::Token;
+    update(&mut s, Action::LabState(Box::new(st)));
+    s.console
+        .jars
+        .learn(Some("alice"), &token_answer("alice.tok.en"));
+    update(&mut s, Action::NextRequest);
+    update(&mut s, Action::NextRequest);
+    update(&mut s, Action::NextRequest);
+    assert_eq!(s.focused_request, Some(2));
+    press(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.tool, Some(Tool::Console));
+    assert!(
+        s.console
+            .headers
+            .lines()
+            .iter()
+            .all(|l| !l.contains("Bearer")),
+        "{:?}",
+        s.console.headers.lines()
+    );
+    let top = |s: &State| screen(s).lines().nth(1).unwrap_or_default().to_string();
+    assert!(top(&s).contains("Enter sends"), "{}", top(&s));
+    press(&mut s, key(KeyCode::BackTab));
+    assert_eq!(s.console.focus, Some(Field::Body));
+    assert!(top(&s).contains("Ctrl-S sends"), "{}", top(&s));
+    assert!(!top(&s).contains("Enter sends"), "{}", top(&s));
+    let fx = press(&mut s, ctrl('s'));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert_eq!(req.path, "/token/refresh");
+    assert!(!req.headers.iter().any(|(k, _)| k == "Authorization"));
 }
