@@ -20,7 +20,8 @@ use crate::tui::course_adapter;
 use crate::tui::state::State;
 use crate::tui::token;
 
-/// The other site `O` sends as (a browser sets `Origin` itself; a page cannot).
+/// The other site requests claim to come from in `O`'s cross-site mode (a browser sets
+/// `Origin` itself; a page cannot).
 pub const CROSS_SITE_ORIGIN: &str = "http://evil.example";
 
 /// Requests kept in `console-history.json`.
@@ -70,8 +71,9 @@ pub struct ConsoleState {
     pub sent: Option<Sent>,
     /// The answer pane shows the request as sent instead of the answer (`v`).
     pub show_sent: bool,
-    /// Send as a page on another site would (`O`): the jar's cookie rides along, as a browser
-    /// attaches it, with a foreign `Origin`. Lesson 12 forges a purchase this way.
+    /// Cross-site mode (`O`): while on, each request sent goes as a page on another site would
+    /// send it, the jar's cookie riding along (a browser attaches it) with a foreign `Origin`.
+    /// Lesson 12 forges a purchase this way.
     pub cross_site: bool,
     pub response: Option<Result<Exchange, String>>,
     pub resp_scroll: usize,
@@ -168,7 +170,8 @@ pub enum ConsoleAction {
     ToggleSent,
     /// Where the curl command was copied to.
     Copied(String),
-    /// Send the next requests as a page on another site (or stop).
+    /// Cross-site mode on or off: the requests sent while it is on go as a page on another
+    /// site would send them (nothing is sent by the toggle itself).
     ToggleCrossSite,
     AttachBearer,
     CopyCurl,
@@ -481,12 +484,13 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
         C::Copied(note) => s.status = Some(note),
         C::ToggleCrossSite => {
             s.console.cross_site = !s.console.cross_site;
+            // A mode, not a send: say what the next sends will carry and how to leave it.
             s.status = Some(if s.console.cross_site {
                 format!(
-                    "sending as a page on {CROSS_SITE_ORIGIN}: your cookie goes along, with its Origin"
+                    "cross-site mode on: each request you send now (Enter, or S on a card) goes as a page on {CROSS_SITE_ORIGIN} would send it, your cookie and its Origin; O again turns it off"
                 )
             } else {
-                "sending as yourself again".into()
+                "cross-site mode off: requests go out as your own again".into()
             });
         }
         C::ToggleSent => {
@@ -1029,7 +1033,7 @@ pub const CONSOLE_HELP: &[(&str, &str)] = &[
     ("v", "the request exactly as sent · the answer"),
     (
         "O",
-        "send as a page on another site (cookie + foreign Origin)",
+        "cross-site mode on / off: the requests you send then go as a page on another site's (cookie + foreign Origin)",
     ),
     ("y", "copy as curl (system clipboard, else OSC 52)"),
     ("j k PgDn PgUp g G", "scroll the response"),

@@ -930,8 +930,22 @@ fn o_sends_as_another_site() {
     let mut s = state(80, 24);
     s.lab.url = Some("http://127.0.0.1:7878".into());
     s.tool = Some(Tool::Console);
-    update(&mut s, Action::Console(C::ToggleCrossSite));
+    let fx = update(&mut s, Action::Console(C::ToggleCrossSite));
+    assert!(fx.is_empty(), "O itself sends nothing");
     assert!(screen(&s).contains("from another site"), "{}", screen(&s));
+    // The words say it is a mode and what sends (it once read like a request in flight).
+    let status = s.status.clone().unwrap_or_default();
+    assert!(
+        status.starts_with("cross-site mode on")
+            && status.contains("Enter")
+            && !status.starts_with("sending"),
+        "{status}"
+    );
+    let help: Vec<_> = console::CONSOLE_HELP
+        .iter()
+        .filter(|(k, _)| *k == "O")
+        .collect();
+    assert!(help[0].1.starts_with("cross-site mode"), "{help:?}");
     s.console.line = TextArea::from([r#"POST /orders {"item":"tea"}"#]);
     let fx = update(&mut s, Action::Console(C::Send));
     let (req, _) = send_effects(&fx)[0].clone();
