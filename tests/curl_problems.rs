@@ -335,3 +335,43 @@ fn lesson_14_shell_block_works_from_where_the_app_steps_left_bob() {
         );
     }
 }
+
+/// Every `bash` block of a lesson, in order, as one script.
+fn lesson_shell_all(lesson: &str) -> String {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("lessons/{lesson}.md")),
+    )
+    .unwrap();
+    text.split("```bash\n")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("```").unwrap()])
+        .collect()
+}
+
+// Lesson 15's terminal steps as written: forge an alg-none token claiming bob the admin,
+// let it in with the weakness on, see it refused with the weakness off.
+#[test]
+fn lesson_15_shell_blocks_forge_and_are_refused_again() {
+    if tools_missing() {
+        return;
+    }
+    let s = serve("token");
+    let script = lesson_shell_all("15-trusting-nothing-in-the-header");
+    let out = Command::new("bash")
+        .args(["-u", "-c", &script.replace(DEFAULT, &s.url)])
+        .current_dir(s.dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("\"orders\":[")
+            && l.contains("\"user\":\"bob\"")
+            && l.contains("\"role\":\"admin\"")),
+        "the forged admin token let in:\n{text}"
+    );
+    assert!(
+        text.contains("alg none is not accepted") || text.contains("alg `none`"),
+        "refused once mended:\n{text}"
+    );
+}
