@@ -896,3 +896,21 @@ fn f_starts_the_check_afresh() {
     );
     assert_eq!(p.record.check_mark(DL, "abc"), Some(after));
 }
+
+// Hints name the default address; in the app they name the lab the app talks to, as the
+// lesson view and the statement do.
+#[test]
+fn hints_name_the_apps_lab() {
+    let mut s = opened(200, 60, report(false, false));
+    s.lab.url = Some("http://127.0.0.1:7979".into());
+    for _ in 0..3 {
+        work(&mut s, WorkAction::Hint);
+    }
+    work(&mut s, WorkAction::Top);
+    // (The hand-made checklist above still names 7878: only the hints are the course's.)
+    let shown = screen(&s);
+    assert!(
+        shown.contains("http://127.0.0.1:7979/login, then curl"),
+        "{shown}"
+    );
+}
