@@ -188,6 +188,32 @@ pub fn on_answer(s: &mut State, x: &Exchange) -> Vec<Effect> {
     )
 }
 
+/// Has every one of a lesson's `count` predictions been answered? A lesson whose questions
+/// are all answered counts as read, as one scrolled to its end does.
+pub fn all_answered(lesson: &str, count: usize, predicted: &Answered) -> bool {
+    count > 0 && (0..count).all(|i| predicted.contains_key(&prediction_key(lesson, i)))
+}
+
+/// Lessons not yet read whose predictions are all answered (for a record from before this
+/// rule, at start).
+pub fn read_by_predictions(
+    lessons: &[super::state::LessonItem],
+    read: &std::collections::HashSet<String>,
+    predicted: &Answered,
+) -> Vec<String> {
+    lessons
+        .iter()
+        .filter(|l| !read.contains(&l.id))
+        .filter(|l| {
+            let n = crate::markdown::render(&l.source, 80, &Default::default())
+                .predictions
+                .len();
+            all_answered(&l.id, n, predicted)
+        })
+        .map(|l| l.id.clone())
+        .collect()
+}
+
 fn settle(
     s: &mut State,
     key: String,
@@ -197,6 +223,14 @@ fn settle(
     outcome: String,
 ) -> Vec<Effect> {
     s.predicted.insert(key.clone(), right);
+    let mut fx = Vec::new();
+    if let Some(id) = lesson_id(s)
+        && key.starts_with(&format!("{id}#"))
+        && all_answered(&id, predictions(s).len(), &s.predicted)
+        && s.read.insert(id.clone())
+    {
+        fx.push(Effect::MarkRead(id));
+    }
     let mark = if right {
         "✓ right"
     } else {
@@ -218,14 +252,18 @@ fn settle(
         ),
     ));
     s.overlay = Some(Overlay::PredictResult);
-    vec![Effect::RecordPrediction(
-        key,
-        PredictionRecord {
-            question: p.question.clone(),
-            picked: p.choices[choice].text.clone(),
-            right,
-            outcome,
-            at: crate::progress::now(),
-        },
-    )]
+    fx.insert(
+        0,
+        Effect::RecordPrediction(
+            key,
+            PredictionRecord {
+                question: p.question.clone(),
+                picked: p.choices[choice].text.clone(),
+                right,
+                outcome,
+                at: crate::progress::now(),
+            },
+        ),
+    );
+    fx
 }

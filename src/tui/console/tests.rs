@@ -879,7 +879,12 @@ fn a_prediction_comes_before_its_request_and_the_lab_settles_it() {
         "{:?}",
         s.status
     );
-    assert!(matches!(&fx[..], [Effect::RecordPrediction(k, r)] if k == "04-sessions#2" && r.right));
+    // Every prediction of the lesson answered: it counts as read, unscrolled.
+    assert!(
+        matches!(&fx[..], [Effect::RecordPrediction(k, r), Effect::MarkRead(l)] if k == "04-sessions#2" && r.right && l == "04-sessions"),
+        "{fx:?}"
+    );
+    assert!(s.read.contains("04-sessions"));
     assert_eq!(s.overlay, Some(Overlay::PredictResult));
     update(&mut s, Action::CloseOverlay);
     update(&mut s, Action::Predict);
@@ -1263,4 +1268,25 @@ fn the_refresh_card_carries_no_bearer_and_the_title_names_the_sending_key() {
     let (req, _) = send_effects(&fx)[0].clone();
     assert_eq!(req.path, "/token/refresh");
     assert!(!req.headers.iter().any(|(k, _)| k == "Authorization"));
+}
+
+// A record from before the rule (every prediction answered, the end never reached) counts
+// the lesson read at start; one prediction left open does not.
+#[test]
+fn a_lesson_with_every_prediction_answered_counts_as_read() {
+    let lessons = vec![LessonItem {
+        id: "04-sessions".into(),
+        number: 4,
+        title: "Sessions".into(),
+        source: PREDICTING.into(),
+    }];
+    let read = std::collections::HashSet::new();
+    let mut predicted = crate::tui::predict::Answered::new();
+    predicted.insert("04-sessions#1".into(), true);
+    assert!(crate::tui::predict::read_by_predictions(&lessons, &read, &predicted).is_empty());
+    predicted.insert("04-sessions#2".into(), false);
+    assert_eq!(
+        crate::tui::predict::read_by_predictions(&lessons, &read, &predicted),
+        ["04-sessions"]
+    );
 }
