@@ -465,6 +465,15 @@ impl JournalEntry {
 /// Where the lab listens unless told otherwise; lessons and hints name this address.
 pub const DEFAULT_LAB_URL: &str = "http://127.0.0.1:7878";
 
+/// Course text (lessons, statements, hints) names the lab as [`DEFAULT_LAB_URL`]; shown to
+/// a learner whose lab listens elsewhere, it names that lab instead.
+pub fn at_lab(text: &str, url: Option<&str>) -> String {
+    match url.map(|u| u.trim_end_matches('/')) {
+        Some(u) if u != DEFAULT_LAB_URL && !u.is_empty() => text.replace(DEFAULT_LAB_URL, u),
+        _ => text.to_string(),
+    }
+}
+
 pub const DEMO_USERS: [(&str, &str, &str); 2] = [
     ("alice", "wonderland", "customer"),
     ("bob", "builder", "admin"),

@@ -508,6 +508,19 @@ fn target_is_remote(t: &crate::load::Target) -> bool {
     !matches!(t, crate::load::Target::Embedded(_))
 }
 
+/// The lab a learner's commands are about, for course text that names the default address:
+/// `--url`, else the learner's lab in a workshop, else the lab the app or `serve` published
+/// in the data dir (the app's lab may have had to take another port).
+fn course_lab_url(
+    url: &Option<String>,
+    joined: Option<&crate::workshop::learner::Joined>,
+    data_dir: &std::path::Path,
+) -> Option<String> {
+    url.clone()
+        .or_else(|| joined.map(|j| j.lab_url.clone()))
+        .or_else(|| crate::paths::published_lab_url(data_dir))
+}
+
 /// Parse the command line, run the command, and return the process exit code.
 pub fn run() -> anyhow::Result<i32> {
     let cli = Cli::parse();
@@ -605,6 +618,7 @@ pub fn run() -> anyhow::Result<i32> {
             &crate::course::ReadArgs {
                 lesson: a.lesson,
                 width: a.width,
+                lab_url: course_lab_url(&cli.url, joined, &data_dir),
             },
             course,
         ),
@@ -643,7 +657,10 @@ pub fn run() -> anyhow::Result<i32> {
         }
         Some(Command::Hint(a)) => with_uplink(joined, &data_dir, || {
             crate::grade::hint_command(
-                &crate::grade::HintArgs { problem: a.problem },
+                &crate::grade::HintArgs {
+                    problem: a.problem,
+                    lab_url: course_lab_url(&cli.url, joined, &data_dir),
+                },
                 &data_dir,
                 course,
             )

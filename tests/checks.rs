@@ -611,3 +611,95 @@ async fn stale_role_is_not_fixed_by_switching_modes() {
     );
     lab.shutdown().await;
 }
+
+// A learner who follows lesson 14 first: bob's token opens /orders/all only after he was
+// demoted, and setting customer again changes nothing ("was customer"). None of that is a
+// demotion of an admin; a whole correct run afterwards passes, with no --restart.
+#[tokio::test]
+async fn stale_role_ignores_a_no_op_demotion_and_judges_the_latest_run() {
+    let lab = common::start(Mode::Token).await;
+    let client = LabClient::new(&lab.url, "learner");
+    let (_, first) = lab.login("bob", "builder").await;
+    let demote = lab
+        .admin("/users/bob/role", json!({"role": "customer"}))
+        .await;
+    assert_eq!(demote.status, 200);
+    assert_eq!(lab.get("/orders/all", Some(&first)).await.status, 200);
+    let noop = lab
+        .admin("/users/bob/role", json!({"role": "customer"}))
+        .await;
+    assert!(
+        noop.body.to_string().contains("was customer"),
+        "{:?}",
+        noop.body
+    );
+    let r = check(&lab, "stale-role", None).await;
+    assert_eq!(done(&r)[..2], [("admin-door", true), ("demoted", false)]);
+    assert!(
+        r.steps[1]
+            .next
+            .iter()
+            .any(|n| n.contains("already a customer")),
+        "{:?}",
+        r.steps[1]
+    );
+
+    // Now the whole thing, in order, from admin again.
+    lab.admin("/users/bob/role", json!({"role": "admin"})).await;
+    let (_, bob) = lab.login("bob", "builder").await;
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 200);
+    lab.admin("/users/bob/role", json!({"role": "customer"}))
+        .await;
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 200);
+    let r = check(&lab, "stale-role", None).await;
+    assert_eq!(
+        done(&r)[..4],
+        [
+            ("admin-door", true),
+            ("demoted", true),
+            ("stale", true),
+            ("fixed", false)
+        ]
+    );
+    client.set_denylist(true).await.unwrap();
+    client.revoke("bob").await.unwrap();
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 401);
+    let r = check(&lab, "stale-role", None).await;
+    assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
+    lab.shutdown().await;
+}
+
+// An attempt spoilt by a mode switch does not hold a later clean one back.
+#[tokio::test]
+async fn stale_role_a_spoilt_attempt_gives_way_to_a_later_clean_one() {
+    let lab = common::start(Mode::Token).await;
+    let client = LabClient::new(&lab.url, "learner");
+    let (_, first) = lab.login("bob", "builder").await;
+    assert_eq!(lab.get("/orders/all", Some(&first)).await.status, 200);
+    lab.admin("/users/bob/role", json!({"role": "customer"}))
+        .await;
+    assert_eq!(lab.get("/orders/all", Some(&first)).await.status, 200);
+    client.set_mode(Mode::Shared).await.unwrap();
+    assert_eq!(lab.get("/orders/all", Some(&first)).await.status, 401);
+    let r = check(&lab, "stale-role", None).await;
+    assert!(!r.steps[3].done);
+
+    client.set_mode(Mode::Token).await.unwrap();
+    lab.admin("/users/bob/role", json!({"role": "admin"})).await;
+    let (_, bob) = lab.login("bob", "builder").await;
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 200);
+    lab.admin("/users/bob/role", json!({"role": "customer"}))
+        .await;
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 200);
+    client.set_denylist(true).await.unwrap();
+    client.revoke("bob").await.unwrap();
+    assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 401);
+    let r = check(&lab, "stale-role", None).await;
+    assert!(r.passed(), "{}", checks::render(&r, "t", &|_| None));
+    assert!(
+        r.steps[0].evidence.iter().all(|e| !e.is_empty()),
+        "{:?}",
+        r.steps[0]
+    );
+    lab.shutdown().await;
+}

@@ -438,3 +438,42 @@ fn answer_json_and_self_assessment() {
     assert!(md.contains("**Self-assessed** at"), "{md}");
     assert!(md.contains("The model answer:"), "{md}");
 }
+
+// The app published its lab on another port (lab.url in the data dir): `read` and `hint`
+// print commands for that lab, as the app's own lesson view does, not the default 7878.
+#[test]
+fn read_and_hint_name_the_published_lab() {
+    let data = TempDir::new("cli-lab-url");
+    std::fs::write(data.path().join("lab.url"), "http://127.0.0.1:45999\n").unwrap();
+    let o = run(&data, &["read", "12", "--width", "80"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("B=http://127.0.0.1:45999"), "{out}");
+    assert!(!out.contains("7878"), "{out}");
+    for _ in 0..5 {
+        let o = run(&data, &["hint", "stale-role"], None);
+        let out = stdout(&o);
+        assert!(!out.contains("127.0.0.1:7878"), "{out}");
+        if out.contains("http://") {
+            assert!(out.contains("http://127.0.0.1:45999/"), "{out}");
+        }
+    }
+    // --url wins over the published address.
+    let o = run(
+        &data,
+        &[
+            "--url",
+            "http://127.0.0.1:41000",
+            "read",
+            "12",
+            "--width",
+            "80",
+        ],
+        None,
+    );
+    assert!(
+        stdout(&o).contains("B=http://127.0.0.1:41000"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -147,3 +147,31 @@ fn the_embedded_course_checks_clean() {
         .collect();
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+// Lesson 13 quotes the lab's lifetimes: the refresh token's (`refresh_expires_in`) and the
+// access token's default. They must be the lab's own numbers.
+#[test]
+fn lesson_13_quotes_the_labs_lifetimes() {
+    let course = forgetful::course::Course::load(None).unwrap();
+    let lesson = course
+        .lesson("13-short-lived-tokens-and-refresh")
+        .expect("lesson 13");
+    let sec = forgetful::api::LabSecurity::default();
+    assert!(
+        lesson
+            .source
+            .contains(&format!("{} seconds", sec.refresh_ttl_secs)),
+        "refresh_expires_in is {}",
+        sec.refresh_ttl_secs
+    );
+    assert!(
+        lesson
+            .source
+            .contains(&format!("lab: {} h", sec.refresh_ttl_secs / 3600))
+    );
+    assert!(
+        lesson
+            .source
+            .contains(&format!("lab: {} s", sec.token_ttl_secs))
+    );
+}

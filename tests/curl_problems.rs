@@ -289,3 +289,89 @@ curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:7878/orders/all
     let (code, report) = check(&s, "stale-role", &[]);
     assert_eq!(code, 0, "{report}");
 }
+
+/// The shell block of a lesson (the last `bash` block), as written.
+fn lesson_shell(lesson: &str) -> String {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("lessons/{lesson}.md")),
+    )
+    .unwrap();
+    let start = text.rfind("```bash\n").expect("a bash block") + "```bash\n".len();
+    let end = start + text[start..].find("```").unwrap();
+    text[start..end].to_string()
+}
+
+// Lesson 14's terminal steps run after its app steps, which leave bob demoted: the block
+// must still show 401 without a credential and the stale 200, wherever bob's role stands.
+#[test]
+fn lesson_14_shell_block_works_from_where_the_app_steps_left_bob() {
+    if tools_missing() {
+        return;
+    }
+    let script = lesson_shell("14-who-may-do-what");
+    for start in ["customer", "admin"] {
+        let s = serve("shared");
+        let set = format!(
+            "curl -s -H 'content-type: application/json' -d '{{\"role\":\"{start}\"}}' {}/admin/users/bob/role",
+            s.url
+        );
+        let out = Command::new("bash").args(["-c", &set]).output().unwrap();
+        assert!(out.status.success());
+        let out = Command::new("bash")
+            .args(["-u", "-c", &script.replace(DEFAULT, &s.url)])
+            .current_dir(s.dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{text}");
+        let codes: Vec<&str> = text
+            .lines()
+            .filter(|l| l.len() == 3 && l.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        assert_eq!(codes, ["401", "200"], "bob started as {start}:\n{text}");
+        assert!(
+            text.contains("bob is now customer (was admin)"),
+            "a real demotion, bob started as {start}:\n{text}"
+        );
+    }
+}
+
+/// Every `bash` block of a lesson, in order, as one script.
+fn lesson_shell_all(lesson: &str) -> String {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("lessons/{lesson}.md")),
+    )
+    .unwrap();
+    text.split("```bash\n")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("```").unwrap()])
+        .collect()
+}
+
+// Lesson 15's terminal steps as written: forge an alg-none token claiming bob the admin,
+// let it in with the weakness on, see it refused with the weakness off.
+#[test]
+fn lesson_15_shell_blocks_forge_and_are_refused_again() {
+    if tools_missing() {
+        return;
+    }
+    let s = serve("token");
+    let script = lesson_shell_all("15-trusting-nothing-in-the-header");
+    let out = Command::new("bash")
+        .args(["-u", "-c", &script.replace(DEFAULT, &s.url)])
+        .current_dir(s.dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("\"orders\":[")
+            && l.contains("\"user\":\"bob\"")
+            && l.contains("\"role\":\"admin\"")),
+        "the forged admin token let in:\n{text}"
+    );
+    assert!(
+        text.contains("alg none is not accepted") || text.contains("alg `none`"),
+        "refused once mended:\n{text}"
+    );
+}

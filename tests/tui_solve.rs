@@ -20,7 +20,7 @@ const ANSWER: &str = "The login lived only in the memory of replica a, and the b
 the next requests to b and c, which had never seen it. In shared mode every replica reads \
 the same store, so any of them finds the session.";
 
-const READER: &str = "j/k scroll n/p lesson";
+const READER: &str = "n/p lesson Tab request P predict";
 const CONSOLE: &str = "┌ Request ·";
 
 /// The app in a tmux session, polled every 40 ms.
@@ -98,14 +98,18 @@ impl App {
     }
 
     /// Enter on the focused block: the console opens, after the card's prediction when it
-    /// has one not yet answered (picked with 1, as a learner would pick something).
+    /// has one not yet answered (picked with 1, as a learner would pick something). After
+    /// Enter the pick opens the card without sending it; Ctrl-S sends it, and its answer
+    /// settles the pick (the outcome shows until a key).
     fn enter_block(&self, line: &str) {
         let t = self.press("Enter", "the console or the card's prediction", |t| {
             (t.contains(CONSOLE) && t.contains(line)) || t.contains("┌ Predict")
         });
         if t.contains("┌ Predict") {
-            // The pick sends the request; its outcome shows until a key.
-            self.press("1", "the prediction's outcome", |t| t.contains("Why:"));
+            self.press("1", "the card open after the pick", |t| {
+                t.contains(CONSOLE) && t.contains(line) && t.contains("you picked 1")
+            });
+            self.press("C-s", "the prediction's outcome", |t| t.contains("Why:"));
             self.press("Escape", "the console after the prediction", |t| {
                 t.contains(CONSOLE) && t.contains(line) && !t.contains("Why:")
             });

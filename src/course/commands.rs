@@ -11,6 +11,8 @@ pub struct ReadArgs {
     pub lesson: String,
     /// Columns; the terminal's width (or 80 in a pipe) when not given.
     pub width: Option<u16>,
+    /// The running lab's address, put in place of the default one in the lesson's commands.
+    pub lab_url: Option<String>,
 }
 use crate::markdown::{self, RenderOptions};
 
@@ -38,7 +40,8 @@ pub fn read_command(args: &ReadArgs, course: Option<&Path>) -> anyhow::Result<i3
             .flatten()
             .unwrap_or(80)
     });
-    let rendered = markdown::render(&lesson.source, width, &RenderOptions { color: styled });
+    let source = crate::api::at_lab(&lesson.source, args.lab_url.as_deref());
+    let rendered = markdown::render(&source, width, &RenderOptions { color: styled });
     let lines = if styled {
         markdown::ansi_lines(&rendered.text)
     } else {

@@ -6,6 +6,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Default)]
 pub struct HintArgs {
     pub problem: String,
+    /// The running lab's address, put in place of the default one in the hint's commands.
+    pub lab_url: Option<String>,
 }
 use crate::course::problem::{Hint, Problem};
 use crate::progress::Progress;
@@ -22,7 +24,11 @@ pub fn hint_for_step<'p>(problem: &'p Problem, step: &str) -> Option<(usize, &'p
 }
 
 /// Take the next hint (recorded in progress) and return the text to show.
-pub fn next_hint(problem: &Problem, data_dir: &Path) -> anyhow::Result<String> {
+pub fn next_hint(
+    problem: &Problem,
+    data_dir: &Path,
+    lab_url: Option<&str>,
+) -> anyhow::Result<String> {
     let total = problem.hints.len();
     let Some((n, new)) = Progress::update(data_dir, |p| p.use_hint(&problem.id, total))? else {
         return Ok(format!("{} has no hints.\n", problem.id));
@@ -39,7 +45,8 @@ pub fn next_hint(problem: &Problem, data_dir: &Path) -> anyhow::Result<String> {
         out.push_str(&format!(" (step: {step})"));
     }
     out.push_str("\n\n");
-    for line in crate::markdown::plain_text(hint.text.trim(), 80) {
+    let text = crate::api::at_lab(hint.text.trim(), lab_url);
+    for line in crate::markdown::plain_text(&text, 80) {
         out.push_str(&line);
         out.push('\n');
     }
@@ -52,7 +59,10 @@ pub fn hint_command(
     course: Option<&Path>,
 ) -> anyhow::Result<i32> {
     let problem = super::load_problem(course, &args.problem)?;
-    print!("{}", next_hint(&problem, data_dir)?);
+    print!(
+        "{}",
+        next_hint(&problem, data_dir, args.lab_url.as_deref())?
+    );
     Ok(0)
 }
 

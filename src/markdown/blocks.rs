@@ -9,7 +9,10 @@ use super::predict::{self, Prediction};
 use super::request::{self, RequestBlock};
 use super::table::{self, Table};
 use super::theme::{Callout, Theme};
-use super::wrap::{Row, hard_wrap, push_text, row_width, str_width, wrap};
+use super::wrap::{
+    CUT, Row, SHELL_CONTINUES, ShellState, code_pieces, hard_wrap, push_text, row_width, slice_row,
+    str_width, wrap,
+};
 use super::{Link, Rendered, diagram, highlight};
 
 enum Container {
@@ -35,6 +38,27 @@ pub(crate) struct Renderer {
     table: Option<Table>,
     /// A blank line is owed before the next block.
     gap: bool,
+    /// The block after the one ending now is a runnable request card (a prediction just
+    /// before it goes with it).
+    card_next: bool,
+}
+
+/// Is the block starting at `events[i]` a runnable request card?
+fn card_at(events: &[Event<'_>], i: usize) -> bool {
+    let Some(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))) = events.get(i) else {
+        return false;
+    };
+    if info.split_whitespace().next() != Some("http") {
+        return false;
+    }
+    let body: String = events[i + 1..]
+        .iter()
+        .map_while(|e| match e {
+            Event::Text(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect();
+    request::parse(&body).is_ok()
 }
 
 /// `> **Note:** ...` opens a callout: look ahead at the quote's first words.
@@ -70,6 +94,7 @@ impl Renderer {
             code: None,
             table: None,
             gap: false,
+            card_next: false,
         }
     }
 
@@ -80,7 +105,10 @@ impl Renderer {
         for (i, event) in events.iter().enumerate() {
             match event {
                 Event::Start(tag) => self.start(tag, callout_at(&events, i)),
-                Event::End(tag) => self.end(*tag),
+                Event::End(tag) => {
+                    self.card_next = card_at(&events, i + 1);
+                    self.end(*tag)
+                }
                 Event::Text(t) => match &mut self.code {
                     Some((_, body)) => body.push_str(t),
                     None => self.text(t),
@@ -430,7 +458,9 @@ impl Renderer {
     /// learner has committed (the app shows it, `read` never does).
     fn predict_card(&mut self, mut p: Prediction) {
         p.line = self.lines.len();
-        p.request = Some(self.requests.len());
+        // It goes with a request card only when the card comes straight after it; a
+        // prediction followed by more text (or by a shell block) is answered with `P`.
+        p.request = self.card_next.then_some(self.requests.len());
         let title = self.theme.request_title();
         for row in wrap(
             &[Span::styled(format!("Predict: {}", p.question), title)],
@@ -444,10 +474,17 @@ impl Renderer {
                 self.emit(row);
             }
         }
-        let keys = format!(
-            "  (in the app: 1-{} picks your answer before you send the next request)",
-            p.choices.len()
-        );
+        let keys = if p.request.is_some() {
+            format!(
+                "  (in the app: 1-{} picks your answer before you send the next request)",
+                p.choices.len()
+            )
+        } else {
+            format!(
+                "  (in the app: no request answers this one; P opens it, 1-{} picks)",
+                p.choices.len()
+            )
+        };
         for row in wrap(&[Span::styled(keys, self.theme.note())], self.avail()) {
             self.emit(row);
         }
@@ -471,19 +508,39 @@ impl Renderer {
             push_text(&mut top, lang, self.theme.label());
         }
         self.emit(top);
+        let mut shell = highlight::is_shell(lang).then(ShellState::default);
         for line in body.trim_end_matches('\n').lines() {
-            let row = highlight::line(lang, &line.replace('\t', "    "), self.theme);
-            self.framed(row, "│ ", frame);
+            let text = line.replace('\t', "    ");
+            let row = highlight::line(lang, &text, self.theme);
+            self.framed(row, &text, shell.as_mut(), "│ ", frame);
         }
         self.emit_text("╰─", frame);
     }
 
-    fn framed(&mut self, row: Row, bar: &str, style: Style) {
+    /// A code line behind its bar. Too long, it breaks between words, never inside one: a
+    /// shell line only outside quotes and with a ` \` continuation, so a copy still runs;
+    /// a word wider than the whole line is cut and marked.
+    fn framed(
+        &mut self,
+        row: Row,
+        text: &str,
+        shell: Option<&mut ShellState>,
+        bar: &str,
+        style: Style,
+    ) {
         let inner = self.avail().saturating_sub(str_width(bar)).max(1);
-        for piece in hard_wrap(&row, inner) {
+        let note = self.theme.note();
+        for piece in code_pieces(text, inner, shell) {
             let mut line = Row::new();
             push_text(&mut line, bar, style);
-            line.extend(piece);
+            push_text(&mut line, &" ".repeat(piece.indent), Style::default());
+            line.extend(slice_row(&row, piece.start, piece.end));
+            if piece.cut {
+                push_text(&mut line, CUT, note);
+            }
+            if piece.more {
+                push_text(&mut line, SHELL_CONTINUES, style);
+            }
             self.emit(line);
         }
     }
@@ -504,6 +561,8 @@ impl Renderer {
         }
         let mut in_body = false;
         for (i, line) in body.trim_end_matches('\n').lines().enumerate() {
+            let line = line.replace('\t', "    ");
+            let line = line.as_str();
             let row = if i == 0 {
                 highlight::http_request_line(line, self.theme)
             } else if in_body {
@@ -519,7 +578,7 @@ impl Renderer {
             } else {
                 highlight::http_header(line, self.theme)
             };
-            self.framed(row, "┃ ", frame);
+            self.framed(row, line, None, "┃ ", frame);
         }
         self.emit_text("┗━", frame);
         self.requests.push(req);
@@ -553,6 +612,42 @@ mod tests {
 
     fn lines(src: &str, width: u16) -> Vec<String> {
         plain_lines(&render(src, width, &RenderOptions::default()).text)
+    }
+
+    // A long shell line breaks between words outside quotes, with ` \` (the copy runs);
+    // a string spanning lines is never broken; a word too wide for any line is cut, marked.
+    #[test]
+    fn shell_lines_break_between_words_with_a_continuation() {
+        let src = "```bash\ncurl -s -H \"$J\" -d '{\"a\": 1, \"b\": 2}' http://x/login; echo\nQ='one two\nthree four' five six seven\n```\n";
+        assert_eq!(
+            lines(src, 34),
+            [
+                "╭─ bash",
+                "│ curl -s -H \"$J\" -d \\",
+                "│   '{\"a\": 1, \"b\": 2}' \\",
+                "│   http://x/login; echo",
+                "│ Q='one two",
+                "│ three four' five six seven",
+                "╰─",
+            ]
+        );
+        let long = "```bash\necho aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa end\n```\n";
+        assert_eq!(
+            lines(long, 24),
+            [
+                "╭─ bash",
+                "│ echo \\",
+                "│   aaaaaaaaaaaaaaaaa… \\",
+                "│   end",
+                "╰─"
+            ]
+        );
+        // Other code breaks between words too, with no marker.
+        let text = "```text\nsid=abc; HttpOnly; SameSite=Lax\n```\n";
+        assert_eq!(
+            lines(text, 20),
+            ["╭─ text", "│ sid=abc; HttpOnly;", "│   SameSite=Lax", "╰─"]
+        );
     }
 
     #[test]

@@ -7,9 +7,14 @@ use super::wrap::{Row, push_text};
 pub(crate) fn line(lang: &str, text: &str, theme: Theme) -> Row {
     match lang {
         "json" => json(text, theme),
-        "bash" | "sh" | "shell" | "console" => bash(text, theme),
+        l if is_shell(l) => bash(text, theme),
         _ => plain(text, theme),
     }
+}
+
+/// The languages whose code blocks are shell commands (their long lines break with ` \`).
+pub(crate) fn is_shell(lang: &str) -> bool {
+    matches!(lang, "bash" | "sh" | "shell" | "console")
 }
 
 fn plain(text: &str, theme: Theme) -> Row {

@@ -117,7 +117,8 @@ pub static READER: &[Binding] = &[
         |_| Action::Scroll(1),
         R,
         Some(("j k ↓ ↑", "scroll a line (wheel: 3)")),
-        &[(CW, 0, "j/k", "scroll"), (CN, 0, "j/k", "scroll")],
+        // Narrow: the arrows need no telling, and P (predictions) needs the room.
+        &[(CW, 0, "j/k", "scroll")],
     ),
     b(&[Char('k'), Up], |_| Action::Scroll(-1), R, None, &[]),
     b(
@@ -172,7 +173,7 @@ pub static READER: &[Binding] = &[
         |_| Action::Predict,
         R,
         Some(("P", "predict: answer the next prediction")),
-        &[],
+        &[(CW, 3, "P", "predict"), (CN, 3, "P", "predict")],
     ),
     b(
         &[Char(':')],
@@ -191,8 +192,8 @@ pub static READER: &[Binding] = &[
             "switch keys (and narrow screens) between reader and lab",
         )),
         &[
-            (CW, 3, "l", "lab keys"),
-            (CN, 3, "l", "lab"),
+            (CW, 4, "l", "lab keys"),
+            (CN, 4, "l", "lab"),
             (CL, 0, "l", "reader"),
             (CB, 1, "l", "reader"),
         ],
@@ -204,7 +205,7 @@ pub static READER: &[Binding] = &[
         Some(("m", "mode: local → shared → token")),
         &[
             (CW, 4, "m", "mode"),
-            (CN, 4, "m", "mode"),
+            (CN, 5, "m", "mode"),
             (CL, 3, "m", "mode"),
         ],
     ),
@@ -242,7 +243,7 @@ pub static READER: &[Binding] = &[
         Some(("r x u", "restart / stop / start it")),
         &[
             (CW, 7, "r/x/u", "restart/stop/start"),
-            (CN, 5, "r", "restart"),
+            (CN, 6, "r", "restart"),
             (CL, 2, "r/x/u", "restart/stop/start"),
             (CB, 4, "r/x/u", "restart/stop/start"),
         ],

@@ -82,8 +82,16 @@ pub fn run(lab: LabSource, data_dir: &Path, course: Option<&Path>) -> anyhow::Re
         .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
     let _log = init_logging(data_dir);
     let loaded = course_adapter::load_course(course).context("loading the course")?;
-    let (progress, progress_warning) = progress_port::open(data_dir)?;
+    let (mut progress, progress_warning) = progress_port::open(data_dir)?;
     let mut state = initial_state(loaded.lessons, loaded.problems, progress.as_ref());
+    // A lesson whose predictions were all answered counts as read (also in a record kept
+    // before that rule).
+    for id in predict::read_by_predictions(&state.lessons, &state.read, &state.predicted) {
+        if let Err(e) = progress.mark_read(&id) {
+            tracing::warn!("marking {id} read: {e:#}");
+        }
+        state.read.insert(id);
+    }
     console::io::init(&mut state, data_dir);
     state.work.defs = loaded.defs;
     if let Some(w) = progress_warning {

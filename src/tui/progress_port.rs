@@ -33,6 +33,13 @@ pub trait ProgressPort: Send {
     fn use_hint(&mut self, problem: &str, total: usize) -> anyhow::Result<Option<(usize, bool)>>;
     /// First journal id that counts for `problem` in lab run `run_id` (`check --restart`).
     fn check_mark(&self, problem: &str, run_id: &str) -> Option<u64>;
+    /// Starts `problem`'s check afresh: only journal entries after `journal_id` count.
+    fn set_check_mark(
+        &mut self,
+        problem: &str,
+        run_id: &str,
+        journal_id: u64,
+    ) -> anyhow::Result<()>;
     /// The learner marks their last answer as saying what the model answer says.
     fn self_assess(&mut self, problem: &str, model_answer: &str) -> anyhow::Result<()>;
     /// Predictions answered so far, by key (`lesson#n`): right or not.
@@ -118,6 +125,15 @@ impl ProgressPort for MemoryProgress {
     fn check_mark(&self, problem: &str, run_id: &str) -> Option<u64> {
         self.record.check_mark(problem, run_id)
     }
+    fn set_check_mark(
+        &mut self,
+        problem: &str,
+        run_id: &str,
+        journal_id: u64,
+    ) -> anyhow::Result<()> {
+        self.record.set_check_mark(problem, run_id, journal_id);
+        Ok(())
+    }
     fn self_assess(&mut self, problem: &str, model_answer: &str) -> anyhow::Result<()> {
         Ok(self.record.self_assess(problem, model_answer)?)
     }
@@ -196,6 +212,14 @@ impl ProgressPort for FileProgress {
             .ok()
             .map_or_else(|| self.cached.clone(), |(p, _)| p)
             .check_mark(problem, run_id)
+    }
+    fn set_check_mark(
+        &mut self,
+        problem: &str,
+        run_id: &str,
+        journal_id: u64,
+    ) -> anyhow::Result<()> {
+        self.change(|p| p.set_check_mark(problem, run_id, journal_id))
     }
     fn self_assess(&mut self, problem: &str, model_answer: &str) -> anyhow::Result<()> {
         let mut result = Ok(());

@@ -439,6 +439,38 @@ fn a_weak_verifier_shows_in_the_lab_panel() {
     assert!(shown.contains("WEAK verifier on: alg-none"), "{shown}");
 }
 
+// Lessons 12, 13 and 15 turn the CSRF check off and shorten the token lifetime, then ask
+// for them back: the lab panel shows each while it differs from the default (and only then,
+// to keep the room at 80x24).
+#[test]
+fn csrf_off_and_a_changed_token_life_show_in_the_lab_panel() {
+    let mut s = fake(80, 24);
+    update(&mut s, Action::ToggleLab);
+    let full = |security| {
+        Action::LabFullState(Box::new(crate::api::FullLabState {
+            lab: lab_state(),
+            security,
+        }))
+    };
+    update(&mut s, full(crate::api::LabSecurity::default()));
+    let shown = screen(&s);
+    assert!(
+        !shown.contains("CSRF") && !shown.contains("token ttl"),
+        "{shown}"
+    );
+    assert!(shown.contains("store sqlite"), "{shown}");
+    update(
+        &mut s,
+        full(crate::api::LabSecurity {
+            csrf: false,
+            token_ttl_secs: 20,
+            ..Default::default()
+        }),
+    );
+    let shown = screen(&s);
+    assert!(shown.contains("CSRF check off · token ttl 20 s"), "{shown}");
+}
+
 #[test]
 fn replica_down() {
     let mut s = fake(120, 40);

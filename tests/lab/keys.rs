@@ -55,6 +55,20 @@ async fn a_rotated_key_signs_new_tokens_and_old_tokens_verify_until_they_expire(
 
     let (_, new) = lab.alice().await;
     assert_eq!(kid_of(bearer(&new)), new_kid);
+    // The login alone makes no replica fetch (lesson 15 says so): the issuer signs, and a
+    // replica learns of the new kid only from a request that carries it.
+    let j = lab
+        .journal_when("the rotation and the login", |j| {
+            common::last_event(j, Event::KeyRotated).is_some()
+                && j.iter().any(|e| e.path == "/login")
+        })
+        .await;
+    let rotated = common::last_event(&j, Event::KeyRotated).unwrap().id;
+    assert!(
+        !j.iter()
+            .any(|e| e.id > rotated && e.event == Some(Event::JwksFetched)),
+        "{j:#?}"
+    );
     // Each replica meets the new kid, fetches the JWKS again (at most once a second) and
     // then accepts it.
     for (name, url) in lab.lab().replica_urls() {

@@ -74,11 +74,17 @@ impl Jars {
             (None, None) => self.select_or_create(UNNAMED),
         };
         let jar = &mut self.jars[i];
-        if let Some(sid) = sid {
-            jar.sid = sid;
-        }
-        if token.is_some() {
+        if login_as.is_some() && (200..300).contains(&x.status) {
+            // A new login replaces what the jar held: its answer is the whole credential.
+            jar.sid = sid.flatten();
             jar.token = token;
+        } else {
+            if let Some(sid) = sid {
+                jar.sid = sid;
+            }
+            if token.is_some() {
+                jar.token = token;
+            }
         }
         (before != self.current).then(|| format!("jar {}", jar.name))
     }

@@ -20,7 +20,8 @@ use crate::tui::course_adapter;
 use crate::tui::state::State;
 use crate::tui::token;
 
-/// The other site `O` sends as (a browser sets `Origin` itself; a page cannot).
+/// The other site requests claim to come from in `O`'s cross-site mode (a browser sets
+/// `Origin` itself; a page cannot).
 pub const CROSS_SITE_ORIGIN: &str = "http://evil.example";
 
 /// Requests kept in `console-history.json`.
@@ -70,8 +71,9 @@ pub struct ConsoleState {
     pub sent: Option<Sent>,
     /// The answer pane shows the request as sent instead of the answer (`v`).
     pub show_sent: bool,
-    /// Send as a page on another site would (`O`): the jar's cookie rides along, as a browser
-    /// attaches it, with a foreign `Origin`. Lesson 12 forges a purchase this way.
+    /// Cross-site mode (`O`): while on, each request sent goes as a page on another site would
+    /// send it, the jar's cookie riding along (a browser attaches it) with a foreign `Origin`.
+    /// Lesson 12 forges a purchase this way.
     pub cross_site: bool,
     pub response: Option<Result<Exchange, String>>,
     pub resp_scroll: usize,
@@ -168,7 +170,8 @@ pub enum ConsoleAction {
     ToggleSent,
     /// Where the curl command was copied to.
     Copied(String),
-    /// Send the next requests as a page on another site (or stop).
+    /// Cross-site mode on or off: the requests sent while it is on go as a page on another
+    /// site would send them (nothing is sent by the toggle itself).
     ToggleCrossSite,
     AttachBearer,
     CopyCurl,
@@ -386,11 +389,18 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 s.status = Some("no request block selected: Tab moves to the next one".into());
                 return out;
             };
-            // Predict, then run: a card with an unanswered prediction asks it first.
+            // Predict, then run: a card with an unanswered prediction asks it first. A pick
+            // still waiting for another card is dropped (that one asks again when sent).
+            let card = s.focused_request;
+            if s.pending_prediction
+                .as_ref()
+                .is_some_and(|p| Some(p.request) != card)
+            {
+                s.pending_prediction = None;
+            }
             if s.pending_prediction.is_none()
-                && let Some(i) = s
-                    .focused_request
-                    .and_then(|r| crate::tui::predict::unanswered_for_request(s, r))
+                && let Some(i) =
+                    card.and_then(|r| crate::tui::predict::unanswered_for_request(s, r))
             {
                 s.overlay = Some(crate::tui::state::Overlay::Predict(i));
                 s.pending_send = Some(send);
@@ -402,23 +412,24 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 headers: b.headers,
                 body: b.body,
             };
-            // In token mode a lesson's card goes out as a client holding a token would send
-            // it: with the jar's token as Bearer (a card that names its own Authorization
-            // keeps it). Without this, a card sent straight from its prediction would carry
-            // no credential and settle the prediction wrongly.
+            // In token mode a lesson's card for the shop goes out as a client holding a
+            // token would send it: with the current jar's token as Bearer (a card that names
+            // its own Authorization keeps it). Without this, a card sent straight from its
+            // prediction would carry no credential and settle the prediction wrongly. Only
+            // the current jar's own token: never another user's, and never on a login, a
+            // refresh (the refresh token in the body is the credential there) or /admin.
             let token_mode = s
                 .lab
                 .state
                 .as_ref()
                 .is_some_and(|st| st.mode == crate::api::Mode::Token);
-            let token = s
-                .console
-                .jars
-                .token()
-                .map(str::to_string)
-                .or_else(|| s.last_token.clone());
+            let token = s.console.jars.token().map(str::to_string);
             let attached = match token {
-                Some(t) if token_mode && !has_header(&req, "authorization") => {
+                Some(t)
+                    if token_mode
+                        && takes_bearer(&req.path)
+                        && !has_header(&req, "authorization") =>
+                {
                     req.headers
                         .push(("Authorization".into(), format!("Bearer {t}")));
                     true
@@ -473,12 +484,13 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
         C::Copied(note) => s.status = Some(note),
         C::ToggleCrossSite => {
             s.console.cross_site = !s.console.cross_site;
+            // A mode, not a send: say what the next sends will carry and how to leave it.
             s.status = Some(if s.console.cross_site {
                 format!(
-                    "sending as a page on {CROSS_SITE_ORIGIN}: your cookie goes along, with its Origin"
+                    "cross-site mode on: each request you send now (Enter, or S on a card) goes as a page on {CROSS_SITE_ORIGIN} would send it, your cookie and its Origin; O again turns it off"
                 )
             } else {
-                "sending as yourself again".into()
+                "cross-site mode off: requests go out as your own again".into()
             });
         }
         C::ToggleSent => {
@@ -488,21 +500,24 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                 s.status = Some("nothing sent yet: Enter sends the request".into());
             }
         }
-        C::AttachBearer => match s
-            .console
-            .jars
-            .token()
-            .map(str::to_string)
-            .or_else(|| s.last_token.clone())
-        {
+        C::AttachBearer => match s.console.jars.token().map(str::to_string) {
             Some(t) => {
                 set_header(&mut s.console, "Authorization", &format!("Bearer {t}"));
-                s.status = Some("Authorization: Bearer attached".into());
+                let jar = s.console.jars.current().map(|j| j.name.clone());
+                s.status = Some(format!(
+                    "Authorization: Bearer attached (jar {}'s token)",
+                    jar.unwrap_or_default()
+                ));
             }
             None => {
-                s.status = Some(
-                    "no token yet: in token mode, POST /login answers with a `token` field".into(),
-                );
+                s.status = Some(match s.console.jars.current() {
+                    Some(j) => format!(
+                        "jar {} holds no token: log in as {} in token mode (J switches jars)",
+                        j.name, j.name
+                    ),
+                    None => "no token yet: in token mode, POST /login answers with a `token` field"
+                        .into(),
+                });
             }
         },
         C::CopyCurl => match compose(&s.console) {
@@ -558,20 +573,25 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
         }
         C::ApplyEdit => {
             s.inspector.focus = None;
-            // Edit the token as it stands before this edit (the original signature stays).
-            let base = s
-                .inspector
-                .pasted()
-                .or_else(|| s.last_token.clone())
-                .or_else(|| s.inspector.edited.clone());
-            let Some(base) = base else { return out };
+            // Edit the token as the inspector shows it now: after `n`, the forged one, so
+            // its none header and empty signature stay (lesson 15 edits that copy).
+            let Some((base, _)) = current_token(s) else {
+                return out;
+            };
             match token::forge(&base, &s.inspector.payload.lines().join("\n")) {
-                Ok(t) if Some(&t) == Some(&base) => s.inspector.edited = None,
+                // Nothing changed: the token stays what it was (an earlier edit included).
+                Ok(t) if t == base => {}
                 Ok(t) => {
+                    let none = token::decode(&t).is_ok_and(|d| {
+                        d.header.get("alg").and_then(|a| a.as_str()) == Some("none")
+                    });
                     s.inspector.edited = Some(t);
-                    s.status = Some(
-                        "edited: same header, same signature, new payload · s sends it".into(),
-                    );
+                    s.status = Some(if none {
+                        "edited: the same none header and empty signature, new payload · s sends it"
+                            .into()
+                    } else {
+                        "edited: same header, same signature, new payload · s sends it".into()
+                    });
                 }
                 Err(e) => s.status = Some(e),
             }
@@ -693,6 +713,19 @@ pub fn compose(c: &ConsoleState) -> Result<SavedRequest, String> {
         headers,
         body,
     })
+}
+
+/// Routes a lesson's card sends a token-mode Bearer on: the shop's own. Not a login (a
+/// new login must not carry someone's token), not `/token/*` (the refresh token in the body
+/// is the credential), not `/admin/*` or the public JWKS and health routes.
+pub fn takes_bearer(path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
+    !(path == "/login"
+        || path.starts_with("/token/")
+        || path.starts_with("/admin")
+        || path.starts_with("/.well-known/")
+        || path == "/healthz"
+        || path == "/readyz")
 }
 
 fn has_header(r: &SavedRequest, name: &str) -> bool {
@@ -1000,7 +1033,7 @@ pub const CONSOLE_HELP: &[(&str, &str)] = &[
     ("v", "the request exactly as sent · the answer"),
     (
         "O",
-        "send as a page on another site (cookie + foreign Origin)",
+        "cross-site mode on / off: the requests you send then go as a page on another site's (cookie + foreign Origin)",
     ),
     ("y", "copy as curl (system clipboard, else OSC 52)"),
     ("j k PgDn PgUp g G", "scroll the response"),

@@ -615,6 +615,8 @@ fn in_token_mode_a_card_carries_the_jar_token() {
             }),
         }),
     );
+    // The GET /orders card (a login card never carries a token).
+    update(&mut s, Action::NextRequest);
     update(&mut s, Action::NextRequest);
     let fx = press(&mut s, key(KeyCode::Char('S')));
     let (req, _) = send_effects(&fx)[0].clone();
@@ -877,7 +879,12 @@ fn a_prediction_comes_before_its_request_and_the_lab_settles_it() {
         "{:?}",
         s.status
     );
-    assert!(matches!(&fx[..], [Effect::RecordPrediction(k, r)] if k == "04-sessions#2" && r.right));
+    // Every prediction of the lesson answered: it counts as read, unscrolled.
+    assert!(
+        matches!(&fx[..], [Effect::RecordPrediction(k, r), Effect::MarkRead(l)] if k == "04-sessions#2" && r.right && l == "04-sessions"),
+        "{fx:?}"
+    );
+    assert!(s.read.contains("04-sessions"));
     assert_eq!(s.overlay, Some(Overlay::PredictResult));
     update(&mut s, Action::CloseOverlay);
     update(&mut s, Action::Predict);
@@ -928,8 +935,22 @@ fn o_sends_as_another_site() {
     let mut s = state(80, 24);
     s.lab.url = Some("http://127.0.0.1:7878".into());
     s.tool = Some(Tool::Console);
-    update(&mut s, Action::Console(C::ToggleCrossSite));
+    let fx = update(&mut s, Action::Console(C::ToggleCrossSite));
+    assert!(fx.is_empty(), "O itself sends nothing");
     assert!(screen(&s).contains("from another site"), "{}", screen(&s));
+    // The words say it is a mode and what sends (it once read like a request in flight).
+    let status = s.status.clone().unwrap_or_default();
+    assert!(
+        status.starts_with("cross-site mode on")
+            && status.contains("Enter")
+            && !status.starts_with("sending"),
+        "{status}"
+    );
+    let help: Vec<_> = console::CONSOLE_HELP
+        .iter()
+        .filter(|(k, _)| *k == "O")
+        .collect();
+    assert!(help[0].1.starts_with("cross-site mode"), "{help:?}");
     s.console.line = TextArea::from([r#"POST /orders {"item":"tea"}"#]);
     let fx = update(&mut s, Action::Console(C::Send));
     let (req, _) = send_effects(&fx)[0].clone();
@@ -972,5 +993,300 @@ fn n_forges_an_alg_none_token_from_the_inspected_one() {
             .as_deref()
             .unwrap()
             .starts_with("forged: header alg none")
+    );
+}
+
+// Lesson 15: n forges the alg-none copy, then e edits *that* token: the none header and
+// the empty signature stay, only the payload changes (it once went back to the signed one).
+#[test]
+fn e_after_n_edits_the_forged_token() {
+    let t = valid_token();
+    let mut s = inspector(&t);
+    press(&mut s, key(KeyCode::Char('n')));
+    let forged = s.inspector.edited.clone().expect("forged");
+    press(&mut s, key(KeyCode::Char('e')));
+    assert_eq!(s.inspector.focus, Some(InspField::Payload));
+    let mut payload = token::decode(&forged).unwrap().payload;
+    payload["sub"] = "bob".into();
+    payload["role"] = "admin".into();
+    let pretty = serde_json::to_string_pretty(&payload).unwrap();
+    s.inspector.payload = TextArea::from(pretty.lines());
+    press(&mut s, key(KeyCode::Esc));
+    let edited = s.inspector.edited.clone().expect("an edited token");
+    let d = token::decode(&edited).unwrap();
+    let f = token::decode(&forged).unwrap();
+    assert_eq!(d.parts[0], f.parts[0], "the none header stays");
+    assert_eq!(d.parts[2], "", "the signature stays empty");
+    assert_eq!(d.claim_str("sub"), Some("bob"));
+    assert_eq!(d.claim_str("role"), Some("admin"));
+    // Esc again without a change keeps the edit; s sends exactly it.
+    press(&mut s, key(KeyCode::Char('e')));
+    press(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.inspector.edited.as_deref(), Some(edited.as_str()));
+    let fx = press(&mut s, key(KeyCode::Char('s')));
+    assert!(
+        send_effects(&fx)[0]
+            .0
+            .headers
+            .contains(&("Authorization".into(), format!("Bearer {edited}")))
+    );
+}
+
+const TOKEN_LESSON: &str = "# Refresh\n\nAsk first.\n\n\
+```predict\nA minute after a 20-second token was issued, GET /orders with it?\n- 200: still fresh\n- 401: expired\nanswer: 2\nwhy: exp lies 20 s after iat.\n```\n\n\
+```http\nGET /orders\n```\n\n\
+```predict\nAn untagged question with prose after it?\n- yes\n- no\nanswer: 1\nwhy: Because.\n```\n\n\
+Some prose.\n\n\
+```http\nPOST /token/refresh\nContent-Type: application/json\n\n{\"refresh_token\": \"PASTE-YOUR-REFRESH-TOKEN\"}\n```\n";
+
+// Lessons 13-15: in token mode a card whose prediction names no status (settled by the
+// lesson's answer) still asks it before anything is sent, with a token in the jar too.
+#[test]
+fn an_untagged_prediction_comes_before_its_card_in_token_mode() {
+    let mut s = state(80, 24);
+    s.lessons[0].source = TOKEN_LESSON.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(80, 24));
+    let mut st = crate::tui::tests::lab_state();
+    st.mode = crate::api::Mode::Token;
+    update(&mut s, Action::LabState(Box::new(st)));
+    s.console.jars.learn(
+        Some("alice"),
+        &Exchange {
+            body: r#"{"token":"aaa.bbb.ccc"}"#.into(),
+            ..orders_answer("a", 200)
+        },
+    );
+    let preds = &s.rendered.as_ref().unwrap().predictions;
+    assert_eq!(preds[0].request, Some(0), "the card right after it");
+    assert_eq!(preds[1].request, None, "prose between: P answers it");
+    update(&mut s, Action::NextRequest);
+    let fx = press(&mut s, key(KeyCode::Char('S')));
+    assert!(send_effects(&fx).is_empty(), "nothing sent before the pick");
+    assert_eq!(s.overlay, Some(Overlay::Predict(0)));
+    // The pick sends the card, with the token.
+    let fx = press(&mut s, key(KeyCode::Char('2')));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert!(req.headers.iter().any(|(k, _)| k == "Authorization"));
+    let batch = s.console.batch;
+    let fx = update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(orders_answer("b", 401)),
+        }),
+    );
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::RecordPrediction(k, r) if k == "04-sessions#1" && r.right)
+        ),
+        "{fx:?}"
+    );
+    assert!(
+        s.status.as_deref().unwrap().contains("401 from b"),
+        "{:?}",
+        s.status
+    );
+}
+
+// Enter on a card with a prediction: the pick opens the card for editing (a refresh token
+// to paste) instead of sending it; the card's own send settles the pick, another does not.
+#[test]
+fn enter_keeps_the_pick_until_the_card_itself_is_sent() {
+    let mut s = state(80, 24);
+    s.lessons[0].source = PREDICTING.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(80, 24));
+    update(&mut s, Action::NextRequest);
+    let fx = press(&mut s, key(KeyCode::Enter));
+    assert!(fx.is_empty());
+    assert_eq!(s.overlay, Some(Overlay::Predict(0)));
+    let fx = press(&mut s, key(KeyCode::Char('3')));
+    assert!(
+        send_effects(&fx).is_empty(),
+        "Enter opens, it does not send"
+    );
+    assert_eq!(s.tool, Some(Tool::Console));
+    assert!(s.pending_prediction.is_some());
+    // Something else typed and sent first does not settle it.
+    s.console.line = TextArea::from(["GET /me"]);
+    update(&mut s, Action::Console(C::Send));
+    let batch = s.console.batch;
+    let fx = update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(orders_answer("a", 401)),
+        }),
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::RecordPrediction(..))));
+    assert!(s.pending_prediction.is_some());
+    // The card itself does.
+    s.console.line = TextArea::from(["GET /orders"]);
+    update(&mut s, Action::Console(C::Send));
+    let batch = s.console.batch;
+    let fx = update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(orders_answer("c", 401)),
+        }),
+    );
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::RecordPrediction(k, r) if k == "04-sessions#1" && r.right)
+        ),
+        "{fx:?}"
+    );
+}
+
+const BOB_LESSON: &str = "# Roles\n\n\
+```http\nPOST /login\nContent-Type: application/json\n\n{\"username\": \"bob\", \"password\": \"builder\"}\n```\n\n\
+```http\nGET /orders/all\n```\n\n\
+```http\nPOST /token/refresh\nContent-Type: application/json\n\n{\"refresh_token\": \"PASTE-YOUR-REFRESH-TOKEN\"}\n```\n";
+
+fn token_answer(token: &str) -> Exchange {
+    Exchange {
+        body: format!(r#"{{"token":"{token}","refresh_token":"r"}}"#),
+        ..orders_answer("a", 200)
+    }
+}
+
+// Lesson 14: bob's jar never shows or sends alice's token. His token-mode login goes out
+// with no bearer at all, its answer fills his jar, and the next card carries his token.
+#[test]
+fn a_new_users_jar_never_carries_another_users_token() {
+    let mut s = state(80, 24);
+    s.lessons[0].source = BOB_LESSON.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(80, 24));
+    let mut st = crate::tui::tests::lab_state();
+    st.mode = crate::api::Mode::Token;
+    update(&mut s, Action::LabState(Box::new(st)));
+    // alice logged in with a token earlier (lesson 13); then bob in shared mode (a cookie).
+    s.console
+        .jars
+        .learn(Some("alice"), &token_answer("alice.tok.en"));
+    s.last_token = Some("alice.tok.en".into());
+    s.console.jars.learn(Some("bob"), &login_answer());
+    assert_eq!(s.console.jars.current().unwrap().name, "bob");
+    s.tool = Some(Tool::Console);
+    let shown = screen(&s);
+    assert!(
+        shown.contains("token: none"),
+        "bob's jar has no token: {shown}"
+    );
+    assert!(
+        !shown.contains("…n.en") && !shown.contains("tok.en"),
+        "{shown}"
+    );
+    update(&mut s, Action::Console(C::AttachBearer));
+    assert!(
+        s.console
+            .headers
+            .lines()
+            .iter()
+            .all(|l| !l.contains("Bearer")),
+        "b attaches nothing from another jar"
+    );
+    // His token-mode login: no Authorization header.
+    update(&mut s, Action::Console(C::Close));
+    update(&mut s, Action::NextRequest);
+    let fx = press(&mut s, key(KeyCode::Char('S')));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert!(
+        !req.headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization")),
+        "{:?}",
+        req.headers
+    );
+    let batch = s.console.batch;
+    update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(token_answer("bob.tok.en")),
+        }),
+    );
+    let bob = s.console.jars.current().unwrap();
+    assert_eq!(
+        (bob.name.as_str(), bob.token.as_deref()),
+        ("bob", Some("bob.tok.en"))
+    );
+    assert_eq!(bob.sid, None, "a new login replaces the jar's old cookie");
+    // The next card carries bob's token.
+    update(&mut s, Action::Console(C::Close));
+    update(&mut s, Action::NextRequest);
+    let fx = press(&mut s, key(KeyCode::Char('S')));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert!(
+        req.headers
+            .contains(&("Authorization".into(), "Bearer bob.tok.en".into())),
+        "{:?}",
+        req.headers
+    );
+}
+
+// Lesson 13: the refresh card goes to POST /token/refresh with the refresh token in its
+// body and no bearer, even in token mode with an (expired) access token in the jar; and the
+// title names the key that sends from the field being edited.
+#[test]
+fn the_refresh_card_carries_no_bearer_and_the_title_names_the_sending_key() {
+    let mut s = state(80, 24);
+    s.lessons[0].source = BOB_LESSON.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(80, 24));
+    let mut st = crate::tui::tests::lab_state();
+    st.mode = crate::api::Mode::Token;
+    update(&mut s, Action::LabState(Box::new(st)));
+    s.console
+        .jars
+        .learn(Some("alice"), &token_answer("alice.tok.en"));
+    update(&mut s, Action::NextRequest);
+    update(&mut s, Action::NextRequest);
+    update(&mut s, Action::NextRequest);
+    assert_eq!(s.focused_request, Some(2));
+    press(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.tool, Some(Tool::Console));
+    assert!(
+        s.console
+            .headers
+            .lines()
+            .iter()
+            .all(|l| !l.contains("Bearer")),
+        "{:?}",
+        s.console.headers.lines()
+    );
+    let top = |s: &State| screen(s).lines().nth(1).unwrap_or_default().to_string();
+    assert!(top(&s).contains("Enter sends"), "{}", top(&s));
+    press(&mut s, key(KeyCode::BackTab));
+    assert_eq!(s.console.focus, Some(Field::Body));
+    assert!(top(&s).contains("Ctrl-S sends"), "{}", top(&s));
+    assert!(!top(&s).contains("Enter sends"), "{}", top(&s));
+    let fx = press(&mut s, ctrl('s'));
+    let (req, _) = send_effects(&fx)[0].clone();
+    assert_eq!(req.path, "/token/refresh");
+    assert!(!req.headers.iter().any(|(k, _)| k == "Authorization"));
+}
+
+// A record from before the rule (every prediction answered, the end never reached) counts
+// the lesson read at start; one prediction left open does not.
+#[test]
+fn a_lesson_with_every_prediction_answered_counts_as_read() {
+    let lessons = vec![LessonItem {
+        id: "04-sessions".into(),
+        number: 4,
+        title: "Sessions".into(),
+        source: PREDICTING.into(),
+    }];
+    let read = std::collections::HashSet::new();
+    let mut predicted = crate::tui::predict::Answered::new();
+    predicted.insert("04-sessions#1".into(), true);
+    assert!(crate::tui::predict::read_by_predictions(&lessons, &read, &predicted).is_empty());
+    predicted.insert("04-sessions#2".into(), false);
+    assert_eq!(
+        crate::tui::predict::read_by_predictions(&lessons, &read, &predicted),
+        ["04-sessions"]
     );
 }

@@ -92,8 +92,10 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     } else {
         jar_name
     };
+    // The key that sends from where the cursor is: Enter adds a line in headers and body.
     let title = match c.focus {
-        Some(_) => format!(" Request · {jar_name} · Enter sends, Esc stops editing "),
+        Some(Field::Line) => format!(" Request · {jar_name} · Enter sends, Esc stops editing "),
+        Some(_) => format!(" Request · {jar_name} · Ctrl-S sends, Esc stops editing "),
         None => format!(" Request · {jar_name} · Enter sends, Tab edits "),
     };
     let block = Block::bordered()
@@ -150,10 +152,8 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         Some(sid) => format!("sid={}", token::tail(sid, 4)),
         None => "no sid".into(),
     };
-    let tok = match jar
-        .and_then(|j| j.token.as_deref())
-        .or(s.last_token.as_deref())
-    {
+    // The jar's own token only: another user's never shows (or rides) here.
+    let tok = match jar.and_then(|j| j.token.as_deref()) {
         Some(t) => format!("{} [b attaches]", token::tail(t, 4)),
         None => "none".into(),
     };

@@ -93,12 +93,31 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     {
         info[1] = Line::from(fit(&format!("{note} · store {}", st.store), w));
     }
+    // Settings a lesson changes and asks to put back: shown only while they differ from the
+    // lab's defaults, in place of the store line (which matters less meanwhile).
+    let mut alerts: Vec<(String, Style)> = Vec::new();
     if !weak.is_empty() {
-        // In place of the store line, which matters less while a verifier is broken.
-        info[1] = Line::from(Span::styled(
-            fit(&format!("WEAK verifier on: {}", weak.join(", ")), w),
+        alerts.push((
+            format!("WEAK verifier on: {}", weak.join(", ")),
             fg(s.color, Color::Red).add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ));
+    }
+    if let Some(sec) = &s.lab.security {
+        if !sec.csrf {
+            alerts.push((
+                "CSRF check off".into(),
+                fg(s.color, Color::Red).add_modifier(Modifier::BOLD),
+            ));
+        }
+        if sec.token_ttl_secs != crate::api::LabSecurity::default().token_ttl_secs {
+            alerts.push((
+                format!("token ttl {} s", sec.token_ttl_secs),
+                fg(s.color, Color::Yellow).add_modifier(Modifier::BOLD),
+            ));
+        }
+    }
+    if !alerts.is_empty() {
+        info[1] = Line::from(fit_spans(alerts, w));
     }
     f.render_widget(Paragraph::new(info), parts.info);
 
@@ -218,4 +237,27 @@ fn store_line(s: &State, st: &crate::api::LabState, w: usize) -> Line<'static> {
             fg(s.color, Color::Red).add_modifier(Modifier::BOLD),
         ))
     }
+}
+
+/// Pieces joined by " · ", as many as fit in `w` columns, the last cut to fit.
+fn fit_spans(pieces: Vec<(String, Style)>, w: usize) -> Vec<Span<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = Vec::new();
+    let mut used = 0;
+    for (i, (text, style)) in pieces.into_iter().enumerate() {
+        if i > 0 {
+            if used + 3 >= w {
+                break;
+            }
+            out.push(Span::raw(" · "));
+            used += 3;
+        }
+        let piece = fit(&text, w.saturating_sub(used));
+        used += piece.width();
+        out.push(Span::styled(piece, style));
+        if used >= w {
+            break;
+        }
+    }
+    out
 }

@@ -196,13 +196,7 @@ pub fn hint_line(s: &State) -> usize {
 
 pub(super) fn problem_lines(s: &State, ws: &Workspace, width: u16) -> Vec<Line<'static>> {
     // Statements name the default address; show the lab this app is actually talking to.
-    let statement = match &s.lab.url {
-        Some(url) => ws
-            .problem
-            .statement
-            .replace(crate::api::DEFAULT_LAB_URL, url),
-        None => ws.problem.statement.clone(),
-    };
+    let statement = crate::api::at_lab(&ws.problem.statement, s.lab.url.as_deref());
     let mut out = render(&statement, width.max(2), &RenderOptions { color: s.color })
         .text
         .lines;
@@ -316,7 +310,9 @@ pub(super) fn checklist_lines(
         hint_at = out.len();
         let n = format!("{}. ", i + 1);
         let indent = " ".repeat(n.len());
-        out.extend(markdown_lines(s, h.text.trim(), w, &n, &indent));
+        // Hints name the default address; show the lab this app is talking to.
+        let text = crate::api::at_lab(h.text.trim(), s.lab.url.as_deref());
+        out.extend(markdown_lines(s, &text, w, &n, &indent));
     }
     (out, hint_at)
 }

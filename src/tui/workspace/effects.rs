@@ -101,6 +101,18 @@ where
                 ))));
             }
         }
+        WorkEffect::SetCheckMark {
+            problem,
+            run_id,
+            after,
+        } => {
+            if let Err(e) = progress.set_check_mark(&problem, &run_id, after) {
+                tracing::warn!("starting {problem}'s check afresh: {e:#}");
+                send(back(WorkAction::Failed(format!(
+                    "could not start the check afresh: {e:#}"
+                ))));
+            }
+        }
         WorkEffect::RunCheck {
             problem,
             check,

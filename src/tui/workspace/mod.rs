@@ -222,6 +222,9 @@ pub enum WorkAction {
     Submit,
     Hint,
     CheckNow,
+    /// `f`: start the check afresh, counting only what the journal shows from now on (what
+    /// `forgetful check --restart` does).
+    FreshStart,
     /// "My answer says this": record a self-assessment (after tries that did not pass).
     SelfAssess,
     /// The first Ctrl-C while writing: save the draft and ask for a second one.
@@ -306,6 +309,12 @@ pub enum WorkEffect {
     RecordServicePass {
         problem: String,
         evidence: Vec<String>,
+    },
+    /// Only journal entries after `after` count for `problem` in lab run `run_id`.
+    SetCheckMark {
+        problem: String,
+        run_id: String,
+        after: u64,
     },
     /// Send the action back after a while (debounces).
     After(Duration, Box<WorkAction>),
@@ -426,6 +435,31 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
                 ws.scroll[Tab::Checklist.index()] = at;
             }
             scroll(s, 0);
+        }
+        WorkAction::FreshStart => {
+            let Some(ws) = &mut s.work.open else {
+                return fx;
+            };
+            let Some(st) = &s.lab.state else {
+                s.status = Some("the lab is not reachable yet".into());
+                return fx;
+            };
+            // The newest entry the lab or this app has seen: nothing before it counts.
+            let after = s.journal.back().map_or(0, |e| e.id).max(st.journal_head);
+            let problem = ws.id().to_string();
+            ws.tab = Tab::Checklist;
+            ws.auto_tab = false;
+            ws.report = None;
+            ws.recorded_pass = None;
+            fx.push(wfx(WorkEffect::SetCheckMark {
+                problem: problem.clone(),
+                run_id: st.run_id.clone(),
+                after,
+            }));
+            s.status = Some(format!(
+                "fresh start: only what happens after journal entry {after} counts for {problem} (as `forgetful check {problem} --restart`)"
+            ));
+            run_check(s, &mut fx);
         }
         WorkAction::CheckNow => {
             // Visible at once: the answer comes back as the checklist and a status line.

@@ -835,3 +835,82 @@ fn check_now_says_what_it_is_doing_and_what_it_found() {
     );
     assert_eq!(s.status.as_deref(), Some("checked: 1 of 2 steps done"));
 }
+
+// `f` starts the check afresh from inside the app, as `forgetful check --restart` does:
+// the mark is the newest journal entry seen, then the check runs again and counts only
+// what follows. The footer and the help name it.
+#[test]
+fn f_starts_the_check_afresh() {
+    let mut s = opened(80, 24, report(true, false));
+    let newest = s.journal.back().map_or(0, |e| e.id);
+    let a = key(&s, KeyCode::Char('f'), KeyModifiers::NONE);
+    assert_eq!(a, Some(Action::Work(WorkAction::FreshStart)));
+    let fx = update(&mut s, a.unwrap());
+    let after = newest.max(6);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Work(WorkEffect::SetCheckMark {
+                problem: DL.into(),
+                run_id: "abc".into(),
+                after,
+            }),
+            Effect::Work(WorkEffect::RunCheck {
+                problem: DL.into(),
+                check: crate::course::problem::CheckKind::DisappearingLogin,
+                claim: None,
+            }),
+        ]
+    );
+    assert!(ws(&s).report.is_none(), "the old checklist is gone");
+    assert!(
+        s.status.as_deref().unwrap().starts_with("fresh start"),
+        "{:?}",
+        s.status
+    );
+    let shown = screen(&s);
+    assert!(
+        shown.lines().last().unwrap().contains("f afresh"),
+        "{shown}"
+    );
+    assert!(
+        keys::HELP
+            .iter()
+            .any(|(k, d)| *k == "f" && d.contains("--restart"))
+    );
+    // The mark reaches the record the next check reads.
+    let mut p = crate::tui::progress_port::MemoryProgress::default();
+    effects::run(
+        WorkEffect::SetCheckMark {
+            problem: DL.into(),
+            run_id: "abc".into(),
+            after,
+        },
+        effects::Needs {
+            def: None,
+            run_id: Some("abc".into()),
+            client: None,
+        },
+        &mut p,
+        |_| {},
+    );
+    assert_eq!(p.record.check_mark(DL, "abc"), Some(after));
+}
+
+// Hints name the default address; in the app they name the lab the app talks to, as the
+// lesson view and the statement do.
+#[test]
+fn hints_name_the_apps_lab() {
+    let mut s = opened(200, 60, report(false, false));
+    s.lab.url = Some("http://127.0.0.1:7979".into());
+    for _ in 0..3 {
+        work(&mut s, WorkAction::Hint);
+    }
+    work(&mut s, WorkAction::Top);
+    // (The hand-made checklist above still names 7878: only the hints are the course's.)
+    let shown = screen(&s);
+    assert!(
+        shown.contains("http://127.0.0.1:7979/login, then curl"),
+        "{shown}"
+    );
+}
