@@ -187,8 +187,8 @@ pub enum ConsoleAction {
     /// Leave the payload editor and make the edited token from it.
     ApplyEdit,
     DropEdit,
-    /// Re-head the inspected (or edited) token with `alg: none` and drop its signature.
-    ForgeAlgNone,
+    /// Re-head the inspected (or edited) token the way one weak verifier accepts.
+    Forge(Forgery),
     ClearPaste,
     /// Put the inspected token on `GET /orders` in the console and send it.
     SendToken,
@@ -290,7 +290,9 @@ pub fn key(s: &State, k: &KeyEvent) -> Option<Option<Action>> {
             (None, Char('x')) => ca(C::ClearPaste),
             (None, Char('e')) => ca(C::InspFocus(Some(InspField::Payload))),
             (None, Char('u')) => ca(C::DropEdit),
-            (None, Char('n')) => ca(C::ForgeAlgNone),
+            (None, Char('n')) => ca(C::Forge(Forgery::AlgNone)),
+            (None, Char('h')) => ca(C::Forge(Forgery::Hs256PublicKey)),
+            (None, Char('K')) => ca(C::Forge(Forgery::KidPath)),
             (None, Char('s')) => ca(C::SendToken),
             (None, Char('r')) => ca(C::Refetch),
             (None, Char('c')) => ca(C::OpenConsole),
@@ -597,26 +599,38 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
             }
         }
         C::DropEdit => s.inspector.edited = None,
-        C::ForgeAlgNone => {
+        C::Forge(kind) => {
             let base = s
                 .inspector
                 .edited
                 .clone()
                 .or_else(|| s.inspector.pasted())
                 .or_else(|| s.last_token.clone());
-            match base.map(|t| token::forge_alg_none(&t)) {
-                Some(Ok(t)) => {
+            let Some(base) = base else {
+                s.status =
+                    Some("no token to forge: get one from the console or paste one (p)".into());
+                return out;
+            };
+            let forged = match kind {
+                Forgery::AlgNone => token::forge_alg_none(&base),
+                Forgery::KidPath => token::forge_kid_path(&base),
+                Forgery::Hs256PublicKey => match &s.inspector.jwks {
+                    Some(Ok(jwks)) => token::forge_hs256_public_key(&base, jwks),
+                    _ => {
+                        // The public key comes from the lab's JWKS, like anyone would get it.
+                        out.push(fx(ConsoleEffect::FetchJwks));
+                        s.status =
+                            Some("fetching the JWKS for its public key: press h again".into());
+                        return out;
+                    }
+                },
+            };
+            match forged {
+                Ok(t) => {
                     s.inspector.edited = Some(t);
-                    s.status = Some(
-                        "forged: header alg none, no signature · s sends it (only a weak verifier takes it)"
-                            .into(),
-                    );
+                    s.status = Some(kind.done().into());
                 }
-                Some(Err(e)) => s.status = Some(e),
-                None => {
-                    s.status =
-                        Some("no token to forge: get one from the console or paste one (p)".into())
-                }
+                Err(e) => s.status = Some(e),
             }
         }
         C::ClearPaste => {
@@ -1050,11 +1064,44 @@ pub const INSPECTOR_HELP: &[(&str, &str)] = &[
         "n",
         "forge: the same payload with alg none and no signature",
     ),
+    (
+        "h",
+        "forge: HS256 signed with the issuer's public key from the JWKS",
+    ),
+    ("K", "forge: HS256, kid pointing at /dev/null, an empty key"),
     ("p x", "paste a token · clear it"),
     ("r", "fetch the JWKS and verify again"),
     ("j k PgDn PgUp g", "scroll"),
     ("c", "request console"),
 ];
+
+/// The forged tokens the inspector makes, one for each weak verifier of lesson 15 that
+/// a forger can sign for (no-exp needs no forging: an expired token of one's own will do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forgery {
+    /// `alg: none`, no signature.
+    AlgNone,
+    /// HS256 with the issuer's public key as the HMAC secret.
+    Hs256PublicKey,
+    /// HS256 with an empty key, `kid` naming `/dev/null`.
+    KidPath,
+}
+
+impl Forgery {
+    fn done(self) -> &'static str {
+        match self {
+            Forgery::AlgNone => {
+                "forged: header alg none, no signature · s sends it (only a weak verifier takes it)"
+            }
+            Forgery::Hs256PublicKey => {
+                "forged: HS256 signed with the issuer's public key · s sends it (only the hs256-public-key weakness takes it)"
+            }
+            Forgery::KidPath => {
+                "forged: HS256, kid ../../../../dev/null, empty key · s sends it (only the kid-path weakness takes it)"
+            }
+        }
+    }
+}
 
 /// `?` in either tool, after its own keys.
 pub const TOOLS_HELP: &[(&str, &str)] = &[

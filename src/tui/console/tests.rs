@@ -980,7 +980,7 @@ fn n_forges_an_alg_none_token_from_the_inspected_one() {
     let t = valid_token();
     s.last_token = Some(t.clone());
     s.tool = Some(Tool::Inspector);
-    update(&mut s, Action::Console(C::ForgeAlgNone));
+    update(&mut s, Action::Console(C::Forge(super::Forgery::AlgNone)));
     let forged = s.inspector.edited.clone().expect("a forged token");
     let parts: Vec<&str> = forged.split('.').collect();
     assert_eq!(parts.len(), 3);
@@ -994,6 +994,50 @@ fn n_forges_an_alg_none_token_from_the_inspected_one() {
             .unwrap()
             .starts_with("forged: header alg none")
     );
+}
+
+// h and K make lesson 15's two HS256 forgeries: h needs the issuer's public key, so with no
+// JWKS yet it fetches one and says to press again; K needs nothing.
+#[test]
+fn h_and_capital_k_forge_the_hs256_tokens() {
+    let mut s = state(80, 24);
+    let t = valid_token();
+    s.last_token = Some(t.clone());
+    s.tool = Some(Tool::Inspector);
+    let header = |tok: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(tok.split('.').next().unwrap())
+                .unwrap(),
+        )
+        .unwrap()
+    };
+
+    let fx = update(
+        &mut s,
+        Action::Console(C::Forge(super::Forgery::Hs256PublicKey)),
+    );
+    assert!(s.inspector.edited.is_none(), "nothing to sign with yet");
+    assert!(format!("{fx:?}").contains("FetchJwks"), "{fx:?}");
+    assert!(s.status.as_deref().unwrap().contains("press h again"));
+    s.inspector.jwks = Some(Ok(jwks()));
+    update(
+        &mut s,
+        Action::Console(C::Forge(super::Forgery::Hs256PublicKey)),
+    );
+    let forged = s.inspector.edited.clone().expect("an HS256 token");
+    assert_eq!(header(&forged)["alg"], "HS256");
+    assert_eq!(
+        forged.split('.').nth(1),
+        t.split('.').nth(1),
+        "same payload"
+    );
+
+    s.inspector.edited = None;
+    update(&mut s, Action::Console(C::Forge(super::Forgery::KidPath)));
+    let forged = s.inspector.edited.clone().expect("a kid-path token");
+    assert_eq!(header(&forged)["kid"], crate::tui::token::KID_PATH_FORGERY);
+    assert!(s.status.as_deref().unwrap().contains("kid-path"));
 }
 
 // Lesson 15: n forges the alg-none copy, then e edits *that* token: the none header and
