@@ -9,6 +9,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::class::{Review, Reviews};
 use super::{LEARNERS_DIR, LearnerStore, WorkshopConfig};
 use crate::lab::{LabConfig, LabHandle};
 use crate::progress::Progress;
@@ -65,6 +66,18 @@ pub struct SeatLab {
     handle: Mutex<Option<LabHandle>>,
 }
 
+impl SeatLab {
+    /// The newest `n` entries of the lab's journal, oldest first (none once it is stopped).
+    pub fn journal_tail(&self, n: usize) -> Vec<crate::api::JournalEntry> {
+        self.handle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|h| h.journal_tail(n))
+            .unwrap_or_default()
+    }
+}
+
 /// What the room knows of a learner's progress.
 #[derive(Default)]
 pub struct Record {
@@ -76,6 +89,8 @@ pub struct Record {
     pub last_activity: Option<OffsetDateTime>,
     /// Latest change to what counts as progress (lessons, predictions, checks, answers, hints).
     pub last_progress: Option<OffsetDateTime>,
+    /// The instructor's reviews of self-assessed answers, by problem.
+    pub reviews: Reviews,
     fingerprint: Option<[u8; 32]>,
 }
 
@@ -110,6 +125,15 @@ pub enum JoinRefused {
     LabFailed { name: String, reason: String },
 }
 
+/// Why a review was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewRefused {
+    #[error("{0}")]
+    UnknownProblem(String),
+    #[error("{0}")]
+    NothingToReview(String),
+}
+
 /// A seat given out: what the learner is told.
 pub struct Joined {
     pub seat: Arc<Seat>,
@@ -127,6 +151,9 @@ pub struct Registry {
     by_token: Mutex<HashMap<TokenHash, String>>,
     admin: TokenHash,
     events: tokio::sync::broadcast::Sender<String>,
+    /// Goes up with every change the class summary would show (a seat, a record, a review);
+    /// the live class view waits on it instead of asking again and again.
+    version: tokio::sync::watch::Sender<u64>,
 }
 
 impl Registry {
@@ -139,7 +166,86 @@ impl Registry {
             by_token: Mutex::new(HashMap::new()),
             admin,
             events: tokio::sync::broadcast::channel(256).0,
+            version: tokio::sync::watch::channel(1).0,
         }
+    }
+
+    /// The room's version: see [`Registry::changed`].
+    pub fn version(&self) -> u64 {
+        *self.version.borrow()
+    }
+
+    fn bump(&self) {
+        self.version.send_modify(|v| *v += 1);
+    }
+
+    /// Waits until the version passes `after`, at most `wait`; returns the version then.
+    pub async fn changed(&self, after: u64, wait: Duration) -> u64 {
+        let mut rx = self.version.subscribe();
+        let _ = tokio::time::timeout(wait, rx.wait_for(|v| *v > after)).await;
+        self.version()
+    }
+
+    /// The seat of `name`, if it has one.
+    pub fn seat(&self, name: &str) -> Option<Arc<Seat>> {
+        self.seats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// The instructor accepts or rejects the self-assessed answer `seat` holds for `problem`.
+    pub fn review(
+        &self,
+        seat: &Seat,
+        problem: &str,
+        accept: bool,
+    ) -> Result<Review, ReviewRefused> {
+        if !self.cfg.problems.is_empty() && !self.cfg.problems.iter().any(|p| p == problem) {
+            return Err(ReviewRefused::UnknownProblem(format!(
+                "no problem {} in this course: one of {}",
+                crate::api::bounded(problem, 40),
+                self.cfg.problems.join(", ")
+            )));
+        }
+        let review = {
+            let mut record = seat.record.lock().unwrap_or_else(|p| p.into_inner());
+            let answer = record
+                .progress
+                .as_ref()
+                .and_then(|p| p.problem(problem))
+                .map(|p| p.answer.clone())
+                .unwrap_or_default();
+            let Some(sa) = answer.self_assessed.as_ref() else {
+                return Err(ReviewRefused::NothingToReview(format!(
+                    "{} has no self-assessed answer to {}: there is nothing to accept or reject",
+                    seat.name,
+                    crate::api::bounded(problem, 40)
+                )));
+            };
+            if answer.passed_at.is_some() {
+                return Err(ReviewRefused::NothingToReview(format!(
+                    "the grader passed {}'s answer to {}: it needs no review",
+                    seat.name,
+                    crate::api::bounded(problem, 40)
+                )));
+            }
+            let review = Review {
+                accept,
+                at: crate::progress::now(),
+                of: sa.at.clone(),
+            };
+            record.reviews.insert(problem.to_string(), review.clone());
+            review
+        };
+        self.bump();
+        self.say(format!(
+            "{}  {}'s answer to {problem}",
+            if accept { "accepted " } else { "rejected " },
+            seat.name
+        ));
+        Ok(review)
     }
 
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<String> {
@@ -234,6 +340,7 @@ impl Registry {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .insert(seat.token, name.to_string());
+                self.bump();
                 Ok(Joined {
                     seat,
                     lab,
@@ -345,6 +452,8 @@ impl Registry {
         record.last_activity = Some(record.last_activity.map_or(at, |t| t.max(at)));
         record.changed_at_ms = changed_at_ms.or(record.changed_at_ms);
         record.progress = Some(progress);
+        drop(record);
+        self.bump();
         true
     }
 
@@ -369,6 +478,8 @@ fn progress_fingerprint(p: &Progress) -> [u8; 32] {
     p.last_lesson = None;
     for problem in p.problems.values_mut() {
         problem.answer.draft = None;
+        // The instructor's review, echoed back by the learner, is not the learner's progress.
+        problem.answer.review = None;
         problem.check_marks.clear();
     }
     p.problems
