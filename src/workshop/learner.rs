@@ -551,6 +551,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_review_reaches_the_record_once_and_only_for_its_self_assessment() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Progress::default();
+        for _ in 0..2 {
+            p.record_answer(
+                "disappearing-login",
+                "short",
+                crate::progress::AnswerOutcome::NotYet,
+                "m",
+            );
+        }
+        p.self_assess("disappearing-login", "model").unwrap();
+        p.save(dir.path()).unwrap();
+        let at = p
+            .problem("disappearing-login")
+            .unwrap()
+            .answer
+            .self_assessed
+            .clone()
+            .unwrap()
+            .at;
+        let review = |accept, of: &str| {
+            Reviews::from([(
+                "disappearing-login".to_string(),
+                super::super::class::Review {
+                    accept,
+                    at: "2026-01-01T10:00:00Z".into(),
+                    of: of.into(),
+                },
+            )])
+        };
+        // A review of an earlier self-assessment is not this one's.
+        assert!(!apply_reviews(dir.path(), &review(true, "2025-01-01T00:00:00Z")).unwrap());
+        assert!(apply_reviews(dir.path(), &review(false, &at)).unwrap());
+        assert!(
+            !apply_reviews(dir.path(), &review(false, &at)).unwrap(),
+            "nothing new"
+        );
+        let answer = Progress::load(dir.path()).unwrap().problems["disappearing-login"]
+            .answer
+            .clone();
+        assert_eq!(answer.current_review().map(|r| r.accepted), Some(false));
+        assert!(!answer.done(), "rejected is not done");
+        assert!(apply_reviews(dir.path(), &review(true, &at)).unwrap());
+        assert!(
+            Progress::load(dir.path()).unwrap().problems["disappearing-login"]
+                .answer
+                .done()
+        );
+    }
+
+    #[test]
     fn the_outbox_keeps_changes_in_order_and_the_record_is_private() {
         let dir = tempfile::tempdir().unwrap();
         let outbox = Outbox::new(dir.path());
