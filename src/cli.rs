@@ -317,13 +317,14 @@ fn workshop_config(
         .clone()
         .filter(|t| !t.is_empty())
         .ok_or(WorkshopError::NoAdminToken)?;
-    let store = match args.lab.store.parse()? {
-        crate::store::StoreSpec::Sqlite => LearnerStore::Sqlite,
+    let spec: crate::store::StoreSpec = args.lab.store.parse()?;
+    // With Redis, the room is shared there; each learner's lab keeps its sessions in SQLite
+    // in its own folder all the same (one Redis key space for every lab would mix them).
+    let store = match spec {
         crate::store::StoreSpec::Memory => LearnerStore::Memory,
-        crate::store::StoreSpec::Redis(url) => {
-            return Err(WorkshopError::StoreNotSupported(url).into());
-        }
+        crate::store::StoreSpec::Sqlite | crate::store::StoreSpec::Redis(_) => LearnerStore::Sqlite,
     };
+    let room = crate::workshop::room_spec(&spec, data_dir, &admin_token);
     Ok(crate::workshop::WorkshopConfig {
         bind: args.lab.bind,
         port: args.lab.port,
@@ -342,6 +343,7 @@ fn workshop_config(
         lessons: crate::course::lesson_ids(course),
         problems: crate::course::problem_ids(course)?,
         stuck_after: crate::workshop::STUCK_AFTER,
+        room,
     })
 }
 

@@ -187,6 +187,10 @@ pub struct LearnerDetail {
     pub answers: Vec<AnswerDetail>,
     /// The newest entries of the learner's lab journal, oldest first.
     pub journal: Vec<JournalEntry>,
+    /// Set when the learner's lab runs on another workshop server sharing the room (its URL):
+    /// its journal is read there, so `journal` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lab_elsewhere: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

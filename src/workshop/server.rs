@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use super::MAX_PROGRESS_BYTES;
 use super::class::{self, ClassSummary, LearnerRow, Reviews};
-use super::registry::{JoinRefused, Registry, ReviewRefused, Seat};
+use super::registry::{JoinRefused, Record, Registry, ReviewRefused, Room, Seat};
 use crate::api::class::{
     AnswerDetail, AnswerState, LearnerDetail, ReviewAnswer, ReviewBody, SelfAssessed,
     SubmittedAnswer,
@@ -66,7 +66,7 @@ impl From<JoinRefused> for WorkshopApiError {
             JoinRefused::NameTaken(_) | JoinRefused::WrongToken(_) => {
                 (StatusCode::CONFLICT, "conflict")
             }
-            JoinRefused::Full(_) | JoinRefused::Starting(_) => {
+            JoinRefused::Full(_) | JoinRefused::Starting(_) | JoinRefused::Store(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
             JoinRefused::LabFailed { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "lab failed"),
@@ -123,7 +123,7 @@ async fn join(State(r): R, headers: HeaderMap, body: Body) -> Result<Response, W
     })?;
     let token = bearer(&headers);
     let host = lab_host(&headers, &r);
-    let joined = match r.join(&name, token.as_deref()).await {
+    let joined = match r.join(&name, token.as_deref(), &host).await {
         Ok(j) => j,
         Err(e) => {
             r.say(format!("refused   {}: {e}", bounded(&name, 40)));
@@ -131,7 +131,7 @@ async fn join(State(r): R, headers: HeaderMap, body: Body) -> Result<Response, W
         }
     };
     let new = joined.new_token.is_some();
-    let lab_url = format!("http://{host}:{}", joined.lab.port);
+    let lab_url = joined.lab_url.clone();
     r.say(format!(
         "{} {} → lab {lab_url}",
         if new { "joined   " } else { "rejoined " },
@@ -142,7 +142,7 @@ async fn join(State(r): R, headers: HeaderMap, body: Body) -> Result<Response, W
         lab_url,
         // A rejoin proved it holds the token: give the same one back.
         learner_token: joined.new_token.or(token).unwrap_or_default(),
-        lab_key: joined.lab.key.clone(),
+        lab_key: joined.lab_key.clone(),
         new,
     };
     let status = if new {
@@ -174,7 +174,7 @@ async fn progress(
             "progress needs the learner token: Authorization: Bearer <learner_token>",
         ));
     };
-    let Some(seat) = r.seat_of(&token) else {
+    let Some(seat) = r.seat_of(&token).await.map_err(unavailable)? else {
         return Err(WorkshopApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -210,34 +210,40 @@ async fn progress(
         )
     })?;
     let age = Duration::from_millis(q.age_ms.unwrap_or(0));
-    let kept = r.record_progress(&seat, record, q.changed_at, age);
-    let reviews = reviews_of(&seat);
+    let kept = r
+        .record_progress(&seat, record, q.changed_at, age)
+        .await
+        .map_err(unavailable)?;
+    let reviews = r.reviews(&seat.name).await.map_err(unavailable)?;
     Ok(
         Json(serde_json::json!({"name": seat.name, "kept": kept, "reviews": reviews}))
             .into_response(),
     )
 }
 
-fn reviews_of(seat: &Seat) -> Reviews {
-    seat.record
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .reviews
-        .clone()
+/// The room's store did not answer.
+fn unavailable(reason: String) -> WorkshopApiError {
+    WorkshopApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        format!("the room's store did not answer: {}", bounded(&reason, 200)),
+    )
 }
 
 /// `GET /workshop/reviews`: the learner's own reviews, by problem (learner token).
 async fn my_reviews(State(r): R, headers: HeaderMap) -> Result<Response, WorkshopApiError> {
-    let seat = bearer(&headers)
-        .and_then(|t| r.seat_of(&t))
-        .ok_or_else(|| {
-            WorkshopApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "your reviews need your learner token: Authorization: Bearer <learner_token>",
-            )
-        })?;
-    let reviews = reviews_of(&seat);
+    let seat = match bearer(&headers) {
+        Some(t) => r.seat_of(&t).await.map_err(unavailable)?,
+        None => None,
+    };
+    let seat = seat.ok_or_else(|| {
+        WorkshopApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "your reviews need your learner token: Authorization: Bearer <learner_token>",
+        )
+    })?;
+    let reviews = r.reviews(&seat.name).await.map_err(unavailable)?;
     Ok(Json(serde_json::json!({"name": seat.name, "reviews": reviews})).into_response())
 }
 
@@ -270,7 +276,8 @@ async fn class_summary(
     if let Some(after) = q.after {
         r.changed(after, crate::client::CLASS_WAIT).await;
     }
-    Ok(Json(summary(&r, OffsetDateTime::now_utc())).into_response())
+    let room = r.room().await.map_err(unavailable)?;
+    Ok(Json(summary(&r, &room, OffsetDateTime::now_utc())).into_response())
 }
 
 /// The admin token, for the instructor's routes on one learner: 403 without it, as a lab's
@@ -287,8 +294,8 @@ fn admin_only(r: &Registry, headers: &HeaderMap) -> Result<(), WorkshopApiError>
     }
 }
 
-fn known_seat(r: &Registry, name: &str) -> Result<Arc<Seat>, WorkshopApiError> {
-    r.seat(name).ok_or_else(|| {
+async fn known_seat(r: &Registry, name: &str) -> Result<Seat, WorkshopApiError> {
+    r.seat(name).await.map_err(unavailable)?.ok_or_else(|| {
         WorkshopApiError::new(
             StatusCode::NOT_FOUND,
             "not found",
@@ -307,13 +314,27 @@ async fn learner_detail(
     Path(name): Path<String>,
 ) -> Result<Response, WorkshopApiError> {
     admin_only(&r, &headers)?;
-    let seat = known_seat(&r, &name)?;
-    Ok(Json(detail(&r, &seat, OffsetDateTime::now_utc())).into_response())
+    let seat = known_seat(&r, &name).await?;
+    let record = r.record(&seat.name).await.map_err(unavailable)?;
+    let reviews = r.reviews(&seat.name).await.map_err(unavailable)?;
+    Ok(Json(detail(
+        &r,
+        &seat,
+        &record,
+        &reviews,
+        OffsetDateTime::now_utc(),
+    ))
+    .into_response())
 }
 
-pub fn detail(r: &Registry, seat: &Seat, now: OffsetDateTime) -> LearnerDetail {
-    let row = row_of(r, seat, now);
-    let record = seat.record.lock().unwrap_or_else(|p| p.into_inner());
+pub fn detail(
+    r: &Registry,
+    seat: &Seat,
+    record: &Record,
+    reviews: &Reviews,
+    now: OffsetDateTime,
+) -> LearnerDetail {
+    let row = row_of(r, seat, record, reviews, now);
     let none = crate::progress::ProblemProgress::default();
     let answers = r
         .cfg
@@ -325,7 +346,7 @@ pub fn detail(r: &Registry, seat: &Seat, now: OffsetDateTime) -> LearnerDetail {
                 .as_ref()
                 .and_then(|p| p.problem(id))
                 .unwrap_or(&none);
-            let review = record.reviews.get(id);
+            let review = reviews.get(id);
             AnswerDetail {
                 problem: id.clone(),
                 latest: p.answer.last.as_ref().map(|s| SubmittedAnswer {
@@ -354,16 +375,16 @@ pub fn detail(r: &Registry, seat: &Seat, now: OffsetDateTime) -> LearnerDetail {
             }
         })
         .collect();
-    drop(record);
-    let journal = seat
-        .lab
-        .get()
+    let lab = r.lab(&seat.name);
+    let journal = lab
+        .as_ref()
         .map(|l| l.journal_tail(DETAIL_JOURNAL))
         .unwrap_or_default();
     LearnerDetail {
         row,
         answers,
         journal,
+        lab_elsewhere: lab.is_none().then(|| seat.lab_url.clone()),
     }
 }
 
@@ -375,7 +396,7 @@ async fn review(
     body: Body,
 ) -> Result<Response, WorkshopApiError> {
     admin_only(&r, &headers)?;
-    let seat = known_seat(&r, &name)?;
+    let seat = known_seat(&r, &name).await?;
     let bytes = read_limited(body, MAX_BODY).await?;
     let ReviewBody { problem, accept } = serde_json::from_slice(&bytes).map_err(|e| {
         WorkshopApiError::new(
@@ -387,15 +408,21 @@ async fn review(
             ),
         )
     })?;
-    let review = r.review(&seat, &problem, accept).map_err(|e| match e {
-        ReviewRefused::UnknownProblem(m) => {
-            WorkshopApiError::new(StatusCode::BAD_REQUEST, "bad request", m)
-        }
-        ReviewRefused::NothingToReview(m) => {
-            WorkshopApiError::new(StatusCode::CONFLICT, "conflict", m)
-        }
-    })?;
-    let answer = row_of(&r, &seat, OffsetDateTime::now_utc())
+    let review = r
+        .review(&seat, &problem, accept)
+        .await
+        .map_err(|e| match e {
+            ReviewRefused::UnknownProblem(m) => {
+                WorkshopApiError::new(StatusCode::BAD_REQUEST, "bad request", m)
+            }
+            ReviewRefused::NothingToReview(m) => {
+                WorkshopApiError::new(StatusCode::CONFLICT, "conflict", m)
+            }
+            ReviewRefused::Store(m) => unavailable(m),
+        })?;
+    let record = r.record(&seat.name).await.map_err(unavailable)?;
+    let reviews = r.reviews(&seat.name).await.map_err(unavailable)?;
+    let answer = row_of(&r, &seat, &record, &reviews, OffsetDateTime::now_utc())
         .problems
         .iter()
         .find(|p| p.id == problem)
@@ -409,16 +436,21 @@ async fn review(
     .into_response())
 }
 
-fn row_of(r: &Registry, seat: &Seat, now: OffsetDateTime) -> LearnerRow {
-    let record = seat.record.lock().unwrap_or_else(|p| p.into_inner());
+fn row_of(
+    r: &Registry,
+    seat: &Seat,
+    record: &Record,
+    reviews: &Reviews,
+    now: OffsetDateTime,
+) -> LearnerRow {
     class::row(
         &class::Seen {
             name: &seat.name,
             joined_at: seat.joined_at,
             progress: record.progress.as_ref(),
-            last_activity: record.last_activity,
-            last_progress: record.last_progress,
-            reviews: &record.reviews,
+            last_activity: record.last_activity(),
+            last_progress: record.last_progress(),
+            reviews,
         },
         &r.cfg.lessons,
         &r.cfg.problems,
@@ -427,12 +459,15 @@ fn row_of(r: &Registry, seat: &Seat, now: OffsetDateTime) -> LearnerRow {
     )
 }
 
-pub fn summary(r: &Registry, now: OffsetDateTime) -> ClassSummary {
-    // The version first: a change made while the rows are read is seen again next time.
-    let version = r.version();
-    let learners = r.seats().iter().map(|seat| row_of(r, seat, now)).collect();
+pub fn summary(r: &Registry, room: &Room, now: OffsetDateTime) -> ClassSummary {
+    let learners = room
+        .seats
+        .iter()
+        .map(|(seat, record, reviews)| row_of(r, seat, record, reviews, now))
+        .collect();
     ClassSummary {
-        version,
+        // Read before the rows: a change made while they were read is seen again next time.
+        version: room.version,
         generated_at: now
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),

@@ -152,6 +152,7 @@ fn ann_detail(review: Option<bool>) -> LearnerDetail {
             entry(2, "GET", "/orders", 401, "b"),
             entry(3, "GET", "/orders", 200, "a"),
         ],
+        lab_elsewhere: None,
     }
 }
 

@@ -512,7 +512,18 @@ fn draw_detail(s: &ClassState, f: &mut Frame, a: &Areas) {
         f.render_widget(block, a.journal);
         let h = usize::from(inner.height);
         let w = usize::from(inner.width);
-        let lines: Vec<Line> = if data.journal.is_empty() {
+        let lines: Vec<Line> = if let Some(url) = &data.lab_elsewhere {
+            vec![Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "their lab runs on another workshop server ({}): its journal is read there",
+                        clean(url)
+                    ),
+                    w,
+                ),
+                Style::default().add_modifier(Modifier::DIM),
+            ))]
+        } else if data.journal.is_empty() {
             vec![Line::from(Span::styled(
                 fit("no requests in their lab yet", w),
                 Style::default().add_modifier(Modifier::DIM),
