@@ -245,8 +245,9 @@ pub fn markdown(s: &ClassSummary) -> String {
     }
     out.push_str(
         "\nlab: ✓ the lab check passed, ✗ not yet. answer: ✓ passed by the grader, self = \
-         self-assessed after two tries (read it in their report), partial, ✗ not passed, - none \
-         submitted.\n",
+         self-assessed after two tries and not reviewed yet (read it in the live view or their \
+         report), accepted / rejected = self-assessed and reviewed by the instructor, partial, \
+         ✗ not passed, - none submitted.\n",
     );
     out
 }
