@@ -235,8 +235,9 @@ fn draw_top(s: &ClassState, f: &mut Frame, area: Rect) {
         _ => {
             let l = s.learners();
             format!(
-                " {} learners · {} done · {} stuck · {} ",
+                " {} learner{} · {} done · {} stuck · {} ",
                 l.len(),
+                if l.len() == 1 { "" } else { "s" },
                 l.iter().filter(|x| x.done).count(),
                 l.iter().filter(|x| x.stuck_minutes.is_some()).count(),
                 clean(&s.url)
