@@ -658,6 +658,28 @@ async fn the_review_route_accepts_or_rejects_a_self_assessed_answer() {
     .await;
     assert_eq!(mine.status, 200);
     assert_eq!(mine.body["reviews"]["disappearing-login"]["accept"], true);
+    // `forgetful progress` on ann's laptop asks the room and shows it.
+    let laptop = tempfile::tempdir().unwrap();
+    let joined = json!({"server": ws.url, "name": "ann", "learner_token": ann_token,
+                        "lab_url": ann.s("lab_url"), "joined_at": "2026-01-01T10:00:00Z"});
+    std::fs::write(laptop.path().join("workshop.json"), joined.to_string()).unwrap();
+    std::fs::write(
+        laptop.path().join("progress.json"),
+        self_assessed_record("2026-01-01T10:02:00Z").to_string(),
+    )
+    .unwrap();
+    let dir = laptop.path().to_path_buf();
+    let o = tokio::task::spawn_blocking(move || forgetful(&dir, &["progress"], &[]))
+        .await
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("disappearing-login: accepted, the written half is done"),
+        "{}",
+        text(&o)
+    );
+    let kept = std::fs::read_to_string(laptop.path().join("progress.json")).unwrap();
+    assert!(kept.contains("\"accepted\": true"), "{kept}");
 
     // Rejected: not done. A new self-assessment waits for a new review.
     let r = review(
