@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod class;
+
 /// Request header the project's own clients set so the journal can tell who sent what.
 pub const SOURCE_HEADER: &str = "x-forgetful-source";
 /// The lab's per-process secret that its own clients send with a source of `grader`,

@@ -103,7 +103,8 @@ pub enum Command {
     /// Drive many simulated users at the lab while a scenario happens to it (kill a replica,
     /// restart them in turn, add one, pause Redis): a line a second, a summary, a chart.
     Load(LoadFlags),
-    /// The instructor's class summary from a workshop server (admin token from FORGETFUL_ADMIN_TOKEN).
+    /// The instructor's live class view of a workshop server (admin token from
+    /// FORGETFUL_ADMIN_TOKEN); with --format or --out, the class summary as a file instead.
     Class(ClassFlags),
     /// Leave the workshop this data dir joined: back to a lab of your own on this machine.
     Leave,
@@ -181,9 +182,11 @@ pub struct ClassFlags {
     /// The workshop server (default http://127.0.0.1:7878).
     #[arg(long)]
     pub url: Option<String>,
-    #[arg(long, value_enum, default_value_t = ClassFormatFlag::Md)]
-    pub format: ClassFormatFlag,
-    /// Write to this file instead of standard output.
+    /// Write the class summary in this format instead of opening the live view (md when only
+    /// --out is given, or when standard output is not a terminal).
+    #[arg(long, value_enum)]
+    pub format: Option<ClassFormatFlag>,
+    /// Write the summary to this file instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -314,13 +317,14 @@ fn workshop_config(
         .clone()
         .filter(|t| !t.is_empty())
         .ok_or(WorkshopError::NoAdminToken)?;
-    let store = match args.lab.store.parse()? {
-        crate::store::StoreSpec::Sqlite => LearnerStore::Sqlite,
+    let spec: crate::store::StoreSpec = args.lab.store.parse()?;
+    // With Redis, the room is shared there; each learner's lab keeps its sessions in SQLite
+    // in its own folder all the same (one Redis key space for every lab would mix them).
+    let store = match spec {
         crate::store::StoreSpec::Memory => LearnerStore::Memory,
-        crate::store::StoreSpec::Redis(url) => {
-            return Err(WorkshopError::StoreNotSupported(url).into());
-        }
+        crate::store::StoreSpec::Sqlite | crate::store::StoreSpec::Redis(_) => LearnerStore::Sqlite,
     };
+    let room = crate::workshop::room_spec(&spec, data_dir, &admin_token);
     Ok(crate::workshop::WorkshopConfig {
         bind: args.lab.bind,
         port: args.lab.port,
@@ -339,6 +343,7 @@ fn workshop_config(
         lessons: crate::course::lesson_ids(course),
         problems: crate::course::problem_ids(course)?,
         stuck_after: crate::workshop::STUCK_AFTER,
+        room,
     })
 }
 
@@ -406,6 +411,16 @@ fn with_uplink<T>(
         );
     }
     out
+}
+
+/// A learner in a workshop: the instructor's latest reviews into the record before it is
+/// shown; the room out of reach only leaves a line in the log.
+fn refresh_reviews(joined: Option<&crate::workshop::learner::Joined>, data_dir: &std::path::Path) {
+    if let Some(j) = joined
+        && let Err(e) = crate::workshop::learner::refresh_reviews(data_dir, j)
+    {
+        tracing::warn!("workshop: the instructor's reviews not read: {e}");
+    }
 }
 
 /// Starts the app's lab and publishes its URL and key in the data dir, so `forgetful check`
@@ -569,13 +584,31 @@ pub fn run() -> anyhow::Result<i32> {
         }
         Some(Command::Serve(a)) => crate::lab::serve_command(lab_config(&a.lab, &data_dir)?),
         Some(Command::Class(a)) => {
+            use std::io::IsTerminal;
+            let url = a
+                .url
+                .or(cli.url)
+                .unwrap_or_else(|| crate::api::DEFAULT_LAB_URL.to_string());
+            let admin_token = std::env::var("FORGETFUL_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty());
+            let live = a.format.is_none() && a.out.is_none() && std::io::stdout().is_terminal();
+            if live {
+                let Some(admin_token) = admin_token else {
+                    eprintln!("forgetful: {}", crate::workshop::class::ClassError::NoToken);
+                    return Ok(2);
+                };
+                return crate::tui::class::run(crate::tui::class::ClassViewArgs {
+                    url,
+                    admin_token,
+                    data_dir: data_dir.clone(),
+                    course: course.map(std::path::Path::to_path_buf),
+                });
+            }
             let args = crate::workshop::class::ClassArgs {
-                url: a
-                    .url
-                    .or(cli.url)
-                    .unwrap_or_else(|| crate::api::DEFAULT_LAB_URL.to_string()),
-                admin_token: std::env::var("FORGETFUL_ADMIN_TOKEN").ok(),
-                format: match a.format {
+                url,
+                admin_token,
+                format: match a.format.unwrap_or(ClassFormatFlag::Md) {
                     ClassFormatFlag::Md => crate::workshop::class::ClassFormat::Md,
                     ClassFormatFlag::Csv => crate::workshop::class::ClassFormat::Csv,
                     ClassFormatFlag::Json => crate::workshop::class::ClassFormat::Json,
@@ -665,11 +698,14 @@ pub fn run() -> anyhow::Result<i32> {
                 course,
             )
         }),
-        Some(Command::Progress(a)) => crate::progress::progress_command(
-            &crate::progress::ProgressArgs { json: a.json },
-            &data_dir,
-            course,
-        ),
+        Some(Command::Progress(a)) => {
+            refresh_reviews(joined, &data_dir);
+            crate::progress::progress_command(
+                &crate::progress::ProgressArgs { json: a.json },
+                &data_dir,
+                course,
+            )
+        }
         Some(Command::Reset(a)) => with_uplink(joined, &data_dir, || {
             crate::progress::reset_command(
                 &crate::progress::ResetArgs {
@@ -688,6 +724,7 @@ pub fn run() -> anyhow::Result<i32> {
                 },
                 out: a.out,
             };
+            refresh_reviews(joined, &data_dir);
             crate::grade::report_command(&args, &data_dir, course)
         }
         Some(Command::Load(f)) => {

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use tokio_util::codec::{FramedRead, LinesCodec};
 use tokio_util::io::StreamReader;
 
+use crate::api::class::{ClassSummary, LearnerDetail, ReviewAnswer, ReviewBody};
 use crate::api::{
     AttackerStatus, BadgeVerdict, ErrorBody, FullLabState, JournalEntry, LabState, Mode, Policy,
     Role, SOURCE_HEADER, StolenCredential, Weakness,
@@ -457,4 +458,151 @@ impl LabClient {
             elapsed: started.elapsed(),
         })
     }
+}
+
+/// The workshop server seen by the instructor: the class summary, one learner, a review.
+/// `forgetful class` (its formats and its live view) reaches the room only through this.
+#[derive(Clone)]
+pub struct RoomClient {
+    base: String,
+    admin_token: String,
+    http: reqwest::Client,
+    /// For the summary that waits for a change: no shorter timeout than the server's wait.
+    waiting: reqwest::Client,
+}
+
+/// Why the workshop server did not give what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    #[error("the workshop at {url} is not reachable: {source}")]
+    Unreachable {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("the workshop refused ({status}): {reason}")]
+    Refused { status: u16, reason: String },
+    #[error("unexpected answer from the workshop: {0}")]
+    Decode(String),
+}
+
+impl RoomError {
+    /// The HTTP status of a refusal.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RoomError::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// The longest a summary asked for with `after` waits on the server for a change.
+pub const CLASS_WAIT: Duration = Duration::from_secs(25);
+
+impl RoomClient {
+    /// `base` is the workshop server's URL; `admin_token` its `--admin-token`.
+    pub fn new(base: &str, admin_token: &str) -> Self {
+        let build = |timeout: Duration| {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(Duration::from_secs(3))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a plain HTTP client always builds")
+        };
+        RoomClient {
+            base: base.trim_end_matches('/').to_string(),
+            admin_token: admin_token.to_string(),
+            http: build(Duration::from_secs(10)),
+            waiting: build(CLASS_WAIT + Duration::from_secs(10)),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    async fn call<T: DeserializeOwned>(&self, rb: reqwest::RequestBuilder) -> Result<T, RoomError> {
+        let unreachable = |source| RoomError::Unreachable {
+            url: self.base.clone(),
+            source,
+        };
+        let resp = rb
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(unreachable)?;
+        if !status.is_success() {
+            let reason = serde_json::from_str::<ErrorBody>(&text)
+                .map(|e| e.reason)
+                .unwrap_or_else(|_| crate::api::bounded(&text, 200));
+            return Err(RoomError::Refused {
+                status: status.as_u16(),
+                reason,
+            });
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| RoomError::Decode(format!("{e}: {}", crate::api::bounded(&text, 200))))
+    }
+
+    /// `GET /workshop/class`: the summary now.
+    pub async fn class(&self) -> Result<ClassSummary, RoomError> {
+        self.call(self.http.get(format!("{}/workshop/class", self.base)))
+            .await
+    }
+
+    /// `GET /workshop/class?after=N`: the summary once the room's version passes `version`,
+    /// or after [`CLASS_WAIT`] without a change (then with the same version).
+    pub async fn class_after(&self, version: u64) -> Result<ClassSummary, RoomError> {
+        self.call(
+            self.waiting
+                .get(format!("{}/workshop/class?after={version}", self.base)),
+        )
+        .await
+    }
+
+    /// `GET /workshop/learners/{name}`: their answers and their lab's latest journal entries.
+    pub async fn learner(&self, name: &str) -> Result<LearnerDetail, RoomError> {
+        self.call(self.http.get(format!(
+            "{}/workshop/learners/{}",
+            self.base,
+            path_part(name)
+        )))
+        .await
+    }
+
+    /// `POST /workshop/learners/{name}/review`: accept or reject a self-assessed answer.
+    pub async fn review(
+        &self,
+        name: &str,
+        problem: &str,
+        accept: bool,
+    ) -> Result<ReviewAnswer, RoomError> {
+        self.call(
+            self.http
+                .post(format!(
+                    "{}/workshop/learners/{}/review",
+                    self.base,
+                    path_part(name)
+                ))
+                .json(&ReviewBody {
+                    problem: problem.to_string(),
+                    accept,
+                }),
+        )
+        .await
+    }
+}
+
+/// A learner's name as one path segment: names are a-z, 0-9, - and _, so anything else is
+/// percent-encoded rather than trusted.
+fn path_part(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -494,3 +494,212 @@ fn two_learners_one_solves_and_the_class_sees_only_that_one() {
     assert!(!path.exists());
     rt.block_on(ws.shutdown());
 }
+
+/// A record with a self-assessed answer to disappearing-login, made `at` (its lab half passed).
+fn self_assessed_record(at: &str) -> Value {
+    json!({
+        "version": 1,
+        "lessons_read": ["01-the-server-forgets"],
+        "problems": {"disappearing-login": {
+            "service": {"at": "2026-01-01T10:00:00Z", "evidence": []},
+            "answer": {
+                "last": {"text": "the login stayed on one replica", "outcome": "partial",
+                         "message": "one idea is missing", "at": "2026-01-01T10:01:00Z"},
+                "failed_tries": 2,
+                "self_assessed": {"text": "the login stayed on one replica",
+                                  "model_answer": "m", "at": at}
+            }
+        }}
+    })
+}
+
+async fn post_progress(url: &str, token: &str, record: &Value) -> Reply {
+    send(
+        reqwest::Client::new()
+            .post(format!("{url}/workshop/progress"))
+            .bearer_auth(token)
+            .json(record),
+    )
+    .await
+}
+
+async fn review(url: &str, name: &str, token: Option<&str>, body: &str) -> Reply {
+    let mut rb = reqwest::Client::new()
+        .post(format!("{url}/workshop/learners/{name}/review"))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(t) = token {
+        rb = rb.bearer_auth(t);
+    }
+    send(rb).await
+}
+
+/// The instructor's review of a self-assessed answer: refused without the admin token (403),
+/// for a learner who is not in the room (404), with a body that is not a review (400) and for
+/// an answer that is not self-assessed (409); an accepted one shows in the class summary, in
+/// the answer to the learner's next progress send and in their GET /workshop/reviews; a
+/// rejected one is not done; a new self-assessment waits for a new review.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_route_accepts_or_rejects_a_self_assessed_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = start(dir.path(), |_| {}).await;
+    let ann = join(&ws.url, "ann", None).await;
+    let bob = join(&ws.url, "bob", None).await;
+    let ann_token = ann.s("learner_token");
+    let accept = r#"{"problem": "disappearing-login", "accept": true}"#;
+
+    let r = post_progress(
+        &ws.url,
+        &ann_token,
+        &self_assessed_record("2026-01-01T10:02:00Z"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["reviews"], json!({}));
+
+    // Who may review: the admin token only.
+    for token in [None, Some("wrong"), Some(ann_token.as_str())] {
+        let r = review(&ws.url, "ann", token, accept).await;
+        assert_eq!(r.status, 403, "{token:?}: {}", r.body);
+        assert!(r.reason().contains("admin token"), "{}", r.reason());
+    }
+    let r = review(&ws.url, "zed", Some(ADMIN), accept).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(r.reason().contains("zed"), "{}", r.reason());
+    // Bodies that are not a review.
+    for bad in [
+        "not json",
+        r#"{"problem": "disappearing-login"}"#,
+        r#"{"problem": "disappearing-login", "accept": "yes"}"#,
+        r#"{"problem": "disappearing-login", "accept": true, "extra": 1}"#,
+        r#"{"problem": "no-such-problem", "accept": true}"#,
+    ] {
+        let r = review(&ws.url, "ann", Some(ADMIN), bad).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert_eq!(r.s("error"), "bad request");
+    }
+    // Bob has nothing self-assessed.
+    let r = review(&ws.url, "bob", Some(ADMIN), accept).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.reason().contains("no self-assessed answer"),
+        "{}",
+        r.reason()
+    );
+    assert!(!bob.s("learner_token").is_empty());
+
+    // Before the review: self-assessed. The detail shows the answer and the lab's journal.
+    let c = class(&ws.url).await;
+    assert_eq!(learner(&c, "ann")["problems"][0]["answer"], "self-assessed");
+    let before = c["version"].as_u64().unwrap();
+    let detail = send(
+        reqwest::Client::new()
+            .get(format!("{}/workshop/learners/ann", ws.url))
+            .bearer_auth(ADMIN),
+    )
+    .await;
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    assert_eq!(detail.body["answers"][0]["state"], "self-assessed");
+    assert_eq!(
+        detail.body["answers"][0]["latest"]["message"],
+        "one idea is missing"
+    );
+    assert!(
+        !detail.body["journal"].as_array().unwrap().is_empty(),
+        "the lab's start is in its journal: {}",
+        detail.body
+    );
+    let r = send(reqwest::Client::new().get(format!("{}/workshop/learners/ann", ws.url))).await;
+    assert_eq!(r.status, 403);
+
+    // A summary asked for with `after` waits for the room to change, and the review changes it.
+    let waiting = tokio::spawn({
+        let url = ws.url.clone();
+        async move {
+            send(
+                reqwest::Client::new()
+                    .get(format!("{url}/workshop/class?after={before}"))
+                    .bearer_auth(ADMIN),
+            )
+            .await
+        }
+    });
+    let r = review(&ws.url, "ann", Some(ADMIN), accept).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["answer"], "accepted");
+    assert_eq!(r.body["review"]["of"], "2026-01-01T10:02:00Z");
+    let woke = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("the waiting summary answers once the review is in")
+        .unwrap();
+    assert!(woke.body["version"].as_u64().unwrap() > before);
+    assert_eq!(
+        learner(&woke.body, "ann")["problems"][0]["answer"],
+        "accepted"
+    );
+
+    // The learner hears of it: in the answer to their next send, and when they ask.
+    let r = post_progress(
+        &ws.url,
+        &ann_token,
+        &self_assessed_record("2026-01-01T10:02:00Z"),
+    )
+    .await;
+    assert_eq!(
+        r.body["reviews"]["disappearing-login"]["accept"], true,
+        "{}",
+        r.body
+    );
+    let mine = send(
+        reqwest::Client::new()
+            .get(format!("{}/workshop/reviews", ws.url))
+            .bearer_auth(&ann_token),
+    )
+    .await;
+    assert_eq!(mine.status, 200);
+    assert_eq!(mine.body["reviews"]["disappearing-login"]["accept"], true);
+    // `forgetful progress` on ann's laptop asks the room and shows it.
+    let laptop = tempfile::tempdir().unwrap();
+    let joined = json!({"server": ws.url, "name": "ann", "learner_token": ann_token,
+                        "lab_url": ann.s("lab_url"), "joined_at": "2026-01-01T10:00:00Z"});
+    std::fs::write(laptop.path().join("workshop.json"), joined.to_string()).unwrap();
+    std::fs::write(
+        laptop.path().join("progress.json"),
+        self_assessed_record("2026-01-01T10:02:00Z").to_string(),
+    )
+    .unwrap();
+    let dir = laptop.path().to_path_buf();
+    let o = tokio::task::spawn_blocking(move || forgetful(&dir, &["progress"], &[]))
+        .await
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("disappearing-login: accepted, the written half is done"),
+        "{}",
+        text(&o)
+    );
+    let kept = std::fs::read_to_string(laptop.path().join("progress.json")).unwrap();
+    assert!(kept.contains("\"accepted\": true"), "{kept}");
+
+    // Rejected: not done. A new self-assessment waits for a new review.
+    let r = review(
+        &ws.url,
+        "ann",
+        Some(ADMIN),
+        r#"{"problem": "disappearing-login", "accept": false}"#,
+    )
+    .await;
+    assert_eq!(r.body["answer"], "rejected", "{}", r.body);
+    let c = class(&ws.url).await;
+    assert_eq!(learner(&c, "ann")["problems"][0]["answer"], "rejected");
+    let r = post_progress(
+        &ws.url,
+        &ann_token,
+        &self_assessed_record("2026-01-01T10:09:00Z"),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let c = class(&ws.url).await;
+    assert_eq!(learner(&c, "ann")["problems"][0]["answer"], "self-assessed");
+    ws.shutdown().await;
+}

@@ -1,7 +1,9 @@
 //! A room on loopback: a workshop server, two learners and the instructor. Ann runs the app
 //! (the real binary in tmux) joined to the workshop and solves disappearing-login in her own
-//! lab; Bob joins and does nothing. Only Ann's lab half passes, and the class summary the
-//! instructor writes with `forgetful class` shows exactly that.
+//! lab; Bob joins and does nothing. The instructor watches the live class view (`forgetful
+//! class --url`, the real binary in a second tmux session) from before Ann starts: only Ann's
+//! lab half passes, the view shows it on its own, and so does the class summary
+//! `forgetful class --format md` writes.
 
 mod common;
 
@@ -80,6 +82,33 @@ fn one_learner_solves_in_the_app_the_other_does_nothing_and_the_class_shows_it()
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
+    // The instructor's live view, open before Ann has done anything.
+    let view_exit = bob.path().join("view-exit");
+    let view_cmd = format!(
+        "FORGETFUL_ADMIN_TOKEN={ADMIN} {} --data-dir {} class --url {}; echo EXIT=$? > {exit}.tmp && mv {exit}.tmp {exit}",
+        env!("CARGO_BIN_EXE_forgetful"),
+        server_dir.path().join("instructor").display(),
+        ws.url,
+        exit = view_exit.display()
+    );
+    let view = Session::start(
+        &format!("forgetful-class-{}", std::process::id()),
+        &view_cmd,
+        80,
+        24,
+        Duration::from_secs(20),
+    );
+    let row_of = |screen: &str, name: &str| -> String {
+        screen
+            .lines()
+            .find(|l| l.starts_with(&format!("│{name} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    view.wait_for("the live view with bob's row, nothing passed", |t| {
+        row_of(t, "bob").contains("0/15    ✗ -")
+    });
+
     // Ann opens the app joined to the workshop: it talks to her lab, with her token.
     let exit = ann.path().join("exit");
     let cmd = format!(
@@ -145,8 +174,34 @@ fn one_learner_solves_in_the_app_the_other_does_nothing_and_the_class_shows_it()
     }));
     assert_eq!(lab_half(&c, "bob"), "not-yet", "{c}");
 
+    // The live view shows it on its own: ann's lab half passed, bob's row unchanged.
+    let screen = view.wait_for("ann's pass on the live view", |t| {
+        row_of(t, "ann").contains("✓ -")
+    });
+    let bob_row = row_of(&screen, "bob");
+    assert!(
+        bob_row.contains("✗ -") && !bob_row.contains('✓'),
+        "{screen}"
+    );
+    assert!(screen.contains("2 learners · 0 done"), "{screen}");
+    // Enter on ann (the selection stayed on bob, the first to join): her lab's journal, with
+    // her requests in it.
+    view.keys(&["k", "Enter"]);
+    view.wait_for("ann's detail with her journal", |t| {
+        t.contains("ann's lab · journal") && t.contains("/orders")
+    });
+    view.keys(&["Escape"]);
+    view.wait_for("back on the class", |t| t.contains("j/k learner"));
+    view.keys(&["q"]);
+    view.wait_exit(&view_exit);
+    assert_eq!(read_exit(&view_exit).as_deref(), Some("EXIT=0"));
+
     // The instructor's summary says the same.
-    let o = forgetful(bob.path(), &["class", "--url", &ws.url], true);
+    let o = forgetful(
+        bob.path(),
+        &["class", "--url", &ws.url, "--format", "md"],
+        true,
+    );
     let md = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(o.status.success(), "{md}");
     let row = |name: &str| {

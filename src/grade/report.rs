@@ -48,6 +48,9 @@ pub struct ProblemReport {
     /// (offered after tries that did not pass); never a grader pass.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub self_assessed: Option<crate::progress::SelfAssessment>,
+    /// A workshop instructor's accept or reject of that self-assessment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::progress::InstructorReview>,
     pub hints_used: usize,
     pub hints_total: usize,
     /// The record keeps each answer's outcome, not its checklist: the report grades the
@@ -67,6 +70,7 @@ pub fn build(progress: &Progress, problems: &[Problem], lessons_total: usize) ->
             .map(|p| {
                 let record = progress.problem(&p.id).cloned().unwrap_or_default();
                 let answer = record.answer;
+                let review = answer.current_review().cloned();
                 // Older records kept only the latest submission: it is the passing one
                 // when it was made at the moment of the pass.
                 let passed = answer.passed.or_else(|| {
@@ -83,6 +87,7 @@ pub fn build(progress: &Progress, problems: &[Problem], lessons_total: usize) ->
                     answer_passed_at: answer.passed_at,
                     answer_passed: passed,
                     self_assessed: answer.self_assessed,
+                    review,
                     hints_used: record.hints_used,
                     hints_total: p.hints.len(),
                     problem: p.clone(),
@@ -204,6 +209,13 @@ fn written_answer(out: &mut String, p: &ProblemReport) {
                         out.push_str(&format!("> {line}\n"));
                     }
                     out.push('\n');
+                    if let Some(r) = &p.review {
+                        out.push_str(&format!(
+                            "The workshop's instructor **{}** it at {}.\n\n",
+                            if r.accepted { "accepted" } else { "rejected" },
+                            r.at
+                        ));
+                    }
                 }
                 None => out.push_str("Not passed yet.\n\n"),
             }

@@ -245,6 +245,12 @@ impl LabHandle {
         self.core.journal.subscribe()
     }
 
+    /// The newest `n` journal entries, oldest first (the workshop's view of a learner's lab).
+    pub fn journal_tail(&self, n: usize) -> Vec<crate::api::JournalEntry> {
+        let head = self.core.journal.head();
+        self.core.journal.since(head.saturating_sub(n as u64), n)
+    }
+
     /// Stops the attacker, every replica, the issuer and the balancer.
     pub async fn shutdown(self) {
         self.core

@@ -80,7 +80,7 @@ fn summary(
     for p in problems {
         let record = progress.problem(&p.id).unwrap_or(&empty);
         out.push_str(&format!(
-            "  {:width$}  service {}  answer {:7}  hints {}/{}   {}\n",
+            "  {:width$}  service {}  answer {:8}  hints {}/{}   {}\n",
             p.id,
             if record.service.is_some() {
                 "✓"
@@ -103,6 +103,25 @@ fn summary(
              model answer says. `forgetful report` shows both texts for an instructor.\n",
         );
     }
+    let reviewed: Vec<(&str, bool)> = problems
+        .iter()
+        .filter_map(|p| {
+            let r = progress.problem(&p.id)?.answer.current_review()?;
+            Some((p.id.as_str(), r.accepted))
+        })
+        .collect();
+    if !reviewed.is_empty() {
+        out.push_str("\nYour instructor read your self-assessed answers:\n");
+        for (id, accepted) in reviewed {
+            out.push_str(&if accepted {
+                format!("  {id}: accepted, the written half is done\n")
+            } else {
+                format!(
+                    "  {id}: rejected; write it again (`forgetful answer {id} --file F`), or ask them why\n"
+                )
+            });
+        }
+    }
     out
 }
 
@@ -113,7 +132,11 @@ pub(crate) fn answer_mark(record: &ProblemProgress) -> &'static str {
         return "✓";
     }
     if record.answer.self_assessed.is_some() {
-        return "self";
+        return match record.answer.current_review() {
+            Some(r) if r.accepted => "accepted",
+            Some(_) => "rejected",
+            None => "self",
+        };
     }
     match record.answer.last.as_ref().map(|s| s.outcome) {
         Some(AnswerOutcome::Pass) => "✓",

@@ -110,6 +110,20 @@ pub struct AnswerProgress {
     /// Never a grader pass: `progress` and `report` show it as self-assessed, with both texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_assessed: Option<SelfAssessment>,
+    /// A workshop instructor's decision on the self-assessment, as the room sent it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<InstructorReview>,
+}
+
+/// An instructor's accept or reject of a self-assessed answer (in a workshop). It speaks of
+/// the self-assessment made at `of`; a later one has not been reviewed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstructorReview {
+    pub accepted: bool,
+    /// RFC 3339, UTC: when the instructor decided.
+    pub at: String,
+    /// The `at` of the self-assessment it speaks of.
+    pub of: String,
 }
 
 /// Tries that did not pass before the learner may mark an answer as self-assessed.
@@ -139,6 +153,18 @@ pub enum SelfAssessError {
 }
 
 impl AnswerProgress {
+    /// The instructor's review of the current self-assessment, if it has one.
+    pub fn current_review(&self) -> Option<&InstructorReview> {
+        let sa = self.self_assessed.as_ref()?;
+        self.review.as_ref().filter(|r| r.of == sa.at)
+    }
+
+    /// The written half is done: passed by the grader, or self-assessed and not rejected.
+    pub fn done(&self) -> bool {
+        self.passed_at.is_some()
+            || (self.self_assessed.is_some() && self.current_review().is_none_or(|r| r.accepted))
+    }
+
     /// The model answer may be shown beside the learner's text, and self-assessment offered.
     pub fn may_self_assess(&self) -> bool {
         self.passed_at.is_none() && self.failed_tries >= TRIES_BEFORE_SELF_ASSESSMENT

@@ -3,6 +3,7 @@
 //! Only hashes of session ids are ever stored; the id itself exists only in the cookie.
 
 mod redis_store;
+pub mod room;
 mod sqlite;
 
 use std::path::Path;

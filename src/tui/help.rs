@@ -40,11 +40,16 @@ pub fn sections(s: &State) -> Vec<Keys> {
 /// Every line of the list at inner width `iw`: descriptions wrap under their column, a
 /// blank line before each section but the first.
 pub fn lines(s: &State, iw: usize) -> Vec<Line<'static>> {
+    lines_for(&sections(s), iw)
+}
+
+/// [`lines`] for any lists of keys (the class view has its own).
+pub fn lines_for(sections: &[Keys], iw: usize) -> Vec<Line<'static>> {
     // The key column, and a space after it.
     let kw = (KEY_W + 1).min(iw / 2);
     let dw = iw.saturating_sub(kw).max(1);
     let mut out: Vec<Line<'static>> = Vec::new();
-    for (k, d) in sections(s).into_iter().flatten() {
+    for (k, d) in sections.iter().copied().flatten() {
         if k.is_empty() {
             if !out.is_empty() {
                 out.push(Line::default());
@@ -81,8 +86,13 @@ pub struct View {
 }
 
 pub fn view(s: &State, area: Rect) -> View {
+    view_for(&sections(s), area)
+}
+
+/// [`view`] for any lists of keys.
+pub fn view_for(sections: &[Keys], area: Rect) -> View {
     let w = area.width.saturating_sub(4).min(MAX_W);
-    let lines = lines(s, usize::from(w.saturating_sub(2)));
+    let lines = lines_for(sections, usize::from(w.saturating_sub(2)));
     let h = area
         .height
         .saturating_sub(2)

@@ -1,5 +1,7 @@
 //! The reader's and the lab pane's keys, written once. This one table drives key handling
-//! (`event`), the footer and the `?` help, so the three cannot disagree.
+//! (`event`), the footer and the `?` help, so the three cannot disagree. Other screens with
+//! actions of their own (the class view, `tui::class`) write their table with the same
+//! [`Binding`] and read it with [`action_in`], [`footer_in`] and [`help_in`].
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -16,6 +18,10 @@ pub enum Ctx {
     Lab,
     /// The lab pane with the journal scrolled back from live.
     LabBack,
+    /// The class view's list of learners.
+    ClassList,
+    /// The class view on one learner.
+    ClassDetail,
 }
 
 /// The two sections of the help.
@@ -23,14 +29,17 @@ pub enum Ctx {
 pub enum Section {
     Reading,
     Lab,
+    /// The class view's keys.
+    Class,
 }
 
-pub struct Binding {
+/// One row of a key table: keys, what they do, and where the footer and help show them.
+pub struct Binding<A: 'static = Action> {
     pub keys: &'static [KeyCode],
     pub ctrl: bool,
     /// Only while the lab pane has the keys (it shadows a reader binding of the same key).
     pub lab_only: bool,
-    pub act: fn(KeyCode) -> Action,
+    pub act: fn(KeyCode) -> A,
     /// `?`: the keys as shown and what they do; `None` when an earlier row already says it.
     pub help: Option<(&'static str, &'static str)>,
     pub section: Section,
@@ -41,13 +50,14 @@ pub struct Binding {
 use KeyCode::*;
 use Section::{Lab as L, Reading as R};
 
-const fn b(
+/// A row of a key table (see [`Binding`]).
+pub const fn bind<A>(
     keys: &'static [KeyCode],
-    act: fn(KeyCode) -> Action,
+    act: fn(KeyCode) -> A,
     section: Section,
     help: Option<(&'static str, &'static str)>,
     footer: &'static [(Ctx, u8, &'static str, &'static str)],
-) -> Binding {
+) -> Binding<A> {
     Binding {
         keys,
         ctrl: false,
@@ -59,12 +69,23 @@ const fn b(
     }
 }
 
+const fn b(
+    keys: &'static [KeyCode],
+    act: fn(KeyCode) -> Action,
+    section: Section,
+    help: Option<(&'static str, &'static str)>,
+    footer: &'static [(Ctx, u8, &'static str, &'static str)],
+) -> Binding {
+    bind(keys, act, section, help, footer)
+}
+
 const fn lab_pane(mut x: Binding) -> Binding {
     x.lab_only = true;
     x
 }
 
-const fn ctrl(mut x: Binding) -> Binding {
+/// The same row, with Ctrl held.
+pub const fn ctrl<A>(mut x: Binding<A>) -> Binding<A> {
     x.ctrl = true;
     x
 }
@@ -330,9 +351,13 @@ const HELP_NOTES: &[(&str, &str)] = &[("", "Outline: · unread ✓ read; problem
 
 /// The reader's (or the lab pane's) action for a key.
 pub fn action(s: &State, k: &KeyEvent) -> Option<Action> {
+    action_in(READER, k, s.pane == Pane::Lab)
+}
+
+/// The action `table` binds to a key; rows marked `lab_only` count only when `lab` is true.
+pub fn action_in<A>(table: &[Binding<A>], k: &KeyEvent, lab: bool) -> Option<A> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-    let lab = s.pane == Pane::Lab;
-    READER
+    table
         .iter()
         .filter(|x| x.ctrl == ctrl && (lab || !x.lab_only))
         .find(|x| x.keys.contains(&k.code))
@@ -341,7 +366,12 @@ pub fn action(s: &State, k: &KeyEvent) -> Option<Action> {
 
 /// The footer's keys for the reader or the lab pane, in the order they are shown.
 pub fn footer(ctx: Ctx) -> Vec<(&'static str, &'static str)> {
-    let mut row: Vec<(u8, &str, &str)> = READER
+    footer_in(READER, ctx)
+}
+
+/// The footer's keys of `table` in the context `ctx`, in the order they are shown.
+pub fn footer_in<A>(table: &[Binding<A>], ctx: Ctx) -> Vec<(&'static str, &'static str)> {
+    let mut row: Vec<(u8, &str, &str)> = table
         .iter()
         .flat_map(|x| x.footer.iter())
         .filter(|(c, ..)| *c == ctx)
@@ -355,18 +385,31 @@ pub fn footer(ctx: Ctx) -> Vec<(&'static str, &'static str)> {
 pub fn help() -> Vec<(&'static str, &'static str)> {
     let mut out = Vec::new();
     for (section, title) in [(Section::Reading, "Reading"), (Section::Lab, "Lab")] {
-        out.push(("", title));
-        out.extend(
-            READER
-                .iter()
-                .filter(|x| x.section == section)
-                .filter_map(|x| x.help),
-        );
+        out.extend(help_in(READER, &[(section, title)]));
         if section == Section::Reading {
             out.extend_from_slice(READING_ELSEWHERE);
         }
     }
     out.extend_from_slice(HELP_NOTES);
+    out
+}
+
+/// The help's rows of `table`: each section's title, then each of its bindings that says
+/// something.
+pub fn help_in<A>(
+    table: &[Binding<A>],
+    sections: &[(Section, &'static str)],
+) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    for &(section, title) in sections {
+        out.push(("", title));
+        out.extend(
+            table
+                .iter()
+                .filter(|x| x.section == section)
+                .filter_map(|x| x.help),
+        );
+    }
     out
 }
 

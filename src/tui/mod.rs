@@ -9,6 +9,7 @@
 //! yields its URL and key, and one that stops it: this module never names a lab type.
 
 pub mod action;
+pub mod class;
 pub mod console;
 pub mod course_adapter;
 pub mod draw;
@@ -80,7 +81,7 @@ const REFRESH_DEBOUNCE: Duration = Duration::from_millis(60);
 pub fn run(lab: LabSource, data_dir: &Path, course: Option<&Path>) -> anyhow::Result<i32> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
-    let _log = init_logging(data_dir);
+    let _log = init_logging(data_dir, "forgetful.log");
     let loaded = course_adapter::load_course(course).context("loading the course")?;
     let (mut progress, progress_warning) = progress_port::open(data_dir)?;
     let mut state = initial_state(loaded.lessons, loaded.problems, progress.as_ref());
@@ -149,9 +150,12 @@ fn initial_state(
     }
 }
 
-/// Logs go to `DATA_DIR/forgetful.log`; the terminal belongs to the app.
-fn init_logging(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let file = tracing_appender::rolling::never(data_dir, "forgetful.log");
+/// Logs go to `DATA_DIR/<file>` (`forgetful.log` for the app); the terminal belongs to the app.
+pub(crate) fn init_logging(
+    data_dir: &Path,
+    file: &str,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let file = tracing_appender::rolling::never(data_dir, file);
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("FORGETFUL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -164,7 +168,8 @@ fn init_logging(data_dir: &Path) -> Option<tracing_appender::non_blocking::Worke
         .map(|()| guard)
 }
 
-fn init_terminal() -> ratatui::DefaultTerminal {
+/// Takes the terminal (alternate screen, raw mode, mouse); a panic gives it back first.
+pub(crate) fn init_terminal() -> ratatui::DefaultTerminal {
     // ratatui::init installs a panic hook that restores the terminal; ours runs first and
     // also turns mouse reporting off, then hands over (which prints the panic message).
     let terminal = ratatui::init();
@@ -178,14 +183,15 @@ fn init_terminal() -> ratatui::DefaultTerminal {
     terminal
 }
 
-fn restore_terminal() {
+/// Gives the terminal back as it was.
+pub(crate) fn restore_terminal() {
     let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     let _ = std::io::stdout().flush();
 }
 
 /// Milliseconds since the Unix epoch (the benchmark compares it with the launch time).
-fn unix_ms() -> u128 {
+pub(crate) fn unix_ms() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis())

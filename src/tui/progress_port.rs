@@ -56,8 +56,11 @@ pub struct ProblemRecord {
     pub last_answer: Option<String>,
     /// Enough tries have not passed: the model answer may be shown beside the learner's.
     pub may_self_assess: bool,
-    /// The learner judged their answer to say what the model answer says.
+    /// The learner judged their answer to say what the model answer says (and a workshop's
+    /// instructor has not rejected that judgement).
     pub self_assessed: bool,
+    /// A workshop instructor's review of the self-assessment: accepted (true) or rejected.
+    pub reviewed: Option<bool>,
 }
 
 impl ProblemRecord {
@@ -67,7 +70,9 @@ impl ProblemRecord {
             hints_used: p.hints_used,
             last_answer: p.answer.last.as_ref().map(|s| s.text.clone()),
             may_self_assess: p.answer.may_self_assess(),
-            self_assessed: p.answer.self_assessed.is_some(),
+            self_assessed: p.answer.self_assessed.is_some()
+                && p.answer.current_review().is_none_or(|r| r.accepted),
+            reviewed: p.answer.current_review().map(|r| r.accepted),
         })
     }
 }

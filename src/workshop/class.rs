@@ -4,125 +4,33 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::progress::{AnswerOutcome, ProblemProgress, Progress};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClassSummary {
-    /// RFC 3339, UTC: when the server made this summary.
-    pub generated_at: String,
-    pub lessons_total: usize,
-    /// The course's problems, in order: each row has one entry per id, in this order.
-    pub problems: Vec<String>,
-    /// A learner not done who has made no progress for this long is stuck.
-    pub stuck_after_minutes: u64,
-    pub learners: Vec<LearnerRow>,
-}
+pub use crate::api::class::{
+    AnswerState, ClassSummary, LabHalf, LearnerRow, ProblemRow, Review, Reviews,
+};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LearnerRow {
-    pub name: String,
-    /// RFC 3339, UTC.
-    pub joined_at: String,
-    pub lessons_read: usize,
-    pub predictions_answered: usize,
-    pub predictions_right: usize,
-    pub problems: Vec<ProblemRow>,
-    /// Over every problem.
-    pub hints_used: usize,
-    /// RFC 3339, UTC: the latest change the learner sent (reading position included); none
-    /// before the first.
-    pub last_activity: Option<String>,
-    /// Minutes since the latest change of progress (or since joining, before any).
-    pub minutes_without_progress: u64,
-    /// Set when the learner is not done and has made no progress for at least
-    /// `stuck_after_minutes`: how many minutes.
-    pub stuck_minutes: Option<u64>,
-    /// Both halves of every problem done (an answer self-assessed counts).
-    pub done: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProblemRow {
-    pub id: String,
-    pub lab: LabHalf,
-    pub answer: AnswerState,
-    pub hints_used: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LabHalf {
-    Passed,
-    NotYet,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AnswerState {
-    /// The grader passed an answer.
-    Passed,
-    /// Not passed by the grader; the learner judged it says what the model answer says.
-    SelfAssessed,
-    Partial,
-    NotYet,
-    /// Nothing submitted.
-    None,
-}
-
-impl LabHalf {
-    fn mark(self) -> &'static str {
-        match self {
-            LabHalf::Passed => "✓",
-            LabHalf::NotYet => "✗",
-        }
+/// The state of a problem's written half, with the instructor's review of a self-assessment
+/// (a review of an earlier self-assessment does not count).
+pub fn answer_state(p: &ProblemProgress, review: Option<&Review>) -> AnswerState {
+    if p.answer.passed_at.is_some() {
+        return AnswerState::Passed;
     }
-    fn as_str(self) -> &'static str {
-        match self {
-            LabHalf::Passed => "passed",
-            LabHalf::NotYet => "not-yet",
-        }
+    if let Some(sa) = &p.answer.self_assessed {
+        return match review.filter(|r| r.of == sa.at) {
+            Some(r) if r.accept => AnswerState::Accepted,
+            Some(_) => AnswerState::Rejected,
+            None => AnswerState::SelfAssessed,
+        };
     }
-}
-
-impl AnswerState {
-    fn of(p: &ProblemProgress) -> Self {
-        if p.answer.passed_at.is_some() {
-            return AnswerState::Passed;
-        }
-        if p.answer.self_assessed.is_some() {
-            return AnswerState::SelfAssessed;
-        }
-        match p.answer.last.as_ref().map(|s| s.outcome) {
-            Some(AnswerOutcome::Pass) => AnswerState::Passed,
-            Some(AnswerOutcome::Partial) => AnswerState::Partial,
-            Some(AnswerOutcome::NotYet) => AnswerState::NotYet,
-            None => AnswerState::None,
-        }
-    }
-    fn done(self) -> bool {
-        matches!(self, AnswerState::Passed | AnswerState::SelfAssessed)
-    }
-    fn mark(self) -> &'static str {
-        match self {
-            AnswerState::Passed => "✓",
-            AnswerState::SelfAssessed => "self",
-            AnswerState::Partial => "partial",
-            AnswerState::NotYet => "✗",
-            AnswerState::None => "-",
-        }
-    }
-    fn as_str(self) -> &'static str {
-        match self {
-            AnswerState::Passed => "passed",
-            AnswerState::SelfAssessed => "self-assessed",
-            AnswerState::Partial => "partial",
-            AnswerState::NotYet => "not-yet",
-            AnswerState::None => "none",
-        }
+    match p.answer.last.as_ref().map(|s| s.outcome) {
+        Some(AnswerOutcome::Pass) => AnswerState::Passed,
+        Some(AnswerOutcome::Partial) => AnswerState::Partial,
+        Some(AnswerOutcome::NotYet) => AnswerState::NotYet,
+        None => AnswerState::None,
     }
 }
 
@@ -133,6 +41,8 @@ pub struct Seen<'a> {
     pub progress: Option<&'a Progress>,
     pub last_activity: Option<OffsetDateTime>,
     pub last_progress: Option<OffsetDateTime>,
+    /// The instructor's reviews of self-assessed answers, by problem.
+    pub reviews: &'a Reviews,
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -161,7 +71,7 @@ pub fn row(
                 } else {
                     LabHalf::NotYet
                 },
-                answer: AnswerState::of(p),
+                answer: answer_state(p, seen.reviews.get(id)),
                 hints_used: p.hints_used,
             }
         })
@@ -221,53 +131,15 @@ pub enum ClassError {
         "the class summary needs the workshop's admin token: set FORGETFUL_ADMIN_TOKEN to the --admin-token the workshop server was started with"
     )]
     NoToken,
-    #[error("the workshop at {url} is not reachable: {source}")]
-    Unreachable {
-        url: String,
-        #[source]
-        source: reqwest::Error,
-    },
-    #[error("the workshop refused ({status}): {reason}")]
-    Refused { status: u16, reason: String },
-    #[error("unexpected answer from the workshop: {0}")]
-    Decode(String),
+    #[error(transparent)]
+    Room(#[from] crate::client::RoomError),
 }
 
 /// Asks the workshop server for the class summary.
 pub async fn fetch(url: &str, admin_token: &str) -> Result<ClassSummary, ClassError> {
-    let base = url.trim_end_matches('/');
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(3))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|source| ClassError::Unreachable {
-            url: base.to_string(),
-            source,
-        })?;
-    let unreachable = |source| ClassError::Unreachable {
-        url: base.to_string(),
-        source,
-    };
-    let resp = http
-        .get(format!("{base}/workshop/class"))
-        .bearer_auth(admin_token)
-        .send()
-        .await
-        .map_err(unreachable)?;
-    let status = resp.status();
-    let text = resp.text().await.map_err(unreachable)?;
-    if !status.is_success() {
-        let reason = serde_json::from_str::<crate::api::ErrorBody>(&text)
-            .map(|e| e.reason)
-            .unwrap_or_else(|_| crate::api::bounded(&text, 200));
-        return Err(ClassError::Refused {
-            status: status.as_u16(),
-            reason,
-        });
-    }
-    serde_json::from_str(&text)
-        .map_err(|e| ClassError::Decode(format!("{e}: {}", crate::api::bounded(&text, 200))))
+    Ok(crate::client::RoomClient::new(url, admin_token)
+        .class()
+        .await?)
 }
 
 /// `forgetful class`: fetch the summary, write it in the format asked for.
@@ -373,8 +245,9 @@ pub fn markdown(s: &ClassSummary) -> String {
     }
     out.push_str(
         "\nlab: ✓ the lab check passed, ✗ not yet. answer: ✓ passed by the grader, self = \
-         self-assessed after two tries (read it in their report), partial, ✗ not passed, - none \
-         submitted.\n",
+         self-assessed after two tries and not reviewed yet (read it in the live view or their \
+         report), accepted / rejected = self-assessed and reviewed by the instructor, partial, \
+         ✗ not passed, - none submitted.\n",
     );
     out
 }
@@ -464,6 +337,7 @@ mod tests {
             progress: Some(&p),
             last_activity: Some(at("2026-01-01T10:20:00Z")),
             last_progress: Some(at("2026-01-01T10:05:00Z")),
+            reviews: &Reviews::new(),
         };
         let lessons = vec!["01-a".to_string(), "02-b".to_string()];
         let stuck = Duration::from_secs(600);
@@ -521,9 +395,11 @@ mod tests {
             progress: Some(&p),
             last_activity: Some(at("2026-01-01T10:01:00Z")),
             last_progress: Some(at("2026-01-01T10:01:00Z")),
+            reviews: &Reviews::new(),
         };
         let summary = ClassSummary {
             generated_at: "2026-01-01T10:04:00Z".into(),
+            version: 1,
             lessons_total: 15,
             problems: problems(),
             stuck_after_minutes: 10,

@@ -9,8 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::class::Reviews;
 use super::server::JoinAnswer;
-use crate::progress::Progress;
+use crate::progress::{InstructorReview, Progress};
 
 pub const FILE: &str = "workshop.json";
 pub const OUTBOX_DIR: &str = "workshop-outbox";
@@ -323,12 +324,103 @@ impl Outbox {
                 let _ = std::fs::remove_file(p);
             }
         }
-        if status.is_success() {
-            Ok(pending.len())
-        } else {
-            Err(refusal(resp).await)
+        if !status.is_success() {
+            return Err(refusal(resp).await);
         }
+        // The answer carries the instructor's reviews: the learner's record takes them in.
+        let reviews = resp
+            .json::<ReviewsAnswer>()
+            .await
+            .map(|a| a.reviews)
+            .unwrap_or_default();
+        if let Some(data_dir) = self.dir.parent()
+            && let Err(e) = apply_reviews(data_dir, &reviews)
+        {
+            tracing::warn!("workshop: the instructor's reviews not recorded: {e}");
+        }
+        Ok(pending.len())
     }
+}
+
+/// The part of the room's answers that carries the instructor's reviews.
+#[derive(Deserialize)]
+struct ReviewsAnswer {
+    #[serde(default)]
+    reviews: Reviews,
+}
+
+/// Writes the instructor's reviews into the learner's record, where `progress` and `report`
+/// show them. Only a review of the self-assessment the record holds is taken, and the file is
+/// written only when something changes (the write goes to the room in turn, and its answer
+/// carries the same reviews: nothing new, so nothing more is written). Returns whether it
+/// wrote.
+pub fn apply_reviews(
+    data_dir: &Path,
+    reviews: &Reviews,
+) -> Result<bool, crate::progress::ProgressError> {
+    let pending = |p: &Progress| -> Vec<(String, InstructorReview)> {
+        reviews
+            .iter()
+            .filter_map(|(id, r)| {
+                let answer = &p.problem(id)?.answer;
+                let sa = answer.self_assessed.as_ref()?;
+                let mine = InstructorReview {
+                    accepted: r.accept,
+                    at: r.at.clone(),
+                    of: r.of.clone(),
+                };
+                (sa.at == r.of && answer.review.as_ref() != Some(&mine)).then(|| (id.clone(), mine))
+            })
+            .collect()
+    };
+    if reviews.is_empty() || pending(&Progress::load(data_dir)?).is_empty() {
+        return Ok(false);
+    }
+    Progress::update(data_dir, |p| {
+        for (id, review) in pending(p) {
+            if let Some(problem) = p.problems.get_mut(&id) {
+                problem.answer.review = Some(review);
+            }
+        }
+    })?;
+    Ok(true)
+}
+
+/// `GET /workshop/reviews`: the instructor's reviews of this learner's self-assessed answers.
+pub async fn fetch_reviews(joined: &Joined) -> Result<Reviews, LearnerError> {
+    let base = joined.server.trim_end_matches('/');
+    let resp = http()
+        .get(format!("{base}/workshop/reviews"))
+        .bearer_auth(&joined.learner_token)
+        .send()
+        .await
+        .map_err(|source| LearnerError::Unreachable {
+            url: base.to_string(),
+            source,
+        })?;
+    if !resp.status().is_success() {
+        return Err(refusal(resp).await);
+    }
+    resp.json::<ReviewsAnswer>()
+        .await
+        .map(|a| a.reviews)
+        .map_err(|e| LearnerError::Decode(e.to_string()))
+}
+
+/// Asks the room for the instructor's reviews and writes any new one into the record (for
+/// `forgetful progress` and `report`); a room out of reach is not an error worth stopping for.
+pub fn refresh_reviews(data_dir: &Path, joined: &Joined) -> Result<bool, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let reviews = rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(3), fetch_reviews(joined))
+            .await
+            .map_err(|_| "the workshop did not answer within 3 s".to_string())?
+            .map_err(|e| e.to_string())
+    })?;
+    apply_reviews(data_dir, &reviews).map_err(|e| e.to_string())
 }
 
 enum Signal {
@@ -457,6 +549,58 @@ pub struct Finished {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_review_reaches_the_record_once_and_only_for_its_self_assessment() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Progress::default();
+        for _ in 0..2 {
+            p.record_answer(
+                "disappearing-login",
+                "short",
+                crate::progress::AnswerOutcome::NotYet,
+                "m",
+            );
+        }
+        p.self_assess("disappearing-login", "model").unwrap();
+        p.save(dir.path()).unwrap();
+        let at = p
+            .problem("disappearing-login")
+            .unwrap()
+            .answer
+            .self_assessed
+            .clone()
+            .unwrap()
+            .at;
+        let review = |accept, of: &str| {
+            Reviews::from([(
+                "disappearing-login".to_string(),
+                super::super::class::Review {
+                    accept,
+                    at: "2026-01-01T10:00:00Z".into(),
+                    of: of.into(),
+                },
+            )])
+        };
+        // A review of an earlier self-assessment is not this one's.
+        assert!(!apply_reviews(dir.path(), &review(true, "2025-01-01T00:00:00Z")).unwrap());
+        assert!(apply_reviews(dir.path(), &review(false, &at)).unwrap());
+        assert!(
+            !apply_reviews(dir.path(), &review(false, &at)).unwrap(),
+            "nothing new"
+        );
+        let answer = Progress::load(dir.path()).unwrap().problems["disappearing-login"]
+            .answer
+            .clone();
+        assert_eq!(answer.current_review().map(|r| r.accepted), Some(false));
+        assert!(!answer.done(), "rejected is not done");
+        assert!(apply_reviews(dir.path(), &review(true, &at)).unwrap());
+        assert!(
+            Progress::load(dir.path()).unwrap().problems["disappearing-login"]
+                .answer
+                .done()
+        );
+    }
 
     #[test]
     fn the_outbox_keeps_changes_in_order_and_the_record_is_private() {

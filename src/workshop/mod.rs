@@ -23,7 +23,7 @@ use tokio::sync::oneshot;
 use crate::api::Mode;
 use crate::lab::serve::Limits;
 
-pub use registry::MAX_NAME;
+pub use registry::{MAX_NAME, room_name};
 
 /// Learners at most, unless `--max-learners` says otherwise.
 pub const DEFAULT_MAX_LEARNERS: usize = 60;
@@ -48,10 +48,8 @@ pub enum WorkshopError {
         "the workshop needs an admin token (--admin-token or FORGETFUL_ADMIN_TOKEN): it guards the class summary"
     )]
     NoAdminToken,
-    #[error(
-        "learners' labs keep their sessions in SQLite under the data dir (--store sqlite or memory); {0} is not supported with --workshop yet"
-    )]
-    StoreNotSupported(String),
+    #[error("the room's store ({spec}) did not open: {reason}")]
+    Store { spec: String, reason: String },
 }
 
 /// Where each learner's lab keeps its session store.
@@ -95,6 +93,8 @@ pub struct WorkshopConfig {
     pub problems: Vec<String>,
     /// Minutes without progress after which a learner not done counts as stuck.
     pub stuck_after: Duration,
+    /// Where the room (seats, records, reviews) is kept.
+    pub room: crate::store::room::RoomSpec,
 }
 
 impl WorkshopConfig {
@@ -119,6 +119,7 @@ impl WorkshopConfig {
             lessons: Vec::new(),
             problems: Vec::new(),
             stuck_after: STUCK_AFTER,
+            room: crate::store::room::RoomSpec::Memory,
         }
     }
 }
@@ -178,7 +179,13 @@ pub async fn start(cfg: WorkshopConfig) -> Result<WorkshopHandle, WorkshopError>
     };
     let url = format!("http://{host}:{}", addr.port());
     let limits = cfg.lab.limits;
-    let registry = Arc::new(registry::Registry::new(cfg));
+    let room = crate::store::room::open_room(&cfg.room)
+        .await
+        .map_err(|e| WorkshopError::Store {
+            spec: describe_room(&cfg.room),
+            reason: e.to_string(),
+        })?;
+    let registry = Arc::new(registry::Registry::new(cfg, room));
     let app = server::router(registry.clone());
     let (stop, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
@@ -192,6 +199,37 @@ pub async fn start(cfg: WorkshopConfig) -> Result<WorkshopHandle, WorkshopError>
         task,
     })
 }
+
+fn describe_room(spec: &crate::store::room::RoomSpec) -> String {
+    use crate::store::room::RoomSpec;
+    match spec {
+        RoomSpec::Sqlite(path) => format!("sqlite:{}", path.display()),
+        RoomSpec::Memory => "memory".into(),
+        RoomSpec::Redis { url, .. } => url.clone(),
+    }
+}
+
+/// Where `serve --workshop --store S` keeps the room: SQLite in the data dir (it survives a
+/// restart), in memory, or Redis (shared with every server started with the same admin token).
+pub fn room_spec(
+    store: &crate::store::StoreSpec,
+    data_dir: &std::path::Path,
+    admin_token: &str,
+) -> crate::store::room::RoomSpec {
+    use crate::store::StoreSpec;
+    use crate::store::room::RoomSpec;
+    match store {
+        StoreSpec::Sqlite => RoomSpec::Sqlite(data_dir.join(ROOM_FILE)),
+        StoreSpec::Memory => RoomSpec::Memory,
+        StoreSpec::Redis(url) => RoomSpec::Redis {
+            url: url.clone(),
+            room: registry::room_name(admin_token),
+        },
+    }
+}
+
+/// The room's SQLite file, inside the data dir.
+pub const ROOM_FILE: &str = "workshop/room.db";
 
 /// `forgetful serve --workshop`: the workshop server until Ctrl-C or SIGTERM, a line per join.
 pub fn serve_command(cfg: WorkshopConfig) -> anyhow::Result<i32> {
@@ -215,6 +253,7 @@ pub fn serve_command(cfg: WorkshopConfig) -> anyhow::Result<i32> {
             ),
             LearnerStore::Memory => "sqlite in memory, one per learner".to_string(),
         };
+        let room = describe_room(&cfg.room);
         let workshop = start(cfg)
             .await
             .with_context(|| format!("starting the workshop on {bind}:{port}"))?;
@@ -223,6 +262,7 @@ pub fn serve_command(cfg: WorkshopConfig) -> anyhow::Result<i32> {
         println!("  join      {}", workshop.url);
         println!("  learners  at most {max}, each with a lab of its own");
         println!("  labs      {replicas} replicas, mode {mode}, store {store}");
+        println!("  room      {room}");
         println!();
         if bind.is_unspecified() {
             println!("learners run (HOST: this machine's address on the room's network):");

@@ -1,18 +1,24 @@
-//! Who is in the room: one seat per learner name, with its token (kept as a hash), its lab,
-//! and the latest progress record it sent.
+//! Who is in the room: one seat per learner name, with its token (kept as a hash), where its
+//! lab runs, the latest progress record it sent and the instructor's reviews. The room lives
+//! in a [`RoomStore`] (SQLite for one server, Redis for several); the labs this server runs
+//! live here, in memory.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
+use super::class::{Review, Reviews};
 use super::{LEARNERS_DIR, LearnerStore, WorkshopConfig};
 use crate::lab::{LabConfig, LabHandle};
 use crate::progress::Progress;
 use crate::store::StoreSpec;
+use crate::store::room::{RoomSeat, RoomStore};
 
 /// Where the template shop's lab runs, inside the data dir.
 const TEMPLATE_DIR: &str = "workshop/template";
@@ -53,38 +59,85 @@ pub fn token_hash(token: &str) -> TokenHash {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// The room's name in a shared store: servers started with the same admin token share it.
+pub fn room_name(admin_token: &str) -> String {
+    hex::encode(&token_hash(&format!("forgetful room {admin_token}"))[..8])
+}
+
 fn same_hash(a: &TokenHash, b: &TokenHash) -> bool {
     use subtle::ConstantTimeEq;
     a.ct_eq(b).into()
 }
 
-/// A learner's lab, once it is up.
+/// A lab this server runs for a learner.
 pub struct SeatLab {
     pub port: u16,
     pub key: String,
     handle: Mutex<Option<LabHandle>>,
 }
 
-/// What the room knows of a learner's progress.
-#[derive(Default)]
+impl SeatLab {
+    /// The newest `n` entries of the lab's journal, oldest first (none once it is stopped).
+    pub fn journal_tail(&self, n: usize) -> Vec<crate::api::JournalEntry> {
+        self.handle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|h| h.journal_tail(n))
+            .unwrap_or_default()
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse_time(s: Option<&str>) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s?, &Rfc3339).ok()
+}
+
+/// What the room knows of a learner's progress, as the store keeps it (JSON).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
     pub progress: Option<Progress>,
     /// The learner's own clock (unix ms) at the change the stored record shows: a record
     /// changed earlier than the stored one (a late send from another terminal) is not kept.
     pub changed_at_ms: Option<i64>,
-    /// Latest change of any kind (the reader's position included).
-    pub last_activity: Option<OffsetDateTime>,
-    /// Latest change to what counts as progress (lessons, predictions, checks, answers, hints).
-    pub last_progress: Option<OffsetDateTime>,
-    fingerprint: Option<[u8; 32]>,
+    /// RFC 3339: the latest change of any kind (the reader's position included).
+    last_activity: Option<String>,
+    /// RFC 3339: the latest change to what counts as progress (lessons, predictions, checks,
+    /// answers, hints).
+    last_progress: Option<String>,
+    /// Hex hash of what counts as progress in the record.
+    fingerprint: Option<String>,
 }
 
+impl Record {
+    pub fn last_activity(&self) -> Option<OffsetDateTime> {
+        parse_time(self.last_activity.as_deref())
+    }
+    pub fn last_progress(&self) -> Option<OffsetDateTime> {
+        parse_time(self.last_progress.as_deref())
+    }
+}
+
+/// A learner's seat, as the room keeps it.
+#[derive(Debug, Clone)]
 pub struct Seat {
     pub name: String,
-    token: TokenHash,
     pub joined_at: OffsetDateTime,
-    pub lab: tokio::sync::OnceCell<Arc<SeatLab>>,
-    pub record: Mutex<Record>,
+    /// The lab's URL as the learner was last given it.
+    pub lab_url: String,
+}
+
+impl Seat {
+    fn of(stored: RoomSeat) -> Self {
+        Seat {
+            name: stored.name.clone(),
+            joined_at: parse_time(Some(&stored.joined_at)).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            lab_url: stored.lab_url,
+        }
+    }
 }
 
 /// Why a join was refused.
@@ -101,21 +154,41 @@ pub enum JoinRefused {
     )]
     WrongToken(String),
     #[error(
-        "the workshop is full: it takes at most {0} learners (the instructor can raise --max-learners)"
+        "this workshop server is full: it runs at most {0} learners' labs (the instructor can raise --max-learners, or start another server on the same Redis)"
     )]
     Full(usize),
     #[error("{0}'s lab is still starting: try again in a moment")]
     Starting(String),
     #[error("{name}'s lab did not start: {reason}")]
     LabFailed { name: String, reason: String },
+    #[error("the room's store did not answer: {0}")]
+    Store(String),
+}
+
+/// Why a review was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewRefused {
+    #[error("{0}")]
+    UnknownProblem(String),
+    #[error("{0}")]
+    NothingToReview(String),
+    #[error("the room's store did not answer: {0}")]
+    Store(String),
 }
 
 /// A seat given out: what the learner is told.
 pub struct Joined {
-    pub seat: Arc<Seat>,
-    pub lab: Arc<SeatLab>,
+    pub seat: Seat,
+    pub lab_url: String,
+    pub lab_key: String,
     /// Set when the seat is new: the token, which the room never shows again.
     pub new_token: Option<String>,
+}
+
+/// The room as it stands: every seat with its record and reviews.
+pub struct Room {
+    pub version: u64,
+    pub seats: Vec<(Seat, Record, Reviews)>,
 }
 
 pub struct Registry {
@@ -123,22 +196,43 @@ pub struct Registry {
     /// The shop (demo users with their password hashes, seed orders) every learner's lab
     /// starts from: made once by a lab of its own, so joining hashes no passwords.
     template: tokio::sync::OnceCell<PathBuf>,
-    seats: Mutex<BTreeMap<String, Arc<Seat>>>,
-    by_token: Mutex<HashMap<TokenHash, String>>,
+    room: Arc<dyn RoomStore>,
+    /// This run's id: the seats whose labs run here name it.
+    server: String,
+    /// The labs this server runs, by learner name.
+    labs: Mutex<BTreeMap<String, Arc<SeatLab>>>,
+    /// Names whose lab is starting here.
+    starting: Mutex<HashSet<String>>,
+    /// Record and review changes are read, changed and written one at a time.
+    writing: tokio::sync::Mutex<()>,
     admin: TokenHash,
     events: tokio::sync::broadcast::Sender<String>,
+    /// The room's version as this server last saw it change: wakes the summaries waiting for
+    /// a change at once (with a shared store, they also look at the store's version).
+    version: tokio::sync::watch::Sender<u64>,
 }
 
+fn store_err(e: crate::store::StoreError) -> String {
+    e.to_string()
+}
+
+/// How often a summary waiting for a change reads a shared store's version.
+const SHARED_POLL: Duration = Duration::from_millis(250);
+
 impl Registry {
-    pub fn new(cfg: WorkshopConfig) -> Self {
+    pub fn new(cfg: WorkshopConfig, room: Arc<dyn RoomStore>) -> Self {
         let admin = token_hash(&cfg.admin_token);
         Registry {
             cfg,
             template: tokio::sync::OnceCell::new(),
-            seats: Mutex::new(BTreeMap::new()),
-            by_token: Mutex::new(HashMap::new()),
+            room,
+            server: hex::encode(crate::lab::sessions::random_bytes::<8>()),
+            labs: Mutex::new(BTreeMap::new()),
+            starting: Mutex::new(HashSet::new()),
+            writing: tokio::sync::Mutex::new(()),
             admin,
             events: tokio::sync::broadcast::channel(256).0,
+            version: tokio::sync::watch::channel(0).0,
         }
     }
 
@@ -150,108 +244,302 @@ impl Registry {
         let _ = self.events.send(line);
     }
 
+    /// How many learners' labs this server runs.
     pub fn len(&self) -> usize {
-        self.seats.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.labs.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     pub fn is_admin(&self, token: &str) -> bool {
         same_hash(&token_hash(token), &self.admin)
     }
 
-    /// The seat whose learner token this is.
-    pub fn seat_of(&self, token: &str) -> Option<Arc<Seat>> {
-        let name = self
-            .by_token
+    /// The lab this server runs for `name`, if it does.
+    pub fn lab(&self, name: &str) -> Option<Arc<SeatLab>> {
+        self.labs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&token_hash(token))
-            .cloned()?;
-        self.seats
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&name)
+            .get(name)
             .cloned()
     }
 
-    /// Every seat, by name.
-    pub fn seats(&self) -> Vec<Arc<Seat>> {
-        self.seats
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect()
+    async fn bump(&self) {
+        match self.room.bump().await {
+            Ok(v) => {
+                self.version.send_replace(v);
+            }
+            Err(e) => tracing::warn!("workshop: the room's version did not move: {e}"),
+        }
+    }
+
+    /// The room's version now.
+    pub async fn version(&self) -> u64 {
+        self.room
+            .version()
+            .await
+            .unwrap_or_else(|_| *self.version.borrow())
+    }
+
+    /// Waits until the room's version passes `after`, at most `wait`; returns the version.
+    pub async fn changed(&self, after: u64, wait: Duration) -> u64 {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut rx = self.version.subscribe();
+        loop {
+            let v = self.version().await;
+            let now = tokio::time::Instant::now();
+            if v > after || now >= deadline {
+                return v;
+            }
+            let mut nap = deadline - now;
+            if self.room.shared() {
+                nap = nap.min(SHARED_POLL);
+            }
+            tokio::select! {
+                _ = rx.changed() => {}
+                _ = tokio::time::sleep(nap) => {}
+            }
+        }
+    }
+
+    /// The seat of `name`, if it has one.
+    pub async fn seat(&self, name: &str) -> Result<Option<Seat>, String> {
+        Ok(self.room.seat(name).await.map_err(store_err)?.map(Seat::of))
+    }
+
+    /// The seat whose learner token this is.
+    pub async fn seat_of(&self, token: &str) -> Result<Option<Seat>, String> {
+        let hash = hex::encode(token_hash(token));
+        Ok(self
+            .room
+            .seat_by_token(&hash)
+            .await
+            .map_err(store_err)?
+            .map(Seat::of))
+    }
+
+    pub async fn record(&self, name: &str) -> Result<Record, String> {
+        let json = self.room.record(name).await.map_err(store_err)?;
+        Ok(json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    pub async fn reviews(&self, name: &str) -> Result<Reviews, String> {
+        let json = self.room.reviews_of(name).await.map_err(store_err)?;
+        Ok(json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    /// Every seat with its record and reviews, by name.
+    pub async fn room(&self) -> Result<Room, String> {
+        let version = self.version().await;
+        let seats = self.room.seats().await.map_err(store_err)?;
+        let mut records = self.room.records().await.map_err(store_err)?;
+        let mut reviews = self.room.reviews().await.map_err(store_err)?;
+        let seats = seats
+            .into_iter()
+            .map(|s| {
+                let record = records
+                    .remove(&s.name)
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                    .unwrap_or_default();
+                let review = reviews
+                    .remove(&s.name)
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                    .unwrap_or_default();
+                (Seat::of(s), record, review)
+            })
+            .collect();
+        Ok(Room { version, seats })
     }
 
     /// Gives `name` a seat and starts its lab, or gives back the seat it has when `token` is
-    /// its learner token.
-    pub async fn join(&self, name: &str, token: Option<&str>) -> Result<Joined, JoinRefused> {
+    /// its learner token. `host` is how the learner reached this server: their lab's URL names
+    /// it. A seat whose lab runs on another server sharing the room gets that lab back while
+    /// it answers; one whose lab is gone (a restarted server, a server that stopped) gets a
+    /// lab here.
+    pub async fn join(
+        &self,
+        name: &str,
+        token: Option<&str>,
+        host: &str,
+    ) -> Result<Joined, JoinRefused> {
         validate_name(name).map_err(JoinRefused::BadName)?;
-        let (seat, new_token) = {
-            let mut seats = self.seats.lock().unwrap_or_else(|p| p.into_inner());
-            match seats.get(name) {
-                Some(seat) => {
-                    let Some(token) = token else {
-                        return Err(JoinRefused::NameTaken(name.to_string()));
-                    };
-                    if !same_hash(&token_hash(token), &seat.token) {
-                        return Err(JoinRefused::WrongToken(name.to_string()));
-                    }
-                    (seat.clone(), None)
-                }
-                None => {
-                    if seats.len() >= self.cfg.max_learners {
-                        return Err(JoinRefused::Full(self.cfg.max_learners));
-                    }
-                    let token = hex::encode(crate::lab::sessions::random_bytes::<32>());
-                    let seat = Arc::new(Seat {
-                        name: name.to_string(),
-                        token: token_hash(&token),
-                        joined_at: OffsetDateTime::now_utc(),
-                        lab: tokio::sync::OnceCell::new(),
-                        record: Mutex::new(Record::default()),
-                    });
-                    seats.insert(name.to_string(), seat.clone());
-                    (seat, Some(token))
-                }
+        let store = |e: crate::store::StoreError| JoinRefused::Store(e.to_string());
+        if let Some(stored) = self.room.seat(name).await.map_err(store)? {
+            let Some(token) = token else {
+                return Err(JoinRefused::NameTaken(name.to_string()));
+            };
+            if !same_hash(&token_hash(token), &hex_hash(&stored.token_hash)) {
+                return Err(JoinRefused::WrongToken(name.to_string()));
             }
-        };
-        let Some(token) = new_token else {
-            return match seat.lab.get() {
-                Some(lab) => Ok(Joined {
-                    lab: lab.clone(),
+            if let Some(lab) = self.lab(name) {
+                let seat = Seat::of(stored);
+                return Ok(Joined {
+                    lab_url: format!("http://{host}:{}", lab.port),
+                    lab_key: lab.key.clone(),
                     seat,
                     new_token: None,
-                }),
-                None => Err(JoinRefused::Starting(name.to_string())),
+                });
+            }
+            if stored.server != self.server && lab_answers(&stored.lab_url).await {
+                return Ok(Joined {
+                    lab_url: stored.lab_url.clone(),
+                    lab_key: stored.lab_key.clone(),
+                    seat: Seat::of(stored),
+                    new_token: None,
+                });
+            }
+            // Its lab is not running anywhere: start it here.
+            let (lab_url, lab_key) = self.start_seat_lab(name, token, host).await?;
+            let moved = RoomSeat {
+                server: self.server.clone(),
+                lab_url: lab_url.clone(),
+                lab_key: lab_key.clone(),
+                ..stored
             };
-        };
-        match self.start_lab(name, &token).await {
-            Ok(lab) => {
-                let lab = Arc::new(lab);
-                let _ = seat.lab.set(lab.clone());
-                self.by_token
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(seat.token, name.to_string());
-                Ok(Joined {
-                    seat,
-                    lab,
-                    new_token: Some(token),
-                })
-            }
-            Err(reason) => {
-                // Free the name, so the learner can try again.
-                self.seats
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(name);
-                Err(JoinRefused::LabFailed {
-                    name: name.to_string(),
-                    reason,
-                })
-            }
+            self.room.update_seat(&moved).await.map_err(store)?;
+            self.bump().await;
+            return Ok(Joined {
+                seat: Seat::of(moved),
+                lab_url,
+                lab_key,
+                new_token: None,
+            });
         }
+        if self.len() >= self.cfg.max_learners {
+            return Err(JoinRefused::Full(self.cfg.max_learners));
+        }
+        let token = hex::encode(crate::lab::sessions::random_bytes::<32>());
+        let claimed = RoomSeat {
+            name: name.to_string(),
+            token_hash: hex::encode(token_hash(&token)),
+            joined_at: rfc3339(OffsetDateTime::now_utc()),
+            server: self.server.clone(),
+            lab_url: String::new(),
+            lab_key: String::new(),
+        };
+        if !self.room.claim(&claimed).await.map_err(store)? {
+            return Err(JoinRefused::NameTaken(name.to_string()));
+        }
+        let (lab_url, lab_key) = match self.start_seat_lab(name, &token, host).await {
+            Ok(lab) => lab,
+            Err(e) => {
+                // Free the name, so the learner can try again.
+                let _ = self.room.release(name).await;
+                return Err(e);
+            }
+        };
+        let seat = RoomSeat {
+            lab_url: lab_url.clone(),
+            lab_key: lab_key.clone(),
+            ..claimed
+        };
+        self.room.update_seat(&seat).await.map_err(store)?;
+        self.bump().await;
+        Ok(Joined {
+            seat: Seat::of(seat),
+            lab_url,
+            lab_key,
+            new_token: Some(token),
+        })
+    }
+
+    /// Starts `name`'s lab here, once at a time; its URL (at `host`) and key.
+    async fn start_seat_lab(
+        &self,
+        name: &str,
+        token: &str,
+        host: &str,
+    ) -> Result<(String, String), JoinRefused> {
+        if !self
+            .starting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string())
+        {
+            return Err(JoinRefused::Starting(name.to_string()));
+        }
+        let started = self.start_lab(name, token).await;
+        self.starting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name);
+        let lab = Arc::new(started.map_err(|reason| JoinRefused::LabFailed {
+            name: name.to_string(),
+            reason,
+        })?);
+        self.labs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), lab.clone());
+        Ok((format!("http://{host}:{}", lab.port), lab.key.clone()))
+    }
+
+    /// The instructor accepts or rejects the self-assessed answer `seat` holds for `problem`.
+    pub async fn review(
+        &self,
+        seat: &Seat,
+        problem: &str,
+        accept: bool,
+    ) -> Result<Review, ReviewRefused> {
+        if !self.cfg.problems.is_empty() && !self.cfg.problems.iter().any(|p| p == problem) {
+            return Err(ReviewRefused::UnknownProblem(format!(
+                "no problem {} in this course: one of {}",
+                crate::api::bounded(problem, 40),
+                self.cfg.problems.join(", ")
+            )));
+        }
+        let review = {
+            let _one = self.writing.lock().await;
+            let record = self
+                .record(&seat.name)
+                .await
+                .map_err(ReviewRefused::Store)?;
+            let answer = record
+                .progress
+                .as_ref()
+                .and_then(|p| p.problem(problem))
+                .map(|p| p.answer.clone())
+                .unwrap_or_default();
+            let Some(sa) = answer.self_assessed.as_ref() else {
+                return Err(ReviewRefused::NothingToReview(format!(
+                    "{} has no self-assessed answer to {}: there is nothing to accept or reject",
+                    seat.name,
+                    crate::api::bounded(problem, 40)
+                )));
+            };
+            if answer.passed_at.is_some() {
+                return Err(ReviewRefused::NothingToReview(format!(
+                    "the grader passed {}'s answer to {}: it needs no review",
+                    seat.name,
+                    crate::api::bounded(problem, 40)
+                )));
+            }
+            let review = Review {
+                accept,
+                at: crate::progress::now(),
+                of: sa.at.clone(),
+            };
+            let mut reviews = self
+                .reviews(&seat.name)
+                .await
+                .map_err(ReviewRefused::Store)?;
+            reviews.insert(problem.to_string(), review.clone());
+            let json = serde_json::to_string(&reviews).unwrap_or_default();
+            self.room
+                .put_reviews(&seat.name, &json)
+                .await
+                .map_err(|e| ReviewRefused::Store(e.to_string()))?;
+            review
+        };
+        self.bump().await;
+        self.say(format!(
+            "{}  {}'s answer to {problem}",
+            if accept { "accepted " } else { "rejected " },
+            seat.name
+        ));
+        Ok(review)
     }
 
     /// The template shop's path, made on first use: a lab started and stopped in
@@ -322,44 +610,86 @@ impl Registry {
     /// Keeps `progress` as the learner's latest record. `age` is how long ago the learner
     /// made the change (it may have waited in their outbox); `changed_at_ms` is their clock
     /// at the change. Returns whether it was kept (an older record than the one held is not).
-    pub fn record_progress(
+    pub async fn record_progress(
         &self,
         seat: &Seat,
         progress: Progress,
         changed_at_ms: Option<i64>,
         age: Duration,
-    ) -> bool {
+    ) -> Result<bool, String> {
         let now = OffsetDateTime::now_utc();
         let at = (now - age).max(seat.joined_at).min(now);
-        let mut record = seat.record.lock().unwrap_or_else(|p| p.into_inner());
-        if let (Some(new), Some(held)) = (changed_at_ms, record.changed_at_ms)
-            && new < held
         {
-            return false;
+            let _one = self.writing.lock().await;
+            let mut record = self.record(&seat.name).await?;
+            if let (Some(new), Some(held)) = (changed_at_ms, record.changed_at_ms)
+                && new < held
+            {
+                return Ok(false);
+            }
+            let fingerprint = hex::encode(progress_fingerprint(&progress));
+            if record.fingerprint.as_deref() != Some(fingerprint.as_str()) {
+                record.fingerprint = Some(fingerprint);
+                record.last_progress =
+                    Some(rfc3339(record.last_progress().map_or(at, |t| t.max(at))));
+            }
+            record.last_activity = Some(rfc3339(record.last_activity().map_or(at, |t| t.max(at))));
+            record.changed_at_ms = changed_at_ms.or(record.changed_at_ms);
+            record.progress = Some(progress);
+            let json = serde_json::to_string(&record).map_err(|e| e.to_string())?;
+            self.room
+                .put_record(&seat.name, &json)
+                .await
+                .map_err(store_err)?;
         }
-        let fingerprint = progress_fingerprint(&progress);
-        if record.fingerprint != Some(fingerprint) {
-            record.fingerprint = Some(fingerprint);
-            record.last_progress = Some(record.last_progress.map_or(at, |t| t.max(at)));
-        }
-        record.last_activity = Some(record.last_activity.map_or(at, |t| t.max(at)));
-        record.changed_at_ms = changed_at_ms.or(record.changed_at_ms);
-        record.progress = Some(progress);
-        true
+        self.bump().await;
+        Ok(true)
     }
 
-    /// Stops every learner's lab.
+    /// Stops every learner's lab this server runs.
     pub async fn shutdown(&self) {
-        for seat in self.seats() {
-            let handle = seat
-                .lab
-                .get()
-                .and_then(|l| l.handle.lock().unwrap_or_else(|p| p.into_inner()).take());
+        let labs: Vec<Arc<SeatLab>> = self
+            .labs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for lab in labs {
+            let handle = lab.handle.lock().unwrap_or_else(|p| p.into_inner()).take();
             if let Some(h) = handle {
                 h.shutdown().await;
             }
         }
     }
+}
+
+/// A stored hex hash back to bytes (all zeros when it is not one, which matches no token).
+fn hex_hash(h: &str) -> TokenHash {
+    let mut out = [0u8; 32];
+    if let Ok(bytes) = hex::decode(h)
+        && bytes.len() == 32
+    {
+        out.copy_from_slice(&bytes);
+    }
+    out
+}
+
+/// Whether a lab answers at `url` (its balancer's health route), within a second.
+async fn lab_answers(url: &str) -> bool {
+    if url.is_empty() {
+        return false;
+    }
+    let Ok(http) = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .build()
+    else {
+        return false;
+    };
+    http.get(format!("{}/healthz", url.trim_end_matches('/')))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
 }
 
 /// A hash of what counts as progress: the record without the reader's position, answer
@@ -369,6 +699,8 @@ fn progress_fingerprint(p: &Progress) -> [u8; 32] {
     p.last_lesson = None;
     for problem in p.problems.values_mut() {
         problem.answer.draft = None;
+        // The instructor's review, echoed back by the learner, is not the learner's progress.
+        problem.answer.review = None;
         problem.check_marks.clear();
     }
     p.problems

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{OriginalUri, Query, Request, State};
+use axum::extract::{OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,9 +17,14 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::MAX_PROGRESS_BYTES;
-use super::class::{self, ClassSummary};
-use super::registry::{JoinRefused, Registry};
+use super::class::{self, ClassSummary, LearnerRow, Reviews};
+use super::registry::{JoinRefused, Record, Registry, ReviewRefused, Room, Seat};
+use crate::api::class::{
+    AnswerDetail, AnswerState, LearnerDetail, ReviewAnswer, ReviewBody, SelfAssessed,
+    SubmittedAnswer,
+};
 use crate::api::{ErrorBody, MAX_BODY, bounded};
+use crate::progress::AnswerOutcome;
 
 type R = State<Arc<Registry>>;
 
@@ -61,7 +66,7 @@ impl From<JoinRefused> for WorkshopApiError {
             JoinRefused::NameTaken(_) | JoinRefused::WrongToken(_) => {
                 (StatusCode::CONFLICT, "conflict")
             }
-            JoinRefused::Full(_) | JoinRefused::Starting(_) => {
+            JoinRefused::Full(_) | JoinRefused::Starting(_) | JoinRefused::Store(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
             JoinRefused::LabFailed { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "lab failed"),
@@ -75,6 +80,9 @@ pub fn router(r: Arc<Registry>) -> Router {
         .route("/workshop/join", post(join))
         .route("/workshop/progress", post(progress))
         .route("/workshop/class", get(class_summary))
+        .route("/workshop/learners/{name}", get(learner_detail))
+        .route("/workshop/learners/{name}/review", post(review))
+        .route("/workshop/reviews", get(my_reviews))
         .route("/workshop/healthz", get(healthz))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
@@ -115,7 +123,7 @@ async fn join(State(r): R, headers: HeaderMap, body: Body) -> Result<Response, W
     })?;
     let token = bearer(&headers);
     let host = lab_host(&headers, &r);
-    let joined = match r.join(&name, token.as_deref()).await {
+    let joined = match r.join(&name, token.as_deref(), &host).await {
         Ok(j) => j,
         Err(e) => {
             r.say(format!("refused   {}: {e}", bounded(&name, 40)));
@@ -123,7 +131,7 @@ async fn join(State(r): R, headers: HeaderMap, body: Body) -> Result<Response, W
         }
     };
     let new = joined.new_token.is_some();
-    let lab_url = format!("http://{host}:{}", joined.lab.port);
+    let lab_url = joined.lab_url.clone();
     r.say(format!(
         "{} {} → lab {lab_url}",
         if new { "joined   " } else { "rejoined " },
@@ -134,7 +142,7 @@ async fn join(State(r): R, headers: HeaderMap, body: Body) -> Result<Response, W
         lab_url,
         // A rejoin proved it holds the token: give the same one back.
         learner_token: joined.new_token.or(token).unwrap_or_default(),
-        lab_key: joined.lab.key.clone(),
+        lab_key: joined.lab_key.clone(),
         new,
     };
     let status = if new {
@@ -166,7 +174,7 @@ async fn progress(
             "progress needs the learner token: Authorization: Bearer <learner_token>",
         ));
     };
-    let Some(seat) = r.seat_of(&token) else {
+    let Some(seat) = r.seat_of(&token).await.map_err(unavailable)? else {
         return Err(WorkshopApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -202,11 +210,54 @@ async fn progress(
         )
     })?;
     let age = Duration::from_millis(q.age_ms.unwrap_or(0));
-    let kept = r.record_progress(&seat, record, q.changed_at, age);
-    Ok(Json(serde_json::json!({"name": seat.name, "kept": kept})).into_response())
+    let kept = r
+        .record_progress(&seat, record, q.changed_at, age)
+        .await
+        .map_err(unavailable)?;
+    let reviews = r.reviews(&seat.name).await.map_err(unavailable)?;
+    Ok(
+        Json(serde_json::json!({"name": seat.name, "kept": kept, "reviews": reviews}))
+            .into_response(),
+    )
 }
 
-async fn class_summary(State(r): R, headers: HeaderMap) -> Result<Response, WorkshopApiError> {
+/// The room's store did not answer.
+fn unavailable(reason: String) -> WorkshopApiError {
+    WorkshopApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        format!("the room's store did not answer: {}", bounded(&reason, 200)),
+    )
+}
+
+/// `GET /workshop/reviews`: the learner's own reviews, by problem (learner token).
+async fn my_reviews(State(r): R, headers: HeaderMap) -> Result<Response, WorkshopApiError> {
+    let seat = match bearer(&headers) {
+        Some(t) => r.seat_of(&t).await.map_err(unavailable)?,
+        None => None,
+    };
+    let seat = seat.ok_or_else(|| {
+        WorkshopApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "your reviews need your learner token: Authorization: Bearer <learner_token>",
+        )
+    })?;
+    let reviews = r.reviews(&seat.name).await.map_err(unavailable)?;
+    Ok(Json(serde_json::json!({"name": seat.name, "reviews": reviews})).into_response())
+}
+
+#[derive(Deserialize)]
+struct ClassQuery {
+    /// Answer once the room's version is past this one (or after a while without a change).
+    after: Option<u64>,
+}
+
+async fn class_summary(
+    State(r): R,
+    headers: HeaderMap,
+    query: Result<Query<ClassQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, WorkshopApiError> {
     let allowed = bearer(&headers).is_some_and(|t| r.is_admin(&t));
     if !allowed {
         return Err(WorkshopApiError::new(
@@ -215,31 +266,208 @@ async fn class_summary(State(r): R, headers: HeaderMap) -> Result<Response, Work
             "the class summary needs the workshop's admin token: Authorization: Bearer <admin token>",
         ));
     }
-    Ok(Json(summary(&r, OffsetDateTime::now_utc())).into_response())
+    let Query(q) = query.map_err(|e| {
+        WorkshopApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad request",
+            format!("after is a whole number: {}", bounded(&e.body_text(), 120)),
+        )
+    })?;
+    if let Some(after) = q.after {
+        r.changed(after, crate::client::CLASS_WAIT).await;
+    }
+    let room = r.room().await.map_err(unavailable)?;
+    Ok(Json(summary(&r, &room, OffsetDateTime::now_utc())).into_response())
 }
 
-pub fn summary(r: &Registry, now: OffsetDateTime) -> ClassSummary {
-    let learners = r
-        .seats()
+/// The admin token, for the instructor's routes on one learner: 403 without it, as a lab's
+/// `/admin` answers.
+fn admin_only(r: &Registry, headers: &HeaderMap) -> Result<(), WorkshopApiError> {
+    if bearer(headers).is_some_and(|t| r.is_admin(&t)) {
+        Ok(())
+    } else {
+        Err(WorkshopApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this route is the instructor's: Authorization: Bearer <the workshop's admin token>",
+        ))
+    }
+}
+
+async fn known_seat(r: &Registry, name: &str) -> Result<Seat, WorkshopApiError> {
+    r.seat(name).await.map_err(unavailable)?.ok_or_else(|| {
+        WorkshopApiError::new(
+            StatusCode::NOT_FOUND,
+            "not found",
+            format!("no learner named {} in this workshop", bounded(name, 40)),
+        )
+    })
+}
+
+/// Journal entries the detail carries.
+const DETAIL_JOURNAL: usize = 40;
+
+/// `GET /workshop/learners/{name}`: the row, each problem's latest answer, the journal tail.
+async fn learner_detail(
+    State(r): R,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response, WorkshopApiError> {
+    admin_only(&r, &headers)?;
+    let seat = known_seat(&r, &name).await?;
+    let record = r.record(&seat.name).await.map_err(unavailable)?;
+    let reviews = r.reviews(&seat.name).await.map_err(unavailable)?;
+    Ok(Json(detail(
+        &r,
+        &seat,
+        &record,
+        &reviews,
+        OffsetDateTime::now_utc(),
+    ))
+    .into_response())
+}
+
+pub fn detail(
+    r: &Registry,
+    seat: &Seat,
+    record: &Record,
+    reviews: &Reviews,
+    now: OffsetDateTime,
+) -> LearnerDetail {
+    let row = row_of(r, seat, record, reviews, now);
+    let none = crate::progress::ProblemProgress::default();
+    let answers = r
+        .cfg
+        .problems
         .iter()
-        .map(|seat| {
-            let record = seat.record.lock().unwrap_or_else(|p| p.into_inner());
-            class::row(
-                &class::Seen {
-                    name: &seat.name,
-                    joined_at: seat.joined_at,
-                    progress: record.progress.as_ref(),
-                    last_activity: record.last_activity,
-                    last_progress: record.last_progress,
-                },
-                &r.cfg.lessons,
-                &r.cfg.problems,
-                r.cfg.stuck_after,
-                now,
-            )
+        .map(|id| {
+            let p = record
+                .progress
+                .as_ref()
+                .and_then(|p| p.problem(id))
+                .unwrap_or(&none);
+            let review = reviews.get(id);
+            AnswerDetail {
+                problem: id.clone(),
+                latest: p.answer.last.as_ref().map(|s| SubmittedAnswer {
+                    text: s.text.clone(),
+                    outcome: match s.outcome {
+                        AnswerOutcome::Pass => AnswerState::Passed,
+                        AnswerOutcome::Partial => AnswerState::Partial,
+                        AnswerOutcome::NotYet => AnswerState::NotYet,
+                    },
+                    message: s.message.clone(),
+                    at: s.at.clone(),
+                }),
+                self_assessed: p.answer.self_assessed.as_ref().map(|sa| SelfAssessed {
+                    text: sa.text.clone(),
+                    at: sa.at.clone(),
+                }),
+                review: review
+                    .filter(|rv| {
+                        p.answer
+                            .self_assessed
+                            .as_ref()
+                            .is_some_and(|sa| sa.at == rv.of)
+                    })
+                    .cloned(),
+                state: class::answer_state(p, review),
+            }
         })
         .collect();
+    let lab = r.lab(&seat.name);
+    let journal = lab
+        .as_ref()
+        .map(|l| l.journal_tail(DETAIL_JOURNAL))
+        .unwrap_or_default();
+    LearnerDetail {
+        row,
+        answers,
+        journal,
+        lab_elsewhere: lab.is_none().then(|| seat.lab_url.clone()),
+    }
+}
+
+/// `POST /workshop/learners/{name}/review {"problem", "accept"}`.
+async fn review(
+    State(r): R,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Body,
+) -> Result<Response, WorkshopApiError> {
+    admin_only(&r, &headers)?;
+    let seat = known_seat(&r, &name).await?;
+    let bytes = read_limited(body, MAX_BODY).await?;
+    let ReviewBody { problem, accept } = serde_json::from_slice(&bytes).map_err(|e| {
+        WorkshopApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad request",
+            format!(
+                "expected a JSON object {{\"problem\": \"...\", \"accept\": true or false}}: {}",
+                bounded(&e.to_string(), 120)
+            ),
+        )
+    })?;
+    let review = r
+        .review(&seat, &problem, accept)
+        .await
+        .map_err(|e| match e {
+            ReviewRefused::UnknownProblem(m) => {
+                WorkshopApiError::new(StatusCode::BAD_REQUEST, "bad request", m)
+            }
+            ReviewRefused::NothingToReview(m) => {
+                WorkshopApiError::new(StatusCode::CONFLICT, "conflict", m)
+            }
+            ReviewRefused::Store(m) => unavailable(m),
+        })?;
+    let record = r.record(&seat.name).await.map_err(unavailable)?;
+    let reviews = r.reviews(&seat.name).await.map_err(unavailable)?;
+    let answer = row_of(&r, &seat, &record, &reviews, OffsetDateTime::now_utc())
+        .problems
+        .iter()
+        .find(|p| p.id == problem)
+        .map_or(AnswerState::None, |p| p.answer);
+    Ok(Json(ReviewAnswer {
+        name: seat.name.clone(),
+        problem,
+        review,
+        answer,
+    })
+    .into_response())
+}
+
+fn row_of(
+    r: &Registry,
+    seat: &Seat,
+    record: &Record,
+    reviews: &Reviews,
+    now: OffsetDateTime,
+) -> LearnerRow {
+    class::row(
+        &class::Seen {
+            name: &seat.name,
+            joined_at: seat.joined_at,
+            progress: record.progress.as_ref(),
+            last_activity: record.last_activity(),
+            last_progress: record.last_progress(),
+            reviews,
+        },
+        &r.cfg.lessons,
+        &r.cfg.problems,
+        r.cfg.stuck_after,
+        now,
+    )
+}
+
+pub fn summary(r: &Registry, room: &Room, now: OffsetDateTime) -> ClassSummary {
+    let learners = room
+        .seats
+        .iter()
+        .map(|(seat, record, reviews)| row_of(r, seat, record, reviews, now))
+        .collect();
     ClassSummary {
+        // Read before the rows: a change made while they were read is seen again next time.
+        version: room.version,
         generated_at: now
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
@@ -263,7 +491,7 @@ async fn no_route(OriginalUri(uri): OriginalUri) -> WorkshopApiError {
         StatusCode::NOT_FOUND,
         "not found",
         format!(
-            "no route {}: the workshop serves POST /workshop/join, POST /workshop/progress, GET /workshop/class, GET /workshop/healthz; each learner's lab is at the lab_url their join gave",
+            "no route {}: the workshop serves POST /workshop/join, POST /workshop/progress, GET /workshop/reviews, GET /workshop/class, GET /workshop/learners/NAME, POST /workshop/learners/NAME/review, GET /workshop/healthz; each learner's lab is at the lab_url their join gave",
             bounded(uri.path(), 100)
         ),
     )

@@ -78,7 +78,13 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         owned = keymap::footer(ctx);
         &owned
     };
-    let key = if s.color {
+    f.render_widget(Paragraph::new(keys_line(keys, area.width, s.color)), area);
+}
+
+/// A footer row of keys and what they do, fitted to `width`: `?` and `Esc` always stay, the
+/// others fill the row in order while they fit whole. The class view draws its footer with it.
+pub fn keys_line(keys: &[(&str, &str)], width: u16, color: bool) -> Line<'static> {
+    let key = if color {
         Style::default()
             .fg(Color::Cyan)
             .add_modifier(Modifier::BOLD)
@@ -90,7 +96,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     // fill the row in order while they fit whole.
     let pinned = |k: &str| k == "?" || k.starts_with("Esc");
     let wdt = |k: &str, d: &str| k.chars().count() + d.chars().count() + 2;
-    let budget = usize::from(area.width).saturating_sub(
+    let budget = usize::from(width).saturating_sub(
         keys.iter()
             .filter(|(k, _)| pinned(k))
             .map(|(k, d)| wdt(k, d))
@@ -115,7 +121,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             spans.push(Span::raw(format!(" {d} ")));
         }
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    Line::from(spans)
 }
 
 /// The status cut to `w` columns at a word boundary, never inside a word, with a pointer to

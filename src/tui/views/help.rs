@@ -5,12 +5,17 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use crate::tui::help::view;
+use crate::tui::help::{Keys, sections, view_for};
 use crate::tui::state::State;
 
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
-    let v = view(s, area);
-    let scroll = s.help_scroll.min(v.max_scroll);
+    draw_for(&sections(s), s.help_scroll, f, area);
+}
+
+/// The overlay for any lists of keys, scrolled `scroll` lines (clamped here).
+pub fn draw_for(sections: &[Keys], scroll: usize, f: &mut Frame, area: Rect) {
+    let v = view_for(sections, area);
+    let scroll = scroll.min(v.max_scroll);
     f.render_widget(Clear, v.popup);
     let title = if v.max_scroll > 0 {
         " Keys · Esc closes · j k scrolls "

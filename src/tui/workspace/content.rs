@@ -406,7 +406,11 @@ pub(super) fn feedback_lines(s: &State, ws: &Workspace, width: u16) -> Vec<Line<
         for k in ws.problem.rubric.concepts.iter().filter(|k| k.required) {
             push(&mut out, wrap(&k.label, w, "• ", "  "), Style::default());
         }
-        let note = if ws.self_assessed {
+        let note = if ws.reviewed == Some(true) {
+            "Your instructor read your self-assessed answer and accepted it: the written half is done."
+        } else if ws.reviewed == Some(false) {
+            "Your instructor read your self-assessed answer and rejected it: improve it and submit again, then press M if it still says all of this."
+        } else if ws.self_assessed {
             "Recorded as self-assessed: your progress and report show both texts, marked as your own judgement, not a grader pass."
         } else {
             "If your answer says all of this in other words, press M to record that. It is kept as self-assessed, with both texts, for an instructor to see."

@@ -106,6 +106,8 @@ pub struct Workspace {
     /// Tries that did not pass are enough to compare with the model answer (and say so).
     pub may_self_assess: bool,
     pub self_assessed: bool,
+    /// A workshop instructor accepted (true) or rejected the self-assessment.
+    pub reviewed: Option<bool>,
     /// Ctrl-C was pressed once while writing: the next one quits.
     pub quit_armed: bool,
     /// Edits so far and edits saved (the draft debounce).
@@ -144,6 +146,7 @@ impl Workspace {
             grading: false,
             may_self_assess: false,
             self_assessed: false,
+            reviewed: None,
             quit_armed: false,
             draft_gen: 0,
             saved_gen: 0,
@@ -481,6 +484,7 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
             ws.hints_shown = ws.hints_shown.max(record.hints_used);
             ws.may_self_assess = record.may_self_assess;
             ws.self_assessed = record.self_assessed;
+            ws.reviewed = record.reviewed;
             let text = record.draft.clone().or_else(|| record.last_answer.clone());
             if let Some(t) = text
                 && ws.editor.is_empty()

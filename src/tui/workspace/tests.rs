@@ -303,6 +303,7 @@ fn opening_a_problem_loads_it_and_checks() {
                 last_answer: None,
                 may_self_assess: false,
                 self_assessed: false,
+                reviewed: None,
             },
             verdict: None,
         },
