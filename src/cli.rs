@@ -460,6 +460,7 @@ fn load(f: LoadFlags, url: Option<String>, data_dir: &std::path::Path) -> anyhow
         policy: Some(f.policy),
         json: f.json,
         plot: f.plot,
+        chat: 0,
     };
     let cfg = crate::lab::LabConfig {
         replicas: f.replicas.unwrap_or(3),

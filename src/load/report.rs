@@ -15,6 +15,8 @@ use crate::api::{LabState, Mode, Policy};
 /// Everything the summary is made from.
 pub struct Run<'a> {
     pub args: &'a LoadArgs,
+    /// How long the traffic ran (shorter than asked when stopped early).
+    pub duration: std::time::Duration,
     pub url: &'a str,
     pub state: &'a LabState,
     pub total: &'a Merge,
@@ -92,6 +94,7 @@ pub struct Summary {
 pub fn summarise(run: Run<'_>) -> Summary {
     let Run {
         args,
+        duration,
         url,
         state,
         total,
@@ -137,7 +140,7 @@ pub fn summarise(run: Run<'_>) -> Summary {
             }
         })
         .collect();
-    let duration_s = args.duration.as_secs_f64();
+    let duration_s = duration.as_secs_f64().max(1e-3);
     let mut s = Summary {
         lab: url.to_string(),
         mode: state.mode,
