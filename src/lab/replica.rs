@@ -134,9 +134,10 @@ pub async fn start(core: Arc<Core>, slot: Arc<ReplicaSlot>) -> std::io::Result<(
         shutdown: tx,
         task,
     });
-    slot.up.store(true, Ordering::Release);
-    // Like a real service coming up: fetch the issuer's public keys once, over HTTP.
+    // Like a real service coming up: fetch the issuer's public keys once, over HTTP, and only
+    // then take traffic (a token arriving before the keys would be refused with 503).
     fetch_jwks(&ctx).await;
+    slot.up.store(true, Ordering::Release);
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 //! Like the grader and the app, it reaches the lab over HTTP only (`client` for `/admin`,
 //! hyper connections for the traffic): the command line hands it a URL, or a lab it started.
 
+mod chat;
 mod conn;
 pub mod plot;
 pub mod report;
@@ -292,11 +293,16 @@ pub async fn run_until(
     }
     let host = HeaderValue::from_str(&addr.to_string()).map_err(|_| LoadError::Url(url.into()))?;
     out(Update::Line(format!(
-        "{} for {:.0} s · {} · scenario {}",
+        "{} for {:.0} s · {} · scenario {}{}",
         args.route,
         args.duration.as_secs_f64(),
         args.drive,
-        args.scenario
+        args.scenario,
+        if args.chat > 0 {
+            format!(" · {} chat clients", args.chat)
+        } else {
+            String::new()
+        }
     )));
     let started = Instant::now();
     out(Update::Started {
@@ -346,6 +352,24 @@ pub async fn run_until(
         };
         workers.push(tokio::spawn(conn::run(plan.clone(), window, pace)));
     }
+    // The chat clients, if any: each holds a WebSocket open and reconnects when dropped.
+    let chat_counts = Arc::new(chat::Counts::default());
+    let chat_target = chat::Target {
+        addr,
+        tags: plan.tags.clone(),
+    };
+    let chat_tasks: Vec<_> = (0..args.chat)
+        .map(|i| {
+            tokio::spawn(chat::hold(
+                chat_target.clone(),
+                i,
+                chat_counts.clone(),
+                plan.deadline,
+                stop.clone(),
+            ))
+        })
+        .collect();
+    let mut chat_before = (0, 0);
     // The scenario, on its own clock.
     let (tx, mut happened_rx) = tokio::sync::mpsc::unbounded_channel();
     let scenario_task = tokio::spawn(scenario::perform(
@@ -371,7 +395,10 @@ pub async fn run_until(
                     m.take(&mut w.lock().unwrap_or_else(|p| p.into_inner()));
                 }
                 let t = (at - started).as_secs_f64();
-                let second = m.second(t);
+                let mut second = m.second(t);
+                if args.chat > 0 {
+                    second.chat = Some(chat_counts.second(&mut chat_before));
+                }
                 out(Update::Line(report::second_line(&second, &plan.users)));
                 out(Update::Elapsed(t));
                 out(Update::Second {
@@ -399,6 +426,9 @@ pub async fn run_until(
     }
     for w in workers {
         let _ = w.await;
+    }
+    for c in chat_tasks {
+        let _ = c.await;
     }
     // Answers that landed as the last second closed belong to it.
     let mut late = stats::Merge::default();
@@ -447,8 +477,16 @@ pub async fn run_until(
             });
         }
     }
+    let chat = (args.chat > 0).then(|| report::ChatSummary {
+        clients: args.chat,
+        drops: chat_counts.drops.load(std::sync::atomic::Ordering::Relaxed),
+        reconnects: chat_counts
+            .reconnects
+            .load(std::sync::atomic::Ordering::Relaxed),
+    });
     Ok(report::summarise(report::Run {
         args,
+        chat,
         duration: deadline - started,
         url,
         state: &state,
