@@ -75,7 +75,7 @@ pub static KEYS: &[Key] = &[
     Key {
         keys: &[Char('+'), Char('=')],
         act: |_| l(LoadAction::Longer),
-        help: Some(("+ -", "a longer / shorter run (10 to 60 s)")),
+        help: Some(("+ -", "a longer / shorter run (5 to 60 s)")),
         footer: Some(("+/-", "length")),
     },
     Key {

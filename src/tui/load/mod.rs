@@ -24,7 +24,7 @@ use crate::tui::action::Effect;
 use crate::tui::state::State;
 
 /// Run lengths the pane offers, in seconds.
-pub const DURATIONS: [u32; 6] = [10, 15, 20, 30, 45, 60];
+pub const DURATIONS: [u32; 7] = [5, 10, 15, 20, 30, 45, 60];
 /// The pane's default length (a side-by-side run takes twice as long).
 pub const DEFAULT_DURATION: u32 = 15;
 /// Users the pane logs in, requests a second and connections: `forgetful load`'s defaults.
