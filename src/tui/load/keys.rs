@@ -133,7 +133,7 @@ pub static HELP: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| 
     out.extend(KEYS.iter().filter_map(|x| x.help));
     out.push((
         "",
-        "Charts: requests a second per replica, errors a second by reason, p99; ▏ marks a journal event",
+        "Charts: requests a second per replica, errors a second by reason, p99; ▏ marks a journal event (a mode change, a replica restarted, stopped, started, added or removed)",
     ));
     out
 });

@@ -528,7 +528,6 @@ pub fn label(e: &JournalEntry) -> Option<String> {
     let who = e.replica.as_deref().unwrap_or("?");
     Some(match e.event? {
         Event::ModeChanged => format!("mode {}", e.mode),
-        Event::PolicyChanged => "policy changed".into(),
         Event::ReplicaRestarted => format!("{who} restarted"),
         Event::ReplicaStopped => format!("{who} stopped"),
         Event::ReplicaStarted => format!("{who} started"),

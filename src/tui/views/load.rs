@@ -440,9 +440,9 @@ fn notes(r: &RunView, w: usize, h: usize) -> Vec<Line<'static>> {
         let named: Vec<String> = r
             .marks
             .iter()
-            .map(|m| format!("{:.1} s {}", m.t, m.label))
+            .map(|m| format!("{:.0} s {}", m.t, m.label))
             .collect();
-        let text = format!("▏ marks: {}", named.join(", "));
+        let text = format!("▏ {}", named.join(", "));
         let left = h.saturating_sub(out.len());
         let room = if r.outcome.is_some() { 1 } else { left };
         out.extend(
