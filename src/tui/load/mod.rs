@@ -511,6 +511,12 @@ pub fn on_journal(s: &mut State, e: &JournalEntry) {
 
 fn mark(r: &mut RunView, e: &JournalEntry) {
     let Some(label) = label(e) else { return };
+    // Before its traffic starts a run only switches the mode; anything else from then (what
+    // the run before it put back, say) is not on this run's time axis.
+    let before_traffic = r.started_ms.is_none_or(|start| e.ts_ms < start);
+    if before_traffic && e.event != Some(Event::ModeChanged) {
+        return;
+    }
     let t = match r.started_ms {
         Some(start) => e.ts_ms.saturating_sub(start) as f64 / 1000.0,
         None => 0.0,

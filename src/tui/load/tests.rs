@@ -165,8 +165,10 @@ fn seconds_become_series_and_journal_events_become_marks() {
     let mut s = fake(80, 24);
     l(&mut s, LoadAction::Open);
     l(&mut s, LoadAction::StartStop);
-    // A mode change just before the run's traffic started is marked at 0.
+    // A mode change just before the run's traffic started is marked at 0; a replica put
+    // back by the run before it, just then, is not.
     on_journal_action(&mut s, control(Event::ModeChanged, None, 999_900));
+    on_journal_action(&mut s, control(Event::ReplicaStarted, Some("b"), 999_800));
     running(&mut s, 1, 0, 8);
     // An older start's snapshot is dropped.
     running(&mut s, 0, 0, 3);
