@@ -149,6 +149,10 @@ pub struct LoadFlags {
     /// Session store of a lab started for the run: memory (default), sqlite or redis://HOST:PORT.
     #[arg(long)]
     pub store: Option<String>,
+    /// Hold K WebSocket chat clients open through the balancer (GET /ws/chat) for the run;
+    /// each reconnects when its replica drops it, and the drops and reconnects are counted.
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=500))]
+    pub chat: u32,
     /// Print the summary as JSON (the lines a second go to stderr).
     #[arg(long)]
     pub json: bool,
@@ -475,6 +479,7 @@ fn load(f: LoadFlags, url: Option<String>, data_dir: &std::path::Path) -> anyhow
         policy: Some(f.policy),
         json: f.json,
         plot: f.plot,
+        chat: f.chat,
     };
     let cfg = crate::lab::LabConfig {
         replicas: f.replicas.unwrap_or(3),

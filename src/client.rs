@@ -171,6 +171,11 @@ impl LabClient {
         &self.base
     }
 
+    /// The lab's source key, when this client has it.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
     fn unreachable(&self, source: reqwest::Error) -> ClientError {
         ClientError::Unreachable {
             url: self.base.clone(),
@@ -378,10 +383,21 @@ impl LabClient {
         &self,
         since: u64,
     ) -> Result<impl Stream<Item = Result<JournalEntry, ClientError>> + use<>, ClientError> {
-        let mut rb = self.tag(
-            self.streaming
-                .get(format!("{}/admin/journal/stream?since={since}", self.base)),
-        );
+        self.journal_stream_skipping(since, None).await
+    }
+
+    /// [`Self::journal_stream`] without the requests tagged `skip` (their control events
+    /// still come): the app leaves out `load`'s traffic, thousands of entries a second.
+    pub async fn journal_stream_skipping(
+        &self,
+        since: u64,
+        skip: Option<crate::api::Source>,
+    ) -> Result<impl Stream<Item = Result<JournalEntry, ClientError>> + use<>, ClientError> {
+        let skip = skip.map(|s| format!("&skip={s}")).unwrap_or_default();
+        let mut rb = self.tag(self.streaming.get(format!(
+            "{}/admin/journal/stream?since={since}{skip}",
+            self.base
+        )));
         if let Some(t) = &self.admin_token {
             rb = rb.bearer_auth(t);
         }

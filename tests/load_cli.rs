@@ -110,3 +110,72 @@ fn load_prints_a_table_and_refuses_what_it_cannot_do() {
         assert!(!text(&o.stderr).is_empty());
     }
 }
+
+/// The lessons' claim from the command line, over loopback: kill-one under sticky sessions
+/// logs out, in local mode, exactly the users whose login replica b was stopped, and in
+/// shared and token modes nobody. Each run is the real binary with the lab it starts.
+#[test]
+fn kill_one_from_the_command_line_logs_out_the_pinned_users_in_local_mode_only() {
+    for mode in ["local", "shared", "token"] {
+        let dir = tempfile::tempdir().unwrap();
+        let o = load(
+            dir.path(),
+            &[
+                "--duration",
+                "3s",
+                "--users",
+                "18",
+                "--rate",
+                "90",
+                "--connections",
+                "3",
+                "--scenario",
+                "kill-one",
+                "--mode",
+                mode,
+                "--json",
+            ],
+        );
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{mode}: stdout:\n{out}\nstderr:\n{err}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&out).expect("stdout is JSON");
+        assert_eq!(json["mode"], mode);
+        assert_eq!(json["policy"], "sticky");
+        let b = json["replicas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "b")
+            .expect("b in the summary")
+            .clone();
+        let pinned = b["users_logged_in"].as_u64().unwrap();
+        assert!(pinned > 0, "{mode}: some users logged in on b: {json}");
+        let out_users = json["users_logged_out"].as_u64().unwrap();
+        if mode == "local" {
+            assert_eq!(out_users, pinned, "{mode}: every user pinned to b: {json}");
+            assert_eq!(b["users_logged_out"].as_u64(), Some(pinned));
+            assert!(
+                json["logged_out"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|u| u["login_replica"] == "b"),
+                "{mode}: and nobody else: {}",
+                json["logged_out"]
+            );
+        } else {
+            assert_eq!(out_users, 0, "{mode}: nobody: {}", json["logged_out"]);
+            assert_eq!(json["unauthorized"].as_u64(), Some(0), "{mode}");
+        }
+        assert_eq!(
+            json["failed"].as_u64(),
+            Some(0),
+            "{mode}: {}",
+            json["status"]
+        );
+    }
+}

@@ -530,6 +530,8 @@ struct SinceQuery {
     after: Option<u64>,
     since: Option<u64>,
     limit: Option<usize>,
+    /// The stream leaves out requests from this source (`load`); control events still come.
+    skip: Option<crate::api::Source>,
 }
 
 /// Most entries one page of `GET /admin/journal` returns.
@@ -574,20 +576,28 @@ async fn journal_stream(
         None => Vec::new(),
     };
     let last = backlog.last().map(|e| e.id).unwrap_or(q.since.unwrap_or(0));
+    let skip = q.skip;
+    let skipped = move |e: &crate::api::JournalEntry| {
+        skip.is_some_and(|s| e.source == s && e.kind == crate::api::EntryKind::Request)
+    };
     let live = tokio_stream_from(rx).filter(move |e| {
-        let keep = e.as_ref().map(|e| e.id > last).unwrap_or(true);
+        let keep = e
+            .as_ref()
+            .map(|e| e.id > last && !skipped(e))
+            .unwrap_or(true);
         async move { keep }
     });
-    let stream = futures_util::stream::iter(backlog.into_iter().map(Ok))
-        .chain(live)
-        .map(|e| {
-            let mut line = match e {
-                Ok(e) => serde_json::to_string(&e).unwrap_or_default(),
-                Err(n) => json!({"lagged": n}).to_string(),
-            };
-            line.push('\n');
-            Ok::<_, std::convert::Infallible>(line)
-        });
+    let stream =
+        futures_util::stream::iter(backlog.into_iter().filter(move |e| !skipped(e)).map(Ok))
+            .chain(live)
+            .map(|e| {
+                let mut line = match e {
+                    Ok(e) => serde_json::to_string(&e).unwrap_or_default(),
+                    Err(n) => json!({"lagged": n}).to_string(),
+                };
+                line.push('\n');
+                Ok::<_, std::convert::Infallible>(line)
+            });
     Ok((
         [(header::CONTENT_TYPE, "application/x-ndjson")],
         Body::from_stream(stream),

@@ -243,7 +243,12 @@ async fn forward(
 ) -> Response {
     let started = std::time::Instant::now();
     let (mut parts, body) = req.into_parts();
-    match proxy(&b, peer, &mut parts, body).await {
+    let answer = if is_upgrade(&parts.headers) {
+        upgrade(&b, peer, &mut parts).await
+    } else {
+        proxy(&b, peer, &mut parts, body).await
+    };
+    match answer {
         Ok(resp) => resp,
         Err(err) => {
             let cred = Credential::from_headers(&parts.headers);
@@ -368,6 +373,125 @@ async fn proxy(
         } else {
             format!("no replica answered (tried {})", tried.join("; "))
         },
+    ))
+}
+
+/// A WebSocket handshake (`Connection: Upgrade`, `Upgrade: websocket`).
+fn is_upgrade(h: &axum::http::HeaderMap) -> bool {
+    let has = |name, word: &str| {
+        h.get_all(name).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(word)))
+        })
+    };
+    has(header::CONNECTION, "upgrade") && has(header::UPGRADE, "websocket")
+}
+
+/// A WebSocket through the balancer (`GET /ws/chat`): the handshake goes to one replica on a
+/// connection of its own, and once both sides have switched protocols the balancer copies
+/// bytes both ways until either end closes. The connection, and whatever the replica keeps
+/// for it, live on that one replica: when it restarts, the connection ends.
+async fn upgrade(
+    b: &Balancer,
+    peer: SocketAddr,
+    parts: &mut axum::http::request::Parts,
+) -> Result<Response, ApiError> {
+    use http_body_util::Empty;
+    let Some(path_q) = parts.uri.path_and_query().cloned() else {
+        return Err(ApiError::bad_request("the request target must be a path"));
+    };
+    let candidates = b.candidates(&parts.headers);
+    if candidates.is_empty() {
+        return Err(ApiError::unavailable(
+            "no replica is up: start one from the lab panel or POST /admin/replicas/a/start",
+        ));
+    }
+    let client_side = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+    let host = parts.headers.get(header::HOST).cloned();
+    let mut tried = Vec::new();
+    for slot in candidates {
+        let addr = SocketAddr::from(([127, 0, 0, 1], slot.port.load(Ordering::Relaxed)));
+        let connected = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await;
+        let stream = match connected {
+            Ok(Ok(s)) => s,
+            // Refused (stopped, restarting): the replica never saw it, try the next one.
+            Ok(Err(e)) => {
+                tried.push(format!("{}: {e}", slot.name));
+                continue;
+            }
+            Err(_) => {
+                tried.push(format!("{}: no connection within 2 s", slot.name));
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| {
+                    ApiError::new(StatusCode::BAD_GATEWAY, "bad gateway", e.to_string())
+                })?;
+        tokio::spawn(async move {
+            let _ = conn.with_upgrades().await;
+        });
+        let mut out = axum::http::Request::new(Empty::<axum::body::Bytes>::new());
+        *out.method_mut() = parts.method.clone();
+        *out.uri_mut() = axum::http::Uri::from(path_q.clone());
+        let headers = out.headers_mut();
+        *headers = parts.headers.clone();
+        headers.insert(
+            header::HOST,
+            HeaderValue::from_str(&addr.to_string()).unwrap_or(HeaderValue::from_static("")),
+        );
+        if let Ok(v) = HeaderValue::from_str(&peer.ip().to_string()) {
+            headers.insert("x-forwarded-for", v);
+        }
+        match &host {
+            Some(h) => headers.insert(FORWARDED_HOST, h.clone()),
+            None => headers.remove(FORWARDED_HOST),
+        };
+        let answer = tokio::time::timeout(REPLICA_TIMEOUT, sender.send_request(out)).await;
+        let mut resp = match answer {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => {
+                tried.push(format!("{}: {e}", slot.name));
+                continue;
+            }
+            Err(_) => {
+                tried.push(format!(
+                    "{}: no answer within {REPLICA_TIMEOUT:?}",
+                    slot.name
+                ));
+                break;
+            }
+        };
+        if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
+            // Refused (not a valid handshake, say): its answer goes back as it is.
+            let (parts, body) = resp.into_parts();
+            return Ok(Response::from_parts(parts, Body::new(body)));
+        }
+        let replica_side = hyper::upgrade::on(&mut resp);
+        let (parts, _) = resp.into_parts();
+        if let Some(client_side) = client_side {
+            tokio::spawn(async move {
+                let (Ok(c), Ok(r)) = tokio::join!(client_side, replica_side) else {
+                    return;
+                };
+                let mut c = hyper_util::rt::TokioIo::new(c);
+                let mut r = hyper_util::rt::TokioIo::new(r);
+                let _ = tokio::io::copy_bidirectional(&mut c, &mut r).await;
+            });
+        }
+        return Ok(Response::from_parts(parts, Body::empty()));
+    }
+    Err(ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "bad gateway",
+        format!("no replica took the WebSocket (tried {})", tried.join("; ")),
     ))
 }
 

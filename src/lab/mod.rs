@@ -7,6 +7,7 @@ mod admin;
 mod attacker;
 mod balancer;
 mod body;
+mod chat;
 mod error;
 pub mod journal;
 mod parse_errors;

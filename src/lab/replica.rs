@@ -53,6 +53,8 @@ pub struct Memory {
     pub verifier: RwLock<Option<Arc<Verifier>>>,
     /// When the JWKS was last fetched: the cache lifetime and the refetch limit run from it.
     pub jwks_at: Mutex<Option<std::time::Instant>>,
+    /// The WebSocket chat room (`GET /ws/chat`): its members are connected to this replica.
+    pub chat: super::chat::ChatRoom,
 }
 
 /// How long a replica trusts its cached JWKS before fetching it again.
@@ -100,10 +102,10 @@ impl ReplicaSlot {
 }
 
 #[derive(Clone)]
-struct Ctx {
-    core: Arc<Core>,
-    slot: Arc<ReplicaSlot>,
-    memory: Arc<Memory>,
+pub(super) struct Ctx {
+    pub core: Arc<Core>,
+    pub slot: Arc<ReplicaSlot>,
+    pub memory: Arc<Memory>,
 }
 
 /// Binds the replica's port (a fresh one the first time, the same one after) and serves.
@@ -132,9 +134,10 @@ pub async fn start(core: Arc<Core>, slot: Arc<ReplicaSlot>) -> std::io::Result<(
         shutdown: tx,
         task,
     });
-    slot.up.store(true, Ordering::Release);
-    // Like a real service coming up: fetch the issuer's public keys once, over HTTP.
+    // Like a real service coming up: fetch the issuer's public keys once, over HTTP, and only
+    // then take traffic (a token arriving before the keys would be refused with 503).
     fetch_jwks(&ctx).await;
+    slot.up.store(true, Ordering::Release);
     Ok(())
 }
 
@@ -147,6 +150,8 @@ pub async fn stop(slot: &ReplicaSlot) {
         .unwrap_or_else(|p| p.into_inner())
         .take();
     if let Some(r) = running {
+        // Its WebSocket connections are not the server's to close: the room closes them.
+        r.memory.chat.close();
         let _ = r.shutdown.send(());
         let abort = r.task.abort_handle();
         // Graceful shutdown closes idle keep-alive connections; do not wait forever on a stuck one.
@@ -236,6 +241,7 @@ fn router(ctx: Ctx) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
+        .route("/ws/chat", get(super::chat::upgrade))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn_with_state(ctx.clone(), journal))

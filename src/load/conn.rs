@@ -75,6 +75,8 @@ pub struct Plan {
     /// When traffic started (the zero of every time in the run).
     pub started: Instant,
     pub deadline: Instant,
+    /// Cancelled when the run is stopped early.
+    pub stop: tokio_util::sync::CancellationToken,
 }
 
 /// Closed loop, or one request every `interval` from `first` on.
@@ -157,6 +159,7 @@ pub async fn run(plan: Arc<Plan>, window: Arc<Mutex<Window>>, pace: Pace) {
     let deadline = plan.deadline;
     tokio::select! {
         _ = tokio::time::sleep_until(deadline) => {}
+        _ = plan.stop.cancelled() => {}
         _ = drive(&plan, &window, pace) => {}
     }
 }

@@ -8,6 +8,7 @@
 //! Like the grader and the app, it reaches the lab over HTTP only (`client` for `/admin`,
 //! hyper connections for the traffic): the command line hands it a URL, or a lab it started.
 
+mod chat;
 mod conn;
 pub mod plot;
 pub mod report;
@@ -158,7 +159,7 @@ impl std::fmt::Display for Drive {
 }
 
 /// `forgetful load`'s arguments (the command line builds these; nothing here knows clap).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoadArgs {
     pub users: u32,
     pub route: Route,
@@ -171,6 +172,9 @@ pub struct LoadArgs {
     pub policy: Option<Policy>,
     pub json: bool,
     pub plot: Option<PathBuf>,
+    /// WebSocket chat clients to hold open through the balancer (`GET /ws/chat`), each
+    /// reconnecting when its replica drops it.
+    pub chat: u32,
 }
 
 impl Default for LoadArgs {
@@ -192,6 +196,7 @@ impl Default for LoadArgs {
             policy: Some(Policy::Sticky),
             json: false,
             plot: None,
+            chat: 0,
         }
     }
 }
@@ -203,7 +208,28 @@ pub enum Update {
     Line(String),
     /// Seconds of traffic so far (for a progress bar).
     Elapsed(f64),
+    /// Traffic starts now: the lab as the run found it after its own changes, and when (Unix
+    /// milliseconds, on this machine's clock, like the journal's `ts_ms`).
+    Started {
+        unix_ms: u64,
+        mode: Mode,
+        policy: Policy,
+        replicas: Vec<String>,
+        users: usize,
+        duration_s: f64,
+    },
+    /// One second of the run, as the line says it, with how many users are logged out so far.
+    Second {
+        second: stats::Second,
+        logged_out: usize,
+    },
+    /// Something the scenario did.
+    Event(scenario::Happened),
 }
+
+/// Ends a run early, from another task: the traffic stops, what the run changed is put back,
+/// and the summary covers the time it ran.
+pub use tokio_util::sync::CancellationToken as StopRun;
 
 /// Runs the load against the lab at `url` (its source `key` when known, so the journal
 /// tags the traffic `load`), and returns the summary. With `restore`, what the run changed
@@ -213,7 +239,19 @@ pub async fn run(
     url: &str,
     key: Option<String>,
     restore: bool,
-    out: &mut dyn FnMut(Update),
+    out: &mut (dyn FnMut(Update) + Send),
+) -> Result<Summary, LoadError> {
+    run_until(args, url, key, restore, &StopRun::new(), out).await
+}
+
+/// [`run`], ended early when `stop` is cancelled (the app's load pane stops a run this way).
+pub async fn run_until(
+    args: &LoadArgs,
+    url: &str,
+    key: Option<String>,
+    restore: bool,
+    stop: &StopRun,
+    out: &mut (dyn FnMut(Update) + Send),
 ) -> Result<Summary, LoadError> {
     let client = LabClient::new(url, Source::Load.as_str()).with_key(key.clone());
     let before = client.state().await?;
@@ -255,13 +293,28 @@ pub async fn run(
     }
     let host = HeaderValue::from_str(&addr.to_string()).map_err(|_| LoadError::Url(url.into()))?;
     out(Update::Line(format!(
-        "{} for {:.0} s · {} · scenario {}",
+        "{} for {:.0} s · {} · scenario {}{}",
         args.route,
         args.duration.as_secs_f64(),
         args.drive,
-        args.scenario
+        args.scenario,
+        if args.chat > 0 {
+            format!(" · {} chat clients", args.chat)
+        } else {
+            String::new()
+        }
     )));
     let started = Instant::now();
+    out(Update::Started {
+        unix_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
+        mode: state.mode,
+        policy: state.policy,
+        replicas: state.replicas.iter().map(|r| r.name.clone()).collect(),
+        users: users.len(),
+        duration_s: args.duration.as_secs_f64(),
+    });
     let plan = Arc::new(conn::Plan {
         addr,
         host,
@@ -277,6 +330,7 @@ pub async fn run(
         next_user: Default::default(),
         started,
         deadline: started + args.duration,
+        stop: stop.clone(),
     });
 
     // The traffic: one task per connection.
@@ -298,6 +352,24 @@ pub async fn run(
         };
         workers.push(tokio::spawn(conn::run(plan.clone(), window, pace)));
     }
+    // The chat clients, if any: each holds a WebSocket open and reconnects when dropped.
+    let chat_counts = Arc::new(chat::Counts::default());
+    let chat_target = chat::Target {
+        addr,
+        tags: plan.tags.clone(),
+    };
+    let chat_tasks: Vec<_> = (0..args.chat)
+        .map(|i| {
+            tokio::spawn(chat::hold(
+                chat_target.clone(),
+                i,
+                chat_counts.clone(),
+                plan.deadline,
+                stop.clone(),
+            ))
+        })
+        .collect();
+    let mut chat_before = (0, 0);
     // The scenario, on its own clock.
     let (tx, mut happened_rx) = tokio::sync::mpsc::unbounded_channel();
     let scenario_task = tokio::spawn(scenario::perform(
@@ -305,13 +377,14 @@ pub async fn run(
         steps,
         started,
         tx,
+        stop.clone(),
     ));
 
     // A line a second; events as they happen.
     let mut seconds: Vec<stats::Second> = Vec::new();
     let mut total = stats::Merge::default();
     let mut happened = Vec::new();
-    let deadline = started + args.duration;
+    let mut deadline = started + args.duration;
     let mut k = 1u32;
     loop {
         let at = (started + Duration::from_secs(k as u64)).min(deadline);
@@ -322,9 +395,16 @@ pub async fn run(
                     m.take(&mut w.lock().unwrap_or_else(|p| p.into_inner()));
                 }
                 let t = (at - started).as_secs_f64();
-                let second = m.second(t);
+                let mut second = m.second(t);
+                if args.chat > 0 {
+                    second.chat = Some(chat_counts.second(&mut chat_before));
+                }
                 out(Update::Line(report::second_line(&second, &plan.users)));
                 out(Update::Elapsed(t));
+                out(Update::Second {
+                    logged_out: plan.users.iter().filter(|u| u.first_401().is_some()).count(),
+                    second: second.clone(),
+                });
                 seconds.push(second);
                 total.add(&m);
                 if at >= deadline {
@@ -334,12 +414,21 @@ pub async fn run(
             }
             Some(h) = happened_rx.recv() => {
                 out(Update::Line(report::event_line(&h)));
+                out(Update::Event(h.clone()));
                 happened.push(h);
+            }
+            // Stopped early: this second closes now, and it is the last.
+            _ = stop.cancelled(), if deadline > Instant::now() => {
+                deadline = Instant::now().max(started + Duration::from_millis(1));
+                out(Update::Line("stopped early".into()));
             }
         }
     }
     for w in workers {
         let _ = w.await;
+    }
+    for c in chat_tasks {
+        let _ = c.await;
     }
     // Answers that landed as the last second closed belong to it.
     let mut late = stats::Merge::default();
@@ -369,6 +458,7 @@ pub async fn run(
     };
     while let Ok(h) = happened_rx.try_recv() {
         out(Update::Line(report::event_line(&h)));
+        out(Update::Event(h.clone()));
         happened.push(h);
     }
     let mut restored = Vec::new();
@@ -387,8 +477,17 @@ pub async fn run(
             });
         }
     }
+    let chat = (args.chat > 0).then(|| report::ChatSummary {
+        clients: args.chat,
+        drops: chat_counts.drops.load(std::sync::atomic::Ordering::Relaxed),
+        reconnects: chat_counts
+            .reconnects
+            .load(std::sync::atomic::Ordering::Relaxed),
+    });
     Ok(report::summarise(report::Run {
         args,
+        chat,
+        duration: deadline - started,
         url,
         state: &state,
         total: &total,
@@ -547,6 +646,7 @@ pub fn load_command(args: LoadArgs, target: Target) -> anyhow::Result<i32> {
             (Update::Line(l), None) => println!("{l}"),
             (Update::Elapsed(t), Some(pb)) => pb.set_position(t as u64),
             (Update::Elapsed(_), None) => {}
+            (Update::Started { .. } | Update::Second { .. } | Update::Event(_), _) => {}
         };
         let result = run(&args, &url, key, restore, &mut out).await;
         if let Some(pb) = &bar {

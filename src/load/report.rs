@@ -15,6 +15,8 @@ use crate::api::{LabState, Mode, Policy};
 /// Everything the summary is made from.
 pub struct Run<'a> {
     pub args: &'a LoadArgs,
+    /// How long the traffic ran (shorter than asked when stopped early).
+    pub duration: std::time::Duration,
     pub url: &'a str,
     pub state: &'a LabState,
     pub total: &'a Merge,
@@ -22,6 +24,17 @@ pub struct Run<'a> {
     pub users: &'a [User],
     pub happened: Vec<Happened>,
     pub restored: Vec<String>,
+    pub chat: Option<ChatSummary>,
+}
+
+/// The WebSocket chat clients over the run (`--chat K`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChatSummary {
+    pub clients: u32,
+    /// Connections a replica ended (a restart or a stop closes its room).
+    pub drops: u64,
+    /// Connections made again after a drop.
+    pub reconnects: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -86,12 +99,16 @@ pub struct Summary {
     pub verdict: String,
     /// What was put back afterwards (on a lab that outlives the run).
     pub restored: Vec<String>,
+    /// The chat clients, when the run held some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatSummary>,
     pub seconds: Vec<Second>,
 }
 
 pub fn summarise(run: Run<'_>) -> Summary {
     let Run {
         args,
+        duration,
         url,
         state,
         total,
@@ -99,6 +116,7 @@ pub fn summarise(run: Run<'_>) -> Summary {
         users,
         happened,
         restored,
+        chat,
     } = run;
     let answered: u64 = total.by_replica.values().sum();
     let mut logged_out: Vec<LoggedOut> = users
@@ -137,7 +155,7 @@ pub fn summarise(run: Run<'_>) -> Summary {
             }
         })
         .collect();
-    let duration_s = args.duration.as_secs_f64();
+    let duration_s = duration.as_secs_f64().max(1e-3);
     let mut s = Summary {
         lab: url.to_string(),
         mode: state.mode,
@@ -171,6 +189,7 @@ pub fn summarise(run: Run<'_>) -> Summary {
         events: happened,
         verdict: String::new(),
         restored,
+        chat,
         seconds,
     };
     s.verdict = verdict(&s, users);
@@ -286,6 +305,13 @@ pub fn second_line(s: &Second, users: &[User]) -> String {
     if out > 0 {
         let _ = write!(line, "  logged out {out}/{}", users.len());
     }
+    if let Some(c) = &s.chat {
+        let _ = write!(
+            line,
+            "  chat {} up, {} drops, {} reconnects",
+            c.connected, c.drops, c.reconnects
+        );
+    }
     line
 }
 
@@ -325,6 +351,15 @@ pub fn table(s: &Summary) -> String {
         status.push(format!("no answer ×{}", thousands(s.transport_errors)));
     }
     let _ = writeln!(o, "status     {}", status.join("   "));
+    if let Some(c) = &s.chat {
+        let _ = writeln!(
+            o,
+            "chat       {} WebSocket clients: {} drops, {} reconnects (a drop is a connection its replica ended)",
+            c.clients,
+            thousands(c.drops),
+            thousands(c.reconnects)
+        );
+    }
     let _ = writeln!(o);
     let _ = writeln!(
         o,

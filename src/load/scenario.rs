@@ -188,10 +188,15 @@ pub async fn perform(
     steps: Vec<Step>,
     started: Instant,
     happened: tokio::sync::mpsc::UnboundedSender<Happened>,
+    stop: tokio_util::sync::CancellationToken,
 ) -> Vec<Undo> {
     let mut undo = Vec::new();
     for step in steps {
-        tokio::time::sleep_until(started + step.at).await;
+        tokio::select! {
+            _ = tokio::time::sleep_until(started + step.at) => {}
+            // A run stopped early does not do what was still to come.
+            _ = stop.cancelled() => break,
+        }
         let what = match step.action {
             Action::Stop(name) => match client.replica(&name, ReplicaAction::Stop).await {
                 Ok(_) => {

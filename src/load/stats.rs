@@ -84,6 +84,20 @@ pub struct Second {
     pub failed: u64,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    /// The WebSocket chat clients, when the run holds some (`--chat K`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatSecond>,
+}
+
+/// The chat clients in one second: how many were connected at its end, how many connections
+/// dropped and how many reconnected during it, and both so far.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ChatSecond {
+    pub connected: u64,
+    pub drops: u64,
+    pub reconnects: u64,
+    pub drops_total: u64,
+    pub reconnects_total: u64,
 }
 
 /// Merges windows into one second (or into the whole run) and empties them.
@@ -168,6 +182,7 @@ impl Merge {
             failed: self.failed(),
             p50_ms: self.quantile_ms(0.5),
             p99_ms: self.quantile_ms(0.99),
+            chat: None,
         }
     }
 }

@@ -71,6 +71,8 @@ pub enum Action {
     },
     /// The problem workspace (see `super::workspace`).
     Work(super::workspace::WorkAction),
+    /// The load pane (see `super::load`).
+    Load(super::load::LoadAction),
 }
 
 /// A call to the lab's admin interface (through `client::LabClient`).
@@ -98,6 +100,8 @@ pub enum Effect {
     RecordPrediction(String, crate::progress::PredictionRecord),
     Quit,
     Work(super::workspace::WorkEffect),
+    /// Start or stop the load pane's runs (see `super::load::io`).
+    Load(super::load::LoadEffect),
 }
 
 pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
@@ -290,6 +294,7 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
         Action::LabUnreachable(e) => s.lab.error = Some(e),
         Action::Journal(e) => {
             fx.extend(super::workspace::on_journal(s, &e));
+            super::load::on_journal(s, &e);
             s.journal.push_back(*e);
             while s.journal.len() > JOURNAL_CAP {
                 s.journal.pop_front();
@@ -310,6 +315,7 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
             }
         }
         Action::Work(w) => fx.extend(super::workspace::update(s, w)),
+        Action::Load(l) => fx.extend(super::load::update(s, l)),
     }
     fx
 }

@@ -27,6 +27,7 @@ pub fn draw(s: &State, f: &mut Frame) {
     }
     // The request console or token inspector covers the panes (`views::console`).
     console::draw_tool(s, f, a.top, a.footer);
+    super::views::load::draw_pane(s, f, a.top, a.footer);
     footer::draw(s, f, a.footer);
     match s.overlay {
         Some(Overlay::Predict(i)) if size.width >= 10 && size.height >= 5 => {

@@ -69,6 +69,10 @@ fn key(s: &State, k: &KeyEvent) -> Option<Action> {
     if s.overlay.is_some() {
         return help_key(s, k);
     }
+    // The load pane has the screen and every key while it is open.
+    if s.load.open {
+        return super::load::keys::map(s, k);
+    }
     // An open console or inspector has the keyboard; then the problem workspace (its editor
     // swallows typing); then the keys that open the console from anywhere.
     if s.tool.is_some()
@@ -134,6 +138,9 @@ fn mouse(s: &State, m: &MouseEvent) -> Option<Action> {
             MouseEventKind::Down(_) => Some(Action::CloseOverlay),
             _ => None,
         };
+    }
+    if s.load.open {
+        return None;
     }
     if s.tool.is_some() {
         return super::console::mouse(s, m);

@@ -22,6 +22,12 @@ const MAX_W: u16 = 64;
 /// The lists for what is on screen, its own first: the console or inspector (with the
 /// other one, which is a key away), else the problem workspace, else the reader and lab.
 pub fn sections(s: &State) -> Vec<Keys> {
+    if s.load.open {
+        return vec![
+            &crate::tui::load::keys::HELP[..],
+            &crate::tui::keymap::HELP[..],
+        ];
+    }
     match s.tool {
         Some(Tool::Console) => vec![
             console::CONSOLE_HELP,

@@ -311,6 +311,21 @@ pub static READER: &[Binding] = &[
         Some(("F G", "follow the journal live again")),
         &[(CB, 0, "F", "live")],
     ),
+    b(
+        &[Char('L')],
+        |_| Action::Load(crate::tui::load::LoadAction::Open),
+        L,
+        Some((
+            "L",
+            "load lab: run a scenario under traffic, watch it as live charts",
+        )),
+        &[
+            (CW, 10, "L", "load"),
+            (CN, 6, "L", "load"),
+            (CL, 8, "L", "load"),
+            (CB, 5, "L", "load"),
+        ],
+    ),
     // Everywhere.
     b(
         &[Char('?')],

@@ -17,6 +17,7 @@ pub mod event;
 pub mod help;
 pub mod keymap;
 pub mod layout;
+pub mod load;
 pub mod predict;
 pub mod progress_port;
 pub mod readline;
@@ -27,7 +28,7 @@ pub mod views;
 pub mod workspace;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::io::Write;
 use std::path::Path;
@@ -53,6 +54,8 @@ enum Msg {
     Refreshed(Action),
     /// The embedded lab is up (or failed to start).
     Started(Result<EmbeddedLab, String>),
+    /// Time for a frame that was held back (at most 4 a second while a load runs).
+    Redraw,
 }
 
 /// A lab started beside the app, as the command line reports it once it is up.
@@ -76,6 +79,9 @@ pub enum LabSource {
 
 /// Wait after a journal event before re-reading `/admin/state`, so a burst costs one call.
 const REFRESH_DEBOUNCE: Duration = Duration::from_millis(60);
+/// While the load pane's run is under way the screen is drawn at most this often (4 a
+/// second); otherwise a frame follows each event, and nothing is drawn while nothing happens.
+pub const RUN_FRAME: Duration = Duration::from_millis(250);
 
 /// The app, talking to `lab`.
 pub fn run(lab: LabSource, data_dir: &Path, course: Option<&Path>) -> anyhow::Result<i32> {
@@ -257,6 +263,8 @@ async fn event_loop(
     }
 
     let mut refresh = Refresh::default();
+    let mut runner = load::io::Runner::default();
+    let mut frames = Frames::default();
     terminal.draw(|f| draw::draw(&state, f))?;
     tracing::info!(first_frame_unix_ms = %unix_ms(), "first frame drawn");
 
@@ -304,11 +312,22 @@ async fn event_loop(
                     tracing::error!("{e}");
                     Some(Action::LabFailed(e))
                 }
+                Msg::Redraw => {
+                    frames.timer = false;
+                    None
+                }
             };
             if let Some(a) = act {
                 dirty = true;
                 for fx in action::update(&mut state, a) {
-                    run_effect(fx, &state, &progress, client.as_ref(), &tx, &mut refresh);
+                    if let Effect::Load(e) = fx {
+                        let tx = tx.clone();
+                        runner.run(e, client.as_ref(), move |a| {
+                            let _ = tx.send(Msg::Action(a));
+                        });
+                    } else {
+                        run_effect(fx, &state, &progress, client.as_ref(), &tx, &mut refresh);
+                    }
                 }
             }
             next = split.take().or_else(|| rx.try_recv().ok());
@@ -316,10 +335,12 @@ async fn event_loop(
         if state.quit {
             break;
         }
-        if dirty {
+        if frames.due(dirty, state.load.running, &tx) {
             terminal.draw(|f| draw::draw(&state, f))?;
         }
     }
+    // A run under way is stopped, and what it changed put back, before the lab goes.
+    runner.finish().await;
     // Close our own journal stream, or the lab's graceful shutdown would wait for it.
     for f in feeds {
         f.abort();
@@ -387,7 +408,11 @@ async fn read_state(c: &LabClient) -> Action {
 async fn journal_feed(client: LabClient, tx: mpsc::UnboundedSender<Msg>) {
     let mut since = 0;
     loop {
-        match client.journal_stream(since).await {
+        // Not `forgetful load`'s requests (thousands a second); its control events do come.
+        match client
+            .journal_stream_skipping(since, Some(crate::api::Source::Load))
+            .await
+        {
             Ok(stream) => {
                 let mut stream = std::pin::pin!(stream);
                 while let Some(item) = stream.next().await {
@@ -421,6 +446,63 @@ async fn journal_feed(client: LabClient, tx: mpsc::UnboundedSender<Msg>) {
     }
 }
 
+/// When to draw: after each batch of events, except while a load runs, when frames are at
+/// least [`RUN_FRAME`] apart (one held back is drawn when its time comes). Counts the frames
+/// of each run for the log, which `benches/load_pane.sh` reads.
+#[derive(Default)]
+struct Frames {
+    last: Option<std::time::Instant>,
+    /// A frame was held back and is owed.
+    owed: bool,
+    /// A `Msg::Redraw` is on its way.
+    timer: bool,
+    /// When the current run began, and the frames drawn since.
+    run: Option<(std::time::Instant, u64)>,
+}
+
+impl Frames {
+    fn due(&mut self, dirty: bool, running: bool, tx: &mpsc::UnboundedSender<Msg>) -> bool {
+        let now = std::time::Instant::now();
+        match (&mut self.run, running) {
+            (None, true) => self.run = Some((now, 0)),
+            (Some((since, n)), false) => {
+                let secs = since.elapsed().as_secs_f64();
+                tracing::info!(
+                    frames = *n,
+                    seconds = format!("{secs:.1}"),
+                    per_second = format!("{:.2}", *n as f64 / secs.max(1e-3)),
+                    "load pane: frames drawn during the run"
+                );
+                self.run = None;
+            }
+            _ => {}
+        }
+        if !(dirty || self.owed) {
+            return false;
+        }
+        let since = self.last.map(|t| now - t);
+        if running && since.is_some_and(|d| d < RUN_FRAME) {
+            self.owed = true;
+            if !self.timer {
+                self.timer = true;
+                let wait = RUN_FRAME - since.unwrap_or_default();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    let _ = tx.send(Msg::Redraw);
+                });
+            }
+            return false;
+        }
+        self.owed = false;
+        self.last = Some(now);
+        if let Some((_, n)) = &mut self.run {
+            *n += 1;
+        }
+        true
+    }
+}
+
 /// Debounces `/admin/state` reads: at most one in flight, and one more queued behind it.
 #[derive(Default)]
 struct Refresh {
@@ -437,7 +519,7 @@ fn run_effect(
     refresh: &mut Refresh,
 ) {
     match fx {
-        Effect::Quit => {}
+        Effect::Quit | Effect::Load(_) => {}
         Effect::Work(w) => {
             let tx = tx.clone();
             let needs = workspace::effects::Needs::of(&w, state, client);

@@ -123,6 +123,8 @@ pub struct State {
     pub prediction_result: Option<(bool, String)>,
     /// Every status message shown, in full, for the message log.
     pub messages: std::collections::VecDeque<String>,
+    /// The load pane (`L`) and its runs.
+    pub load: super::load::LoadPane,
 }
 
 impl State {

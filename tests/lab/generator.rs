@@ -283,3 +283,38 @@ async fn the_chart_shows_each_replica_the_errors_p99_and_the_events() {
     assert!(json["latency_ms"]["p99"].as_f64().unwrap() > 0.0);
     lab.shutdown().await;
 }
+
+/// The stateful contrast under a rolling restart in token mode: every chat client is dropped
+/// at least once (its replica restarts) and reconnects, while not one stateless request fails
+/// and nobody is logged out. The drops and reconnects are in each second and the summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_clients_drop_and_reconnect_through_a_rolling_restart_while_tokens_carry_on() {
+    let lab = common::start(Mode::Token).await;
+    let a = LoadArgs {
+        chat: 6,
+        ..args(Scenario::RollingRestart)
+    };
+    let (s, lines) = run_on(&lab, &a, false).await;
+    let chat = s.chat.clone().expect("a chat summary");
+    assert_eq!(chat.clients, 6);
+    assert!(chat.drops >= 6, "each client's replica restarted: {chat:?}");
+    assert!(chat.reconnects >= 1, "{chat:?}");
+    assert_eq!(s.failed + s.unauthorized, 0, "{:?}", s.status);
+    assert_eq!(s.users_logged_out, 0);
+    let per_second: u64 = s
+        .seconds
+        .iter()
+        .map(|x| x.chat.as_ref().expect("chat in every second").drops)
+        .sum();
+    assert_eq!(per_second, chat.drops);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("chat ") && l.contains("drops")),
+        "{lines:?}"
+    );
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["chat"]["drops"].as_u64(), Some(chat.drops));
+    assert!(json["seconds"][0]["chat"]["connected"].is_u64());
+    lab.shutdown().await;
+}

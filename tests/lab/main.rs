@@ -6,6 +6,7 @@
 mod common;
 
 mod authz;
+mod chat;
 mod claims;
 mod control;
 mod csrf;

@@ -57,6 +57,8 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         } else {
             &[("Esc", "close"), ("q", "quit")]
         }
+    } else if s.load.open {
+        &crate::tui::load::keys::FOOTER
     } else if let Some(k) = crate::tui::console::footer_keys(s) {
         k
     } else if s.pane == Pane::Lab {

@@ -6,6 +6,7 @@ pub mod help;
 pub mod inspector;
 pub mod journal;
 pub mod lab;
+pub mod load;
 pub mod outline;
 pub mod predict;
 pub mod reader;
