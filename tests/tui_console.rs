@@ -47,7 +47,12 @@ fn console_sends_lesson_blocks_in_tmux() {
         t.contains("Predict") && t.contains("what comes back?")
     });
     s.keys(&["2"]);
-    // The pick sends the request; the lab's answer settles it, in a box of its own.
+    // After Enter the pick opens the card (a card may need filling in first); Ctrl-S sends
+    // it, and the lab's answer settles the pick, in a box of its own.
+    s.wait_for("the card open after the pick", |t| {
+        t.contains("request GET /orders") && t.contains("you picked 2")
+    });
+    s.keys(&["C-s"]);
     s.wait_for("the prediction's outcome", |t| {
         t.contains("Prediction") && t.contains("Why:")
     });

@@ -862,9 +862,16 @@ fn answer(s: &mut State, batch: u64, result: Result<Exchange, String>) {
             }
         }
     }
+    // A refusal while cross-site mode is on may be the mode's doing: say how to leave it.
+    let mode_note = match &result {
+        Ok(x) if x.status >= 400 && s.console.cross_site => {
+            " · cross-site mode is on (O turns it off)"
+        }
+        _ => "",
+    };
     s.status = Some(match &result {
         Ok(x) => format!(
-            "{} · {} ms{}",
+            "{} · {} ms{}{mode_note}",
             x.status,
             x.elapsed.as_millis(),
             x.served_by()

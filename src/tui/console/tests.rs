@@ -960,6 +960,21 @@ fn o_sends_as_another_site() {
         "{:?}",
         req.headers
     );
+    // A refusal in the mode says how to leave it (an admin card sent with the mode still on
+    // is refused as a web page's).
+    let batch = s.console.batch;
+    update(
+        &mut s,
+        Action::Console(C::Answer {
+            batch,
+            result: Ok(orders_answer("b", 403)),
+        }),
+    );
+    assert!(
+        s.status.as_deref().unwrap().contains("O turns it off"),
+        "{:?}",
+        s.status
+    );
     update(&mut s, Action::Console(C::ToggleCrossSite));
     s.console.line = TextArea::from(["GET /me"]);
     let fx = update(&mut s, Action::Console(C::Send));

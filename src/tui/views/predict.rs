@@ -31,13 +31,17 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect, index: usize) {
         }
     }
     lines.push(Line::default());
-    let how = if p.observed() {
-        format!(
-            "1-{} picks; then the request is sent and the lab settles it. Esc: later",
-            p.choices.len()
-        )
-    } else {
-        format!("1-{} picks. Esc: later", p.choices.len())
+    // What follows the pick: the card goes out (S, P), or opens to be filled in and sent
+    // (Enter); a prediction with no card is settled by the lesson's answer at once.
+    let n = p.choices.len();
+    let how = match (p.request, s.pending_send) {
+        (None, _) => format!("1-{n} picks. Esc: later"),
+        (Some(_), Some(false)) => format!(
+            "1-{n} picks; then the card opens, and its answer settles your pick when you send it. Esc: later"
+        ),
+        (Some(_), _) => format!(
+            "1-{n} picks; then the request is sent and its answer settles your pick. Esc: later"
+        ),
     };
     let dim = fg(s.color, ratatui::style::Color::DarkGray);
     for l in wrap(&how, inner, "", "") {
