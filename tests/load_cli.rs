@@ -116,26 +116,38 @@ fn load_prints_a_table_and_refuses_what_it_cannot_do() {
 /// shared and token modes nobody. Each run is the real binary with the lab it starts.
 #[test]
 fn kill_one_from_the_command_line_logs_out_the_pinned_users_in_local_mode_only() {
-    for mode in ["local", "shared", "token"] {
-        let dir = tempfile::tempdir().unwrap();
-        let o = load(
-            dir.path(),
-            &[
-                "--duration",
-                "3s",
-                "--users",
-                "18",
-                "--rate",
-                "90",
-                "--connections",
-                "3",
-                "--scenario",
-                "kill-one",
-                "--mode",
-                mode,
-                "--json",
-            ],
-        );
+    // The three runs are independent labs: run them at once.
+    let runs: Vec<(&str, Output)> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = ["local", "shared", "token"]
+            .into_iter()
+            .map(|mode| {
+                scope.spawn(move || {
+                    let dir = tempfile::tempdir().unwrap();
+                    let o = load(
+                        dir.path(),
+                        &[
+                            "--duration",
+                            "3s",
+                            "--users",
+                            "18",
+                            "--rate",
+                            "90",
+                            "--connections",
+                            "3",
+                            "--scenario",
+                            "kill-one",
+                            "--mode",
+                            mode,
+                            "--json",
+                        ],
+                    );
+                    (mode, o)
+                })
+            })
+            .collect();
+        jobs.into_iter().map(|j| j.join().unwrap()).collect()
+    });
+    for (mode, o) in runs {
         let (out, err) = (text(&o.stdout), text(&o.stderr));
         assert_eq!(
             o.status.code(),

@@ -94,9 +94,15 @@ async fn kill_one_in_local_mode_logs_out_exactly_the_users_pinned_to_the_killed_
 /// The same run in shared and token modes: the users pinned to b carry on elsewhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_one_in_shared_and_token_modes_logs_out_nobody() {
-    for mode in [Mode::Shared, Mode::Token] {
+    // Two independent labs, run at once.
+    let runs = futures_util::future::join_all([Mode::Shared, Mode::Token].map(|mode| async move {
         let lab = common::start(mode).await;
         let (s, _) = run_on(&lab, &args(Scenario::KillOne), false).await;
+        lab.shutdown().await;
+        (mode, s)
+    }))
+    .await;
+    for (mode, s) in runs {
         let killed_at = event_time(&s, "stopped replica b");
         assert_eq!(s.users_logged_out, 0, "{mode}: {:?}", s.logged_out);
         assert_eq!(s.unauthorized, 0, "{mode}: {:?}", s.status);
@@ -118,7 +124,6 @@ async fn kill_one_in_shared_and_token_modes_logs_out_nobody() {
             "{}",
             s.verdict
         );
-        lab.shutdown().await;
     }
 }
 
@@ -126,9 +131,16 @@ async fn kill_one_in_shared_and_token_modes_logs_out_nobody() {
 /// no request goes unanswered in either.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rolling_restart_loses_every_local_login_and_no_shared_one() {
-    for (mode, all_out) in [(Mode::Local, true), (Mode::Shared, false)] {
-        let lab = common::start(mode).await;
-        let (s, _) = run_on(&lab, &args(Scenario::RollingRestart), false).await;
+    let runs = futures_util::future::join_all([(Mode::Local, true), (Mode::Shared, false)].map(
+        |(mode, all_out)| async move {
+            let lab = common::start(mode).await;
+            let (s, _) = run_on(&lab, &args(Scenario::RollingRestart), false).await;
+            lab.shutdown().await;
+            (mode, all_out, s)
+        },
+    ))
+    .await;
+    for (mode, all_out, s) in runs {
         let restarts: Vec<&str> = s.events.iter().map(|e| e.what.as_str()).collect();
         assert_eq!(
             restarts,
@@ -142,7 +154,6 @@ async fn rolling_restart_loses_every_local_login_and_no_shared_one() {
         let expected = if all_out { s.users } else { 0 };
         assert_eq!(s.users_logged_out, expected, "{mode}: {:?}", s.logged_out);
         assert_eq!(s.failed, 0, "{mode}: {:?}", s.status);
-        lab.shutdown().await;
     }
 }
 
