@@ -15,6 +15,7 @@ all=(
   any_token_string_is_refused_never_accepted
   any_answer_is_graded_without_panic
   any_problem_file_is_checked_without_panic
+  any_request_line_or_curl_is_read_or_refused
 )
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 cargo test --release --test fuzz --no-run -q

@@ -70,6 +70,36 @@ proptest! {
         let _ = verifier.verify_with(&parts.join("."), &checks);
     }
 
+    /// The console's request line: whatever a learner types or pastes (a request, a URL, a
+    /// curl command with quotes and flags) is read or refused with a reason, never a panic,
+    /// and a request it reads has a method and a path.
+    #[test]
+    fn any_request_line_or_curl_is_read_or_refused(
+        text in any::<String>(),
+        curlish in prop::collection::vec(
+            prop_oneof![
+                Just("curl ".to_string()), Just("-X ".to_string()), Just("POST ".to_string()),
+                Just("-H ".to_string()), Just("'Content-Type: application/json' ".to_string()),
+                Just("-d ".to_string()), Just("'{\"a\":1}' ".to_string()), Just("\"".to_string()),
+                Just("'".to_string()), Just(" \\ ".to_string()), Just("http://127.0.0.1:7878/me ".to_string()),
+                Just("/login ".to_string()), Just("--data-raw ".to_string()), Just("-b sid=x ".to_string()),
+                "[ -~]{0,12}",
+            ],
+            0..12,
+        ),
+    ) {
+        use forgetful::tui::console::parse::request_line;
+        for line in [text, curlish.concat()] {
+            match request_line(&line) {
+                Ok(r) => {
+                    prop_assert!(!r.method.is_empty(), "{:?} -> {:?}", line, r);
+                    prop_assert!(r.path.starts_with('/'), "{:?} -> {:?}", line, r);
+                }
+                Err(e) => prop_assert!(!e.is_empty()),
+            }
+        }
+    }
+
     #[test]
     fn any_answer_is_graded_without_panic(text in any::<String>(), words in "[a-z ,.;!?'-]{0,400}") {
         for p in &COURSE.problems {
