@@ -50,6 +50,13 @@ pub fn request_line(line: &str) -> Result<RequestLine, String> {
     let body = (!rest.trim().is_empty()).then(|| rest.trim().to_string());
     // Like curl: a body means POST unless a method was given.
     let method = match method {
+        // `-X ''` (found by the fuzz target): no method at all, so say what to write.
+        Some(m) if m.trim().is_empty() || m.contains(char::is_whitespace) => {
+            return Err(format!(
+                "curl -X needs one method, e.g. -X POST (got `{}`)",
+                crate::api::bounded(&m, 10)
+            ));
+        }
         Some(m) => m.to_ascii_uppercase(),
         None if body.is_some() => "POST".into(),
         None => "GET".into(),
@@ -143,6 +150,13 @@ fn curl(line: &str) -> Result<RequestLine, String> {
         _ => path_of(&url)?,
     };
     let method = match method {
+        // `-X ''` (found by the fuzz target): no method at all, so say what to write.
+        Some(m) if m.trim().is_empty() || m.contains(char::is_whitespace) => {
+            return Err(format!(
+                "curl -X needs one method, e.g. -X POST (got `{}`)",
+                crate::api::bounded(&m, 10)
+            ));
+        }
         Some(m) => m.to_ascii_uppercase(),
         None if body.is_some() => "POST".into(),
         None => "GET".into(),
@@ -198,6 +212,12 @@ mod tests {
                 .unwrap_err()
                 .contains("must start with `/`")
         );
+    }
+
+    #[test]
+    fn a_curl_with_an_empty_method_is_refused_with_a_reason() {
+        let e = request_line("curl -X '' http://127.0.0.1:7878/me").unwrap_err();
+        assert!(e.contains("-X needs one method"), "{e}");
     }
 
     #[test]
