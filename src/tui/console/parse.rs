@@ -54,7 +54,7 @@ pub fn request_line(line: &str) -> Result<RequestLine, String> {
         Some(m) if m.trim().is_empty() || m.contains(char::is_whitespace) => {
             return Err(format!(
                 "curl -X needs one method, e.g. -X POST (got `{}`)",
-                crate::api::bounded(&m, 10)
+                crate::api::bounded(m, 10)
             ));
         }
         Some(m) => m.to_ascii_uppercase(),
