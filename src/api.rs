@@ -476,6 +476,11 @@ pub fn at_lab(text: &str, url: Option<&str>) -> String {
     }
 }
 
+/// How long a client keeps an idle keep-alive connection to the lab for reuse: well under the
+/// lab's 10 s header-read timeout, after which the lab closes it. A client that kept it longer
+/// would sometimes send on a connection the lab was closing at that moment, and fail.
+pub const CLIENT_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub const DEMO_USERS: [(&str, &str, &str); 2] = [
     ("alice", "wonderland", "customer"),
     ("bob", "builder", "admin"),

@@ -117,12 +117,14 @@ impl LabClient {
     /// (`learner`, `console`, `grader`, ...).
     pub fn new(base: &str, source: &str) -> Self {
         let http = reqwest::Client::builder()
+            .pool_idle_timeout(crate::api::CLIENT_IDLE)
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(2))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a plain HTTP client always builds");
         let streaming = reqwest::Client::builder()
+            .pool_idle_timeout(crate::api::CLIENT_IDLE)
             .connect_timeout(Duration::from_secs(2))
             .build()
             .expect("a plain HTTP client always builds");
@@ -520,6 +522,7 @@ impl RoomClient {
     pub fn new(base: &str, admin_token: &str) -> Self {
         let build = |timeout: Duration| {
             reqwest::Client::builder()
+                .pool_idle_timeout(crate::api::CLIENT_IDLE)
                 .timeout(timeout)
                 .connect_timeout(Duration::from_secs(3))
                 .redirect(reqwest::redirect::Policy::none())

@@ -45,7 +45,8 @@ impl Balancer {
         connector.set_nodelay(true);
         let proxy =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .pool_idle_timeout(std::time::Duration::from_secs(30))
+                // Replicas close idle connections after 10 s: let go of them first.
+                .pool_idle_timeout(crate::api::CLIENT_IDLE)
                 .pool_max_idle_per_host(64)
                 .build(connector);
         Balancer {

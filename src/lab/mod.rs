@@ -298,7 +298,7 @@ async fn core(cfg: &LabConfig) -> Result<Arc<Core>, LabError> {
         StoreSpec::Redis(_) => "redis",
     };
     let http = reqwest::Client::builder()
-        .pool_idle_timeout(Duration::from_secs(30))
+        .pool_idle_timeout(crate::api::CLIENT_IDLE)
         .pool_max_idle_per_host(64)
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())

@@ -112,6 +112,7 @@ fn restrict(_path: &Path) -> std::io::Result<()> {
 
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
+        .pool_idle_timeout(crate::api::CLIENT_IDLE)
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(2))
         .redirect(reqwest::redirect::Policy::none())

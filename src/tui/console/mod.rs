@@ -136,7 +136,18 @@ impl InspectorState {
 /// The token the inspector shows, and where it came from.
 pub fn current_token(s: &State) -> Option<(String, &'static str)> {
     if let Some(e) = &s.inspector.edited {
-        return Some((e.clone(), "edited here, NOT re-signed"));
+        // h and K sign their forgeries (HS256, with a key anyone has); n and e do not.
+        let alg = token::decode(e).ok().and_then(|d| {
+            d.header
+                .get("alg")
+                .and_then(|a| a.as_str().map(str::to_string))
+        });
+        let how = match alg.as_deref() {
+            Some("HS256") => "forged here: HS256 with a key anyone has, not the issuer's",
+            Some(a) if a.eq_ignore_ascii_case("none") => "forged here: alg none, no signature",
+            _ => "edited here, NOT re-signed",
+        };
+        return Some((e.clone(), how));
     }
     if let Some(p) = s.inspector.pasted() {
         return Some((p, "pasted"));

@@ -77,7 +77,7 @@ pub fn draw_pane(s: &State, f: &mut Frame, top: Rect, footer: Rect) {
         return;
     }
     if s.load.runs.is_empty() {
-        let text = "Enter starts the scenario against this app's lab: users log in, then send GET /me through the balancer, 200 requests a second, while the scenario acts on the lab halfway-ish through. Watch who serves, who is refused and why, and how long answers take; the lab's journal events are marked where they happen. v runs it in two modes, side by side.";
+        let text = "Enter starts the scenario against this app's lab: users log in, then send GET /me through the balancer, 200 requests a second, while the scenario acts on the lab a third of the way in. Watch who serves, who is refused and why, and how long answers take; the lab's journal events are marked where they happen. v runs it in two modes, side by side.";
         let lines: Vec<Line> = fit_lines(text, w, usize::from(rest.height))
             .into_iter()
             .map(Line::from)
