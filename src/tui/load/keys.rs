@@ -100,6 +100,15 @@ pub static KEYS: &[Key] = &[
         footer: Some(("Esc", "back")),
     },
     Key {
+        keys: &[Char(':')],
+        act: |_| Action::ToggleMessages,
+        help: Some((
+            ":",
+            "every message in full (the top line ends in (:) when one is cut)",
+        )),
+        footer: None,
+    },
+    Key {
         keys: &[Char('?')],
         act: |_| Action::ToggleHelp,
         help: Some(("?", "help / close")),

@@ -311,6 +311,8 @@ fn the_keys_open_and_drive_the_pane() {
         key(&s, KeyCode::Char('3')),
         Some(Action::Load(LoadAction::PickScenario(2)))
     );
+    // The top line's "(:)" works here too: every message in full.
+    assert_eq!(key(&s, KeyCode::Char(':')), Some(Action::ToggleMessages));
     let a = key(&s, KeyCode::Esc).unwrap();
     app_update(&mut s, a);
     assert!(!s.load.open);

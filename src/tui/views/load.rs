@@ -173,10 +173,13 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect) {
     let mode = r
         .mode_name()
         .map_or_else(|| "the lab's mode".to_string(), |m| format!("{m} mode"));
-    let mut title = format!("{mode} · {}", phase_words(r));
+    // The count the lessons ask about comes before the phase, so a half-width title (side
+    // by side) keeps it when phrases are dropped from the end.
+    let mut title = mode;
     if r.users > 0 {
         title.push_str(&format!(" · logged out {}/{}", r.logged_out, r.users));
     }
+    title.push_str(&format!(" · {}", phase_words(r)));
     let title_style = bold().patch(fg(s.color, Color::White));
     f.render_widget(
         Paragraph::new(Line::from(Span::styled(
