@@ -91,8 +91,18 @@ pub fn draw_pane(s: &State, f: &mut Frame, top: Rect, footer: Rect) {
     )
     .spacing(u16::from(n > 1))
     .split(rest);
+    // One p99 scale for every run shown, so side-by-side bars compare; the first second
+    // (connections opening) is left out of it, or one warm-up spike flattens the rest.
+    let p99_max = s
+        .load
+        .runs
+        .iter()
+        .flat_map(|r| r.series.p99_tenths.iter().skip(1).copied())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     for (r, area) in s.load.runs.iter().zip(cols.iter()) {
-        draw_run(s, f, r, *area);
+        draw_run(s, f, r, *area, p99_max);
     }
 }
 
@@ -168,7 +178,7 @@ fn phase_words(r: &RunView) -> String {
     }
 }
 
-fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect) {
+fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64) {
     let w = usize::from(area.width);
     let mode = r
         .mode_name()
@@ -291,15 +301,7 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect) {
     f.render_widget(
         Sparkline::default()
             .data(&data)
-            .max(
-                r.series
-                    .p99_tenths
-                    .iter()
-                    .copied()
-                    .max()
-                    .unwrap_or(1)
-                    .max(1),
-            )
+            .max(p99_max)
             .style(fg(s.color, Color::Yellow)),
         bars,
     );
