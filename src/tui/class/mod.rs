@@ -183,6 +183,7 @@ pub fn update(s: &mut ClassState, a: ClassAction) -> Vec<ClassEffect> {
             } else if s.screen == Screen::Detail {
                 s.screen = Screen::List;
                 s.detail = None;
+                s.status = None;
             } else {
                 s.status = Some("q quits the class view".into());
             }
@@ -300,6 +301,7 @@ fn update_move_to(s: &mut ClassState, to: i64) {
 }
 
 fn open(s: &mut ClassState, fx: &mut Vec<ClassEffect>) {
+    s.status = None;
     match s.screen {
         Screen::List => {
             let Some(name) = s.selected_learner().map(|l| l.name.clone()) else {
@@ -335,7 +337,7 @@ fn review(s: &mut ClassState, accept: bool, fx: &mut Vec<ClassEffect>) {
     };
     if answer.self_assessed.is_none() {
         s.status = Some(format!(
-            "{}'s answer to {} is not self-assessed ({}): only a self-assessed answer is accepted or rejected",
+            "{}'s answer to {} is not self-assessed ({}); only those are reviewed",
             d.name,
             answer.problem,
             answer.state.as_str()

@@ -244,7 +244,10 @@ fn draw_top(s: &ClassState, f: &mut Frame, area: Rect) {
             )
         }
     };
-    spans.push(Span::raw(facts));
+    // A message takes the facts' place, so it has the line's room rather than what is left.
+    if s.error.is_none() && s.status.is_none() {
+        spans.push(Span::raw(facts));
+    }
     let used: usize = spans.iter().map(|x| x.width()).sum();
     let room = w.saturating_sub(used + 1);
     if let Some(e) = &s.error {
