@@ -54,6 +54,7 @@ pub enum Action {
     Status(String),
     /// The request console and token inspector.
     Console(super::console::ConsoleAction),
+    Inspector(super::inspector::InspectorAction),
     // From the world outside the keyboard.
     LabStarted {
         url: String,
@@ -168,6 +169,7 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
             super::console::ConsoleAction::OpenBlock { send: false },
         )),
         Action::Console(c) => fx.extend(super::console::update(s, c)),
+        Action::Inspector(a) => fx.extend(super::inspector::update(s, a)),
         Action::ScrollJournal(n) => {
             let max = s.journal.len().saturating_sub(1) as i64;
             s.journal_back = (s.journal_back as i64 + n).clamp(0, max) as usize;

@@ -31,11 +31,11 @@ pub fn sections(s: &State) -> Vec<Keys> {
     match s.tool {
         Some(Tool::Console) => vec![
             console::CONSOLE_HELP,
-            console::INSPECTOR_HELP,
+            crate::tui::inspector::INSPECTOR_HELP,
             console::TOOLS_HELP,
         ],
         Some(Tool::Inspector) => vec![
-            console::INSPECTOR_HELP,
+            crate::tui::inspector::INSPECTOR_HELP,
             console::CONSOLE_HELP,
             console::TOOLS_HELP,
         ],

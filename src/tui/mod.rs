@@ -15,6 +15,7 @@ pub mod course_adapter;
 pub mod draw;
 pub mod event;
 pub mod help;
+pub mod inspector;
 pub mod keymap;
 pub mod layout;
 pub mod load;

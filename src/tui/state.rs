@@ -108,7 +108,7 @@ pub struct State {
     /// The request console or token inspector, when one has the screen (`c`, `t`).
     pub tool: Option<super::console::Tool>,
     pub console: super::console::ConsoleState,
-    pub inspector: super::console::InspectorState,
+    pub inspector: super::inspector::InspectorState,
     /// The last token the console received (a JSON `token` field); the workspace reads its badge.
     pub last_token: Option<String>,
     /// Problem definitions and the open problem workspace.

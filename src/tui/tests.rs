@@ -309,8 +309,9 @@ fn help_wraps_instead_of_cutting() {
 
 #[test]
 fn help_lists_the_keys_of_what_is_open() {
-    use super::console::{CONSOLE_HELP, INSPECTOR_HELP, TOOLS_HELP};
+    use super::console::{CONSOLE_HELP, TOOLS_HELP};
     use super::help::sections;
+    use super::inspector::INSPECTOR_HELP;
     let mut s = fake(80, 24);
     update(
         &mut s,

@@ -71,14 +71,18 @@ pub fn run(
         }
         ConsoleEffect::FetchJwks => {
             let offset = state.inspector.offset_secs;
-            send(Action::Console(ConsoleAction::Clock {
-                now: unix_now(),
-                offset_secs: offset,
-            }));
+            send(Action::Inspector(
+                crate::tui::inspector::InspectorAction::Clock {
+                    now: unix_now(),
+                    offset_secs: offset,
+                },
+            ));
             let Some(c) = client.cloned() else {
-                send(Action::Console(ConsoleAction::Jwks(Err(
-                    "the lab is not reachable yet".into(),
-                ))));
+                send(Action::Inspector(
+                    crate::tui::inspector::InspectorAction::Jwks(Err(
+                        "the lab is not reachable yet".into(),
+                    )),
+                ));
                 return;
             };
             tokio::spawn(async move {
@@ -90,7 +94,9 @@ pub fn run(
                     Ok(x) => Err(format!("GET /.well-known/jwks.json answered {}", x.status)),
                     Err(e) => Err(e.to_string()),
                 };
-                send(Action::Console(ConsoleAction::Jwks(r)));
+                send(Action::Inspector(
+                    crate::tui::inspector::InspectorAction::Jwks(r),
+                ));
             });
         }
         ConsoleEffect::Send { req, times, batch } => {

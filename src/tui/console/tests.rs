@@ -1,6 +1,7 @@
 //! The request console and token inspector: screens from fixed data (no lab), and their
 //! pure transitions.
 
+use crate::tui::inspector::InspectorAction as I;
 use std::time::Duration;
 
 use crate::tui::tests::screen;
@@ -149,10 +150,10 @@ fn inspector(token: &str) -> State {
     let mut s = state(80, 24);
     s.last_token = Some(token.into());
     update(&mut s, Action::Console(C::OpenInspector));
-    update(&mut s, Action::Console(C::Jwks(Ok(jwks()))));
+    update(&mut s, Action::Inspector(I::Jwks(Ok(jwks()))));
     update(
         &mut s,
-        Action::Console(C::Clock {
+        Action::Inspector(I::Clock {
             now: NOW,
             offset_secs: 0,
         }),
@@ -216,7 +217,7 @@ fn inspector_tampered_token() {
     let mut s = inspector(&valid_token());
     update(
         &mut s,
-        Action::Console(C::InspFocus(Some(InspField::Payload))),
+        Action::Inspector(I::Focus(Some(InspField::Payload))),
     );
     assert_eq!(s.inspector.focus, Some(InspField::Payload));
     let edited: Vec<String> = s
@@ -227,7 +228,7 @@ fn inspector_tampered_token() {
         .map(|l| l.replace("\"user\"", "\"admin\""))
         .collect();
     s.inspector.payload = TextArea::from(edited);
-    update(&mut s, Action::Console(C::ApplyEdit));
+    update(&mut s, Action::Inspector(I::ApplyEdit));
     let text = screen(&s);
     assert!(text.contains("✗ refused: tampered"), "{text}");
     assert!(text.contains("\"role\": \"admin\""), "{text}");
@@ -254,13 +255,10 @@ fn tools_at_tiny_sizes_do_not_panic() {
             let _ = screen(&s);
             update(
                 &mut s,
-                Action::Console(C::InspFocus(Some(InspField::Payload))),
+                Action::Inspector(I::Focus(Some(InspField::Payload))),
             );
             let _ = screen(&s);
-            update(
-                &mut s,
-                Action::Console(C::InspFocus(Some(InspField::Paste))),
-            );
+            update(&mut s, Action::Inspector(I::Focus(Some(InspField::Paste))));
             let _ = screen(&s);
             update(&mut s, Action::ToggleHelp);
             let _ = screen(&s);
@@ -542,7 +540,7 @@ fn claim_edit_keeps_header_and_signature() {
     // Through the inspector: s sends the edited token on GET /orders.
     let mut s = inspector(&t);
     s.inspector.edited = Some(forged.clone());
-    let fx = update(&mut s, Action::Console(C::SendToken));
+    let fx = update(&mut s, Action::Inspector(I::SendToken));
     let sends = send_effects(&fx);
     assert_eq!(s.tool, Some(Tool::Console));
     assert_eq!(sends[0].0.path, "/orders");
@@ -995,7 +993,10 @@ fn n_forges_an_alg_none_token_from_the_inspected_one() {
     let t = valid_token();
     s.last_token = Some(t.clone());
     s.tool = Some(Tool::Inspector);
-    update(&mut s, Action::Console(C::Forge(super::Forgery::AlgNone)));
+    update(
+        &mut s,
+        Action::Inspector(I::Forge(crate::tui::inspector::Forgery::AlgNone)),
+    );
     let forged = s.inspector.edited.clone().expect("a forged token");
     let parts: Vec<&str> = forged.split('.').collect();
     assert_eq!(parts.len(), 3);
@@ -1030,7 +1031,7 @@ fn h_and_capital_k_forge_the_hs256_tokens() {
 
     let fx = update(
         &mut s,
-        Action::Console(C::Forge(super::Forgery::Hs256PublicKey)),
+        Action::Inspector(I::Forge(crate::tui::inspector::Forgery::Hs256PublicKey)),
     );
     assert!(s.inspector.edited.is_none(), "nothing to sign with yet");
     assert!(format!("{fx:?}").contains("FetchJwks"), "{fx:?}");
@@ -1038,7 +1039,7 @@ fn h_and_capital_k_forge_the_hs256_tokens() {
     s.inspector.jwks = Some(Ok(jwks()));
     update(
         &mut s,
-        Action::Console(C::Forge(super::Forgery::Hs256PublicKey)),
+        Action::Inspector(I::Forge(crate::tui::inspector::Forgery::Hs256PublicKey)),
     );
     let forged = s.inspector.edited.clone().expect("an HS256 token");
     assert_eq!(header(&forged)["alg"], "HS256");
@@ -1049,7 +1050,10 @@ fn h_and_capital_k_forge_the_hs256_tokens() {
     );
 
     s.inspector.edited = None;
-    update(&mut s, Action::Console(C::Forge(super::Forgery::KidPath)));
+    update(
+        &mut s,
+        Action::Inspector(I::Forge(crate::tui::inspector::Forgery::KidPath)),
+    );
     let forged = s.inspector.edited.clone().expect("a kid-path token");
     assert_eq!(header(&forged)["kid"], crate::tui::token::KID_PATH_FORGERY);
     assert!(s.status.as_deref().unwrap().contains("kid-path"));

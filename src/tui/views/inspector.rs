@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::{bold, fg, fit, pane_border};
-use crate::tui::console::{InspField, current_token};
+use crate::tui::inspector::{InspField, current_token};
 use crate::tui::state::State;
 use crate::tui::token;
 
