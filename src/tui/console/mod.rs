@@ -369,17 +369,8 @@ pub fn update(s: &mut State, a: ConsoleAction) -> Vec<Effect> {
                     crate::tui::readline::input(editor(&mut s.console, f), k.into());
                 }
             }
-            Some(Tool::Inspector) => match s.inspector.focus {
-                Some(InspField::Paste) => {
-                    crate::tui::readline::input(&mut s.inspector.paste, k.into());
-                    s.inspector.edited = None;
-                }
-                Some(InspField::Payload) => {
-                    crate::tui::readline::input(&mut s.inspector.payload, k.into());
-                }
-                None => {}
-            },
-            None => {}
+            // The inspector's editors take their keys in `inspector::update`.
+            Some(Tool::Inspector) | None => {}
         },
         C::Focus(f) => s.console.focus = f,
         C::NextField | C::PrevField => {

@@ -68,6 +68,8 @@ pub fn current_token(s: &State) -> Option<(String, &'static str)> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum InspectorAction {
+    /// A key for the focused editor (the paste box or the payload).
+    Key(KeyEvent),
     Focus(Option<InspField>),
     /// Leave the payload editor and make the edited token from it.
     ApplyEdit,
@@ -102,7 +104,7 @@ pub fn key(s: &State, k: &KeyEvent) -> Option<Action> {
         (Some(InspField::Payload), _) if send_key => ia(I::ApplyEdit),
         (Some(InspField::Payload), Esc) => ia(I::ApplyEdit),
         (Some(InspField::Paste), Esc | Enter) => ia(I::Focus(None)),
-        (Some(_), _) => Some(Action::Console(ConsoleAction::Key(*k))),
+        (Some(_), _) => ia(I::Key(*k)),
         (None, _) if send_key => ia(I::SendToken),
         (None, _) if ctrl => None,
         (None, Esc) => Some(Action::Console(ConsoleAction::Close)),
@@ -131,6 +133,16 @@ pub fn update(s: &mut State, a: InspectorAction) -> Vec<Effect> {
     use InspectorAction as I;
     let mut out = Vec::new();
     match a {
+        I::Key(k) => match s.inspector.focus {
+            Some(InspField::Paste) => {
+                crate::tui::readline::input(&mut s.inspector.paste, k.into());
+                s.inspector.edited = None;
+            }
+            Some(InspField::Payload) => {
+                crate::tui::readline::input(&mut s.inspector.payload, k.into());
+            }
+            None => {}
+        },
         I::Focus(f) => {
             if f == Some(InspField::Payload) {
                 match current_token(s).map(|(t, _)| token::decode(&t)) {
