@@ -1353,3 +1353,24 @@ fn a_lesson_with_every_prediction_answered_counts_as_read() {
         ["04-sessions"]
     );
 }
+
+// A bearer token is longer than the headers box is wide: its lines wrap, so the end of
+// the header is on screen rather than cut at the box's edge.
+#[test]
+fn a_long_header_wraps_instead_of_being_cut() {
+    let mut s = state(80, 24);
+    s.tool = Some(Tool::Console);
+    let token = format!("{}TAILMARK", "a".repeat(140));
+    console::fill(
+        &mut s.console,
+        &console::SavedRequest {
+            method: "GET".into(),
+            path: "/orders".into(),
+            headers: vec![("Authorization".into(), format!("Bearer {token}"))],
+            body: String::new(),
+        },
+    );
+    s.console.focus = None;
+    let shown = screen(&s);
+    assert!(shown.contains("TAILMARK"), "{shown}");
+}

@@ -48,8 +48,18 @@ fn status_style(color: bool, status: u16) -> Style {
 }
 
 /// An editor as drawn: cursor only when focused, a placeholder when empty.
-fn editor(ta: &TextArea<'static>, focused: bool, placeholder: &str) -> TextArea<'static> {
+fn editor(
+    ta: &TextArea<'static>,
+    focused: bool,
+    placeholder: &str,
+    wrap: bool,
+) -> TextArea<'static> {
     let mut t = ta.clone();
+    if wrap {
+        // A bearer token or a JSON body is longer than the box: wrapped, not cut. At the box's
+        // edge, not at words: a header is one long word after its name.
+        t.set_wrap_mode(ratatui_textarea::WrapMode::Glyph);
+    }
     t.set_cursor_line_style(Style::default());
     if !focused {
         t.set_cursor_style(Style::default());
@@ -62,13 +72,24 @@ fn editor(ta: &TextArea<'static>, focused: bool, placeholder: &str) -> TextArea<
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     let c = &s.console;
     let w = usize::from(area.width);
-    // Request box: 1 line for `METHOD /path`, up to 3 for headers and 3 for the body.
-    // An editor shows as many lines as it has (3 at most, all 3 while it is being edited).
+    // Request box: 1 line for `METHOD /path`, up to 5 for headers and 5 for the body.
+    // An editor shows as many rows as its wrapped lines take (5 at most; 3 while edited).
+    // Rows a field takes once wrapped to the editor's width (the box less its label).
+    let text_w = usize::from(area.width.saturating_sub(2 + 9)).max(1);
     let want = |f: Field, ta: &TextArea| {
         if c.focus == Some(f) {
             3
         } else {
-            ta.lines().len().clamp(1, 3) as u16
+            let rows: usize = ta
+                .lines()
+                .iter()
+                .map(|l| {
+                    unicode_width::UnicodeWidthStr::width(l.as_str())
+                        .div_ceil(text_w)
+                        .max(1)
+                })
+                .sum();
+            rows.clamp(1, 5) as u16
         }
     };
     let room = area.height.saturating_sub(2 + 2 + 4);
@@ -136,7 +157,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
             Rect::new(inner.x, y, label_w, 1),
         );
         let r = Rect::new(inner.x + label_w, y, inner.width.saturating_sub(label_w), h);
-        f.render_widget(&editor(ta, focused, ph), r);
+        f.render_widget(&editor(ta, focused, ph, field != Field::Line), r);
         y += h;
     }
 
