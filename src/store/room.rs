@@ -104,16 +104,10 @@ pub struct SqliteRoom {
 
 impl SqliteRoom {
     pub fn open_file(path: &std::path::Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(2))?;
-        Self::init(conn, format!("sqlite:{}", path.display()))
+        Self::init(
+            super::sqlite::open_file(path)?,
+            format!("sqlite:{}", path.display()),
+        )
     }
 
     pub fn open_memory() -> Result<Self, StoreError> {

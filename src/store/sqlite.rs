@@ -28,18 +28,24 @@ CREATE TABLE IF NOT EXISTS revoked_families (family TEXT PRIMARY KEY, until INTE
 CREATE TABLE IF NOT EXISTS refresh_revoked_users (user TEXT PRIMARY KEY, before_ms INTEGER NOT NULL);
 ";
 
+/// A SQLite file opened the way every store here wants it: its folder made, WAL, and a
+/// short wait on a lock held by another process rather than an error.
+pub(crate) fn open_file(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(2))?;
+    Ok(conn)
+}
+
 impl SqliteStore {
     pub fn open_file(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(2))?;
-        Self::init(conn, format!("sqlite:{}", path.display()))
+        Self::init(open_file(path)?, format!("sqlite:{}", path.display()))
     }
 
     pub fn open_memory() -> Result<Self, StoreError> {

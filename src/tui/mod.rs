@@ -48,6 +48,40 @@ use progress_port::{ProgressPort, ReaderPosition};
 use state::State;
 
 /// What arrives on the loop's one channel.
+/// Feeds a screen's loop: each terminal event as `event(ev)`, and `quit()` once at SIGTERM or
+/// SIGHUP, so those close the screen cleanly too (Ctrl-C arrives as a key in raw mode). The
+/// app and the class view both run on it.
+pub(crate) fn spawn_input<M: Send + 'static>(
+    tx: &mpsc::UnboundedSender<M>,
+    event: fn(Event) -> M,
+    quit: fn() -> M,
+) {
+    let input = tx.clone();
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(Ok(ev)) = events.next().await {
+            if input.send(event(ev)).is_err() {
+                break;
+            }
+        }
+    });
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let sig_tx = tx.clone();
+        tokio::spawn(async move {
+            let (Ok(mut term), Ok(mut hup)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) else {
+                return;
+            };
+            tokio::select! { _ = term.recv() => {}, _ = hup.recv() => {} }
+            let _ = sig_tx.send(quit());
+        });
+    }
+}
+
 enum Msg {
     Term(crossterm::event::Event),
     Action(Action),
@@ -213,33 +247,7 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (progress, progress_thread) = ProgressWorker::start(progress);
 
-    // Terminal input.
-    let input = tx.clone();
-    tokio::spawn(async move {
-        let mut events = EventStream::new();
-        while let Some(Ok(ev)) = events.next().await {
-            if input.send(Msg::Term(ev)).is_err() {
-                break;
-            }
-        }
-    });
-
-    // SIGTERM/SIGHUP quit cleanly too (Ctrl-C arrives as a key in raw mode).
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let sig_tx = tx.clone();
-        tokio::spawn(async move {
-            let (Ok(mut term), Ok(mut hup)) = (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            tokio::select! { _ = term.recv() => {}, _ = hup.recv() => {} }
-            let _ = sig_tx.send(Msg::Action(Action::Quit));
-        });
-    }
+    spawn_input(&tx, Msg::Term, || Msg::Action(Action::Quit));
 
     // The lab: start it beside the app (the first frame does not wait for it), or connect.
     let mut client: Option<LabClient> = None;

@@ -19,8 +19,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use crossterm::event::EventStream;
-use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::api::class::{ClassSummary, LearnerDetail, LearnerRow, ReviewAnswer};
@@ -434,30 +432,7 @@ async fn event_loop(
     first: ClassSummary,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let input = tx.clone();
-    tokio::spawn(async move {
-        let mut events = EventStream::new();
-        while let Some(Ok(ev)) = events.next().await {
-            if input.send(Msg::Term(ev)).is_err() {
-                break;
-            }
-        }
-    });
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let sig_tx = tx.clone();
-        tokio::spawn(async move {
-            let (Ok(mut term), Ok(mut hup)) = (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            tokio::select! { _ = term.recv() => {}, _ = hup.recv() => {} }
-            let _ = sig_tx.send(Msg::Action(ClassAction::Quit));
-        });
-    }
+    crate::tui::spawn_input(&tx, Msg::Term, || Msg::Action(ClassAction::Quit));
     let feed = tokio::spawn(summary_feed(client.clone(), first, tx.clone()));
     draw(terminal, &state)?;
     while let Some(first) = rx.recv().await {

@@ -228,20 +228,7 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64) {
     let x_max = r.duration_s.max(1.0);
 
     // Requests a second per replica.
-    let mut sets: Vec<Dataset> = r
-        .series
-        .per_replica
-        .iter()
-        .enumerate()
-        .map(|(i, (name, pts))| {
-            Dataset::default()
-                .name(name.clone())
-                .marker(marker(s.color, i))
-                .graph_type(GraphType::Line)
-                .style(fg(s.color, REPLICA_COLORS[i % REPLICA_COLORS.len()]))
-                .data(pts)
-        })
-        .collect();
+    let mut sets = line_sets(s, &r.series.per_replica, &REPLICA_COLORS);
     let y_max = nice_max(r.series.max_rps);
     let tp_marks = mark_lines(r, y_max);
     sets.extend(mark_sets(s, &tp_marks));
@@ -255,20 +242,7 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64) {
     f.render_widget(chart(sets, tp_title, x_max, y_max, false), tp);
 
     // Errors a second by reason.
-    let mut sets: Vec<Dataset> = r
-        .series
-        .errors
-        .iter()
-        .enumerate()
-        .map(|(i, (name, pts))| {
-            Dataset::default()
-                .name(name.clone())
-                .marker(marker(s.color, i))
-                .graph_type(GraphType::Line)
-                .style(fg(s.color, ERROR_COLORS[i % ERROR_COLORS.len()]))
-                .data(pts)
-        })
-        .collect();
+    let mut sets = line_sets(s, &r.series.errors, &ERROR_COLORS);
     let e_max = nice_max(r.series.max_errors);
     let err_marks = mark_lines(r, e_max);
     sets.extend(mark_sets(s, &err_marks));
@@ -306,6 +280,26 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64) {
         bars,
     );
     f.render_widget(Paragraph::new(notes(r, w, usize::from(note.height))), note);
+}
+
+/// One line per named series, each in its own colour and marker.
+fn line_sets<'a>(
+    s: &State,
+    series: &'a [(String, Vec<(f64, f64)>)],
+    colors: &[Color],
+) -> Vec<Dataset<'a>> {
+    series
+        .iter()
+        .enumerate()
+        .map(|(i, (name, pts))| {
+            Dataset::default()
+                .name(name.clone())
+                .marker(marker(s.color, i))
+                .graph_type(GraphType::Line)
+                .style(fg(s.color, colors[i % colors.len()]))
+                .data(pts)
+        })
+        .collect()
 }
 
 fn marker(color: bool, i: usize) -> Marker {
