@@ -92,10 +92,22 @@ pub(crate) fn title_of(source: &str) -> Option<String> {
 impl Course {
     /// Loads the embedded course (`None`) or the folder `dir`; fails on the first broken file.
     pub fn load(dir: Option<&Path>) -> Result<Course, CourseError> {
+        // The embedded course cannot change while the process runs: compile it once.
+        static EMBEDDED: std::sync::OnceLock<Course> = std::sync::OnceLock::new();
+        if dir.is_none()
+            && let Some(course) = EMBEDDED.get()
+        {
+            return Ok(course.clone());
+        }
         let (course, mut problems) = Self::load_lenient(dir)?;
         match problems.drain(..).next() {
             Some(first) => Err(CourseError::Invalid(first)),
-            None => Ok(course),
+            None => {
+                if dir.is_none() {
+                    let _ = EMBEDDED.set(course.clone());
+                }
+                Ok(course)
+            }
         }
     }
 

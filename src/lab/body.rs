@@ -32,16 +32,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
 /// Reads a whole body, refusing more than [`MAX_BODY`] bytes.
 pub async fn read_limited(body: axum::body::Body) -> Result<axum::body::Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload too large",
+            format!("bodies over {} KiB are refused", MAX_BODY / 1024),
+        )
+    };
+    // A declared Content-Length over the limit is refused at once, not after waiting for
+    // bytes that may never come.
+    if axum::body::HttpBody::size_hint(&body).lower() > MAX_BODY as u64 {
+        return Err(too_large());
+    }
     axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
         let too_big = std::error::Error::source(&e)
             .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
             || e.to_string().contains("length limit");
         if too_big {
-            ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "payload too large",
-                format!("bodies over {} KiB are refused", MAX_BODY / 1024),
-            )
+            too_large()
         } else {
             ApiError::bad_request(format!("could not read the body: {e}"))
         }

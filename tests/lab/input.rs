@@ -118,15 +118,25 @@ async fn raw_garbage_on_the_socket_does_not_hang_or_kill_a_replica() {
         .replica_url("b")
         .trim_start_matches("http://")
         .to_string();
-    for junk in [
-        &b"\x00\x01\x02garbage\r\n\r\n"[..],
-        b"GET / HTTP/9.9\r\n\r\n",
-        b"POST /login HTTP/1.1\r\nContent-Length: 99999999\r\n\r\nabc",
+    // Each gets its answer at once: a 100 MB Content-Length is refused before its bytes.
+    for (junk, status) in [
+        (&b"\x00\x01\x02garbage\r\n\r\n"[..], "400"),
+        (b"GET / HTTP/9.9\r\n\r\n", "400"),
+        (
+            b"POST /login HTTP/1.1\r\nContent-Length: 99999999\r\n\r\nabc",
+            "413",
+        ),
     ] {
         let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
         s.write_all(junk).await.unwrap();
         let mut buf = vec![0u8; 1024];
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), s.read(&mut buf)).await;
+        let n = tokio::time::timeout(std::time::Duration::from_secs(3), s.read(&mut buf))
+            .await
+            .expect("an answer within 3 s")
+            .unwrap();
+        let head = String::from_utf8_lossy(&buf[..n]);
+        assert!(head.starts_with(&format!("HTTP/1.1 {status}")), "{head}");
+        assert!(head.contains("application/json"), "{head}");
     }
     let a = lab.get_at(&lab.replica_url("b"), "/healthz", None).await;
     assert_eq!(a.status, 200);

@@ -108,7 +108,35 @@ struct Entry<'a> {
 /// An answer read once: its sentences, and for each word the rubric words it stands for.
 pub struct Reading {
     pub sentences: Vec<Sentence>,
-    terms: Vec<Vec<Vec<TermId>>>,
+    words: Vec<SentenceTerms>,
+}
+
+/// One sentence's words as rubric words: for each word the terms it stands for, and every
+/// (term, position) pair sorted, so a rule finds where a term starts without scanning.
+struct SentenceTerms {
+    at: Vec<Vec<TermId>>,
+    index: Vec<(TermId, usize)>,
+}
+
+impl SentenceTerms {
+    fn new(at: Vec<Vec<TermId>>) -> SentenceTerms {
+        let mut index: Vec<(TermId, usize)> = at
+            .iter()
+            .enumerate()
+            .flat_map(|(i, ts)| ts.iter().map(move |&t| (t, i)))
+            .collect();
+        index.sort_unstable();
+        SentenceTerms { at, index }
+    }
+
+    /// Positions of the words that stand for `t`, in order.
+    fn positions(&self, t: TermId) -> impl Iterator<Item = usize> + '_ {
+        let from = self.index.partition_point(|&(x, _)| x < t);
+        self.index[from..]
+            .iter()
+            .take_while(move |&&(x, _)| x == t)
+            .map(|&(_, i)| i)
+    }
 }
 
 impl CompiledRubric {
@@ -243,24 +271,26 @@ impl CompiledRubric {
     /// Read an answer once, for any number of [`CompiledRubric::hits`] calls.
     pub fn read(&self, answer: &str) -> Reading {
         let sentences = text::sentences(answer);
-        let terms = sentences
+        let words = sentences
             .iter()
             .map(|s| {
-                s.words
-                    .iter()
-                    .zip(&s.stems)
-                    .map(|(w, st)| self.lexicon.lookup(w, st))
-                    .collect()
+                SentenceTerms::new(
+                    s.words
+                        .iter()
+                        .zip(&s.stems)
+                        .map(|(w, st)| self.lexicon.lookup(w, st))
+                        .collect(),
+                )
             })
             .collect();
-        Reading { sentences, terms }
+        Reading { sentences, words }
     }
 
     /// Every place `rule` matches in the answer.
     pub fn hits(&self, rule: &Rule, reading: &Reading) -> Vec<Hit> {
         let mut out = Vec::new();
         for (si, s) in reading.sentences.iter().enumerate() {
-            let terms = &reading.terms[si];
+            let terms = &reading.words[si];
             for m in &rule.matchers {
                 match m {
                     Matcher::Groups(groups) => {
@@ -355,13 +385,10 @@ fn words(alt: &str, lexicon: &mut Lexicon) -> Option<Words> {
 }
 
 /// Where one alternative occurs in a sentence: (first word, last word).
-fn occurrences(s: &Sentence, terms: &[Vec<TermId>], words: &Words) -> Vec<(usize, usize)> {
-    let has = |i: usize, t: TermId| terms[i].contains(&t);
+fn occurrences(s: &Sentence, terms: &SentenceTerms, words: &Words) -> Vec<(usize, usize)> {
+    let has = |i: usize, t: TermId| terms.at[i].contains(&t);
     let mut out = Vec::new();
-    for start in 0..s.words.len() {
-        if !has(start, words.terms[0]) {
-            continue;
-        }
+    for start in terms.positions(words.terms[0]) {
         let mut at = start;
         let mut ok = true;
         // Words of one alternative stand together, so "session store" never reads
@@ -386,28 +413,28 @@ fn occurrences(s: &Sentence, terms: &[Vec<TermId>], words: &Words) -> Vec<(usize
 /// `Some(true)` when every way it meets is denied, `None` when it never meets.
 fn match_groups(
     s: &Sentence,
-    terms: &[Vec<TermId>],
+    terms: &SentenceTerms,
     groups: &[Group],
     scope: Scope,
     claim: bool,
 ) -> Option<bool> {
     // Where each group's words occur, found once (not once per clause): (first word, last
     // word, whether the alternative says "no"/"not" itself). A group found nowhere ends it.
-    let found: Vec<Vec<(usize, usize, bool)>> = groups
-        .iter()
-        .map(|g| {
-            g.alternatives
-                .iter()
-                .flat_map(|w| {
-                    occurrences(s, terms, w)
-                        .into_iter()
-                        .map(move |(a, b)| (a, b, w.negates))
-                })
-                .collect()
-        })
-        .collect();
-    if found.iter().any(Vec::is_empty) {
-        return None;
+    let mut found: Vec<Vec<(usize, usize, bool)>> = Vec::with_capacity(groups.len());
+    for g in groups {
+        let places: Vec<(usize, usize, bool)> = g
+            .alternatives
+            .iter()
+            .flat_map(|w| {
+                occurrences(s, terms, w)
+                    .into_iter()
+                    .map(move |(a, b)| (a, b, w.negates))
+            })
+            .collect();
+        if places.is_empty() {
+            return None;
+        }
+        found.push(places);
     }
     let whole;
     let unit: &[usize] = match scope {
