@@ -108,13 +108,58 @@ pub(super) struct Ctx {
     pub memory: Arc<Memory>,
 }
 
+/// A listener on a port the kernel never hands to outgoing connections: a replica keeps its
+/// port across restarts, and an ephemeral one, freed by a stop, can be taken by any client
+/// socket on the machine before the replica binds it again. Port 0 when none is free.
+async fn fresh_listener() -> std::io::Result<tokio::net::TcpListener> {
+    let (low, _) = ephemeral_range();
+    let (from, to) = (10_000u16, low.max(10_001));
+    for _ in 0..32 {
+        let r = u16::from_le_bytes(super::sessions::random_bytes::<2>());
+        let port = from + r % (to - from);
+        if let Ok(l) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            return Ok(l);
+        }
+    }
+    tokio::net::TcpListener::bind(("127.0.0.1", 0)).await
+}
+
+/// The kernel's range for outgoing connections' local ports (Linux's default elsewhere).
+fn ephemeral_range() -> (u16, u16) {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| {
+            let mut it = s.split_whitespace().map(|n| n.parse::<u16>().ok());
+            Some((it.next()??, it.next()??))
+        })
+        .unwrap_or((32768, 60999))
+}
+
+/// The replica's own port again; a socket the stop left closing may hold it for a moment.
+async fn rebind(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let mut tries = 0;
+    loop {
+        match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && tries < 20 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Binds the replica's port (a fresh one the first time, the same one after) and serves.
 pub async fn start(core: Arc<Core>, slot: Arc<ReplicaSlot>) -> std::io::Result<()> {
     if slot.is_up() {
         return Ok(());
     }
     let port = slot.port.load(Ordering::Relaxed);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = if port == 0 {
+        fresh_listener().await?
+    } else {
+        rebind(port).await?
+    };
     slot.port
         .store(listener.local_addr()?.port(), Ordering::Relaxed);
     let memory = Arc::new(Memory::default());

@@ -3,8 +3,6 @@
 //! each takes learners, and the class summary of either shows both. The Redis test runs when
 //! FORGETFUL_TEST_REDIS points at a redis-server, and skips otherwise.
 
-mod common;
-
 use std::time::Duration;
 
 use forgetful::store::room::RoomSpec;
@@ -120,7 +118,7 @@ async fn a_restarted_server_keeps_the_room_in_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_redis_share_the_room() {
-    let Some(redis) = common::redis_url() else {
+    let Some(redis) = crate::common::redis_url() else {
         return;
     };
     // A room of its own in a Redis that other tests use: the room is named by the admin token.

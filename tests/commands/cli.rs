@@ -1,11 +1,9 @@
 //! The real binary: answer, hint, progress, reset, report, with a temporary data dir.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use common::{TempDir, file_names};
+use crate::common::{TempDir, file_names};
 
 const GOOD: &str = "In local mode each replica keeps its sessions in its own memory, so only replica a \
 knew my login. The balancer sent the next request to replica b, which had never seen the sid and \

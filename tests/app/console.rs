@@ -1,11 +1,9 @@
 //! End to end: the request console in the real binary, in tmux at 80x24. Every wait polls
 //! the screen against a deadline.
 
-mod common;
-
 use std::time::Duration;
 
-use common::tmux::{App, skip};
+use crate::common::tmux::{App, skip};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 

@@ -5,12 +5,10 @@
 //! lab half passes, the view shows it on its own, and so does the class summary
 //! `forgetful class --format md` writes.
 
-mod common;
-
 use std::process::Command;
 use std::time::Duration;
 
-use common::tmux::{Session, read_exit, skip};
+use crate::common::tmux::{Session, read_exit, skip};
 use serde_json::{Value, json};
 
 const ADMIN: &str = "room-secret";
@@ -164,14 +162,17 @@ fn one_learner_solves_in_the_app_the_other_does_nothing_and_the_class_shows_it()
     app.wait_for("the lab half passed in the app", |t| {
         t.contains("The disappearing login") && t.contains("lab ✓")
     });
-    let c = rt.block_on(common::eventually("ann's pass in the room", async || {
-        let c = class(&ws.url).await;
-        if lab_half(&c, "ann") == "passed" {
-            Ok(c)
-        } else {
-            Err(c.to_string())
-        }
-    }));
+    let c = rt.block_on(crate::common::eventually(
+        "ann's pass in the room",
+        async || {
+            let c = class(&ws.url).await;
+            if lab_half(&c, "ann") == "passed" {
+                Ok(c)
+            } else {
+                Err(c.to_string())
+            }
+        },
+    ));
     assert_eq!(lab_half(&c, "bob"), "not-yet", "{c}");
 
     // The live view shows it on its own: ann's lab half passed, bob's row unchanged.

@@ -1,11 +1,9 @@
 //! End to end: a scenario run from the app's load pane, in the real binary in tmux at 80x24.
 //! Every wait polls the screen (or the app's log) against a deadline: no fixed sleeps.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::tmux::{App, skip};
+use crate::common::tmux::{App, skip};
 
 const DEADLINE: Duration = Duration::from_secs(40);
 

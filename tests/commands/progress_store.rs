@@ -1,11 +1,9 @@
 //! The progress file: round trip, crash safety, corrupt and newer files.
 
-mod common;
-
 use std::process::Command;
 use std::time::Duration;
 
-use common::{TempDir, file_names};
+use crate::common::{TempDir, file_names};
 use forgetful::grade::rubric::grade;
 use forgetful::progress::{FORMAT_VERSION, Progress, ProgressError};
 
@@ -140,7 +138,7 @@ fn killed_mid_write_leaves_old_or_new() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "writer_child",
+                "progress_store::writer_child",
                 "--ignored",
                 "--nocapture",
                 "--test-threads=1",

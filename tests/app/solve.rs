@@ -6,12 +6,10 @@
 //! After `Esc` the test waits for the screen to change before the next key: a terminal
 //! reads `Esc` followed at once by a key as Alt+key.
 
-mod common;
-
 use std::ops::Deref;
 use std::time::Duration;
 
-use common::tmux::{self, skip};
+use crate::common::tmux::{self, skip};
 
 const DEADLINE: Duration = Duration::from_secs(15);
 

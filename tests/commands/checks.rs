@@ -1,8 +1,6 @@
 //! Service checks against a real lab over loopback: a scripted learner who does nothing,
 //! then part of the work, then the wrong thing, then the right thing.
 
-mod common;
-
 use forgetful::api::Mode;
 use forgetful::client::{LabClient, ReplicaAction};
 use forgetful::course::problem::CheckKind;
@@ -10,7 +8,7 @@ use forgetful::grade::checks::{self, Report};
 use forgetful::store::StoreSpec;
 use serde_json::json;
 
-use common::{Cred, TestLab};
+use crate::common::{Cred, TestLab};
 
 async fn check(lab: &TestLab, name: &str, claim: Option<&str>) -> Report {
     let client = LabClient::new(&lab.url, "grader").with_key(Some(lab.key()));
@@ -26,7 +24,7 @@ fn done(r: &Report) -> Vec<(&str, bool)> {
 /// `CheckKind::steps`: every check must report exactly those steps, in that order.
 #[tokio::test]
 async fn every_check_reports_exactly_the_steps_it_declares() {
-    let lab = common::start(Mode::Local).await;
+    let lab = crate::common::start(Mode::Local).await;
     for kind in CheckKind::ALL {
         let r = check(&lab, kind.name(), None).await;
         let ids: Vec<&str> = r.steps.iter().map(|s| s.id.as_str()).collect();
@@ -38,7 +36,7 @@ async fn every_check_reports_exactly_the_steps_it_declares() {
 
 #[tokio::test]
 async fn disappearing_login_nothing_partial_sticky_then_fixed() {
-    let lab = common::start(Mode::Local).await;
+    let lab = crate::common::start(Mode::Local).await;
     let r = check(&lab, "disappearing-login", None).await;
     assert_eq!(done(&r), [("reproduced", false), ("fixed", false)]);
     assert!(
@@ -125,7 +123,7 @@ async fn disappearing_login_nothing_partial_sticky_then_fixed() {
 
 #[tokio::test]
 async fn grader_probes_do_not_count_as_learner_work() {
-    let lab = common::start(Mode::Local).await;
+    let lab = crate::common::start(Mode::Local).await;
     let grader = LabClient::new(&lab.url, "grader").with_key(Some(lab.key()));
     let login = grader
         .send(
@@ -212,7 +210,7 @@ fn badge_of(token: &str) -> String {
 
 #[tokio::test]
 async fn where_state_goes_nothing_wrong_badge_then_all_steps() {
-    let lab = common::start(Mode::Token).await;
+    let lab = crate::common::start(Mode::Token).await;
     let r = check(&lab, "where-state-goes", None).await;
     assert_eq!(
         done(&r),
@@ -284,7 +282,7 @@ async fn where_state_goes_nothing_wrong_badge_then_all_steps() {
 
 #[tokio::test]
 async fn logout_now_token_without_denylist_fails_with_a_reason_then_passes() {
-    let lab = common::start(Mode::Token).await;
+    let lab = crate::common::start(Mode::Token).await;
     let client = LabClient::new(&lab.url, "learner");
     let r = check(&lab, "logout-now", None).await;
     assert!(!r.steps[0].done);
@@ -343,7 +341,7 @@ async fn logout_now_token_without_denylist_fails_with_a_reason_then_passes() {
 
 #[tokio::test]
 async fn logout_now_in_shared_mode_takes_a_plain_revoke_then_tokens_too() {
-    let lab = common::start(Mode::Shared).await;
+    let lab = crate::common::start(Mode::Shared).await;
     let client = LabClient::new(&lab.url, "learner");
     client.start_attacker("alice").await.unwrap();
     lab.attacker_got_in().await;
@@ -394,7 +392,7 @@ async fn cli_check(lab: &TestLab, data: &std::path::Path, extra: &[&str]) -> (i3
 
 #[tokio::test]
 async fn check_command_exit_codes_progress_and_restart_mark() {
-    let lab = common::start(Mode::Local).await;
+    let lab = crate::common::start(Mode::Local).await;
     let data = tempfile::tempdir().unwrap();
     let (code, out) = cli_check(&lab, data.path(), &[]).await;
     assert_eq!(code, 1, "{out}");
@@ -452,7 +450,7 @@ async fn check_command_exit_codes_progress_and_restart_mark() {
 async fn logout_now_is_not_passed_by_stopping_replicas_or_switching_modes() {
     // After the mode switch every replay is refused, and at 20 refusals in a row the attacker
     // gives up; a slower one is surely still running for the second wrong fix.
-    let lab = common::start_configured(Mode::Token, StoreSpec::Memory, None, |cfg| {
+    let lab = crate::common::start_configured(Mode::Token, StoreSpec::Memory, None, |cfg| {
         cfg.limits.attacker_period = std::time::Duration::from_millis(100)
     })
     .await;
@@ -493,7 +491,7 @@ async fn logout_now_is_not_passed_by_stopping_replicas_or_switching_modes() {
 
 #[tokio::test]
 async fn logout_now_does_not_blame_the_revoke_for_local_mode_misses() {
-    let lab = common::start(Mode::Local).await;
+    let lab = crate::common::start(Mode::Local).await;
     let client = LabClient::new(&lab.url, "learner");
     let (_, bob) = lab.login("bob", "builder").await;
     client.start_attacker("alice").await.unwrap();
@@ -519,7 +517,7 @@ async fn logout_now_does_not_blame_the_revoke_for_local_mode_misses() {
 
 #[tokio::test]
 async fn disappearing_login_with_sticky_left_on_says_how_to_finish() {
-    let lab = common::start(Mode::Local).await;
+    let lab = crate::common::start(Mode::Local).await;
     lab.admin("/policy", json!({"policy": "sticky"})).await;
     lab.admin("/mode", json!({"mode": "shared"})).await;
     let (_, cred) = lab.alice().await;
@@ -549,7 +547,7 @@ async fn disappearing_login_with_sticky_left_on_says_how_to_finish() {
 // same token still gets in, the denylist and a revoke make it bite; alice is left alone.
 #[tokio::test]
 async fn stale_role_from_the_admin_door_to_the_demotion_biting() {
-    let lab = common::start(Mode::Token).await;
+    let lab = crate::common::start(Mode::Token).await;
     let client = LabClient::new(&lab.url, "learner");
     let r = check(&lab, "stale-role", None).await;
     assert!(!r.steps[0].done);
@@ -594,7 +592,7 @@ async fn stale_role_from_the_admin_door_to_the_demotion_biting() {
 // Switching modes refuses bob's token too, and everyone else's: not a fix.
 #[tokio::test]
 async fn stale_role_is_not_fixed_by_switching_modes() {
-    let lab = common::start(Mode::Token).await;
+    let lab = crate::common::start(Mode::Token).await;
     let client = LabClient::new(&lab.url, "learner");
     let (_, bob) = lab.login("bob", "builder").await;
     assert_eq!(lab.get("/orders/all", Some(&bob)).await.status, 200);
@@ -617,7 +615,7 @@ async fn stale_role_is_not_fixed_by_switching_modes() {
 // demotion of an admin; a whole correct run afterwards passes, with no --restart.
 #[tokio::test]
 async fn stale_role_ignores_a_no_op_demotion_and_judges_the_latest_run() {
-    let lab = common::start(Mode::Token).await;
+    let lab = crate::common::start(Mode::Token).await;
     let client = LabClient::new(&lab.url, "learner");
     let (_, first) = lab.login("bob", "builder").await;
     let demote = lab
@@ -672,7 +670,7 @@ async fn stale_role_ignores_a_no_op_demotion_and_judges_the_latest_run() {
 // An attempt spoilt by a mode switch does not hold a later clean one back.
 #[tokio::test]
 async fn stale_role_a_spoilt_attempt_gives_way_to_a_later_clean_one() {
-    let lab = common::start(Mode::Token).await;
+    let lab = crate::common::start(Mode::Token).await;
     let client = LabClient::new(&lab.url, "learner");
     let (_, first) = lab.login("bob", "builder").await;
     assert_eq!(lab.get("/orders/all", Some(&first)).await.status, 200);

@@ -1,11 +1,9 @@
 //! End to end: the real binary in tmux at 80x24, driven with send-keys and read with
 //! capture-pane. Every wait polls the screen against a deadline.
 
-mod common;
-
 use std::time::Duration;
 
-use common::tmux::{App, http_get, skip, tmux};
+use crate::common::tmux::{App, http_get, skip, tmux};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 

@@ -2,11 +2,9 @@
 //! is done from here with plain HTTP while the checklist turns ✓ ✓ on screen; the answer
 //! is typed into the editor and submitted; progress.json keeps both halves.
 
-mod common;
-
 use std::time::Duration;
 
-use common::tmux::{App, http, skip};
+use crate::common::tmux::{App, http, skip};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 

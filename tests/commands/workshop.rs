@@ -2,8 +2,6 @@
 //! token, progress to the room, the class summary, and the real binary as a learner and as the
 //! instructor.
 
-mod common;
-
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -296,7 +294,7 @@ fn text(o: &Output) -> String {
 
 /// Polls the class summary until `done` holds for it (the learner's sender works on its own time).
 async fn class_when(url: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    common::eventually(what, async || {
+    crate::common::eventually(what, async || {
         let c = class(url).await;
         if done(&c) { Ok(c) } else { Err(c.to_string()) }
     })
@@ -467,7 +465,7 @@ fn two_learners_one_solves_and_the_class_sees_only_that_one() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("waits in"), "{}", text(&o));
     let outbox = ann.path().join("workshop-outbox");
-    assert_eq!(common::file_names(&outbox).len(), 1);
+    assert_eq!(crate::common::file_names(&outbox).len(), 1);
     let c = rt.block_on(class(&ws.url));
     assert_eq!(learner(&c, "ann")["hints_used"], 0);
 
@@ -478,7 +476,7 @@ fn two_learners_one_solves_and_the_class_sees_only_that_one() {
     rt.block_on(class_when(&ws.url, "both hints to reach the room", |c| {
         learner(c, "ann")["hints_used"] == 2
     }));
-    assert!(common::file_names(&outbox).is_empty());
+    assert!(crate::common::file_names(&outbox).is_empty());
 
     // Leaving forgets the workshop: the next check is against a lab on this machine again.
     let o = forgetful(ann.path(), &["leave"], &[]);
