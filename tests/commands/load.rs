@@ -127,7 +127,7 @@ fn kill_one_from_the_command_line_logs_out_the_pinned_users_in_local_mode_only()
                         dir.path(),
                         &[
                             "--duration",
-                            "3s",
+                            "2s",
                             "--users",
                             "18",
                             "--rate",
