@@ -1,5 +1,6 @@
-//! `--plot FILE.svg`: requests a second per replica, 401s and failures a second, and p99
-//! latency over the run, with the scenario's events marked. Drawn by plotters (SVG only).
+//! `--plot FILE.svg`: requests a second per replica, 401s and failures a second (and chat
+//! connections dropped, when the run had chat clients), and p99 latency over the run, with
+//! the scenario's events marked. Drawn by plotters (SVG only).
 
 use std::path::Path;
 
@@ -23,6 +24,7 @@ const PALETTE: [RGBColor; 9] = [
 const UNAUTHORIZED: RGBColor = RGBColor(214, 39, 40);
 const FAILED: RGBColor = RGBColor(255, 127, 14);
 const EVENT: RGBColor = RGBColor(90, 90, 90);
+const CHAT: RGBColor = RGBColor(0, 0, 0);
 
 /// Writes the chart of `s` to `path`.
 pub fn write(s: &Summary, path: &Path) -> Result<(), LoadError> {
@@ -115,6 +117,16 @@ fn draw(s: &Summary, path: &Path) -> Result<(), String> {
         .map_err(|e| err(&e))?
         .label("other errors")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], FAILED.stroke_width(2)));
+    // The stateful contrast, when the run had chat clients: their drops a second, dashed
+    // like an event because each is a connection lost, not a request refused.
+    if s.chat.is_some() {
+        let drops = per_s(&|sec| sec.chat.as_ref().map_or(0, |c| c.drops));
+        chart
+            .draw_series(DashedLineSeries::new(drops, 8, 4, CHAT.stroke_width(2)))
+            .map_err(|e| err(&e))?
+            .label("chat connections dropped")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], CHAT.stroke_width(2)));
+    }
     for (i, e) in s.events.iter().enumerate() {
         chart
             .draw_series(DashedLineSeries::new(

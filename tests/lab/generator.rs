@@ -288,6 +288,7 @@ async fn the_chart_shows_each_replica_the_errors_p99_and_the_events() {
     ] {
         assert!(svg.contains(text), "the chart lacks {text:?}");
     }
+    assert!(!svg.contains("chat"), "no chat clients, no chat series");
     // JSON for tooling: the same summary, with its series.
     let json: serde_json::Value = serde_json::to_value(&s).unwrap();
     assert_eq!(json["scenario"], "kill-one");
@@ -324,6 +325,15 @@ async fn chat_clients_drop_and_reconnect_through_a_rolling_restart_while_tokens_
             .iter()
             .any(|l| l.contains("chat ") && l.contains("drops")),
         "{lines:?}"
+    );
+    // The chart carries the drops beside the requests.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chat.svg");
+    load::plot::write(&s, &path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        svg.contains("chat connections dropped"),
+        "the chart lacks the drops"
     );
     let json = serde_json::to_value(&s).unwrap();
     assert_eq!(json["chat"]["drops"].as_u64(), Some(chat.drops));
