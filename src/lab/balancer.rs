@@ -408,6 +408,10 @@ async fn upgrade(
         ));
     }
     let client_side = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+    let parts_permit = parts
+        .extensions
+        .get::<super::serve::ConnectionPermit>()
+        .cloned();
     let host = parts.headers.get(header::HOST).cloned();
     let mut tried = Vec::new();
     for slot in candidates {
@@ -478,7 +482,10 @@ async fn upgrade(
         let replica_side = hyper::upgrade::on(&mut resp);
         let (parts, _) = resp.into_parts();
         if let Some(client_side) = client_side {
+            // The tunnel counts against the balancer's connection cap until it closes.
+            let permit = parts_permit.clone();
             tokio::spawn(async move {
+                let _permit = permit;
                 let (Ok(c), Ok(r)) = tokio::join!(client_side, replica_side) else {
                     return;
                 };

@@ -71,6 +71,7 @@ fn name_of(q: Option<String>, room: &ChatRoom) -> String {
 pub async fn upgrade(
     State(ctx): State<super::replica::Ctx>,
     q: Result<Query<ChatQuery>, axum::extract::rejection::QueryRejection>,
+    permit: Option<axum::Extension<super::serve::ConnectionPermit>>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, super::error::ApiError> {
     // Like every other refusal of the lab's, in JSON.
@@ -90,7 +91,11 @@ pub async fn upgrade(
     Ok(ws
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| session(socket, memory, replica, name)))
+        .on_upgrade(move |socket| async move {
+            // The socket counts against the replica's connection cap until it closes.
+            let _permit = permit;
+            session(socket, memory, replica, name).await
+        }))
 }
 
 async fn session(

@@ -88,10 +88,15 @@ pub async fn serve(
         warned = false;
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        // Shared with each request: an upgraded connection (a WebSocket) outlives this task,
+        // and the handler that takes it keeps the permit until the socket closes.
+        let permit = ConnectionPermit(Arc::new(permit));
         connections.spawn(async move {
+            let held = permit.clone();
             let service = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                    req.extensions_mut().insert(held.clone());
                     app.clone().oneshot(req.map(axum::body::Body::new))
                 },
             );
@@ -117,6 +122,11 @@ pub async fn serve(
 /// Ctrl-C and SIGTERM (what `kill` and service managers send), listened for from the moment
 /// this is made, so a signal that arrives while a server is still starting stops it cleanly.
 /// `forgetful serve` and `serve --workshop` both run until it fires.
+/// One of a server's connection slots (see `Limits::max_connections`), in every request's
+/// extensions; whoever takes over an upgraded connection holds a clone while it lives.
+#[derive(Clone)]
+pub struct ConnectionPermit(#[allow(dead_code)] Arc<tokio::sync::OwnedSemaphorePermit>);
+
 pub struct StopSignal {
     interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>,
     terminate: tokio::signal::unix::Signal,

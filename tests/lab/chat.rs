@@ -136,3 +136,54 @@ async fn a_plain_get_of_the_chat_is_refused_and_no_replica_up_is_a_503() {
     }
     lab.shutdown().await;
 }
+
+/// An open WebSocket holds one of the balancer's connection slots until it closes (an
+/// upgraded connection used to give its slot back at the handshake, so sockets were
+/// unbounded): with a cap of 4, at most 4 sockets open, and closing one lets another in.
+#[tokio::test]
+async fn open_sockets_count_against_the_connection_cap() {
+    let lab = common::start_configured(
+        Mode::Token,
+        forgetful::store::StoreSpec::Memory,
+        None,
+        |cfg| {
+            cfg.limits = forgetful::lab::serve::Limits {
+                max_connections: 4,
+                ..cfg.limits
+            }
+        },
+    )
+    .await;
+    let url = format!("{}/ws/chat", lab.url.replacen("http", "ws", 1));
+    let mut open = Vec::new();
+    for _ in 0..10 {
+        match tokio::time::timeout(
+            Duration::from_secs(2),
+            tokio_tungstenite::connect_async(url.as_str()),
+        )
+        .await
+        {
+            Ok(Ok((ws, _))) => open.push(ws),
+            _ => break,
+        }
+    }
+    assert!(
+        !open.is_empty() && open.len() <= 4,
+        "{} sockets opened past a cap of 4",
+        open.len()
+    );
+    let mut first = open.remove(0);
+    first.close(None).await.unwrap();
+    drop(first);
+    common::eventually("a socket to open once one closed", async || {
+        match tokio_tungstenite::connect_async(url.as_str()).await {
+            Ok((ws, _)) => {
+                open.push(ws);
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await;
+    lab.shutdown().await;
+}
