@@ -28,6 +28,9 @@ pub struct Lexicon {
 /// Frequent English words that sit one edit from a course word. They are read exactly,
 /// never as a typo.
 const REAL_WORDS: &[&str] = &[
+    "forget",
+    "forgets",
+    "forgot",
     "taken",
     "takes",
     "stale",
