@@ -416,7 +416,15 @@ fn an_unreachable_store_shows_in_the_lab_panel() {
     update(&mut s, Action::LabState(Box::new(st)));
     let shown = screen(&s);
     assert!(
-        shown.contains("store ✗ unreachable (503): redis:"),
+        shown.contains("store ✗ (503) redis://127.0.0.1:6379"),
+        "{shown}"
+    );
+    // Where the pane is wide enough, in words.
+    update(&mut s, Action::Resize(80, 24));
+    update(&mut s, Action::ToggleLab);
+    let shown = screen(&s);
+    assert!(
+        shown.contains("store ✗ unreachable (503): redis://127.0.0.1:6379"),
         "{shown}"
     );
 }
@@ -1040,4 +1048,33 @@ fn a_long_journal_reason_wraps_whole() {
             rows[first + 1]
         );
     }
+}
+
+// The token inspector at 60 columns: the warning wraps whole, a time claim's meaning goes
+// under it instead of off the edge.
+#[test]
+fn the_inspector_wraps_at_60_columns() {
+    use base64::Engine;
+    let part = |x: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(x);
+    let mut s = fake(60, 20);
+    update(
+        &mut s,
+        Action::Console(super::console::ConsoleAction::OpenInspector),
+    );
+    s.last_token = Some(format!(
+        "{}.{}.{}",
+        part(r#"{"alg":"EdDSA","kid":"k1","typ":"JWT"}"#),
+        part(r#"{"sub":"alice","badge":"amber-otter","iat":1735725600,"exp":1735726500}"#),
+        part("signature")
+    ));
+    s.inspector.now = 1_735_725_700;
+    let text = screen(&s);
+    let rows = region(&text, 2..19, 1..59);
+    let all = as_text(&rows);
+    assert!(
+        all.contains(super::views::inspector::PLAIN_WARNING),
+        "{text}"
+    );
+    assert!(all.contains("expires in 13 min"), "{text}");
+    assert!(all.contains("issued 1 min ago"), "{text}");
 }

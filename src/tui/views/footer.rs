@@ -6,10 +6,11 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{bold, fg, fit};
+use super::{bold, fg};
 use crate::tui::keymap::{self, Ctx};
 use crate::tui::layout::WIDE;
 use crate::tui::state::{Pane, State};
+use crate::tui::style::words_within;
 
 pub fn draw_top(s: &State, f: &mut Frame, area: Rect) {
     let w = usize::from(area.width);
@@ -127,29 +128,31 @@ pub fn keys_line(keys: &[(&str, &str)], width: u16, color: bool) -> Line<'static
 }
 
 /// The status cut to `w` columns at a word boundary, never inside a word, with a pointer to
-/// the message log (`:`) where it reads whole.
+/// the message log (`:`) where it reads whole; just the pointer when not even a word fits.
 fn fit_words(m: &str, w: usize) -> String {
     use unicode_width::UnicodeWidthStr;
     let m = &*super::clean(m);
-    if m.width() <= w {
-        return m.to_string();
-    }
-    let tail = " … (:)";
-    let room = w.saturating_sub(tail.width());
-    let mut out = String::new();
-    for word in m.split(' ') {
-        let next = if out.is_empty() {
-            word.to_string()
+    words_within(m, w, " … (:)").unwrap_or_else(|| {
+        let pointer = "… (:)";
+        if pointer.width() <= w {
+            pointer.to_string()
         } else {
-            format!("{out} {word}")
-        };
-        if next.width() > room {
-            break;
+            String::new()
         }
-        out = next;
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_is_cut_after_a_word_with_a_pointer_to_the_log() {
+        let m = "request 1/2: POST /login · Enter opens · S sends";
+        assert_eq!(fit_words(m, 60), m);
+        assert_eq!(fit_words(m, 30), "request 1/2: POST /login … (:)");
+        assert_eq!(fit_words(m, 29), "request 1/2: POST … (:)");
+        assert_eq!(fit_words(m, 8), "… (:)");
+        assert_eq!(fit_words(m, 3), "");
     }
-    if out.is_empty() {
-        return fit(m, w);
-    }
-    format!("{out}{tail}")
 }

@@ -474,32 +474,10 @@ pub fn fit_lines(text: &str, w: usize, max: usize) -> Vec<String> {
     lines
 }
 
-/// `s` in `w` columns: whole if it fits, else whole words and " …".
+/// `s` in `w` columns: whole if it fits, else whole words and " …"; nothing when not even
+/// one word fits (see [`crate::tui::style::fit_words`]).
 pub fn fit_words(s: &str, w: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
-    let s = &*super::clean(s);
-    if s.width() <= w {
-        return s.to_string();
-    }
-    let tail = " …";
-    let mut out = String::new();
-    for word in s.split(' ') {
-        let next = if out.is_empty() {
-            word.to_string()
-        } else {
-            format!("{out} {word}")
-        };
-        if next.width() + tail.width() > w {
-            break;
-        }
-        out = next;
-    }
-    let out = out.trim_end_matches(['·', ' ']).to_string();
-    if out.is_empty() {
-        // Not even one word fits: nothing rather than half a word.
-        return String::new();
-    }
-    format!("{out}{tail}")
+    crate::tui::style::fit_words(s, w)
 }
 
 /// Phrases joined by " · ": as many whole phrases as fit in `w`.
