@@ -1050,6 +1050,55 @@ fn a_long_journal_reason_wraps_whole() {
     }
 }
 
+/// The reader's or lab pane's footer row, checked: every key shows whole with its word, in
+/// the table's order, and nothing else is on the row.
+fn footer_entries(text: &str, keys: &[super::keymap::FooterKey]) -> Vec<&'static str> {
+    let row = text.lines().last().expect("a footer").to_string();
+    let mut rest = format!("{row} ");
+    let mut shown = Vec::new();
+    for &(k, d, _) in keys {
+        let item = format!("{k} {d} ");
+        if let Some(r) = rest.strip_prefix(&item) {
+            rest = r.to_string();
+            shown.push(k);
+        }
+    }
+    assert!(
+        rest.is_empty(),
+        "a key is cut or unknown: {rest:?} in {row:?}"
+    );
+    shown
+}
+
+// At 80 and 60 columns the reader's footer keeps scrolling and the keys that matter most,
+// `?` always; what it leaves out is the least important, and no key is cut.
+#[test]
+fn the_reader_footer_keeps_scrolling_at_80_and_60_columns() {
+    use super::keymap::{Ctx, footer};
+    let keys = footer(Ctx::ReaderNarrow);
+    let s = fake(80, 24);
+    let shown = footer_entries(&screen(&s), &keys);
+    assert_eq!(
+        shown,
+        ["j/k", "n/p", "Tab", "P", "l", "m", "L", "?", "q"],
+        "at 80 columns only r (restart, also in the lab pane) is left out"
+    );
+    let s = fake(60, 20);
+    let text = screen(&s);
+    assert_snapshot!("screen_60x20", text);
+    let shown = footer_entries(&text, &keys);
+    assert_eq!(shown, ["j/k", "n/p", "Tab", "P", "l", "?"]);
+    // The lab pane's footers, checked the same way.
+    for (w, h) in [(80, 24), (60, 20)] {
+        let s = lab_with_long_reason(w, h);
+        let shown = footer_entries(&screen(&s), &footer(Ctx::Lab));
+        assert!(
+            shown.starts_with(&["l", "←→"]) && shown.contains(&"?"),
+            "{shown:?}"
+        );
+    }
+}
+
 // The token inspector at 60 columns: the warning wraps whole, a time claim's meaning goes
 // under it instead of off the edge.
 #[test]
