@@ -9,7 +9,8 @@ use super::action::Action;
 use super::state::{Pane, State};
 use crate::client::ReplicaAction;
 
-/// Where a footer is shown; each binding says whether, where in the row and with which word.
+/// Where a footer is shown; each binding says whether, where in the row, how long it stays
+/// when the row is short, and with which word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ctx {
     /// The reader at 100 columns or more.
@@ -43,9 +44,18 @@ pub struct Binding<A: 'static = Action> {
     /// `?`: the keys as shown and what they do; `None` when an earlier row already says it.
     pub help: Option<(&'static str, &'static str)>,
     pub section: Section,
-    /// The footer: where (context, position) and the keys and word it shows there.
-    pub footer: &'static [(Ctx, u8, &'static str, &'static str)],
+    /// The footer: where (context, position), how long it stays, and the keys and word it
+    /// shows there (see [`Foot`]).
+    pub footer: &'static [Foot],
 }
+
+/// One key in one footer: `(context, position, keep, keys, word)`. `position` orders the row;
+/// `keep` says what goes when the row is too narrow for every key: the highest first, then
+/// the next, while `0` (`?`, and Esc where it leads back) always stays. Keys are never cut.
+pub type Foot = (Ctx, u8, u8, &'static str, &'static str);
+
+/// A footer entry as drawn: keys, word, keep (see [`Foot`]).
+pub type FooterKey = (&'static str, &'static str, u8);
 
 use KeyCode::*;
 use Section::{Lab as L, Reading as R};
@@ -56,7 +66,7 @@ pub const fn bind<A>(
     act: fn(KeyCode) -> A,
     section: Section,
     help: Option<(&'static str, &'static str)>,
-    footer: &'static [(Ctx, u8, &'static str, &'static str)],
+    footer: &'static [Foot],
 ) -> Binding<A> {
     Binding {
         keys,
@@ -74,7 +84,7 @@ const fn b(
     act: fn(KeyCode) -> Action,
     section: Section,
     help: Option<(&'static str, &'static str)>,
-    footer: &'static [(Ctx, u8, &'static str, &'static str)],
+    footer: &'static [Foot],
 ) -> Binding {
     bind(keys, act, section, help, footer)
 }
@@ -100,7 +110,7 @@ pub static READER: &[Binding] = &[
         |_| Action::ScrollJournal(-1),
         L,
         Some(("j k ↓ ↑", "scroll the journal (lab pane)")),
-        &[(CB, 2, "j/k", "scroll")],
+        &[(CB, 2, 2, "j/k", "scroll")],
     )),
     lab_pane(b(
         &[Char('k'), Up],
@@ -129,7 +139,7 @@ pub static READER: &[Binding] = &[
         |_| Action::NextReplica,
         L,
         None,
-        &[(CL, 1, "←→", "replica"), (CB, 3, "←→", "replica")],
+        &[(CL, 1, 2, "←→", "replica"), (CB, 3, 4, "←→", "replica")],
     )),
     lab_pane(b(&[Left], |_| Action::PrevReplica, L, None, &[])),
     // Reading.
@@ -138,8 +148,8 @@ pub static READER: &[Binding] = &[
         |_| Action::Scroll(1),
         R,
         Some(("j k ↓ ↑", "scroll a line (wheel: 3)")),
-        // Narrow: the arrows need no telling, and P (predictions) needs the room.
-        &[(CW, 0, "j/k", "scroll")],
+        // Scrolling is what a reader does most: it goes last, after `?`.
+        &[(CW, 0, 1, "j/k", "scroll"), (CN, 0, 1, "j/k", "scroll")],
     ),
     b(&[Char('k'), Up], |_| Action::Scroll(-1), R, None, &[]),
     b(
@@ -171,7 +181,7 @@ pub static READER: &[Binding] = &[
         |_| Action::NextLesson,
         R,
         Some(("n p", "next / previous lesson (or click one)")),
-        &[(CW, 1, "n/p", "lesson"), (CN, 1, "n/p", "lesson")],
+        &[(CW, 1, 2, "n/p", "lesson"), (CN, 1, 2, "n/p", "lesson")],
     ),
     b(&[Char('p')], |_| Action::PrevLesson, R, None, &[]),
     b(
@@ -179,7 +189,7 @@ pub static READER: &[Binding] = &[
         |_| Action::NextRequest,
         R,
         Some(("Tab ] Shift-Tab [", "next / previous request block")),
-        &[(CW, 2, "Tab", "request"), (CN, 2, "Tab", "request")],
+        &[(CW, 2, 3, "Tab", "request"), (CN, 2, 3, "Tab", "request")],
     ),
     b(&[BackTab, Char('[')], |_| Action::PrevRequest, R, None, &[]),
     b(
@@ -194,7 +204,7 @@ pub static READER: &[Binding] = &[
         |_| Action::Predict,
         R,
         Some(("P", "predict: answer the next prediction")),
-        &[(CW, 3, "P", "predict"), (CN, 3, "P", "predict")],
+        &[(CW, 3, 5, "P", "predict"), (CN, 3, 5, "P", "predict")],
     ),
     b(
         &[Char(':')],
@@ -213,10 +223,10 @@ pub static READER: &[Binding] = &[
             "switch keys (and narrow screens) between reader and lab",
         )),
         &[
-            (CW, 4, "l", "lab keys"),
-            (CN, 4, "l", "lab"),
-            (CL, 0, "l", "reader"),
-            (CB, 1, "l", "reader"),
+            (CW, 4, 4, "l", "lab keys"),
+            (CN, 4, 4, "l", "lab"),
+            (CL, 0, 1, "l", "reader"),
+            (CB, 1, 3, "l", "reader"),
         ],
     ),
     b(
@@ -225,9 +235,9 @@ pub static READER: &[Binding] = &[
         L,
         Some(("m", "mode: local → shared → token")),
         &[
-            (CW, 4, "m", "mode"),
-            (CN, 5, "m", "mode"),
-            (CL, 3, "m", "mode"),
+            (CW, 4, 7, "m", "mode"),
+            (CN, 5, 7, "m", "mode"),
+            (CL, 3, 4, "m", "mode"),
         ],
     ),
     b(
@@ -235,7 +245,7 @@ pub static READER: &[Binding] = &[
         |_| Action::TogglePolicy,
         L,
         Some(("s", "policy: round-robin ⇄ sticky")),
-        &[(CW, 5, "s", "policy"), (CL, 4, "s", "policy")],
+        &[(CW, 5, 11, "s", "policy"), (CL, 4, 5, "s", "policy")],
     ),
     b(
         &[
@@ -255,7 +265,7 @@ pub static READER: &[Binding] = &[
         },
         L,
         Some(("1-9 ←→", "select a replica (←→ in the lab pane)")),
-        &[(CW, 6, "1-9", "replica")],
+        &[(CW, 6, 10, "1-9", "replica")],
     ),
     b(
         &[Char('r')],
@@ -263,10 +273,10 @@ pub static READER: &[Binding] = &[
         L,
         Some(("r x u", "restart / stop / start it")),
         &[
-            (CW, 7, "r/x/u", "restart/stop/start"),
-            (CN, 6, "r", "restart"),
-            (CL, 2, "r/x/u", "restart/stop/start"),
-            (CB, 4, "r/x/u", "restart/stop/start"),
+            (CW, 7, 8, "r/x/u", "restart/stop/start"),
+            (CN, 6, 9, "r", "restart"),
+            (CL, 2, 3, "r/x/u", "restart/stop/start"),
+            (CB, 4, 5, "r/x/u", "restart/stop/start"),
         ],
     ),
     b(
@@ -288,28 +298,28 @@ pub static READER: &[Binding] = &[
         |_| Action::ToggleDenylist,
         L,
         Some(("d", "denylist on / off")),
-        &[(CW, 8, "d", "deny"), (CL, 5, "d", "deny")],
+        &[(CW, 8, 13, "d", "deny"), (CL, 5, 6, "d", "deny")],
     ),
     b(
         &[Char('a')],
         |_| Action::ToggleAttacker,
         L,
         Some(("a", "attacker on alice: start / stop")),
-        &[(CW, 9, "a", "attack"), (CL, 6, "a", "attack")],
+        &[(CW, 9, 12, "a", "attack"), (CL, 6, 7, "a", "attack")],
     ),
     b(
         &[Char('R')],
         |_| Action::Revoke,
         L,
         Some(("R", "revoke alice's credentials")),
-        &[(CL, 7, "R", "revoke")],
+        &[(CL, 7, 8, "R", "revoke")],
     ),
     b(
         &[Char('F')],
         |_| Action::ScrollJournal(i64::MIN / 2),
         L,
         Some(("F G", "follow the journal live again")),
-        &[(CB, 0, "F", "live")],
+        &[(CB, 0, 1, "F", "live")],
     ),
     b(
         &[Char('L')],
@@ -320,10 +330,10 @@ pub static READER: &[Binding] = &[
             "load lab: run a scenario under traffic, watch it as live charts",
         )),
         &[
-            (CW, 10, "L", "load"),
-            (CN, 6, "L", "load"),
-            (CL, 8, "L", "load"),
-            (CB, 5, "L", "load"),
+            (CW, 10, 9, "L", "load"),
+            (CN, 6, 8, "L", "load"),
+            (CL, 8, 9, "L", "load"),
+            (CB, 5, 6, "L", "load"),
         ],
     ),
     // Everywhere.
@@ -333,10 +343,10 @@ pub static READER: &[Binding] = &[
         L,
         Some(("? Esc", "help / close")),
         &[
-            (CW, 20, "?", "help"),
-            (CN, 20, "?", "help"),
-            (CL, 20, "?", "help"),
-            (CB, 20, "?", "help"),
+            (CW, 20, 0, "?", "help"),
+            (CN, 20, 0, "?", "help"),
+            (CL, 20, 0, "?", "help"),
+            (CB, 20, 0, "?", "help"),
         ],
     ),
     b(&[Esc], |_| Action::CloseOverlay, L, None, &[]),
@@ -346,10 +356,10 @@ pub static READER: &[Binding] = &[
         L,
         Some(("q Ctrl-C", "quit")),
         &[
-            (CW, 21, "q", "quit"),
-            (CN, 21, "q", "quit"),
-            (CL, 21, "q", "quit"),
-            (CB, 21, "q", "quit"),
+            (CW, 21, 6, "q", "quit"),
+            (CN, 21, 6, "q", "quit"),
+            (CL, 21, 10, "q", "quit"),
+            (CB, 21, 7, "q", "quit"),
         ],
     ),
     ctrl(b(&[Char('c')], |_| Action::Quit, L, None, &[])),
@@ -380,20 +390,21 @@ pub fn action_in<A>(table: &[Binding<A>], k: &KeyEvent, lab: bool) -> Option<A> 
 }
 
 /// The footer's keys for the reader or the lab pane, in the order they are shown.
-pub fn footer(ctx: Ctx) -> Vec<(&'static str, &'static str)> {
+pub fn footer(ctx: Ctx) -> Vec<FooterKey> {
     footer_in(READER, ctx)
 }
 
-/// The footer's keys of `table` in the context `ctx`, in the order they are shown.
-pub fn footer_in<A>(table: &[Binding<A>], ctx: Ctx) -> Vec<(&'static str, &'static str)> {
-    let mut row: Vec<(u8, &str, &str)> = table
+/// The footer's keys of `table` in the context `ctx`, in the order they are shown, each with
+/// how long it stays when the row is short.
+pub fn footer_in<A>(table: &[Binding<A>], ctx: Ctx) -> Vec<FooterKey> {
+    let mut row: Vec<(u8, FooterKey)> = table
         .iter()
         .flat_map(|x| x.footer.iter())
         .filter(|(c, ..)| *c == ctx)
-        .map(|&(_, rank, keys, word)| (rank, keys, word))
+        .map(|&(_, rank, keep, keys, word)| (rank, (keys, word, keep)))
         .collect();
-    row.sort_by_key(|(rank, ..)| *rank);
-    row.into_iter().map(|(_, k, w)| (k, w)).collect()
+    row.sort_by_key(|(rank, _)| *rank);
+    row.into_iter().map(|(_, k)| k).collect()
 }
 
 /// The help's rows: a section title, then each binding that says something.
@@ -454,7 +465,7 @@ mod tests {
     fn every_footer_key_is_listed_in_the_help() {
         let help = help();
         for ctx in [Ctx::ReaderWide, Ctx::ReaderNarrow, Ctx::Lab, Ctx::LabBack] {
-            for (keys, _) in footer(ctx) {
+            for (keys, ..) in footer(ctx) {
                 let first = keys.split(['/', ' ']).next().unwrap_or(keys);
                 assert!(
                     help.iter().any(|(k, _)| k.contains(first)),

@@ -416,7 +416,15 @@ fn an_unreachable_store_shows_in_the_lab_panel() {
     update(&mut s, Action::LabState(Box::new(st)));
     let shown = screen(&s);
     assert!(
-        shown.contains("store ✗ unreachable (503): redis:"),
+        shown.contains("store ✗ (503) redis://127.0.0.1:6379"),
+        "{shown}"
+    );
+    // Where the pane is wide enough, in words.
+    update(&mut s, Action::Resize(80, 24));
+    update(&mut s, Action::ToggleLab);
+    let shown = screen(&s);
+    assert!(
+        shown.contains("store ✗ unreachable (503): redis://127.0.0.1:6379"),
         "{shown}"
     );
 }
@@ -911,10 +919,14 @@ fn journal_text_from_clients_cannot_reach_the_terminal() {
         !screen.contains(['\u{1b}', '\u{7}']),
         "a control character reached the screen:\n{screen}"
     );
-    // Shown escaped, so the learner sees what was sent.
-    assert!(screen.contains(r"401 a no user x\u{1b}[31"), "{screen}");
+    // Shown escaped, so the learner sees what was sent (wrapped whole under its entry).
+    let lab = as_text(&region(&screen, 0..24, 23..79));
     assert!(
-        screen.contains(r"revoke bell\u{7} x\u{1b}[31mRED"),
+        lab.contains(r"401 a no user x\u{1b}[31mRED\u{1b}]0;pwned\u{7}"),
+        "{screen}"
+    );
+    assert!(
+        lab.contains(r"revoke bell\u{7} x\u{1b}[31mRED\u{1b}]0;pwned\u{7}"),
         "{screen}"
     );
     // The same through the workspace's wrapping (checklist evidence quotes journal lines).
@@ -939,4 +951,179 @@ fn an_esc_glued_to_a_key_is_split_outside_text_fields() {
     s.tool = Some(crate::tui::console::Tool::Console);
     s.console.focus = Some(crate::tui::console::Field::Line);
     assert_eq!(crate::tui::event::esc_prefixed(&s, &glued), None);
+}
+
+/// The text of the screen's rows `rows`, columns `cols` (as chars), each row trimmed.
+pub(crate) fn region(
+    screen: &str,
+    rows: std::ops::Range<usize>,
+    cols: std::ops::Range<usize>,
+) -> Vec<String> {
+    screen
+        .lines()
+        .skip(rows.start)
+        .take(rows.len())
+        .map(|l| {
+            l.chars()
+                .skip(cols.start)
+                .take(cols.len())
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Rows read as one text: joined with spaces, runs of spaces made one.
+pub(crate) fn as_text(rows: &[String]) -> String {
+    rows.join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+const LONG_REASON: &str =
+    "token revoked (every token of alice issued before the revoke is refused)";
+
+/// The lab pane with a refused request whose reason is longer than a row, then one more.
+fn lab_with_long_reason(w: u16, h: u16) -> State {
+    let mut s = fake(w, h);
+    update(&mut s, Action::ToggleLab);
+    for e in [
+        entry(
+            7,
+            Source::Learner,
+            "GET",
+            "/orders",
+            401,
+            "b",
+            Some(LONG_REASON),
+        ),
+        entry(8, Source::Learner, "GET", "/me", 200, "a", None),
+    ] {
+        update(&mut s, Action::Journal(Box::new(e)));
+    }
+    s
+}
+
+// A reason longer than the journal's row wraps under its entry, whole, at both small sizes
+// (it was "401 b token revoked (eve…" at 80 columns), and the entries around it still show.
+#[test]
+fn a_long_journal_reason_wraps_whole() {
+    for (w, h) in [(80, 24), (60, 20)] {
+        let s = lab_with_long_reason(w, h);
+        let text = screen(&s);
+        assert_snapshot!(format!("journal_reason_{w}x{h}"), text);
+        let lab = super::layout::areas(w, h, s.pane)
+            .lab
+            .expect("the lab pane");
+        let inner = super::layout::inner(lab);
+        let top = text
+            .lines()
+            .position(|l| l.contains(" journal "))
+            .expect("the journal");
+        let rows = region(
+            &text,
+            top + 1..usize::from(inner.bottom()),
+            usize::from(inner.x)..usize::from(inner.right()),
+        );
+        let journal = as_text(&rows);
+        assert!(
+            journal.contains(&format!(
+                "/orders 401 b {LONG_REASON} learner GET /me 200 a"
+            )),
+            "{w}x{h}:\n{}",
+            rows.join("\n")
+        );
+        assert!(!journal.contains('…'), "{w}x{h}: something is cut:\n{text}");
+        // The wrapped rows start under the method column, so they read as one entry.
+        let first = rows
+            .iter()
+            .position(|r| r.contains("token revoked") || r.ends_with("401 b"))
+            .expect("the entry");
+        assert!(rows[first].starts_with("learner"), "{}", rows[first]);
+        assert!(
+            !rows[first + 1].starts_with("learner"),
+            "{}",
+            rows[first + 1]
+        );
+    }
+}
+
+/// The reader's or lab pane's footer row, checked: every key shows whole with its word, in
+/// the table's order, and nothing else is on the row.
+fn footer_entries(text: &str, keys: &[super::keymap::FooterKey]) -> Vec<&'static str> {
+    let row = text.lines().last().expect("a footer").to_string();
+    let mut rest = format!("{row} ");
+    let mut shown = Vec::new();
+    for &(k, d, _) in keys {
+        let item = format!("{k} {d} ");
+        if let Some(r) = rest.strip_prefix(&item) {
+            rest = r.to_string();
+            shown.push(k);
+        }
+    }
+    assert!(
+        rest.is_empty(),
+        "a key is cut or unknown: {rest:?} in {row:?}"
+    );
+    shown
+}
+
+// At 80 and 60 columns the reader's footer keeps scrolling and the keys that matter most,
+// `?` always; what it leaves out is the least important, and no key is cut.
+#[test]
+fn the_reader_footer_keeps_scrolling_at_80_and_60_columns() {
+    use super::keymap::{Ctx, footer};
+    let keys = footer(Ctx::ReaderNarrow);
+    let s = fake(80, 24);
+    let shown = footer_entries(&screen(&s), &keys);
+    assert_eq!(
+        shown,
+        ["j/k", "n/p", "Tab", "P", "l", "m", "L", "?", "q"],
+        "at 80 columns only r (restart, also in the lab pane) is left out"
+    );
+    let s = fake(60, 20);
+    let text = screen(&s);
+    assert_snapshot!("screen_60x20", text);
+    let shown = footer_entries(&text, &keys);
+    assert_eq!(shown, ["j/k", "n/p", "Tab", "P", "l", "?"]);
+    // The lab pane's footers, checked the same way.
+    for (w, h) in [(80, 24), (60, 20)] {
+        let s = lab_with_long_reason(w, h);
+        let shown = footer_entries(&screen(&s), &footer(Ctx::Lab));
+        assert!(
+            shown.starts_with(&["l", "←→"]) && shown.contains(&"?"),
+            "{shown:?}"
+        );
+    }
+}
+
+// The token inspector at 60 columns: the warning wraps whole, a time claim's meaning goes
+// under it instead of off the edge.
+#[test]
+fn the_inspector_wraps_at_60_columns() {
+    use base64::Engine;
+    let part = |x: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(x);
+    let mut s = fake(60, 20);
+    update(
+        &mut s,
+        Action::Console(super::console::ConsoleAction::OpenInspector),
+    );
+    s.last_token = Some(format!(
+        "{}.{}.{}",
+        part(r#"{"alg":"EdDSA","kid":"k1","typ":"JWT"}"#),
+        part(r#"{"sub":"alice","badge":"amber-otter","iat":1735725600,"exp":1735726500}"#),
+        part("signature")
+    ));
+    s.inspector.now = 1_735_725_700;
+    let text = screen(&s);
+    let rows = region(&text, 2..19, 1..59);
+    let all = as_text(&rows);
+    assert!(
+        all.contains(super::views::inspector::PLAIN_WARNING),
+        "{text}"
+    );
+    assert!(all.contains("expires in 13 min"), "{text}");
+    assert!(all.contains("issued 1 min ago"), "{text}");
 }

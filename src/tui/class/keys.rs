@@ -6,7 +6,9 @@ use ratatui::layout::{Position, Rect};
 
 use super::view;
 use super::{ClassAction, ClassState, Screen};
-use crate::tui::keymap::{Binding, Ctx, Section, action_in, bind, ctrl, footer_in, help_in};
+use crate::tui::keymap::{
+    Binding, Ctx, FooterKey, Section, action_in, bind, ctrl, footer_in, help_in,
+};
 
 use ClassAction as A;
 use Ctx::{ClassDetail as CD, ClassList as CL};
@@ -19,7 +21,7 @@ pub static CLASS: &[Binding<ClassAction>] = &[
         |_| A::Move(1),
         S,
         Some(("j k ↓ ↑", "next / previous learner; on a learner, problem")),
-        &[(CL, 0, "j/k", "learner"), (CD, 0, "j/k", "problem")],
+        &[(CL, 0, 1, "j/k", "learner"), (CD, 0, 1, "j/k", "problem")],
     ),
     bind(&[Char('k'), Up], |_| A::Move(-1), S, None, &[]),
     bind(
@@ -38,14 +40,14 @@ pub static CLASS: &[Binding<ClassAction>] = &[
             "Enter",
             "open the learner: answers, rubric, journal (on a learner: read again)",
         )),
-        &[(CL, 1, "Enter", "open")],
+        &[(CL, 1, 2, "Enter", "open")],
     ),
     bind(
         &[Char('a')],
         |_| A::Review(true),
         S,
         Some(("a r", "accept / reject the selected self-assessed answer")),
-        &[(CD, 1, "a/r", "accept/reject")],
+        &[(CD, 1, 2, "a/r", "accept/reject")],
     ),
     bind(&[Char('r')], |_| A::Review(false), S, None, &[]),
     bind(
@@ -56,7 +58,7 @@ pub static CLASS: &[Binding<ClassAction>] = &[
             "space PgDn PgUp b",
             "scroll the answer a page (wheel: 3 lines)",
         )),
-        &[(CD, 2, "PgDn/PgUp", "answer")],
+        &[(CD, 2, 3, "PgDn/PgUp", "answer")],
     ),
     bind(&[PageUp, Char('b')], |_| A::PageAnswer(-1), S, None, &[]),
     bind(
@@ -64,21 +66,21 @@ pub static CLASS: &[Binding<ClassAction>] = &[
         |_| A::Back,
         S,
         Some(("Esc", "back to the class; closes the help")),
-        &[(CD, 3, "Esc", "back")],
+        &[(CD, 3, 0, "Esc", "back")],
     ),
     bind(
         &[Char('?')],
         |_| A::ToggleHelp,
         S,
         Some(("?", "this help")),
-        &[(CL, 20, "?", "help"), (CD, 20, "?", "help")],
+        &[(CL, 20, 0, "?", "help"), (CD, 20, 0, "?", "help")],
     ),
     bind(
         &[Char('q')],
         |_| A::Quit,
         S,
         Some(("q Ctrl-C", "quit")),
-        &[(CL, 21, "q", "quit"), (CD, 21, "q", "quit")],
+        &[(CL, 21, 3, "q", "quit"), (CD, 21, 4, "q", "quit")],
     ),
     ctrl(bind(&[Char('c')], |_| A::Quit, S, None, &[])),
 ];
@@ -107,9 +109,9 @@ pub static HELP: std::sync::LazyLock<Vec<(&'static str, &'static str)>> =
     });
 
 /// The footer's keys for the screen that is up.
-pub fn footer(s: &ClassState) -> Vec<(&'static str, &'static str)> {
+pub fn footer(s: &ClassState) -> Vec<FooterKey> {
     if s.help {
-        return vec![("j/k", "scroll"), ("Esc", "close"), ("q", "quit")];
+        return vec![("j/k", "scroll", 1), ("Esc", "close", 0), ("q", "quit", 2)];
     }
     footer_in(
         CLASS,
@@ -208,7 +210,7 @@ mod tests {
     #[test]
     fn every_footer_key_is_in_the_help() {
         for ctx in [Ctx::ClassList, Ctx::ClassDetail] {
-            for (keys, _) in footer_in(CLASS, ctx) {
+            for (keys, ..) in footer_in(CLASS, ctx) {
                 let first = keys.split(['/', ' ']).next().unwrap_or(keys);
                 assert!(
                     HELP.iter().any(|(k, _)| k.contains(first)),

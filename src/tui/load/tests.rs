@@ -206,16 +206,17 @@ fn load_pane_80x24_running() {
     assert_snapshot!(screen(&s));
 }
 
-#[test]
-fn load_pane_80x24_side_by_side_done() {
-    let mut s = fake(80, 24);
+const VERDICT: &str = "17 of 50 users were logged out: all 17 who logged in on b; in local mode a session lives only in the memory of the replica that made it, so it went with that replica";
+
+/// Side by side: the first run done with its verdict, the second 5 s in with chat clients.
+fn side_by_side_done(w: u16, h: u16) -> State {
+    let mut s = fake(w, h);
     l(&mut s, LoadAction::Open);
     l(&mut s, LoadAction::ToggleCompare);
     l(&mut s, LoadAction::StartStop);
     running(&mut s, 1, 0, 15);
-    let verdict = "17 of 50 users were logged out: all 17 who logged in on b; in local mode a session lives only in the memory of the replica that made it, so it went with that replica";
     s.load.runs[0].phase = Phase::Done;
-    s.load.runs[0].outcome = Some(verdict.into());
+    s.load.runs[0].outcome = Some(VERDICT.into());
     running(&mut s, 1, 1, 4);
     l(
         &mut s,
@@ -237,6 +238,35 @@ fn load_pane_80x24_side_by_side_done() {
             }),
         },
     );
+    s
+}
+
+/// The left run's column, as text: the rows under the pane's header, up to the second run's
+/// title column.
+fn left_column(text: &str) -> String {
+    use crate::tui::tests::{as_text, region};
+    let lines: Vec<&str> = text.lines().collect();
+    let title = lines
+        .iter()
+        .position(|l| l.contains("logged out 17/50"))
+        .expect("the first run's title");
+    let row: Vec<char> = lines[title].chars().collect();
+    // The second run's title starts at the second "local mode".
+    let starts: Vec<usize> = (0..row.len())
+        .filter(|&i| {
+            row[i..]
+                .iter()
+                .collect::<String>()
+                .starts_with("local mode")
+        })
+        .collect();
+    assert_eq!(starts.len(), 2, "two titles: {}", lines[title]);
+    as_text(&region(text, title + 1..lines.len() - 2, 1..starts[1]))
+}
+
+#[test]
+fn load_pane_80x24_side_by_side_done() {
+    let s = side_by_side_done(80, 24);
     let chat = s.load.runs[1].chat.clone().expect("chat counts");
     assert_eq!((chat.connected, chat.drops_total), (13, 7));
     assert!(
@@ -248,12 +278,31 @@ fn load_pane_80x24_side_by_side_done() {
     );
     let text = screen(&s);
     assert_snapshot!(text);
-    // The verdict is cut after a whole word, never inside one.
-    assert!(text.contains("17 of 50 users"), "{text}");
-    for line in text.lines() {
-        for cut in ["memor…", "replic…", "logge…"] {
-            assert!(!line.contains(cut), "cut mid-word: {line}");
-        }
+    // The verdict wraps whole under the charts, which keep their rows.
+    let left = left_column(&text);
+    assert!(left.contains(VERDICT), "{text}");
+    assert!(
+        left.contains("requests/s") && left.contains("errors/s"),
+        "{text}"
+    );
+}
+
+// At 60x20 a column has no room for both charts and the whole verdict: the verdict stays
+// whole and the requests chart alone keeps what is left.
+#[test]
+fn load_pane_60x20_side_by_side_done() {
+    let text = screen(&side_by_side_done(60, 20));
+    assert_snapshot!(text);
+    let left = left_column(&text);
+    assert!(left.contains(VERDICT), "{text}");
+    assert!(left.contains("requests/s"), "{text}");
+    // What is cut for room (the pane's title, the status) is cut after a word: " …".
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate().skip(1) {
+        assert!(
+            *c != '…' || !chars[i - 1].is_alphanumeric(),
+            "cut inside a word:\n{text}"
+        );
     }
 }
 

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
-use super::{bold, clean, fg, fit, pane_border};
+use super::{bold, clean, fg, fit, fit_line, pane_border};
 use crate::tui::console::{self, Field, Tool};
 use crate::tui::state::State;
 use crate::tui::token;
@@ -120,7 +120,7 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         None => format!(" Request · {jar_name} · Enter sends, Tab edits "),
     };
     let block = Block::bordered()
-        .title(fit(&title, w.saturating_sub(2)))
+        .title(super::title(&title, w.saturating_sub(3)))
         .border_style(pane_border(s.color, c.focus.is_some()));
     let inner = block.inner(req);
     f.render_widget(block, req);
@@ -185,20 +185,23 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         })
         .unwrap_or_default();
     let lines = vec![
-        Line::from(vec![
-            Span::styled(format!(" {jar_name}: "), dim),
-            Span::raw(sid),
-            Span::styled(" · token: ", dim),
-            Span::raw(tok),
-            Span::styled(
-                if c.jars.jars.is_empty() {
-                    ""
-                } else {
-                    " [J switches · x empties]"
-                },
-                dim,
-            ),
-        ]),
+        fit_line(
+            vec![
+                Span::styled(format!(" {jar_name}: "), dim),
+                Span::raw(sid),
+                Span::styled(" · token: ", dim),
+                Span::raw(tok),
+                Span::styled(
+                    if c.jars.jars.is_empty() {
+                        ""
+                    } else {
+                        " [J switches · x empties]"
+                    },
+                    dim,
+                ),
+            ],
+            w,
+        ),
         Line::from(vec![
             Span::styled(" $ ", dim),
             Span::raw(fit(&curl, w.saturating_sub(9))),

@@ -6,10 +6,11 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{bold, fg, fit};
-use crate::tui::keymap::{self, Ctx};
+use super::{bold, fg};
+use crate::tui::keymap::{self, Ctx, FooterKey};
 use crate::tui::layout::WIDE;
 use crate::tui::state::{Pane, State};
+use crate::tui::style::words_within;
 
 pub fn draw_top(s: &State, f: &mut Frame, area: Rect) {
     let w = usize::from(area.width);
@@ -50,42 +51,78 @@ pub fn draw_top(s: &State, f: &mut Frame, area: Rect) {
 }
 
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
-    let owned;
-    let keys: &[(&str, &str)] = if s.overlay.is_some() {
+    let keys: Vec<FooterKey> = if s.overlay.is_some() {
         if crate::tui::help::view_of(s).max_scroll > 0 {
-            &[("j/k", "scroll"), ("Esc", "close"), ("q", "quit")]
+            in_order(&[("j/k", "scroll"), ("Esc", "close"), ("q", "quit")])
         } else {
-            &[("Esc", "close"), ("q", "quit")]
+            in_order(&[("Esc", "close"), ("q", "quit")])
         }
     } else if s.load.open {
-        &crate::tui::load::keys::FOOTER
+        in_order(&crate::tui::load::keys::FOOTER)
     } else if let Some(k) = crate::tui::console::footer_keys(s) {
-        k
+        in_order(k)
     } else if s.pane == Pane::Lab {
-        let ctx = if s.journal_back > 0 {
+        keymap::footer(if s.journal_back > 0 {
             Ctx::LabBack
         } else {
             Ctx::Lab
-        };
-        owned = keymap::footer(ctx);
-        &owned
+        })
     } else if let Some(k) = crate::tui::workspace::keys::footer(s) {
-        k
+        in_order(k)
     } else {
-        let ctx = if s.size.0 >= WIDE {
+        keymap::footer(if s.size.0 >= WIDE {
             Ctx::ReaderWide
         } else {
             Ctx::ReaderNarrow
-        };
-        owned = keymap::footer(ctx);
-        &owned
+        })
     };
-    f.render_widget(Paragraph::new(keys_line(keys, area.width, s.color)), area);
+    f.render_widget(Paragraph::new(keys_line(&keys, area.width, s.color)), area);
 }
 
-/// A footer row of keys and what they do, fitted to `width`: `?` and `Esc` always stay, the
-/// others fill the row in order while they fit whole. The class view draws its footer with it.
-pub fn keys_line(keys: &[(&str, &str)], width: u16, color: bool) -> Line<'static> {
+/// Keys of a list without a `keep` of their own: `?` and Esc always stay, the others go from
+/// the end of the row.
+pub fn in_order(keys: &[(&'static str, &'static str)]) -> Vec<FooterKey> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, &(k, d))| {
+            let pinned = k == "?" || k.starts_with("Esc");
+            (
+                k,
+                d,
+                if pinned {
+                    0
+                } else {
+                    u8::try_from(i + 1).unwrap_or(u8::MAX)
+                },
+            )
+        })
+        .collect()
+}
+
+/// The keys [`keys_line`] shows in `width` columns: taken by `keep` (lowest first, see
+/// [`keymap::Foot`]) while each fits whole, and shown in their order. The first that does
+/// not fit ends the choice, so a key never shows while a more important one is left out.
+pub fn shown_keys(keys: &[FooterKey], width: u16) -> Vec<bool> {
+    use unicode_width::UnicodeWidthStr;
+    let mut by_keep: Vec<usize> = (0..keys.len()).collect();
+    by_keep.sort_by_key(|&i| keys[i].2);
+    let mut shown = vec![false; keys.len()];
+    let mut used = 0;
+    for i in by_keep {
+        let (k, d, _) = keys[i];
+        let w = k.width() + d.width() + 2;
+        if used + w > usize::from(width) {
+            break;
+        }
+        used += w;
+        shown[i] = true;
+    }
+    shown
+}
+
+/// A footer row of keys and what they do, fitted to `width` (see [`shown_keys`]): each key
+/// and its word shows whole or not at all. The class view draws its footer with it.
+pub fn keys_line(keys: &[FooterKey], width: u16, color: bool) -> Line<'static> {
     let key = if color {
         Style::default()
             .fg(Color::Cyan)
@@ -94,31 +131,8 @@ pub fn keys_line(keys: &[(&str, &str)], width: u16, color: bool) -> Line<'static
         bold()
     };
     let mut spans = Vec::new();
-    // `?` (and Esc) are kept whatever the width: they lead to everything else. The rest
-    // fill the row in order while they fit whole.
-    let pinned = |k: &str| k == "?" || k.starts_with("Esc");
-    let wdt = |k: &str, d: &str| k.chars().count() + d.chars().count() + 2;
-    let budget = usize::from(width).saturating_sub(
-        keys.iter()
-            .filter(|(k, _)| pinned(k))
-            .map(|(k, d)| wdt(k, d))
-            .sum(),
-    );
-    let mut used = 0;
-    let mut shown = vec![false; keys.len()];
-    for (i, (k, d)) in keys.iter().enumerate() {
-        if pinned(k) {
-            shown[i] = true;
-        } else if used + wdt(k, d) <= budget {
-            used += wdt(k, d);
-            shown[i] = true;
-        } else {
-            // Later ones may be shorter, but skipping one would read as a gap in the list.
-            break;
-        }
-    }
-    for (i, (k, d)) in keys.iter().enumerate() {
-        if shown[i] || pinned(k) {
+    for (&(k, d, _), shown) in keys.iter().zip(shown_keys(keys, width)) {
+        if shown {
             spans.push(Span::styled(k.to_string(), key));
             spans.push(Span::raw(format!(" {d} ")));
         }
@@ -127,29 +141,63 @@ pub fn keys_line(keys: &[(&str, &str)], width: u16, color: bool) -> Line<'static
 }
 
 /// The status cut to `w` columns at a word boundary, never inside a word, with a pointer to
-/// the message log (`:`) where it reads whole.
+/// the message log (`:`) where it reads whole; just the pointer when not even a word fits.
 fn fit_words(m: &str, w: usize) -> String {
     use unicode_width::UnicodeWidthStr;
     let m = &*super::clean(m);
-    if m.width() <= w {
-        return m.to_string();
-    }
-    let tail = " … (:)";
-    let room = w.saturating_sub(tail.width());
-    let mut out = String::new();
-    for word in m.split(' ') {
-        let next = if out.is_empty() {
-            word.to_string()
+    words_within(m, w, " … (:)").unwrap_or_else(|| {
+        let pointer = "… (:)";
+        if pointer.width() <= w {
+            pointer.to_string()
         } else {
-            format!("{out} {word}")
-        };
-        if next.width() > room {
-            break;
+            String::new()
         }
-        out = next;
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Whatever the width, what the footer leaves out is less important than all it shows:
+    // a key shows only when every key that stays longer shows too, and `?` is always there
+    // once its own width is.
+    #[test]
+    fn the_footer_drops_the_least_important_keys_first() {
+        for ctx in [Ctx::ReaderWide, Ctx::ReaderNarrow, Ctx::Lab, Ctx::LabBack] {
+            let keys = keymap::footer(ctx);
+            for width in 0..200u16 {
+                let shown = shown_keys(&keys, width);
+                for (i, &(k, _, keep)) in keys.iter().enumerate() {
+                    if !shown[i] {
+                        continue;
+                    }
+                    for (j, &(k2, _, keep2)) in keys.iter().enumerate() {
+                        assert!(
+                            keep2 >= keep || shown[j],
+                            "{ctx:?} at {width}: {k} shows but {k2} does not"
+                        );
+                    }
+                }
+                let help = keys
+                    .iter()
+                    .position(|x| x.0 == "?")
+                    .expect("? in the footer");
+                assert_eq!(shown[help], width >= 7, "{ctx:?} at {width}");
+                // Never wider than the row.
+                let line = keys_line(&keys, width, false);
+                assert!(line.width() <= usize::from(width), "{ctx:?} at {width}");
+            }
+        }
     }
-    if out.is_empty() {
-        return fit(m, w);
+
+    #[test]
+    fn the_status_is_cut_after_a_word_with_a_pointer_to_the_log() {
+        let m = "request 1/2: POST /login · Enter opens · S sends";
+        assert_eq!(fit_words(m, 60), m);
+        assert_eq!(fit_words(m, 30), "request 1/2: POST /login … (:)");
+        assert_eq!(fit_words(m, 29), "request 1/2: POST … (:)");
+        assert_eq!(fit_words(m, 8), "… (:)");
+        assert_eq!(fit_words(m, 3), "");
     }
-    format!("{out}{tail}")
 }

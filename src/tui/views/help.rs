@@ -22,9 +22,9 @@ pub fn draw_for(sections: &[Keys], scroll: usize, f: &mut Frame, area: Rect) {
     } else {
         " Keys · Esc closes "
     };
-    let mut block = Block::bordered().title(super::fit(
+    let mut block = Block::bordered().title(super::title(
         title,
-        usize::from(v.popup.width.saturating_sub(2)),
+        usize::from(v.popup.width.saturating_sub(3)),
     ));
     if scroll < v.max_scroll {
         block = block.title_bottom(Line::from(" ↓ more ").alignment(Alignment::Right));

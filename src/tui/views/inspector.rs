@@ -7,10 +7,12 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{bold, fg, fit, pane_border};
+use super::{bold, fg, fit, fit_line, pane_border};
 use crate::tui::inspector::{InspField, current_token};
 use crate::tui::state::State;
 use crate::tui::token;
+use crate::tui::workspace::text::wrap;
+use unicode_width::UnicodeWidthStr;
 
 pub const PLAIN_WARNING: &str =
     "Encoded, NOT encrypted: anyone holding this token can read all of this.";
@@ -25,45 +27,76 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     let w = usize::from(inner.width);
     let dim = fg(s.color, Color::DarkGray);
     let label = |t: &str| Span::styled(format!("{t:<10}"), bold());
-    let mut lines: Vec<Line> = vec![Line::styled(
-        fit(PLAIN_WARNING, w),
-        fg(s.color, Color::Yellow).add_modifier(Modifier::BOLD),
-    )];
+    // Every row fits `w` whole or cut after a word: prose wraps, labelled rows are fitted.
+    let mut lines: Vec<Line> = wrap(PLAIN_WARNING, w, "", "")
+        .into_iter()
+        .map(|l| Line::styled(l, fg(s.color, Color::Yellow).add_modifier(Modifier::BOLD)))
+        .collect();
+    // Rows kept in view above the payload editor: the warning, token, badge and verdict.
+    let head = lines.len() + 3;
 
     let current = current_token(s);
     let Some((tok, source)) = current else {
         lines.push(Line::raw(""));
-        lines.push(Line::raw(
-            "No token yet. Switch the lab to token mode (m), log in from the console",
-        ));
-        lines.push(Line::raw(
-            "(POST /login as bob / builder); its `token` lands here. Or paste one: p.",
-        ));
-        draw_body(s, f, inner, lines);
+        lines.extend(
+            wrap(
+                "No token yet. Switch the lab to token mode (m), log in from the console \
+                 (POST /login as bob / builder); its `token` lands here. Or paste one: p.",
+                w,
+                "",
+                "",
+            )
+            .into_iter()
+            .map(Line::raw),
+        );
+        draw_body(s, f, inner, lines, head);
         return;
     };
-    lines.push(Line::from(vec![
-        label("token"),
-        Span::raw(fit(&tok, w.saturating_sub(10 + source.len() + 3).max(8))),
-        Span::styled(format!(" ({source})"), dim),
-    ]));
+    // The token, cut (it is one long word; the whole is in the console and the editor), and
+    // where it came from, which says whether it is forged: that goes under it when the row
+    // is too narrow for both.
+    let from = format!("({source})");
+    let tok_w = w.saturating_sub(10 + 1 + from.len());
+    if tok_w >= 12 {
+        lines.push(Line::from(vec![
+            label("token"),
+            Span::raw(fit(&tok, tok_w)),
+            Span::styled(format!(" {from}"), dim),
+        ]));
+    } else {
+        lines.push(fit_line(
+            vec![label("token"), Span::raw(fit(&tok, w.saturating_sub(10)))],
+            w,
+        ));
+        lines.extend(
+            wrap(&from, w, "          ", "          ")
+                .into_iter()
+                .map(|l| Line::styled(l, dim)),
+        );
+    }
     match token::decode(&tok) {
         Err(e) => {
-            lines.push(Line::from(vec![
-                label("verdict"),
-                Span::styled(format!("✗ {e}"), fg(s.color, Color::Red)),
-            ]));
+            lines.push(fit_line(
+                vec![
+                    label("verdict"),
+                    Span::styled(format!("✗ {e}"), fg(s.color, Color::Red)),
+                ],
+                w,
+            ));
         }
         Ok(d) => {
             let badge = d.claim_str("badge").unwrap_or("(no badge claim)");
-            lines.push(Line::from(vec![
-                label("badge"),
-                Span::styled(
-                    format!(" {badge} "),
-                    bold().add_modifier(Modifier::REVERSED),
-                ),
-                Span::styled("  the `badge` claim, read without any key", dim),
-            ]));
+            lines.push(fit_line(
+                vec![
+                    label("badge"),
+                    Span::styled(
+                        format!(" {badge} "),
+                        bold().add_modifier(Modifier::REVERSED),
+                    ),
+                    Span::styled("  the `badge` claim, read without any key", dim),
+                ],
+                w,
+            ));
             let verdict = match &i.jwks {
                 None => Span::styled("… fetching the lab's JWKS", dim),
                 Some(Err(e)) => {
@@ -80,23 +113,26 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
                     ),
                 },
             };
-            lines.push(Line::from(vec![label("verdict"), verdict]));
-            lines.push(Line::from(vec![
-                label("header"),
-                Span::raw(compact(&d.header)),
-            ]));
-            lines.push(Line::from(vec![
-                label("signature"),
-                Span::raw(format!(
-                    "{} bytes: {}",
-                    d.signature.len(),
-                    token::signature_preview(&d.signature, 8)
-                )),
-            ]));
+            lines.push(fit_line(vec![label("verdict"), verdict], w));
+            lines.push(fit_line(
+                vec![label("header"), Span::raw(compact(&d.header))],
+                w,
+            ));
+            lines.push(fit_line(
+                vec![
+                    label("signature"),
+                    Span::raw(format!(
+                        "{} bytes: {}",
+                        d.signature.len(),
+                        token::signature_preview(&d.signature, 8)
+                    )),
+                ],
+                w,
+            ));
             lines.push(Line::from(label("payload")));
             let pretty = serde_json::to_string_pretty(&d.payload).unwrap_or_default();
             for l in pretty.lines() {
-                let mut spans = vec![Span::raw(l.to_string())];
+                let mut spans = vec![Span::raw(fit(l, w))];
                 let key = l.trim_start().split(':').next().unwrap_or("");
                 let when = match key {
                     "\"exp\"" => d.claim_i64("exp").map(|t| {
@@ -109,20 +145,31 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
                         .map(|t| (t, format!("issued {}", token::relative(t, i.now)))),
                     _ => None,
                 };
+                // When the claim is a time, what it means: beside it, or under it when the
+                // row is too narrow.
+                let mut under = None;
                 if let Some((t, rel)) = when {
-                    spans.push(Span::styled(
-                        format!("  ← {}, {rel}", token::local_time(t, i.offset_secs)),
-                        fg(s.color, Color::Cyan),
-                    ));
+                    let note = format!("← {}, {rel}", token::local_time(t, i.offset_secs));
+                    let style = fg(s.color, Color::Cyan);
+                    if l.width() + 2 + note.width() <= w {
+                        spans.push(Span::styled(format!("  {note}"), style));
+                    } else {
+                        under = Some(
+                            wrap(&note, w, "    ", "      ")
+                                .into_iter()
+                                .map(move |x| Line::styled(x, style)),
+                        );
+                    }
                 }
                 if key == "\"badge\"" {
                     spans[0].style = bold();
                 }
                 lines.push(Line::from(spans));
+                lines.extend(under.into_iter().flatten());
             }
         }
     }
-    draw_body(s, f, inner, lines);
+    draw_body(s, f, inner, lines, head);
 }
 
 fn compact(v: &serde_json::Value) -> String {
@@ -135,8 +182,9 @@ fn compact(v: &serde_json::Value) -> String {
     }
 }
 
-/// The lines, scrolled, with the paste field or payload editor when one is focused.
-fn draw_body(s: &State, f: &mut Frame, inner: Rect, lines: Vec<Line>) {
+/// The lines, scrolled, with the paste field or payload editor when one is focused (the
+/// first `head` rows stay in view above the payload editor).
+fn draw_body(s: &State, f: &mut Frame, inner: Rect, lines: Vec<Line>, head: usize) {
     let i = &s.inspector;
     let mut text = inner;
     match i.focus {
@@ -154,7 +202,9 @@ fn draw_body(s: &State, f: &mut Frame, inner: Rect, lines: Vec<Line>) {
         }
         Some(InspField::Payload) if inner.height >= 6 => {
             // Keep the warning, token, badge and verdict lines in view above the editor.
-            let top = 4.min(inner.height - 3);
+            let top = u16::try_from(head)
+                .unwrap_or(u16::MAX)
+                .min(inner.height - 3);
             let r = Rect {
                 y: inner.y + top,
                 height: inner.height - top,

@@ -11,6 +11,7 @@ use super::{bold, clean, fg, fit, journal, pane_border};
 use crate::api::ReplicaStatus;
 use crate::tui::layout;
 use crate::tui::state::{Pane, State};
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     let title = match &s.lab.url {
@@ -18,7 +19,10 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         None => " Lab ".to_string(),
     };
     let block = Block::bordered()
-        .title(fit(&title, usize::from(area.width.saturating_sub(4))))
+        .title(super::title(
+            &title,
+            usize::from(area.width.saturating_sub(4)),
+        ))
         .border_style(pane_border(s.color, s.pane == Pane::Lab));
     f.render_widget(block, area);
     let parts = layout::lab_areas(area, s.replicas().len());
@@ -159,13 +163,18 @@ fn replica_line(s: &State, rep: &ReplicaStatus, selected: bool, w: usize) -> Lin
         ("DOWN", fg(s.color, Color::Red).add_modifier(Modifier::BOLD))
     };
     let last = rep.last_status.map_or("-".to_string(), |c| c.to_string());
-    let rest = fit(
-        &format!(
-            " mem {} served {} last {last}",
-            rep.local_sessions, rep.served
-        ),
-        w.saturating_sub(7),
-    );
+    // Whole "label number" pairs, as many as fit: a label never shows without its number.
+    let mut rest = String::new();
+    for piece in [
+        format!(" mem {}", rep.local_sessions),
+        format!(" served {}", count(rep.served)),
+        format!(" last {last}"),
+    ] {
+        if rest.len() + piece.len() > w.saturating_sub(7) {
+            break;
+        }
+        rest.push_str(&piece);
+    }
     let name_style = if selected {
         bold().add_modifier(Modifier::REVERSED)
     } else {
@@ -206,11 +215,37 @@ fn replica_box(s: &State, f: &mut Frame, area: Rect, rep: &ReplicaStatus, select
         .last_status
         .map_or(Style::default(), |c| status_style(s.color, c));
     let lines = vec![
-        Line::from(fit(&format!("mem {}", rep.local_sessions), w)),
-        Line::from(fit(&format!("served {}", rep.served), w)),
+        Line::from(labelled("mem", rep.local_sessions as u64, w)),
+        Line::from(labelled("served", rep.served, w)),
         Line::from(vec![Span::raw("last "), Span::styled(last, last_style)]),
     ];
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `label n` in `w` columns: the number in full, else shortened (`1.2k`), else with the label
+/// shortened too (`srv 1.2k`: a box 10 columns wide after a load run), never `served 12…`.
+fn labelled(label: &str, n: u64, w: usize) -> String {
+    let short_label = if label == "served" { "srv" } else { label };
+    [
+        format!("{label} {n}"),
+        format!("{label} {}", count(n)),
+        format!("{short_label} {}", count(n)),
+        count(n),
+    ]
+    .into_iter()
+    .find(|t| t.len() <= w)
+    .unwrap_or_default()
+}
+
+/// A count in at most 4 columns: 999, 1.2k, 12k, 123k, 1.2M, 12M.
+fn count(n: u64) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=9_999 => format!("{}.{}k", n / 1000, n % 1000 / 100),
+        10_000..=999_999 => format!("{}k", n / 1000),
+        1_000_000..=9_999_999 => format!("{}.{}M", n / 1_000_000, n % 1_000_000 / 100_000),
+        _ => format!("{}M", n / 1_000_000),
+    }
 }
 
 /// 2xx green, 401/404 yellow, other 4xx and 5xx red.
@@ -232,8 +267,16 @@ fn store_line(s: &State, st: &crate::api::LabState, w: usize) -> Line<'static> {
     if st.store_reachable {
         Line::from(fit(&format!("store {}", st.store), w))
     } else {
+        // The address whole before the words around it: the short form in a narrow pane.
+        let long = format!("store ✗ unreachable (503): {}", st.store);
+        let short = format!("store ✗ (503) {}", st.store);
+        let text = if long.width() <= w || short.width() > w {
+            fit(&long, w)
+        } else {
+            short
+        };
         Line::from(Span::styled(
-            fit(&format!("store ✗ unreachable (503): {}", st.store), w),
+            text,
             fg(s.color, Color::Red).add_modifier(Modifier::BOLD),
         ))
     }
@@ -260,4 +303,24 @@ fn fit_spans(pieces: Vec<(String, Style)>, w: usize) -> Vec<Span<'static>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A replica's box is 10 columns inside at 60x20 and 120x40: after a load run its count
+    // still reads as a number with its label, never cut.
+    #[test]
+    fn counts_shorten_instead_of_being_cut() {
+        assert_eq!(labelled("served", 1234, 14), "served 1234");
+        assert_eq!(labelled("served", 1234, 10), "srv 1.2k");
+        assert_eq!(labelled("served", 12_345, 10), "served 12k");
+        assert_eq!(labelled("served", 123_456, 10), "srv 123k");
+        assert_eq!(labelled("served", 12_345_678, 10), "served 12M");
+        assert_eq!(labelled("served", 1_234_567, 10), "srv 1.2M");
+        assert_eq!(labelled("mem", 3, 10), "mem 3");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_999_999), "1.9M");
+    }
 }

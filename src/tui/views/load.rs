@@ -51,9 +51,12 @@ pub fn draw_pane(s: &State, f: &mut Frame, top: Rect, footer: Rect) {
     }
     f.render_widget(Clear, body);
     let block = Block::bordered()
-        .title(fit_words(
-            " Load lab: traffic through the balancer while something happens to the lab ",
-            usize::from(body.width.saturating_sub(2)),
+        .title(format!(
+            "{} ",
+            fit_words(
+                " Load lab: traffic through the balancer while something happens to the lab",
+                usize::from(body.width.saturating_sub(3)),
+            )
         ))
         .border_style(pane_border(s.color, true));
     let inner = block.inner(body);
@@ -101,8 +104,76 @@ pub fn draw_pane(s: &State, f: &mut Frame, top: Rect, footer: Rect) {
         .max()
         .unwrap_or(1)
         .max(1);
+    // One split of the rows for every column, so side-by-side charts line up; the notes get
+    // the rows the longest of them needs, so a verdict reads whole.
+    let need = s
+        .load
+        .runs
+        .iter()
+        .zip(cols.iter())
+        .map(|(r, a)| notes(r, usize::from(a.width), usize::MAX).len())
+        .max()
+        .unwrap_or(0);
+    let rows = split_rows(rest.height.saturating_sub(1), need);
     for (r, area) in s.load.runs.iter().zip(cols.iter()) {
-        draw_run(s, f, r, *area, p99_max);
+        draw_run(s, f, r, *area, p99_max, rows);
+    }
+}
+
+/// How a run's column splits the rows under its title: requests chart, errors chart, p99
+/// (its figures, then bars), notes. All charts 0: the notes only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rows {
+    requests: u16,
+    errors: u16,
+    spark: u16,
+    notes: u16,
+}
+
+/// The fewest rows the two charts can be read in: requests (title, two rows, axis) and errors
+/// (title, a row, axis, labels).
+const CHARTS_MIN: u16 = 8;
+/// The fewest rows the requests chart alone can be read in (title, three rows, axis).
+const REQUESTS_MIN: u16 = 5;
+
+/// Splits `h` rows: the notes take what the longest needs (`need` lines) and at least 3 (4 on a
+/// tall screen); the p99 bars 2 (4), or 1 (its figures only) when the charts are short of
+/// rows; the two charts the rest. Short of rows even so, the requests chart alone; short of
+/// that, the notes take the column: words over pictures.
+fn split_rows(h: u16, need: usize) -> Rows {
+    let notes_only = Rows {
+        requests: 0,
+        errors: 0,
+        spark: 0,
+        notes: h,
+    };
+    if h < 9 {
+        return notes_only;
+    }
+    let tall = h >= 20;
+    let notes = u16::try_from(need)
+        .unwrap_or(u16::MAX)
+        .max(if tall { 4 } else { 3 });
+    for spark in [if tall { 4 } else { 2 }, 1] {
+        let charts = h.saturating_sub(notes.saturating_add(spark));
+        if charts >= CHARTS_MIN {
+            let requests = charts * 11 / 20;
+            return Rows {
+                requests,
+                errors: charts - requests,
+                spark,
+                notes,
+            };
+        }
+    }
+    match h.checked_sub(notes) {
+        Some(requests) if requests >= REQUESTS_MIN => Rows {
+            requests,
+            errors: 0,
+            spark: 0,
+            notes,
+        },
+        _ => notes_only,
     }
 }
 
@@ -178,7 +249,7 @@ fn phase_words(r: &RunView) -> String {
     }
 }
 
-fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64) {
+fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64, rows: Rows) {
     let w = usize::from(area.width);
     let mode = r
         .mode_name()
@@ -204,16 +275,12 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64) {
         ..area
     };
     // Too short for charts: the verdict in words.
-    if below.height < 9 {
+    if rows.requests == 0 {
         let lines = notes(r, w, usize::from(below.height));
         f.render_widget(Paragraph::new(lines), below);
         return;
     }
-    let note_h = if below.height >= 20 { 4 } else { 3 };
-    let spark_h = if below.height >= 20 { 4 } else { 2 };
-    let charts = below.height - note_h - spark_h;
-    let tp_h = charts * 11 / 20;
-    let err_h = charts - tp_h;
+    let (tp_h, err_h, spark_h, note_h) = (rows.requests, rows.errors, rows.spark, rows.notes);
     let mut y = below.y;
     let mut take = |h: u16| {
         let r = Rect {
@@ -239,9 +306,21 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64) {
         .map(|(n, _)| n.as_str())
         .collect();
     let tp_title = keyed_title(s, "requests/s", &names, &REPLICA_COLORS, w);
-    f.render_widget(chart(sets, tp_title, x_max, y_max, false), tp);
+    // Alone, it carries the time axis's labels.
+    f.render_widget(chart(sets, tp_title, x_max, y_max, err_h == 0), tp);
+    if err_h > 0 {
+        draw_errors(s, f, r, err, x_max);
+    }
+    if spark_h > 0 {
+        draw_p99(s, f, r, spark, p99_max);
+    }
+    f.render_widget(Paragraph::new(notes(r, w, usize::from(note.height))), note);
+}
 
-    // Errors a second by reason.
+/// Errors a second by reason.
+fn draw_errors(s: &State, f: &mut Frame, r: &RunView, err: Rect, x_max: f64) {
+    let w = usize::from(err.width);
+
     let mut sets = line_sets(s, &r.series.errors, &ERROR_COLORS);
     let e_max = nice_max(r.series.max_errors);
     let err_marks = mark_lines(r, e_max);
@@ -253,8 +332,12 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64) {
         keyed_title(s, "errors/s", &reasons, &ERROR_COLORS, w)
     };
     f.render_widget(chart(sets, err_title, x_max, e_max, true), err);
+}
 
-    // p99 a second, one bar per column, the run's length across the width.
+/// p99 a second: its figures, then one bar per column, the run's length across the width.
+fn draw_p99(s: &State, f: &mut Frame, r: &RunView, spark: Rect, p99_max: u64) {
+    let w = usize::from(spark.width);
+
     let p99_title = match (r.series.last_p99_ms, r.series.max_p99_ms) {
         (Some(last), Some(max)) => format!("p99 {} (highest {})", ms(last), ms(max)),
         _ => "p99 latency".to_string(),
@@ -279,7 +362,6 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64) {
             .style(fg(s.color, Color::Yellow)),
         bars,
     );
-    f.render_widget(Paragraph::new(notes(r, w, usize::from(note.height))), note);
 }
 
 /// One line per named series, each in its own colour and marker.
@@ -474,32 +556,10 @@ pub fn fit_lines(text: &str, w: usize, max: usize) -> Vec<String> {
     lines
 }
 
-/// `s` in `w` columns: whole if it fits, else whole words and " …".
+/// `s` in `w` columns: whole if it fits, else whole words and " …"; nothing when not even
+/// one word fits (see [`crate::tui::style::fit_words`]).
 pub fn fit_words(s: &str, w: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
-    let s = &*super::clean(s);
-    if s.width() <= w {
-        return s.to_string();
-    }
-    let tail = " …";
-    let mut out = String::new();
-    for word in s.split(' ') {
-        let next = if out.is_empty() {
-            word.to_string()
-        } else {
-            format!("{out} {word}")
-        };
-        if next.width() + tail.width() > w {
-            break;
-        }
-        out = next;
-    }
-    let out = out.trim_end_matches(['·', ' ']).to_string();
-    if out.is_empty() {
-        // Not even one word fits: nothing rather than half a word.
-        return String::new();
-    }
-    format!("{out}{tail}")
+    crate::tui::style::fit_words(s, w)
 }
 
 /// Phrases joined by " · ": as many whole phrases as fit in `w`.

@@ -7,7 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{fit, pane_border};
+use super::pane_border;
 use crate::tui::state::{Pane, State};
 
 pub fn draw(s: &State, f: &mut Frame, area: Rect) {
@@ -17,7 +17,10 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         .unwrap_or_else(|| " no lessons ".into());
     let total = s.line_count();
     let mut block = Block::bordered()
-        .title(fit(&title, usize::from(area.width.saturating_sub(4))))
+        .title(super::title(
+            &title,
+            usize::from(area.width.saturating_sub(4)),
+        ))
         .border_style(pane_border(s.color, s.pane == Pane::Reader));
     let h = usize::from(area.height.saturating_sub(2)).max(1);
     if let Some(pct) = ((s.scroll + h).min(total) * 100).checked_div(total) {
