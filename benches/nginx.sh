@@ -19,8 +19,11 @@ install() { # package
 command -v wrk >/dev/null || install wrk
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || install nginx-light
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-cargo build --release --locked -q
-BIN=target/release/forgetful
+# BIN=path/to/forgetful compares another build (say, the one before a change) instead.
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked -q
+  BIN=target/release/forgetful
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 tmp=$(mktemp -d)
 pids=()

@@ -287,14 +287,20 @@ async fn proxy(
     };
     // Buffered (at most 16 KiB) so a request can be retried on the next replica; a client
     // that promises a body and never sends it does not hold a task forever.
-    let body = match tokio::time::timeout(REPLICA_TIMEOUT, super::body::read_limited(body)).await {
-        Ok(read) => read?,
-        Err(_) => {
-            return Err(ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "request timeout",
-                format!("the body did not arrive within {REPLICA_TIMEOUT:?}"),
-            ));
+    // Most requests (every GET) say they have no body: nothing to read or wait for.
+    let empty = axum::body::HttpBody::size_hint(&body).exact() == Some(0);
+    let body = if empty {
+        axum::body::Bytes::new()
+    } else {
+        match tokio::time::timeout(REPLICA_TIMEOUT, super::body::read_limited(body)).await {
+            Ok(read) => read?,
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request timeout",
+                    format!("the body did not arrive within {REPLICA_TIMEOUT:?}"),
+                ));
+            }
         }
     };
     let candidates = b.candidates(&parts.headers);

@@ -405,9 +405,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
     let (tx, rx) = oneshot::channel::<()>();
     stop.push(tx);
     let limits = core.limits;
-    tasks.push(tokio::spawn(async move {
-        serve::serve(listener, app, limits, "balancer".into(), rx).await;
-    }));
+    tasks.push(serve_on_own_thread(listener, app, limits, rx)?);
     core.journal.control(
         Event::LabStarted,
         Source::Lab,
@@ -428,6 +426,40 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         stop,
         tasks,
     })
+}
+
+/// The balancer runs on a thread of its own with a single-threaded runtime, as a proxy like
+/// nginx runs one event loop per worker: its connections, and the pooled connections to the
+/// replicas, are driven on one thread without waking tasks across threads for every request.
+/// The returned task ends when the balancer has stopped.
+fn serve_on_own_thread(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: serve::Limits,
+    stop: oneshot::Receiver<()>,
+) -> Result<tokio::task::JoinHandle<()>, LabError> {
+    let bind = |e: std::io::Error| bind_err("balancer", e);
+    let listener = listener.into_std().map_err(bind)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(bind)?;
+    let (done, finished) = oneshot::channel::<()>();
+    std::thread::Builder::new()
+        .name("balancer".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => serve::serve(l, app, limits, "balancer".into(), stop).await,
+                    Err(e) => tracing::error!("balancer: cannot listen: {e}"),
+                }
+            });
+            let _ = done.send(());
+        })
+        .map_err(bind)?;
+    Ok(tokio::spawn(async move {
+        let _ = finished.await;
+    }))
 }
 
 async fn bind(addr: (IpAddr, u16)) -> Result<tokio::net::TcpListener, LabError> {
