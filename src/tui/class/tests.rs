@@ -219,6 +219,17 @@ fn the_list_at_80x24_has_a_row_per_learner() {
     assert!(line("bob").contains("stuck 14m"), "{text}");
     assert!(line("cleo").contains("✓ ✓"));
     assert!(text.contains("3 learners · 0 done · 1 stuck"));
+    // Problem ids too wide for their columns are numbered in the header and named whole
+    // in a key, never cut inside a word.
+    assert!(line("learner").contains("#1") && !line("learner").contains('…'));
+    for id in [
+        "disappearing-login",
+        "where-state-goes",
+        "logout-now",
+        "stale-role",
+    ] {
+        assert!(text.contains(id), "{id} whole in\n{text}");
+    }
 }
 
 #[test]

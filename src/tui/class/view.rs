@@ -40,12 +40,14 @@ pub fn areas(s: &ClassState) -> Areas {
     match s.screen {
         Screen::List => {
             let inner = Block::bordered().inner(body);
-            // A header row above the learners, the legend below them.
+            // A header row above the learners, the legend below them (and the problems'
+            // key above it when their names do not fit their columns).
+            let keyed = problem_key(s, usize::from(inner.width)).is_some();
             let rows = Rect::new(
                 inner.x,
                 inner.y.saturating_add(1),
                 inner.width,
-                inner.height.saturating_sub(2),
+                inner.height.saturating_sub(2 + u16::from(keyed)),
             );
             Areas {
                 top,
@@ -292,6 +294,22 @@ fn columns(inner: usize, problems: usize, learners: &[LearnerRow]) -> Columns {
     }
 }
 
+/// When the problems' ids are wider than their columns, the header numbers them (`#1`, …)
+/// and this key names them, so no id is cut inside a word.
+fn problem_key(s: &ClassState, inner: usize) -> Option<String> {
+    let sum = s.summary.as_ref()?;
+    let c = columns(inner, sum.problems.len(), &sum.learners);
+    let widest = sum.problems.iter().map(|p| p.width()).max().unwrap_or(0);
+    (widest > c.problem).then(|| {
+        sum.problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("#{} {p}", i + 1))
+            .collect::<Vec<_>>()
+            .join("  ")
+    })
+}
+
 fn draw_list(s: &ClassState, f: &mut Frame, a: &Areas) {
     let sum = s.summary.as_ref();
     let stuck = s
@@ -325,8 +343,14 @@ fn draw_list(s: &ClassState, f: &mut Frame, a: &Areas) {
         cell("learner", c.name),
         cell("lessons", c.lessons)
     );
-    for p in &sum.problems {
-        head.push_str(&cell(p, c.problem));
+    let key = problem_key(s, iw);
+    for (i, p) in sum.problems.iter().enumerate() {
+        let name = if key.is_some() {
+            format!("#{}", i + 1)
+        } else {
+            p.clone()
+        };
+        head.push_str(&cell(&name, c.problem));
         head.push(' ');
     }
     head.push_str(&format!(
@@ -360,6 +384,19 @@ fn draw_list(s: &ClassState, f: &mut Frame, a: &Areas) {
         lines.push(learner_line(s, sum, l, &c, short, i == s.selected));
     }
     f.render_widget(Paragraph::new(lines), inner);
+    // The problems' key on the line above the legend, whole words only.
+    if let Some(key) = key
+        && inner.height >= 4
+    {
+        let at = Rect::new(inner.x, inner.y + inner.height - 2, inner.width, 1);
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                fit(&key, iw),
+                Style::default().add_modifier(Modifier::DIM),
+            )),
+            at,
+        );
+    }
     // The legend on the block's last inner line.
     if inner.height >= 3 {
         let legend = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
