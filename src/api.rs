@@ -471,7 +471,34 @@ pub const DEFAULT_LAB_URL: &str = "http://127.0.0.1:7878";
 /// a learner whose lab listens elsewhere, it names that lab instead.
 pub fn at_lab(text: &str, url: Option<&str>) -> String {
     match url.map(|u| u.trim_end_matches('/')) {
-        Some(u) if u != DEFAULT_LAB_URL && !u.is_empty() => text.replace(DEFAULT_LAB_URL, u),
+        Some(u) if u != DEFAULT_LAB_URL && !u.is_empty() => {
+            let text = text.replace(DEFAULT_LAB_URL, u);
+            // Prose names the port too ("the balancer on port 7878").
+            match u.rsplit_once(':').map(|(_, p)| p) {
+                Some(port) if port.bytes().all(|b| b.is_ascii_digit()) => {
+                    text.replace("port 7878", &format!("port {port}"))
+                }
+                _ => text,
+            }
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// Course text's `forgetful check …` (and the other commands that read the data dir) as
+/// the learner must type it to reach this app's lab and record: with `flags` (say
+/// `--data-dir /tmp/walk`) when the app was started with a data dir of its own.
+pub fn with_flags(text: &str, flags: Option<&str>) -> String {
+    static COMMAND: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\bforgetful (check|load|hint|answer|progress|report)\b")
+            .expect("a valid pattern")
+    });
+    match flags {
+        Some(f) if !f.is_empty() => COMMAND
+            .replace_all(text, |c: &regex::Captures| {
+                format!("forgetful {f} {}", &c[1])
+            })
+            .into_owned(),
         _ => text.to_string(),
     }
 }
@@ -523,6 +550,28 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn course_text_names_the_apps_own_lab_port_and_data_dir() {
+        let text = "The balancer on port 7878: curl http://127.0.0.1:7878/me, then run \
+                    `forgetful check disappearing-login`; forgetful checks nothing else.";
+        let here = with_flags(
+            &at_lab(text, Some("http://127.0.0.1:7931")),
+            Some("--data-dir /tmp/walk"),
+        );
+        assert!(here.contains("port 7931"), "{here}");
+        assert!(here.contains("curl http://127.0.0.1:7931/me"), "{here}");
+        assert!(
+            here.contains("`forgetful --data-dir /tmp/walk check disappearing-login`"),
+            "{here}"
+        );
+        assert!(
+            here.contains("forgetful checks nothing"),
+            "only the command: {here}"
+        );
+        // The default lab and data dir: the text as written.
+        assert_eq!(with_flags(&at_lab(text, Some(DEFAULT_LAB_URL)), None), text);
+    }
 
     /// Every name on the wire, as curl users and older clients have always seen it: typing
     /// these enums must not change a single string.

@@ -62,7 +62,7 @@ pub fn check_command(
                         "this lab wants an admin token: set FORGETFUL_ADMIN_TOKEN to the lab's --admin-token and run this again"
                     ),
                     _ => eprintln!(
-                        "start the lab in another terminal with `forgetful serve` (or open the app with `forgetful`), then run this again; use --url if it listens elsewhere"
+                        "if the app is open, give this command the same --data-dir (or --url) the app was started with; otherwise start the lab in another terminal with `forgetful serve` (or open the app with `forgetful`) and run this again"
                     ),
                 }
                 return Ok(2);

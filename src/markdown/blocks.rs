@@ -476,7 +476,7 @@ impl Renderer {
         }
         let keys = if p.request.is_some() {
             format!(
-                "  (in the app: 1-{} picks your answer before you send the next request)",
+                "  (in the app: P opens it, then 1-{} picks your answer, before you send the next request)",
                 p.choices.len()
             )
         } else {

@@ -384,7 +384,10 @@ pub fn ensure_rendered(s: &mut State) {
         .filter(|r| r.lesson == s.current)
         .map(|r| r.text.lines.len());
     // Lessons name the default address in their curl lines; show the lab this app runs.
-    let source = crate::api::at_lab(&lesson.source, s.lab.url.as_deref());
+    let source = crate::api::with_flags(
+        &crate::api::at_lab(&lesson.source, s.lab.url.as_deref()),
+        s.command_flags.as_deref(),
+    );
     let (text, requests, predictions) = course_adapter::render_lesson(&source, area.width, s.color);
     if let Some(old) = old.filter(|&o| o > 0) {
         s.scroll = s.scroll * text.lines.len() / old;

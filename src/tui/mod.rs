@@ -135,6 +135,12 @@ pub fn run(lab: LabSource, data_dir: &Path, course: Option<&Path>) -> anyhow::Re
         state.read.insert(id);
     }
     console::io::init(&mut state, data_dir);
+    if data_dir != crate::paths::data_dir(None) {
+        let dir = data_dir.to_string_lossy();
+        state.command_flags = shlex::try_quote(&dir)
+            .ok()
+            .map(|q| format!("--data-dir {q}"));
+    }
     state.work.defs = loaded.defs;
     if let Some(w) = progress_warning {
         tracing::warn!("{w}");

@@ -97,6 +97,9 @@ pub struct State {
     /// False under NO_COLOR.
     pub color: bool,
     pub lab: LabConn,
+    /// `--data-dir DIR` (quoted) when the app's data dir is not the default: course text's
+    /// `forgetful check …` is shown with it, so the command reaches this app's lab and record.
+    pub command_flags: Option<String>,
     /// Index of the selected replica in `lab.state.replicas`.
     pub selected_replica: usize,
     pub journal: VecDeque<JournalEntry>,

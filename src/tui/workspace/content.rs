@@ -196,7 +196,10 @@ pub fn hint_line(s: &State) -> usize {
 
 pub(super) fn problem_lines(s: &State, ws: &Workspace, width: u16) -> Vec<Line<'static>> {
     // Statements name the default address; show the lab this app is actually talking to.
-    let statement = crate::api::at_lab(&ws.problem.statement, s.lab.url.as_deref());
+    let statement = crate::api::with_flags(
+        &crate::api::at_lab(&ws.problem.statement, s.lab.url.as_deref()),
+        s.command_flags.as_deref(),
+    );
     let mut out = render(&statement, width.max(2), &RenderOptions { color: s.color })
         .text
         .lines;
@@ -311,7 +314,10 @@ pub(super) fn checklist_lines(
         let n = format!("{}. ", i + 1);
         let indent = " ".repeat(n.len());
         // Hints name the default address; show the lab this app is talking to.
-        let text = crate::api::at_lab(h.text.trim(), s.lab.url.as_deref());
+        let text = crate::api::with_flags(
+            &crate::api::at_lab(h.text.trim(), s.lab.url.as_deref()),
+            s.command_flags.as_deref(),
+        );
         out.extend(markdown_lines(s, &text, w, &n, &indent));
     }
     (out, hint_at)

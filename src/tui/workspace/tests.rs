@@ -915,3 +915,23 @@ fn hints_name_the_apps_lab() {
         "{shown}"
     );
 }
+
+/// An app with a data dir of its own shows the statement's `forgetful check` with that data
+/// dir, so the command typed in another shell reaches this app's lab and record.
+#[test]
+fn the_statement_names_the_apps_data_dir_in_its_commands() {
+    let mut s = opened(200, 60, report(false, false));
+    s.command_flags = Some("--data-dir /tmp/walk".into());
+    work(&mut s, WorkAction::Bottom);
+    let text = screen(&s);
+    assert!(
+        text.contains("Run forgetful --data-dir /tmp/walk check"),
+        "{text}"
+    );
+    s.command_flags = None;
+    let text = screen(&s);
+    assert!(
+        text.contains("Run forgetful check") && !text.contains("--data-dir"),
+        "{text}"
+    );
+}
