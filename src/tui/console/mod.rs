@@ -571,8 +571,36 @@ fn set_header(c: &mut ConsoleState, name: &str, value: &str) {
     c.headers = TextArea::from(lines);
 }
 
+/// A GET or HEAD left holding the body (and its Content-Type) of the request before it, as
+/// after `POST /login {…}` and then typing `GET /orders`: the fields are emptied, so the
+/// password does not ride along on every later request (nor into "copy as curl").
+fn drop_stale_body(c: &mut ConsoleState) -> bool {
+    let line = c.line.lines().join(" ");
+    let method = line.split_whitespace().next().unwrap_or("");
+    let bodiless = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
+    let has_body = c.body.lines().iter().any(|l| !l.trim().is_empty());
+    if !(bodiless && has_body) {
+        return false;
+    }
+    c.body = TextArea::default();
+    let headers: Vec<String> = c
+        .headers
+        .lines()
+        .iter()
+        .filter(|l| {
+            !l.split_once(':')
+                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("content-type"))
+                && !l.trim().is_empty()
+        })
+        .cloned()
+        .collect();
+    c.headers = TextArea::from(headers);
+    true
+}
+
 pub(crate) fn send_current(s: &mut State, times: usize) -> Vec<Effect> {
     let mut out = Vec::new();
+    let dropped = drop_stale_body(&mut s.console);
     let req = match compose(&s.console) {
         Ok(r) => r,
         Err(e) => {
@@ -602,7 +630,14 @@ pub(crate) fn send_current(s: &mut State, times: usize) -> Vec<Effect> {
     } else {
         format!("sending {} {}…", req.method, req.path)
     };
-    s.status = Some(label);
+    s.status = Some(if dropped {
+        format!(
+            "{label} ({} sends no body: the old body and its Content-Type were cleared)",
+            req.method
+        )
+    } else {
+        label
+    });
     let mut sent = with_jar(&req, &s.console.jars);
     if s.console.cross_site && !has_header(&sent, "origin") {
         sent.headers

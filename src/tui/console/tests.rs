@@ -1374,3 +1374,60 @@ fn a_long_header_wraps_instead_of_being_cut() {
     let shown = screen(&s);
     assert!(shown.contains("TAILMARK"), "{shown}");
 }
+
+// After `POST /login {…}`, typing `GET /orders` over the request line must not send the
+// password along (nor keep it for "copy as curl"): a GET's stale body and its Content-Type
+// are cleared, and the status says so.
+#[test]
+fn a_get_typed_after_a_login_does_not_carry_the_logins_body() {
+    let mut s = state(80, 24);
+    s.lab.url = Some("http://127.0.0.1:7878".into());
+    s.tool = Some(Tool::Console);
+    console::fill(
+        &mut s.console,
+        &SavedRequest {
+            method: "POST".into(),
+            path: "/login".into(),
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("X-Trace".into(), "1".into()),
+            ],
+            body: r#"{"username":"alice","password":"wonderland"}"#.into(),
+        },
+    );
+    s.console.line = TextArea::from(["GET /orders".to_string()]);
+    let fx = update(&mut s, Action::Console(C::Send));
+    let sent = send_effects(&fx);
+    assert_eq!(sent.len(), 1, "{fx:?}");
+    let (req, _) = &sent[0];
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("GET", "/orders"));
+    assert!(req.body.is_empty(), "{req:?}");
+    assert!(
+        !req.headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type")),
+        "{req:?}"
+    );
+    assert!(
+        req.headers.iter().any(|(k, _)| k == "X-Trace"),
+        "other headers stay"
+    );
+    assert!(s.console.body.lines().join("").is_empty());
+    assert!(
+        s.status.as_deref().unwrap_or("").contains("sends no body"),
+        "{:?}",
+        s.status
+    );
+    // A POST keeps its body.
+    console::fill(
+        &mut s.console,
+        &SavedRequest {
+            method: "POST".into(),
+            path: "/login".into(),
+            body: r#"{"username":"bob","password":"builder"}"#.into(),
+            ..Default::default()
+        },
+    );
+    let fx = update(&mut s, Action::Console(C::Send));
+    assert!(send_effects(&fx)[0].0.body.contains("bob"));
+}
