@@ -551,11 +551,19 @@ impl Renderer {
         let number = self.requests.len() + 1;
         let mut title = Row::new();
         push_text(&mut title, "┏━ ", frame);
-        push_text(
-            &mut title,
-            &format!("▶ request {number}: {} {}", req.method, req.path),
-            self.theme.request_title(),
-        );
+        // The card's first line shows the whole request line, so a title too wide for the
+        // column drops the path (then the method) rather than wrap outside the frame.
+        let titles = [
+            format!("▶ request {number}: {} {}", req.method, req.path),
+            format!("▶ request {number}: {}", req.method),
+            format!("▶ request {number}"),
+        ];
+        let avail = self.avail().saturating_sub(3);
+        let text = titles
+            .iter()
+            .find(|t| unicode_width::UnicodeWidthStr::width(t.as_str()) <= avail)
+            .unwrap_or(&titles[2]);
+        push_text(&mut title, text, self.theme.request_title());
         for piece in hard_wrap(&title, self.avail()) {
             self.emit(piece);
         }
@@ -704,6 +712,19 @@ mod tests {
         assert_eq!(out[r.requests[0].line], "┏━ ▶ request 1: POST /login");
         assert_eq!(out[r.requests[1].line], "┏━ ▶ request 2: GET /me");
         assert_eq!(r.requests[0].body, "{\"u\": 1}");
+    }
+
+    #[test]
+    fn a_request_title_too_wide_drops_its_path_instead_of_leaving_the_frame() {
+        let src = "```http\nPOST /admin/replicas/b/start\n```\n";
+        let out = lines(src, 36);
+        assert_eq!(out[0], "┏━ ▶ request 1: POST");
+        assert!(
+            out[1].starts_with("┃ POST /admin/replicas/b/start"),
+            "{out:?}"
+        );
+        let wide = lines(src, 60);
+        assert_eq!(wide[0], "┏━ ▶ request 1: POST /admin/replicas/b/start");
     }
 
     #[test]
