@@ -285,6 +285,9 @@ fn load_pane_80x24_side_by_side_done() {
         left.contains("requests/s") && left.contains("errors/s"),
         "{text}"
     );
+    // The errors chart has one row to plot: its axis names the whole range, so a flat
+    // zero line never reads as the top value.
+    assert!(left.contains("0–100│"), "{text}");
 }
 
 // At 60x20 a column has no room for both charts and the whole verdict: the verdict stays

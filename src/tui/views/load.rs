@@ -307,7 +307,10 @@ fn draw_run(s: &State, f: &mut Frame, r: &RunView, area: Rect, p99_max: u64, row
         .collect();
     let tp_title = keyed_title(s, "requests/s", &names, &REPLICA_COLORS, w);
     // Alone, it carries the time axis's labels.
-    f.render_widget(chart(sets, tp_title, x_max, y_max, err_h == 0), tp);
+    f.render_widget(
+        chart(sets, tp_title, x_max, y_max, err_h == 0, tp.height),
+        tp,
+    );
     if err_h > 0 {
         draw_errors(s, f, r, err, x_max);
     }
@@ -331,7 +334,7 @@ fn draw_errors(s: &State, f: &mut Frame, r: &RunView, err: Rect, x_max: f64) {
     } else {
         keyed_title(s, "errors/s", &reasons, &ERROR_COLORS, w)
     };
-    f.render_widget(chart(sets, err_title, x_max, e_max, true), err);
+    f.render_widget(chart(sets, err_title, x_max, e_max, true, err.height), err);
 }
 
 /// p99 a second: its figures, then one bar per column, the run's length across the width.
@@ -450,6 +453,7 @@ fn chart<'a>(
     x_max: f64,
     y_max: f64,
     x_labels: bool,
+    height: u16,
 ) -> Chart<'a> {
     let mut x = Axis::default().bounds([0.0, x_max]);
     if x_labels {
@@ -459,9 +463,16 @@ fn chart<'a>(
             Line::from(format!("{x_max:.0} s")),
         ]);
     }
-    let y = Axis::default()
-        .bounds([0.0, y_max])
-        .labels([Line::from("0"), Line::from(format!("{}", y_max as u64))]);
+    // With a single row to plot, the top label would cover the bottom one and a flat zero
+    // line would read as the top value ("100"): one label names the whole range instead.
+    let rows = height.saturating_sub(2 + u16::from(x_labels));
+    let y = Axis::default().bounds([0.0, y_max]);
+    let y = if rows < 2 {
+        // Both labels land on the one row; the second, drawn last, is what shows.
+        y.labels([Line::from(""), Line::from(format!("0–{}", y_max as u64))])
+    } else {
+        y.labels([Line::from("0"), Line::from(format!("{}", y_max as u64))])
+    };
     Chart::new(sets)
         .block(Block::new().title(title))
         .x_axis(x)
