@@ -330,7 +330,24 @@ pub fn stem(word: &str) -> String {
     if word.len() <= 2 || !word.chars().all(|c| c.is_alphabetic()) {
         return word.to_string();
     }
-    STEMMER.stem(word).into_owned()
+    // Compiling a course stems the same few hundred words thousands of times ("token" in
+    // most word groups), and so does grading a batch: remember each word's stem.
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if let Some(s) = seen.get(word) {
+            return s.clone();
+        }
+        if seen.len() > 50_000 {
+            seen.clear();
+        }
+        let s = STEMMER.stem(word).into_owned();
+        seen.insert(word.to_string(), s.clone());
+        s
+    })
 }
 
 #[cfg(test)]
