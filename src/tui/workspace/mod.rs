@@ -563,6 +563,9 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
                 ws.verdict = Some(verdict);
                 ws.tab = Tab::Answer;
                 ws.scroll[Tab::Answer.index()] = 0;
+                // The feedback is to be read now: leave the editor (the draft was saved on
+                // submit), so j/k scroll it instead of typing into the answer.
+                ws.set_focus(Focus::None);
                 ws.index
             };
             if let Some(p) = s.problems.get_mut(index) {
