@@ -20,20 +20,6 @@ pub fn map(s: &State, ev: &Event) -> Option<Action> {
     }
 }
 
-/// Whether a text field has the keyboard (console, inspector or workspace editor).
-pub fn typing(s: &State) -> bool {
-    let tool_field = match s.tool {
-        Some(super::console::Tool::Console) => s.console.focus.is_some(),
-        Some(super::console::Tool::Inspector) => s.inspector.focus.is_some(),
-        None => false,
-    };
-    tool_field
-        || s.work
-            .open
-            .as_ref()
-            .is_some_and(|w| w.focus != super::workspace::Focus::None)
-}
-
 /// An Esc typed just before a key reaches us glued to it, as Alt+key (that is how terminals
 /// encode Alt). The app binds no Alt+letter outside text fields, so there it means "Esc, then
 /// the key": returns the key alone, for the loop to handle after an Esc.
@@ -45,7 +31,7 @@ pub fn esc_prefixed(s: &State, ev: &Event) -> Option<Event> {
     match k.code {
         // Two Escs in a row arrive as Alt+Esc: always two Escs.
         KeyCode::Esc => Some(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE))),
-        KeyCode::Char(_) if !typing(s) => {
+        KeyCode::Char(_) if !s.typing() => {
             Some(Event::Key(KeyEvent::new(k.code, KeyModifiers::NONE)))
         }
         _ => None,

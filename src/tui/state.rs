@@ -131,6 +131,21 @@ pub struct State {
 }
 
 impl State {
+    /// Whether a text field has the keyboard (console, inspector or workspace editor).
+    pub fn typing(&self) -> bool {
+        let tool_field = match self.tool {
+            Some(super::console::Tool::Console) => self.console.focus.is_some(),
+            Some(super::console::Tool::Inspector) => self.inspector.focus.is_some(),
+            None => false,
+        };
+        tool_field
+            || self
+                .work
+                .open
+                .as_ref()
+                .is_some_and(|w| w.focus != super::workspace::Focus::None)
+    }
+
     pub fn lesson(&self) -> Option<&LessonItem> {
         self.lessons.get(self.current)
     }

@@ -43,7 +43,7 @@ pub fn draw_top(s: &State, f: &mut Frame, area: Rect) {
     let used: usize = spans.iter().map(|s| s.width()).sum();
     if let Some(m) = &s.status {
         spans.push(Span::styled(
-            fit_words(m, w.saturating_sub(used + 1)),
+            fit_words(m, w.saturating_sub(used + 1), s.typing()),
             fg(s.color, Color::Yellow),
         ));
     }
@@ -142,11 +142,16 @@ pub fn keys_line(keys: &[FooterKey], width: u16, color: bool) -> Line<'static> {
 
 /// The status cut to `w` columns at a word boundary, never inside a word, with a pointer to
 /// the message log (`:`) where it reads whole; just the pointer when not even a word fits.
-fn fit_words(m: &str, w: usize) -> String {
+/// While a text field has the keys, `:` is a character: the pointer says to leave it first.
+fn fit_words(m: &str, w: usize, typing: bool) -> String {
     use unicode_width::UnicodeWidthStr;
     let m = &*super::clean(m);
-    words_within(m, w, " … (:)").unwrap_or_else(|| {
-        let pointer = "… (:)";
+    let (tail, pointer) = if typing {
+        (" … (Esc, :)", "… (Esc, :)")
+    } else {
+        (" … (:)", "… (:)")
+    };
+    words_within(m, w, tail).unwrap_or_else(|| {
         if pointer.width() <= w {
             pointer.to_string()
         } else {
@@ -194,10 +199,12 @@ mod tests {
     #[test]
     fn the_status_is_cut_after_a_word_with_a_pointer_to_the_log() {
         let m = "request 1/2: POST /login · Enter opens · S sends";
-        assert_eq!(fit_words(m, 60), m);
-        assert_eq!(fit_words(m, 30), "request 1/2: POST /login … (:)");
-        assert_eq!(fit_words(m, 29), "request 1/2: POST … (:)");
-        assert_eq!(fit_words(m, 8), "… (:)");
-        assert_eq!(fit_words(m, 3), "");
+        assert_eq!(fit_words(m, 60, false), m);
+        assert_eq!(fit_words(m, 30, false), "request 1/2: POST /login … (:)");
+        assert_eq!(fit_words(m, 29, false), "request 1/2: POST … (:)");
+        assert_eq!(fit_words(m, 8, false), "… (:)");
+        // In a text field `:` types a colon: the pointer says to leave the field first.
+        assert_eq!(fit_words(m, 30, true), "request 1/2: POST … (Esc, :)");
+        assert_eq!(fit_words(m, 3, false), "");
     }
 }
