@@ -177,7 +177,12 @@ fn update_inner(s: &mut State, a: Action) -> Vec<Effect> {
         Action::ToggleLab => {
             s.pane = match s.pane {
                 Pane::Reader => Pane::Lab,
-                Pane::Lab => Pane::Reader,
+                Pane::Lab => {
+                    // Leaving the lab pane ends reading back: the journal follows what
+                    // happens next again, as lessons and problems ask you to watch it.
+                    s.journal_back = 0;
+                    Pane::Reader
+                }
             };
             clamp_scroll(s);
         }

@@ -767,6 +767,11 @@ fn journal_is_bounded_and_keeps_reading_position() {
         );
     }
     assert_eq!(s.journal.len(), JOURNAL_CAP);
+    // Leaving the lab pane ends reading back: the journal is live again.
+    s.pane = Pane::Lab;
+    assert!(s.journal_back > 0);
+    update(&mut s, Action::ToggleLab);
+    assert_eq!((s.pane, s.journal_back), (Pane::Reader, 0));
 }
 
 #[test]
