@@ -409,7 +409,7 @@ pub fn ensure_rendered(s: &mut State) {
     });
 }
 
-fn viewport(s: &State) -> usize {
+pub(crate) fn viewport(s: &State) -> usize {
     usize::from(layout::reader_text(s.size.0, s.size.1, s.pane).height)
 }
 

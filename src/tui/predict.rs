@@ -62,9 +62,12 @@ pub fn open(s: &mut State) {
         .filter(|(i, _)| !s.predicted.contains_key(&prediction_key(&id, *i)))
         .map(|(i, p)| (i, p.line))
         .collect();
+    // The first open one up to the bottom of the screen: the one just read past (its question
+    // scrolled off the top, its choices still in view) before one further down.
+    let bottom = s.scroll + super::action::viewport(s);
     let pick = open
         .iter()
-        .find(|(_, line)| *line >= s.scroll)
+        .find(|(_, line)| *line < bottom)
         .or(open.first())
         .map(|(i, _)| *i);
     match pick {

@@ -1431,3 +1431,26 @@ fn a_get_typed_after_a_login_does_not_carry_the_logins_body() {
     let fx = update(&mut s, Action::Console(C::Send));
     assert!(send_effects(&fx)[0].0.body.contains("bob"));
 }
+
+/// `P` opens the first open prediction up to the bottom of the screen: one whose question
+/// has just scrolled off the top comes before one further down.
+#[test]
+fn p_opens_the_prediction_just_scrolled_past_first() {
+    let mut s = state(100, 30);
+    s.lessons[0].source = PREDICTING.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(100, 30));
+    let lines: Vec<usize> = s
+        .rendered
+        .as_ref()
+        .unwrap()
+        .predictions
+        .iter()
+        .map(|p| p.line)
+        .collect();
+    // The first question just above the top of the screen, the second in view.
+    s.scroll = lines[0] + 1;
+    assert!(lines[1] >= s.scroll);
+    update(&mut s, Action::Predict);
+    assert_eq!(s.overlay, Some(Overlay::Predict(0)));
+}
