@@ -503,12 +503,22 @@ const SUPPOSING: &[&str] = &[
     "expected",
 ];
 
-/// Is the word at `i` inside a supposition ("if replica a crashed, …")?
+/// Is the word at `i` inside a supposition ("if replica a crashed, …"), or in a phrase that
+/// bounds what it says ("sticky works only until that replica restarts" states the limit,
+/// not that sticky works)?
 fn hypothetical(s: &Sentence, i: usize) -> bool {
-    (0..=i)
-        .rev()
-        .take_while(|&j| s.clause[j] == s.clause[i])
-        .any(|j| SUPPOSING.contains(&s.words[j].as_str()))
+    // "until" may open a phrase of its own: "only" is looked for in this one, and the word
+    // after it wherever it is.
+    let bounded = (0..s.words.len().saturating_sub(1)).any(|j| {
+        s.clause[j] == s.clause[i]
+            && s.words[j] == "only"
+            && matches!(s.words[j + 1].as_str(), "until" | "till" | "as")
+    });
+    bounded
+        || (0..=i)
+            .rev()
+            .take_while(|&j| s.clause[j] == s.clause[i])
+            .any(|j| SUPPOSING.contains(&s.words[j].as_str()))
 }
 
 /// Regex escape hatch: matched against the sentence's normalised words. A regex takes

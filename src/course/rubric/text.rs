@@ -85,8 +85,29 @@ const CONTRAST_WORDS: &[&str] = &[
 
 /// Split an answer into sentences and normalise each one.
 pub fn sentences(answer: &str) -> Vec<Sentence> {
-    split_sentences(answer)
-        .into_iter()
+    // A fragment of one or two words ("Easy.", "Done, 401.") finishes the thought before it:
+    // it joins that sentence as a clause of its own. List items stay items.
+    // (Not across a blank line, a paragraph of its own.)
+    let mut pieces: Vec<String> = Vec::new();
+    let mut prev_end = 0;
+    for piece in split_sentences(answer) {
+        let words = piece.split_whitespace().count();
+        let item = starts_list_item(piece.trim_start());
+        // Each piece is a slice of `answer`: what lies between it and the one before.
+        let start = (piece.as_ptr() as usize).saturating_sub(answer.as_ptr() as usize);
+        let gap = answer.get(prev_end.min(start)..start).unwrap_or("");
+        let paragraph = gap.matches('\n').count() >= 2;
+        prev_end = start + piece.len();
+        match pieces.last_mut() {
+            Some(prev) if words > 0 && words <= 2 && !item && !paragraph => {
+                prev.push_str("; ");
+                prev.push_str(piece);
+            }
+            _ => pieces.push(piece.to_string()),
+        }
+    }
+    pieces
+        .iter()
         .filter_map(|s| {
             let sentence = normalise_sentence(s);
             (!sentence.words.is_empty()).then_some(sentence)
@@ -406,6 +427,21 @@ mod tests {
             "{:?}",
             s.words
         );
+    }
+
+    #[test]
+    fn a_fragment_joins_the_sentence_before_it() {
+        let got: Vec<String> = sentences("sessions: revoke, record gone. Easy. Tokens: hard.")
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].contains("easy") && got[0].contains("hard"),
+            "{got:?}"
+        );
+        // A list item of one word stays an item.
+        assert_eq!(sentences("tokens are signed.\n- easy").len(), 2);
     }
 
     #[test]
