@@ -52,7 +52,7 @@ pub fn unanswered_for_request(s: &State, request: usize) -> Option<usize> {
     })
 }
 
-/// `P`: the first unanswered prediction at or below the top of the screen, else the first
+/// `P`: the first unanswered prediction up to the bottom of the screen, else the first
 /// unanswered one in the lesson.
 pub fn open(s: &mut State) {
     let Some(id) = lesson_id(s) else { return };

@@ -1454,3 +1454,40 @@ fn p_opens_the_prediction_just_scrolled_past_first() {
     update(&mut s, Action::Predict);
     assert_eq!(s.overlay, Some(Overlay::Predict(0)));
 }
+
+/// An answered prediction says so in the reader (right or not); an open one does not.
+#[test]
+fn answered_predictions_are_marked_in_the_reader() {
+    let mut s = state(100, 30);
+    s.lessons[0].source = PREDICTING.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(100, 30));
+    let id = s.lesson().unwrap().id.clone();
+    s.predicted
+        .insert(crate::progress::prediction_key(&id, 0), true);
+    let text = screen(&s);
+    let line = |q: &str| {
+        text.lines()
+            .find(|l| l.contains(q))
+            .unwrap_or_else(|| panic!("{q} in\n{text}"))
+            .to_string()
+    };
+    // The first one's "(in the app: …)" line now says it is answered; the second keeps it.
+    assert!(line("✓ answered").contains("your pick was right"), "{text}");
+    assert_eq!(text.matches("(in the app:").count(), 1, "{text}");
+}
+
+/// At a narrow width the "(in the app: …)" hint wraps; once answered, none of it is left.
+#[test]
+fn an_answered_predictions_wrapped_hint_goes_whole() {
+    let mut s = state(60, 30);
+    s.lessons[0].source = PREDICTING.into();
+    s.rendered = None;
+    update(&mut s, Action::Resize(60, 30));
+    let id = s.lesson().unwrap().id.clone();
+    s.predicted
+        .insert(crate::progress::prediction_key(&id, 0), false);
+    let text = screen(&s);
+    assert!(text.contains("✗ answered"), "{text}");
+    assert!(!text.contains("before you send"), "{text}");
+}
