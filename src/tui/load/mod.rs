@@ -434,7 +434,15 @@ pub fn update(s: &mut State, a: LoadAction) -> Vec<Effect> {
                     }
                     r.requests += second.requests;
                     r.seconds.push(second);
-                    r.series = series(&r.seconds);
+                    // Every replica the lab has gets a line and a legend entry, even one that
+                    // served nothing yet (a replica just added, all users pinned elsewhere).
+                    let known: Vec<String> = s
+                        .lab
+                        .state
+                        .as_ref()
+                        .map(|st| st.replicas.iter().map(|r| r.name.clone()).collect())
+                        .unwrap_or_default();
+                    r.series = series(&r.seconds, &known);
                     // The lab panel's counters follow, once a second.
                     out.push(Effect::RefreshState);
                 }
@@ -565,8 +573,8 @@ const REASONS: [&str; 6] = [
 ];
 
 /// The charts' series from the seconds so far.
-pub fn series(seconds: &[Second]) -> Series {
-    let mut names: Vec<String> = Vec::new();
+pub fn series(seconds: &[Second], known: &[String]) -> Series {
+    let mut names: Vec<String> = known.to_vec();
     for sec in seconds {
         for n in sec.by_replica.keys() {
             if !names.contains(n) {
@@ -575,6 +583,7 @@ pub fn series(seconds: &[Second]) -> Series {
         }
     }
     names.sort();
+    names.dedup();
     let per_replica: Vec<(String, Vec<(f64, f64)>)> = names
         .into_iter()
         .map(|n| {

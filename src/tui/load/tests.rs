@@ -371,3 +371,19 @@ fn the_keys_open_and_drive_the_pane() {
     // The footer and the help name L.
     assert!(screen(&s).contains("L load"));
 }
+
+/// A replica the lab has but that served nothing (just added, every user pinned elsewhere)
+/// still gets its line of zeros and its legend entry.
+#[test]
+fn a_replica_that_served_nothing_still_has_its_line() {
+    let seconds = [
+        second(1.0, &[("a", 10), ("b", 12)], &[(200, 22)], 3.0),
+        second(2.0, &[("a", 11), ("b", 9)], &[(200, 20)], 3.0),
+    ];
+    let known: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+    let sr = series(&seconds, &known);
+    let names: Vec<&str> = sr.per_replica.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c", "d"]);
+    let d = &sr.per_replica[3].1;
+    assert_eq!(d, &[(1.0, 0.0), (2.0, 0.0)]);
+}
