@@ -368,7 +368,10 @@ pub static READER: &[Binding] = &[
 /// Reader keys that open another screen (their own modules handle them), for the help.
 const READING_ELSEWHERE: &[(&str, &str)] = &[
     ("c t", "request console · token inspector"),
-    ("o", "work on the next problem (or click one)"),
+    (
+        "o",
+        "work on the next unfinished problem (in it, n/p move between problems; or click one)",
+    ),
 ];
 
 /// Rows of the help that are not keys.

@@ -104,6 +104,10 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
     if denied {
         count += 1;
     }
+    // "the revoke deleted nothing": an object of "nothing" denies the verb before it.
+    if after(1).is_some_and(|w| w == "nothing") {
+        count += 1;
+    }
     count % 2 == 1
 }
 
@@ -125,6 +129,15 @@ mod tests {
             .position(|w| w == n.as_slice())
             .expect("needle");
         is_negated(s, start, start + n.len() - 1, mentions_negation(needle))
+    }
+
+    #[test]
+    fn a_verb_whose_object_is_nothing_is_denied() {
+        assert!(negated(
+            "in token mode the revoke deleted nothing at all",
+            "deleted"
+        ));
+        assert!(!negated("the revoke deleted her session", "deleted"));
     }
 
     #[test]

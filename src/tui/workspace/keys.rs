@@ -133,11 +133,11 @@ pub fn footer(s: &State) -> Option<&'static [(&'static str, &'static str)]> {
         Focus::None => &[
             ("e", "write"),
             ("Tab", "section"),
+            ("n/p", "problem"),
             ("h", "hint"),
             ("C", "check"),
             ("f", "afresh"),
             ("j/k", "scroll"),
-            ("n/p", "problem"),
             ("Esc", "close"),
             ("m", "mode"),
             ("?", "help"),

@@ -568,11 +568,22 @@ pub fn update(s: &mut State, a: WorkAction) -> Vec<Effect> {
                 ws.set_focus(Focus::None);
                 ws.index
             };
+            let claims_wrong = s
+                .work
+                .open
+                .as_ref()
+                .and_then(|ws| ws.verdict.as_ref())
+                .is_some_and(|v| !v.misconceptions.is_empty());
             if let Some(p) = s.problems.get_mut(index) {
                 p.answer_ok |= passed;
                 s.status = Some(match (p.service_ok, p.answer_ok, passed) {
                     (true, true, _) => format!("{}: both halves done ✓ ✓", p.title),
                     (false, _, true) => "answer passed ✓; the lab half is still open".into(),
+                    // Say which kind of "not yet" it is: a learner with every idea ticked
+                    // went looking for a missing one.
+                    _ if claims_wrong => {
+                        "answer graded: not yet; the feedback quotes what it reads as not so".into()
+                    }
                     _ => "answer graded: not yet; the feedback says what is missing".into(),
                 });
             }

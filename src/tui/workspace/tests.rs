@@ -935,3 +935,45 @@ fn the_statement_names_the_apps_data_dir_in_its_commands() {
         "{text}"
     );
 }
+
+/// A "not yet" that comes from a wrong claim says so on the status line; one that comes
+/// only from a missing idea says that instead (a learner with every idea ticked went
+/// looking for a missing one).
+#[test]
+fn the_status_after_grading_names_the_kind_of_not_yet() {
+    let mut s = opened(80, 24, report(false, false));
+    work(
+        &mut s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: verdict(false),
+            may_self_assess: false,
+        },
+    );
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("what it reads as not so"),
+        "{:?}",
+        s.status
+    );
+    let mut missing = verdict(false);
+    missing.misconceptions.clear();
+    work(
+        &mut s,
+        WorkAction::Graded {
+            problem: DL.into(),
+            verdict: missing,
+            may_self_assess: false,
+        },
+    );
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("says what is missing"),
+        "{:?}",
+        s.status
+    );
+}
