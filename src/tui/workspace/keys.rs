@@ -93,8 +93,9 @@ pub fn footer(s: &State) -> Option<&'static [(&'static str, &'static str)]> {
     Some(match ws.focus {
         Focus::Editor => &[
             ("Ctrl-S", "submit"),
-            ("Alt-Enter", "submit"),
             ("Esc", "done typing"),
+            ("Ctrl-L", "clear all"),
+            ("Alt-Enter", "submit"),
             ("Ctrl-C", "quit"),
         ],
         Focus::Claim => &[

@@ -977,3 +977,17 @@ fn the_status_after_grading_names_the_kind_of_not_yet() {
         s.status
     );
 }
+
+/// While writing, the footer names the key that empties the editor (a learner deleted a
+/// 900-character answer key by key).
+#[test]
+fn the_editor_footer_names_clear_all() {
+    let mut s = opened(80, 24, report(false, false));
+    work(&mut s, WorkAction::FocusEditor);
+    let text = screen(&s);
+    let footer = text.lines().last().unwrap_or("");
+    assert!(
+        footer.contains("Ctrl-S submit") && footer.contains("Ctrl-L clear all"),
+        "{text}"
+    );
+}
