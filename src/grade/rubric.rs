@@ -148,20 +148,37 @@ const TOPIC_WORDS: &[&str] = &[
     "instance",
 ];
 
-fn first_positive(reading: &Reading, hits: &[Hit]) -> Option<String> {
+/// How much of a sentence a found idea quotes; a wrong claim quotes more, since the learner
+/// must find in it what to reword (a cut quote once stopped before the words it objected to).
+const CONCEPT_QUOTE: usize = 160;
+const CLAIM_QUOTE: usize = 480;
+
+fn first_positive(reading: &Reading, hits: &[Hit], max: usize) -> Option<String> {
     hits.iter()
         .find(|h| !h.negated)
-        .map(|h| evidence(&reading.sentences[h.sentence].original))
+        .map(|h| evidence(&reading.sentences[h.sentence].original, max))
 }
 
-/// A sentence as evidence, cut to a readable length.
-fn evidence(sentence: &str) -> String {
-    const MAX: usize = 160;
+/// A sentence as evidence, cut to a readable length between words.
+fn evidence(sentence: &str, max: usize) -> String {
     let one_line = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= MAX {
+    if one_line.chars().count() <= max {
         return one_line;
     }
-    let cut: String = one_line.chars().take(MAX - 1).collect();
+    let mut cut = String::new();
+    for word in one_line.split(' ') {
+        if cut.chars().count() + word.chars().count() + 2 > max {
+            break;
+        }
+        if !cut.is_empty() {
+            cut.push(' ');
+        }
+        cut.push_str(word);
+    }
+    if cut.is_empty() {
+        // One word longer than the quote (a token pasted in): cut it.
+        cut = one_line.chars().take(max.saturating_sub(1)).collect();
+    }
     format!("{cut}…")
 }
 
@@ -194,7 +211,7 @@ pub fn grade_with(
         .iter()
         .zip(&compiled.concepts)
         .map(|(c, rule)| {
-            let evidence = first_positive(&reading, &compiled.hits(rule, &reading));
+            let evidence = first_positive(&reading, &compiled.hits(rule, &reading), CONCEPT_QUOTE);
             ConceptResult {
                 id: c.id.clone(),
                 label: c.label.clone(),
@@ -210,7 +227,7 @@ pub fn grade_with(
         .iter()
         .zip(&compiled.misconceptions)
         .filter_map(|(m, rule)| {
-            let evidence = first_positive(&reading, &compiled.hits(rule, &reading))?;
+            let evidence = first_positive(&reading, &compiled.hits(rule, &reading), CLAIM_QUOTE)?;
             Some(MisconceptionHit {
                 id: m.id.clone(),
                 feedback: m.feedback.clone(),
@@ -410,6 +427,7 @@ fn judge(concepts: &[ConceptResult], misconceptions: &[MisconceptionHit]) -> (Ou
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::course::problem::{Concept, Misconception};
 
     fn concept(id: &str, label: &str, matches: &[&str]) -> Concept {
@@ -547,5 +565,20 @@ mod tests {
             assert_eq!(v.outcome, Outcome::NotYet);
             assert!(v.message.starts_with("Not yet"));
         }
+    }
+
+    #[test]
+    fn quotes_are_cut_between_words_and_a_wrong_claim_quotes_more() {
+        let long = "In token mode the replicas verify the signature with the issuer's public key \
+                    from the JWKS and look nothing up, so the restart lost nothing, and by the \
+                    way the attacker's token kept working on every replica until it expired.";
+        let short = evidence(long, CONCEPT_QUOTE);
+        assert!(short.ends_with('…'), "{short}");
+        let kept = short.trim_end_matches('…');
+        assert!(
+            long.starts_with(kept) && long[kept.len()..].starts_with(' '),
+            "{short}"
+        );
+        assert_eq!(evidence(long, CLAIM_QUOTE), long, "the whole sentence");
     }
 }
