@@ -485,9 +485,11 @@ impl Renderer {
                 p.choices.len()
             )
         };
+        let start = self.lines.len();
         for row in wrap(&[Span::styled(keys, self.theme.note())], self.avail()) {
             self.emit(row);
         }
+        p.hint = start..self.lines.len();
         self.predictions.push(p);
     }
 

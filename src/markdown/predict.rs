@@ -28,11 +28,13 @@ pub struct Choice {
     pub observe: Option<Observation>,
 }
 
-/// A parsed prediction; `line` is its first line in the rendered text, `request` the index
-/// of the request card that follows it in the lesson (if any).
+/// A parsed prediction; `line` is its first line in the rendered text, `hint` the rendered
+/// lines of its "(in the app: …)" note, `request` the index of the request card that follows
+/// it in the lesson (if any).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prediction {
     pub line: usize,
+    pub hint: std::ops::Range<usize>,
     pub request: Option<usize>,
     pub question: String,
     pub choices: Vec<Choice>,
@@ -171,6 +173,7 @@ pub fn parse(src: &str) -> Result<Prediction, PredictError> {
         .ok_or_else(|| err(0, 0, "missing `why:`, the one-line explanation"))?;
     Ok(Prediction {
         line: 0,
+        hint: 0..0,
         request: None,
         question,
         choices,

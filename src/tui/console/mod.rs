@@ -555,9 +555,9 @@ pub fn with_jar(r: &SavedRequest, jars: &jars::Jars) -> SavedRequest {
     r
 }
 
-fn set_header(c: &mut ConsoleState, name: &str, value: &str) {
-    let mut lines: Vec<String> = c
-        .headers
+/// The header lines other than `name` (and blank ones).
+fn headers_without(c: &ConsoleState, name: &str) -> Vec<String> {
+    c.headers
         .lines()
         .iter()
         .filter(|l| {
@@ -566,7 +566,11 @@ fn set_header(c: &mut ConsoleState, name: &str, value: &str) {
                 && !l.trim().is_empty()
         })
         .cloned()
-        .collect();
+        .collect()
+}
+
+fn set_header(c: &mut ConsoleState, name: &str, value: &str) {
+    let mut lines = headers_without(c, name);
     lines.push(format!("{name}: {value}"));
     c.headers = TextArea::from(lines);
 }
@@ -583,18 +587,7 @@ fn drop_stale_body(c: &mut ConsoleState) -> bool {
         return false;
     }
     c.body = TextArea::default();
-    let headers: Vec<String> = c
-        .headers
-        .lines()
-        .iter()
-        .filter(|l| {
-            !l.split_once(':')
-                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("content-type"))
-                && !l.trim().is_empty()
-        })
-        .cloned()
-        .collect();
-    c.headers = TextArea::from(headers);
+    c.headers = TextArea::from(headers_without(c, "content-type"));
     true
 }
 

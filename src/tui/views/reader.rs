@@ -30,33 +30,17 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
     f.render_widget(block, area);
     let Some(r) = &s.rendered else { return };
     let focused_line = s.focused_request.and_then(|i| r.requests.get(i)).copied();
-    // An answered prediction says so where its "(in the app: P opens it…)" line was, so the
-    // reader sees at a glance which ones are still open for `P`.
+    // An answered prediction says so where its "(in the app: P opens it…)" note was, so the
+    // reader sees at a glance which ones are still open for `P`: the note's first line
+    // carries the mark, the rest of it goes.
     let id = s.lesson().map(|l| l.id.as_str()).unwrap_or("");
-    let plain = |i: usize| -> String {
-        r.text.lines.get(i).map_or(String::new(), |l| {
-            l.spans.iter().map(|sp| sp.content.as_ref()).collect()
-        })
-    };
-    let answered: std::collections::HashMap<usize, bool> = r
+    let answered: Vec<(std::ops::Range<usize>, bool)> = r
         .predictions
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
             let right = *s.predicted.get(&crate::progress::prediction_key(id, i))?;
-            let hint = (p.line..p.line + 24)
-                .find(|&j| plain(j).trim_start().starts_with("(in the app:"))?;
-            Some((hint, right))
-        })
-        .collect();
-    // A hint wrapped over more lines: its continuation goes with it.
-    let continued: std::collections::HashSet<usize> = answered
-        .keys()
-        .flat_map(|&h| {
-            let end = (h..h + 4)
-                .find(|&j| plain(j).trim_end().ends_with(')'))
-                .unwrap_or(h);
-            h + 1..=end
+            Some((p.hint.clone(), right))
         })
         .collect();
     let width = usize::from(inner.width);
@@ -69,19 +53,20 @@ pub fn draw(s: &State, f: &mut Frame, area: Rect) {
         .take(usize::from(inner.height))
         .map(|(i, l)| {
             let mut l = l.clone();
-            if continued.contains(&i) {
-                l = Line::default();
-            }
-            if let Some(&right) = answered.get(&i) {
-                let mark = if right {
-                    "  ✓ answered: your pick was right"
+            if let Some((hint, right)) = answered.iter().find(|(h, _)| h.contains(&i)) {
+                l = if i == hint.start {
+                    let mark = if *right {
+                        "  ✓ answered: your pick was right"
+                    } else {
+                        "  ✗ answered: not what happened"
+                    };
+                    Line::from(Span::styled(
+                        crate::tui::views::fit(mark, width),
+                        ratatui::style::Style::default().add_modifier(Modifier::DIM),
+                    ))
                 } else {
-                    "  ✗ answered: not what happened"
+                    Line::default()
                 };
-                l = Line::from(Span::styled(
-                    crate::tui::views::fit(mark, width),
-                    ratatui::style::Style::default().add_modifier(Modifier::DIM),
-                ));
             }
             if Some(i) == focused_line {
                 // The focused runnable request: reverse video works with and without colour.
