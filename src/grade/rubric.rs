@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::course::problem::{Problem, Rubric};
 use crate::course::rubric::text;
-use crate::course::rubric::{CompiledRubric, Hit, Reading};
+use crate::course::rubric::{CompiledRubric, Hit, Reading, Rule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -47,6 +47,9 @@ pub struct ConceptResult {
     pub required: bool,
     /// The sentence of the answer that expresses it.
     pub evidence: Option<String>,
+    /// The rubric line that found it (`match[2] = "…"`): what an author tunes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<String>,
     /// The rubric's guiding question, for when it is missing.
     pub ask: String,
 }
@@ -56,6 +59,9 @@ pub struct MisconceptionHit {
     pub id: String,
     pub feedback: String,
     pub evidence: String,
+    /// The rubric line that found it (`match[2] = "…"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,10 +159,19 @@ const TOPIC_WORDS: &[&str] = &[
 const CONCEPT_QUOTE: usize = 160;
 const CLAIM_QUOTE: usize = 480;
 
-fn first_positive(reading: &Reading, hits: &[Hit], max: usize) -> Option<String> {
-    hits.iter()
-        .find(|h| !h.negated)
-        .map(|h| evidence(&reading.sentences[h.sentence].original, max))
+/// The first place a rule is asserted: the sentence quoted, and the rubric line that fired.
+fn first_positive(
+    reading: &Reading,
+    rule: &Rule,
+    hits: &[Hit],
+    max: usize,
+) -> Option<(String, String)> {
+    hits.iter().find(|h| !h.negated).map(|h| {
+        (
+            evidence(&reading.sentences[h.sentence].original, max),
+            rule.source(h).to_string(),
+        )
+    })
 }
 
 /// A sentence as evidence, cut to a readable length between words.
@@ -211,13 +226,20 @@ pub fn grade_with(
         .iter()
         .zip(&compiled.concepts)
         .map(|(c, rule)| {
-            let evidence = first_positive(&reading, &compiled.hits(rule, &reading), CONCEPT_QUOTE);
+            let found = first_positive(
+                &reading,
+                rule,
+                &compiled.hits(rule, &reading),
+                CONCEPT_QUOTE,
+            );
+            let (evidence, matched_by) = found.unzip();
             ConceptResult {
                 id: c.id.clone(),
                 label: c.label.clone(),
                 found: evidence.is_some(),
                 required: c.required,
                 evidence,
+                matched_by,
                 ask: c.ask.clone(),
             }
         })
@@ -227,11 +249,13 @@ pub fn grade_with(
         .iter()
         .zip(&compiled.misconceptions)
         .filter_map(|(m, rule)| {
-            let evidence = first_positive(&reading, &compiled.hits(rule, &reading), CLAIM_QUOTE)?;
+            let (evidence, matched_by) =
+                first_positive(&reading, rule, &compiled.hits(rule, &reading), CLAIM_QUOTE)?;
             Some(MisconceptionHit {
                 id: m.id.clone(),
                 feedback: m.feedback.clone(),
                 evidence,
+                matched_by: Some(matched_by),
             })
         })
         .collect();

@@ -395,6 +395,9 @@ fn answer_json_and_self_assessment() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON verdict");
     assert_eq!(v["outcome"], "not-yet");
     assert_eq!(v["misconceptions"][0]["id"], "cookie-expired");
+    // Which rubric line fired, as the author wrote it in the problem's TOML.
+    let line = v["misconceptions"][0]["matched_by"].as_str().unwrap_or_default();
+    assert!(line.starts_with("match[") && line.contains("expire"), "{line}");
     assert!(
         v["concepts"]
             .as_array()

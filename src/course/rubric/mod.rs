@@ -69,6 +69,8 @@ enum Matcher {
 pub struct Rule {
     pub id: String,
     matchers: Vec<Matcher>,
+    /// Where each matcher came from (`match[2] = "…"`), so a verdict can say which line fired.
+    sources: Vec<String>,
     scope: Scope,
     /// A wrong claim: only asserted statements count, not ones under "if" or "unless".
     claim: bool,
@@ -79,6 +81,8 @@ pub struct Rule {
 pub struct Hit {
     pub sentence: usize,
     pub negated: bool,
+    /// Which of the rule's lines matched (see [`Rule::source`]).
+    pub line: usize,
 }
 
 /// A whole rubric, compiled: concepts and misconceptions in file order.
@@ -139,6 +143,13 @@ impl SentenceTerms {
     }
 }
 
+impl Rule {
+    /// The rubric line a hit came from, as the author wrote it: `match[2] = "…"`.
+    pub fn source(&self, hit: &Hit) -> &str {
+        self.sources.get(hit.line).map_or("", String::as_str)
+    }
+}
+
 impl CompiledRubric {
     /// Compile a rubric; every entry that does not compile is reported with its field.
     pub fn compile(rubric: &super::problem::Rubric) -> Result<CompiledRubric, Vec<RubricError>> {
@@ -158,9 +169,13 @@ impl CompiledRubric {
                             scope,
                         } = e;
                         let mut matchers = Vec::new();
+                        let mut sources = Vec::new();
                         for (j, m) in matches.iter().enumerate() {
                             match parse_groups(m, &rubric.words, &mut lexicon) {
-                                Ok(groups) => matchers.push(Matcher::Groups(groups)),
+                                Ok(groups) => {
+                                    matchers.push(Matcher::Groups(groups));
+                                    sources.push(format!("match[{j}] = {m:?}"));
+                                }
                                 Err(message) => errors.push(RubricError {
                                     field: format!("rubric.{table}[{i}].match[{j}]"),
                                     message,
@@ -170,9 +185,12 @@ impl CompiledRubric {
                         for (j, p) in phrases.iter().enumerate() {
                             // A phrase is a one-group match whose `|` and `+` are literal text.
                             match words(p, &mut lexicon) {
-                                Some(w) => matchers.push(Matcher::Groups(vec![Group {
-                                    alternatives: vec![w],
-                                }])),
+                                Some(w) => {
+                                    matchers.push(Matcher::Groups(vec![Group {
+                                        alternatives: vec![w],
+                                    }]));
+                                    sources.push(format!("phrases[{j}] = {p:?}"));
+                                }
                                 None => errors.push(RubricError {
                                     field: format!("rubric.{table}[{i}].phrases[{j}]"),
                                     message: "the phrase has no words".into(),
@@ -181,10 +199,13 @@ impl CompiledRubric {
                         }
                         for (j, p) in patterns.iter().enumerate() {
                             match RegexBuilder::new(p).case_insensitive(true).build() {
-                                Ok(re) => matchers.push(Matcher::Regex {
-                                    re,
-                                    owns_negation: negation::mentions_negation(p),
-                                }),
+                                Ok(re) => {
+                                    matchers.push(Matcher::Regex {
+                                        re,
+                                        owns_negation: negation::mentions_negation(p),
+                                    });
+                                    sources.push(format!("patterns[{j}] = {p:?}"));
+                                }
                                 Err(e) => errors.push(RubricError {
                                     field: format!("rubric.{table}[{i}].patterns[{j}]"),
                                     message: regex_message(&e),
@@ -206,6 +227,7 @@ impl CompiledRubric {
                         Rule {
                             id: id.to_string(),
                             matchers,
+                            sources,
                             scope: scope.unwrap_or(default_scope),
                             claim,
                         }
@@ -291,7 +313,7 @@ impl CompiledRubric {
         let mut out = Vec::new();
         for (si, s) in reading.sentences.iter().enumerate() {
             let terms = &reading.words[si];
-            for m in &rule.matchers {
+            for (line, m) in rule.matchers.iter().enumerate() {
                 match m {
                     Matcher::Groups(groups) => {
                         if let Some(negated) =
@@ -300,6 +322,7 @@ impl CompiledRubric {
                             out.push(Hit {
                                 sentence: si,
                                 negated,
+                                line,
                             });
                         }
                     }
@@ -310,6 +333,7 @@ impl CompiledRubric {
                                 .map(|negated| Hit {
                                     sentence: si,
                                     negated,
+                                    line,
                                 }),
                         );
                     }
@@ -509,10 +533,14 @@ const SUPPOSING: &[&str] = &[
 fn hypothetical(s: &Sentence, i: usize) -> bool {
     // "until" may open a phrase of its own: "only" is looked for in this one, and the word
     // after it wherever it is.
-    let bounded = (0..s.words.len().saturating_sub(1)).any(|j| {
+    // "only until", and "only works until" / "only helps as long as": a verb may come between.
+    let bounded = (0..s.words.len()).any(|j| {
         s.clause[j] == s.clause[i]
             && s.words[j] == "only"
-            && matches!(s.words[j + 1].as_str(), "until" | "till" | "as")
+            && s.words[j + 1..]
+                .iter()
+                .take(2)
+                .any(|w| matches!(w.as_str(), "until" | "till" | "as"))
     });
     bounded
         || (0..=i)

@@ -98,8 +98,9 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
         let gap = answer.get(prev_end.min(start)..start).unwrap_or("");
         let paragraph = gap.matches('\n').count() >= 2;
         prev_end = start + piece.len();
+        let fragment = words > 0 && words <= 2 && !item;
         match pieces.last_mut() {
-            Some(prev) if words > 0 && words <= 2 && !item && !paragraph => {
+            Some(prev) if (fragment || states_the_cost(piece)) && !paragraph => {
                 prev.push_str("; ");
                 prev.push_str(piece);
             }
@@ -113,6 +114,31 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
             (!sentence.words.is_empty()).then_some(sentence)
         })
         .collect()
+}
+
+/// "Fix: a denylist. Cost: every replica checks it." The cost belongs to the fix before it,
+/// even on a list item of its own.
+fn states_the_cost(piece: &str) -> bool {
+    let head = piece
+        .trim_start()
+        .trim_start_matches(['-', '*', '•'])
+        .trim_start()
+        .to_lowercase();
+    [
+        "cost",
+        "costs",
+        "downside",
+        "downsides",
+        "price",
+        "trade-off",
+        "tradeoff",
+        "catch",
+    ]
+    .iter()
+    .any(|label| {
+        head.strip_prefix(label)
+            .is_some_and(|rest| rest.trim_start().starts_with([':', '=']))
+    })
 }
 
 /// Normalise a short phrase (from a rubric) to its stems, the same way answers are.
@@ -392,6 +418,17 @@ mod tests {
         }
         assert_eq!(stem("need"), "need");
         assert_eq!(stem("kill"), "kill");
+    }
+
+    #[test]
+    fn a_stated_cost_joins_the_fix_before_it() {
+        let joined = sentences("Fix: look up the role per request. Cost: a db hit every request.");
+        assert_eq!(joined.len(), 1, "{joined:?}");
+        let items = sentences("- fix: a denylist\n- downside = every replica checks it");
+        assert_eq!(items.len(), 1);
+        // Not across a paragraph, and not any sentence that merely mentions a cost.
+        assert_eq!(sentences("Fix: a denylist.\n\nCost: a lookup.").len(), 2);
+        assert_eq!(sentences("Fix: a denylist. The cost is a lookup.").len(), 2);
     }
 
     #[test]

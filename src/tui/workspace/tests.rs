@@ -116,6 +116,7 @@ fn concept(id: &str, label: &str, found: Option<&str>, ask: &str) -> ConceptResu
         found: found.is_some(),
         required: true,
         evidence: found.map(Into::into),
+        matched_by: None,
         ask: ask.into(),
     }
 }
@@ -171,6 +172,7 @@ fn verdict(pass: bool) -> Verdict {
             id: "cookie-expired".into(),
             feedback: "The cookie did not expire or change: the journal shows the same `sid` arriving on every request.".into(),
             evidence: "The cookie expired when the request went to b.".into(),
+            matched_by: None,
         }],
         message: "Not yet: the answer says something that is not so.".into(),
         screen: None,
