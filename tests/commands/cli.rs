@@ -396,8 +396,13 @@ fn answer_json_and_self_assessment() {
     assert_eq!(v["outcome"], "not-yet");
     assert_eq!(v["misconceptions"][0]["id"], "cookie-expired");
     // Which rubric line fired, as the author wrote it in the problem's TOML.
-    let line = v["misconceptions"][0]["matched_by"].as_str().unwrap_or_default();
-    assert!(line.starts_with("match[") && line.contains("expire"), "{line}");
+    let line = v["misconceptions"][0]["matched_by"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("match[") && line.contains("expire"),
+        "{line}"
+    );
     assert!(
         v["concepts"]
             .as_array()

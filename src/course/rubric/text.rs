@@ -236,6 +236,9 @@ fn expand_word(w: &str) -> String {
         "won't" => "will not".to_string(),
         "shan't" => "shall not".to_string(),
         "ain't" | "aint" => "is not".to_string(),
+        // A pronoun's "'s" is "is" ("what's inside"), not a possessive.
+        "it's" | "that's" | "what's" | "there's" | "here's" | "who's" | "where's" | "he's"
+        | "she's" => format!("{} is", &core[..core.len() - 2]),
         c if c.ends_with("n't") => format!("{} not", &c[..c.len() - 3]),
         // Typed without the apostrophe; a missed negation would turn a denial into a claim.
         "cant" => "can not".to_string(),
@@ -435,6 +438,8 @@ mod tests {
     fn contractions_and_possessives() {
         let s = &sentences("It isn't in replica A's memory, it can't be.")[0];
         assert_eq!(s.text, "it is not in replica a memory it can not be");
+        let s = &sentences("what's inside it? it's in the token, that's all")[1];
+        assert_eq!(s.text, "it is in the token that is all");
         let s = &sentences("replicas dont store it and cant")[0];
         assert_eq!(s.text, "replicas do not store it and can not");
     }
