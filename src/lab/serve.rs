@@ -119,14 +119,14 @@ pub async fn serve(
     connections.abort_all();
 }
 
-/// Ctrl-C and SIGTERM (what `kill` and service managers send), listened for from the moment
-/// this is made, so a signal that arrives while a server is still starting stops it cleanly.
-/// `forgetful serve` and `serve --workshop` both run until it fires.
 /// One of a server's connection slots (see `Limits::max_connections`), in every request's
 /// extensions; whoever takes over an upgraded connection holds a clone while it lives.
 #[derive(Clone)]
 pub struct ConnectionPermit(#[allow(dead_code)] Arc<tokio::sync::OwnedSemaphorePermit>);
 
+/// Ctrl-C and SIGTERM (what `kill` and service managers send), listened for from the moment
+/// this is made, so a signal that arrives while a server is still starting stops it cleanly.
+/// `forgetful serve` and `serve --workshop` both run until it fires.
 pub struct StopSignal {
     interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>,
     terminate: tokio::signal::unix::Signal,
