@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::course::problem::{Problem, Rubric};
 use crate::course::rubric::text;
-use crate::course::rubric::{CompiledRubric, Hit, Reading, Rule};
+use crate::course::rubric::{CompiledRubric, Hit, Reading, Rule, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -159,20 +159,32 @@ const TOPIC_WORDS: &[&str] = &[
 const CONCEPT_QUOTE: usize = 160;
 const CLAIM_QUOTE: usize = 480;
 
-/// The first place a rule is asserted: the sentence quoted, and the rubric line that fired.
+/// The first place a rule is asserted: the sentence quoted, and the rubric line that fired
+/// as the author wrote it (`match[2] = "…"`).
 fn first_positive(
     reading: &Reading,
     rule: &Rule,
+    entry: Entry<'_>,
     hits: &[Hit],
     max: usize,
 ) -> Option<(String, String)> {
     hits.iter().find(|h| !h.negated).map(|h| {
-        (
-            evidence(&reading.sentences[h.sentence].original, max),
-            rule.source(h).to_string(),
-        )
+        let (field, lines, j) = match rule.source(h) {
+            Some(Source::Match(j)) => ("match", entry.0, j),
+            Some(Source::Phrase(j)) => ("phrases", entry.1, j),
+            Some(Source::Pattern(j)) => ("patterns", entry.2, j),
+            None => ("", &[][..], 0),
+        };
+        let line = lines
+            .get(j)
+            .map(|l| format!("{field}[{j}] = {l:?}"))
+            .unwrap_or_default();
+        (evidence(&reading.sentences[h.sentence].original, max), line)
     })
 }
+
+/// A concept's or misconception's `match`, `phrases` and `patterns`, as written.
+type Entry<'a> = (&'a [String], &'a [String], &'a [String]);
 
 /// A sentence as evidence, cut to a readable length between words.
 fn evidence(sentence: &str, max: usize) -> String {
@@ -229,6 +241,7 @@ pub fn grade_with(
             let found = first_positive(
                 &reading,
                 rule,
+                (&c.matches, &c.phrases, &c.patterns),
                 &compiled.hits(rule, &reading),
                 CONCEPT_QUOTE,
             );
@@ -249,8 +262,13 @@ pub fn grade_with(
         .iter()
         .zip(&compiled.misconceptions)
         .filter_map(|(m, rule)| {
-            let (evidence, matched_by) =
-                first_positive(&reading, rule, &compiled.hits(rule, &reading), CLAIM_QUOTE)?;
+            let (evidence, matched_by) = first_positive(
+                &reading,
+                rule,
+                (&m.matches, &m.phrases, &m.patterns),
+                &compiled.hits(rule, &reading),
+                CLAIM_QUOTE,
+            )?;
             Some(MisconceptionHit {
                 id: m.id.clone(),
                 feedback: m.feedback.clone(),

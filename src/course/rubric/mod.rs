@@ -69,8 +69,8 @@ enum Matcher {
 pub struct Rule {
     pub id: String,
     matchers: Vec<Matcher>,
-    /// Where each matcher came from (`match[2] = "…"`), so a verdict can say which line fired.
-    sources: Vec<String>,
+    /// Where each matcher came from (`match[2]`), so a verdict can say which line fired.
+    sources: Vec<Source>,
     scope: Scope,
     /// A wrong claim: only asserted statements count, not ones under "if" or "unless".
     claim: bool,
@@ -143,10 +143,18 @@ impl SentenceTerms {
     }
 }
 
+/// Which entry of a concept or misconception a matcher was compiled from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Match(usize),
+    Phrase(usize),
+    Pattern(usize),
+}
+
 impl Rule {
-    /// The rubric line a hit came from, as the author wrote it: `match[2] = "…"`.
-    pub fn source(&self, hit: &Hit) -> &str {
-        self.sources.get(hit.line).map_or("", String::as_str)
+    /// The rubric entry a hit came from.
+    pub fn source(&self, hit: &Hit) -> Option<Source> {
+        self.sources.get(hit.line).copied()
     }
 }
 
@@ -174,7 +182,7 @@ impl CompiledRubric {
                             match parse_groups(m, &rubric.words, &mut lexicon) {
                                 Ok(groups) => {
                                     matchers.push(Matcher::Groups(groups));
-                                    sources.push(format!("match[{j}] = {m:?}"));
+                                    sources.push(Source::Match(j));
                                 }
                                 Err(message) => errors.push(RubricError {
                                     field: format!("rubric.{table}[{i}].match[{j}]"),
@@ -189,7 +197,7 @@ impl CompiledRubric {
                                     matchers.push(Matcher::Groups(vec![Group {
                                         alternatives: vec![w],
                                     }]));
-                                    sources.push(format!("phrases[{j}] = {p:?}"));
+                                    sources.push(Source::Phrase(j));
                                 }
                                 None => errors.push(RubricError {
                                     field: format!("rubric.{table}[{i}].phrases[{j}]"),
@@ -204,7 +212,7 @@ impl CompiledRubric {
                                         re,
                                         owns_negation: negation::mentions_negation(p),
                                     });
-                                    sources.push(format!("patterns[{j}] = {p:?}"));
+                                    sources.push(Source::Pattern(j));
                                 }
                                 Err(e) => errors.push(RubricError {
                                     field: format!("rubric.{table}[{i}].patterns[{j}]"),
