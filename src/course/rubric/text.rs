@@ -99,9 +99,13 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
         let paragraph = gap.matches('\n').count() >= 2;
         prev_end = start + piece.len();
         let fragment = words > 0 && words <= 2 && !item;
+        // "Where did it live? In bob's token.": the answer finishes the question's thought.
+        let answers = pieces.last().is_some_and(|p| p.trim_end().ends_with('?'));
         match pieces.last_mut() {
-            Some(prev) if (fragment || states_the_cost(piece)) && !paragraph => {
-                prev.push_str("; ");
+            Some(prev) if (fragment || answers || states_the_cost(piece)) && !paragraph => {
+                // An answer shares the question's clause (its subject is there); a fragment
+                // or a cost is a clause of its own.
+                prev.push_str(if answers && !fragment { ", " } else { "; " });
                 prev.push_str(piece);
             }
             _ => pieces.push(piece.to_string()),
@@ -197,13 +201,14 @@ fn starts_list_item(line: &str) -> bool {
 fn expand_contractions(lower: &str) -> String {
     let s = lower.replace(['\u{2019}', '\u{2018}', '\u{02bc}', '`'], "'");
     // Shorthand: arrows and a spaced `+` join steps ("stored on a -> LB -> b: 401"), so they
-    // end a phrase like `→` does; `≠` and `!=` say "is not".
+    // end a phrase like `→` does; `≠` and `!=` say "does not match" ("old sig ≠ new payload"
+    // states a mismatch; "encoded ≠ encrypted" still denies what follows).
     let s = s
         .replace("->", " → ")
         .replace("=>", " → ")
         .replace(" + ", " → ")
-        .replace('≠', " is not ")
-        .replace("!=", " is not ");
+        .replace('≠', " does not match ")
+        .replace("!=", " does not match ");
     let mut out = String::with_capacity(s.len() + 16);
     let words: Vec<&str> = s.split(' ').collect();
     for (i, w) in words.iter().enumerate() {
@@ -434,6 +439,14 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_joins_the_question_it_answers() {
+        let got = sentences("Where did the role live? In bob's token. It is signed.");
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].text, "where did the role live in bob token");
+        assert_eq!(got[0].coarse.first(), got[0].coarse.last());
+    }
+
+    #[test]
     fn a_stated_cost_joins_the_fix_before_it() {
         let joined = sentences("Fix: look up the role per request. Cost: a db hit every request.");
         assert_eq!(joined.len(), 1, "{joined:?}");
@@ -448,7 +461,7 @@ mod tests {
     fn contractions_and_possessives() {
         let s = &sentences("It isn't in replica A's memory, it can't be.")[0];
         assert_eq!(s.text, "it is not in replica a memory it can not be");
-        let s = &sentences("what's inside it? it's in the token, that's all")[1];
+        let s = &sentences("what's inside it. it's in the token, that's all")[1];
         assert_eq!(s.text, "it is in the token that is all");
         let s = &sentences("replicas dont store it and cant")[0];
         assert_eq!(s.text, "replicas do not store it and can not");
