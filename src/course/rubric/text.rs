@@ -304,11 +304,19 @@ fn normalise_sentence(original: &str) -> Sentence {
             &mut current_clause,
             &mut pending_break,
         );
-        let spaced_dash = ch == '-'
-            && chars
-                .get(i.wrapping_sub(1))
-                .is_some_and(|c| c.is_whitespace())
-            && chars.get(i + 1).is_none_or(|c| c.is_whitespace());
+        // " - " and " -- " set a phrase apart like a dash; "re-sign" stays one word's join.
+        let spaced_dash = ch == '-' && {
+            let from = chars[..i]
+                .iter()
+                .rposition(|&c| c != '-')
+                .map_or(0, |j| j + 1);
+            let to = chars[i..]
+                .iter()
+                .position(|&c| c != '-')
+                .map_or(chars.len(), |k| i + k);
+            (from == 0 || chars[from - 1].is_whitespace())
+                && chars.get(to).is_none_or(|c| c.is_whitespace())
+        };
         if matches!(
             ch,
             ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '—' | '–' | '→' | '.' | '!' | '?'
@@ -436,6 +444,16 @@ mod tests {
         assert_eq!(stem("dbs"), "db");
         assert_eq!(stem("need"), "need");
         assert_eq!(stem("kill"), "kill");
+    }
+
+    #[test]
+    fn a_double_dash_sets_a_phrase_apart() {
+        let s = &sentences("Not sticky -- pinning is not fixing")[0];
+        let sticky = s.words.iter().position(|w| w == "sticky").unwrap();
+        let pinning = s.words.iter().position(|w| w == "pinning").unwrap();
+        assert_ne!(s.clause[sticky], s.clause[pinning]);
+        let s = &sentences("the issuer re-signs it")[0];
+        assert_eq!(s.clause.first(), s.clause.last());
     }
 
     #[test]
