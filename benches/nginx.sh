@@ -77,8 +77,23 @@ for _ in $(seq 100); do curl -sf "$NGX/healthz" >/dev/null && break; sleep 0.05;
 rps() { # url header
   wrk -t1 -c"$CONNS" -d"${DURATION}s" -H "$2" "$1/me" | awk '/Requests\/sec/ {print $2}'
 }
+# CPU time (user + system, in clock ticks) of one thread or process, from /proc.
+ticks() { awk '{print $14 + $15}' "$1"; }
+# The proxies' own CPU: the lab's balancer thread, and nginx's one worker process.
+serve_pid=${pids[0]}
+balancer_stat=$(grep -l '^balancer$' /proc/"$serve_pid"/task/*/comm | sed 's/comm$/stat/')
+nginx_stat=/proc/$(pgrep -f 'nginx: worker' | head -1)/stat
+hz=$(getconf CLK_TCK)
+# `rps` with the proxy's CPU per request: prints "requests/s µs-per-request".
+measured() { # url header statfile
+  local before after r
+  before=$(ticks "$3")
+  r=$(rps "$1" "$2")
+  after=$(ticks "$3")
+  python3 -c "r=$r; print(f'{r} {($after-$before)/$hz*1e6/(r*$DURATION):.1f}')"
+}
 
-printf '%-8s %6s %14s %14s %8s\n' mode round "balancer/s" "nginx/s" ratio
+printf '%-8s %6s %14s %14s %8s %12s %12s\n' mode round "balancer/s" "nginx/s" ratio "bal µs/req" "ngx µs/req"
 for mode in shared token; do
   json -d "{\"mode\":\"$mode\"}" "$LAB/admin/mode" >/dev/null
   login=$(curl -s -D "$tmp/headers" -H 'content-type: application/json' \
@@ -95,13 +110,14 @@ for mode in shared token; do
   done
   ratios=()
   for round in $(seq "$ROUNDS"); do
-    b=$(rps "$LAB" "$header")
-    n=$(rps "$NGX" "$header")
+    read -r b bcpu <<<"$(measured "$LAB" "$header" "$balancer_stat")"
+    read -r n ncpu <<<"$(measured "$NGX" "$header" "$nginx_stat")"
     r=$(python3 -c "print(f'{$b/$n:.2f}')")
     ratios+=("$r")
-    printf '%-8s %6s %14s %14s %8s\n' "$mode" "$round" "$b" "$n" "$r"
+    printf '%-8s %6s %14s %14s %8s %12s %12s\n' "$mode" "$round" "$b" "$n" "$r" "$bcpu" "$ncpu"
   done
   printf '%-8s %6s %14s %14s %8s\n' "$mode" "range" "" "" \
     "$(python3 -c "import sys; r=sorted(float(x) for x in sys.argv[1:]); print(f'{r[0]:.2f}-{r[-1]:.2f}')" "${ratios[@]}")"
 done
+echo "(CPU per request: the balancer thread's and the nginx worker's user + system time over the run, divided by the requests served)"
 echo "(GET /me, wrk -t1 -c$CONNS, ${DURATION}s per column; nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), 1 worker, keepalive 64 to the replicas; $(nproc) cores shared by wrk, nginx and the lab)"
