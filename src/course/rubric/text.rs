@@ -101,8 +101,12 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
         let fragment = words > 0 && words <= 2 && !item;
         // "Where did it live? In bob's token.": the answer finishes the question's thought.
         let answers = pieces.last().is_some_and(|p| p.trim_end().ends_with('?'));
+        // "That's the easy one.": a short sentence that only points back at the one before.
+        let points_back = words <= 6 && !item && points_back(piece);
         match pieces.last_mut() {
-            Some(prev) if (fragment || answers || states_the_cost(piece)) && !paragraph => {
+            Some(prev)
+                if (fragment || answers || points_back || states_the_cost(piece)) && !paragraph =>
+            {
                 // An answer shares the question's clause (its subject is there); a fragment
                 // or a cost is a clause of its own.
                 prev.push_str(if answers && !fragment { ", " } else { "; " });
@@ -118,6 +122,21 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
             (!sentence.words.is_empty()).then_some(sentence)
         })
         .collect()
+}
+
+/// Does a sentence open by pointing at the one before ("That's the easy one", "This is why")?
+fn points_back(piece: &str) -> bool {
+    let lower = piece.trim_start().to_lowercase().replace('\u{2019}', "'");
+    [
+        "that's ",
+        "that is ",
+        "thats ",
+        "this is ",
+        "that was ",
+        "this was ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
 }
 
 /// "Fix: a denylist. Cost: every replica checks it." The cost belongs to the fix before it,
@@ -454,6 +473,17 @@ mod tests {
         assert_ne!(s.clause[sticky], s.clause[pinning]);
         let s = &sentences("the issuer re-signs it")[0];
         assert_eq!(s.clause.first(), s.clause.last());
+    }
+
+    #[test]
+    fn a_short_sentence_pointing_back_joins_the_one_before() {
+        let got =
+            sentences("Revoke deletes the record. That's the easy one. Tokens last until exp.");
+        assert_eq!(got.len(), 2, "{got:?}");
+        // A long one stands alone: it says more than "that one".
+        let got =
+            sentences("Revoke deletes it. That is why every replica refuses the next request.");
+        assert_eq!(got.len(), 2, "{got:?}");
     }
 
     #[test]
