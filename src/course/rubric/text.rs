@@ -218,16 +218,27 @@ fn starts_list_item(line: &str) -> bool {
 /// Expand contractions so negation is always a separate "not" word, and drop the
 /// possessive so "replica's memory" reads "replica memory".
 fn expand_contractions(lower: &str) -> String {
-    let s = lower.replace(['\u{2019}', '\u{2018}', '\u{02bc}', '`'], "'");
-    // Shorthand: arrows and a spaced `+` join steps ("stored on a -> LB -> b: 401"), so they
-    // end a phrase like `→` does; `≠` and `!=` say "does not match" ("old sig ≠ new payload"
-    // states a mismatch; "encoded ≠ encrypted" still denies what follows).
-    let s = s
-        .replace("->", " → ")
-        .replace("=>", " → ")
-        .replace(" + ", " → ")
-        .replace('≠', " does not match ")
-        .replace("!=", " does not match ");
+    // Compiling a course normalises thousands of short rubric phrases: most have none of
+    // these characters, so look once before building new strings.
+    let special = |c: char| {
+        matches!(
+            c,
+            '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`' | '-' | '=' | '+' | '≠' | '!'
+        )
+    };
+    let s = if lower.contains(special) {
+        let s = lower.replace(['\u{2019}', '\u{2018}', '\u{02bc}', '`'], "'");
+        // Shorthand: arrows and a spaced `+` join steps ("stored on a -> LB -> b: 401"), so
+        // they end a phrase like `→` does; `≠` and `!=` say "does not match" ("old sig ≠ new
+        // payload" states a mismatch; "encoded ≠ encrypted" still denies what follows).
+        s.replace("->", " → ")
+            .replace("=>", " → ")
+            .replace(" + ", " → ")
+            .replace('≠', " does not match ")
+            .replace("!=", " does not match ")
+    } else {
+        lower.to_string()
+    };
     let mut out = String::with_capacity(s.len() + 16);
     let words: Vec<&str> = s.split(' ').collect();
     for (i, w) in words.iter().enumerate() {
