@@ -159,8 +159,8 @@ const TOPIC_WORDS: &[&str] = &[
 const CONCEPT_QUOTE: usize = 160;
 const CLAIM_QUOTE: usize = 480;
 
-/// The first place a rule is asserted: the sentence quoted, and the rubric line that fired
-/// as the author wrote it (`match[2] = "…"`).
+/// Where a rule is asserted: the sentence quoted, and the rubric line that fired as the
+/// author wrote it (`match[2] = "…"`).
 fn first_positive(
     reading: &Reading,
     rule: &Rule,
@@ -168,7 +168,12 @@ fn first_positive(
     hits: &[Hit],
     max: usize,
 ) -> Option<(String, String)> {
-    hits.iter().find(|h| !h.negated).map(|h| {
+    // The most specific line's first hit: the sentence that says the most of the idea.
+    let best = hits
+        .iter()
+        .filter(|h| !h.negated)
+        .max_by_key(|h| (rule.groups(h), std::cmp::Reverse((h.sentence, h.line))));
+    best.map(|h| {
         let (field, lines, j) = match rule.source(h) {
             Some(Source::Match(j)) => ("match", entry.0, j),
             Some(Source::Phrase(j)) => ("phrases", entry.1, j),
@@ -533,6 +538,37 @@ mod tests {
         assert_eq!(
             v.concepts[1].evidence.as_deref(),
             Some("A shared store means every replica reads it.")
+        );
+    }
+
+    // "printed … seal" and "write over it … seal no longer matches" both find the idea; the
+    // quote is the sentence the fuller line found, which is the one that says it.
+    #[test]
+    fn the_quote_is_the_sentence_that_says_the_most() {
+        let mut r = rubric();
+        r.concepts.push(concept(
+            "tamper",
+            "an edit breaks the seal",
+            &[
+                "edit | write | print + seal",
+                "edit | write + seal + no longer matches | breaks",
+            ],
+        ));
+        let v = run(
+            &r,
+            "They print my name and a seal on it. If I write over it the seal no longer matches.",
+        );
+        let tamper = v.concepts.iter().find(|c| c.id == "tamper").unwrap();
+        assert_eq!(
+            tamper.evidence.as_deref(),
+            Some("If I write over it the seal no longer matches.")
+        );
+        assert!(
+            tamper
+                .matched_by
+                .as_deref()
+                .unwrap()
+                .starts_with("match[1]")
         );
     }
 

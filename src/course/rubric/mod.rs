@@ -156,6 +156,15 @@ impl Rule {
     pub fn source(&self, hit: &Hit) -> Option<Source> {
         self.sources.get(hit.line).copied()
     }
+
+    /// How many word groups the line behind a hit needed: a hit on "edit + signature +
+    /// broken" says more than one on "edit + signature", so it is the better quote.
+    pub fn groups(&self, hit: &Hit) -> usize {
+        match self.matchers.get(hit.line) {
+            Some(Matcher::Groups(groups)) => groups.len(),
+            _ => 1,
+        }
+    }
 }
 
 impl CompiledRubric {
