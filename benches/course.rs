@@ -5,11 +5,11 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use forgetful::course::Course;
+use forgetful::markdown::{RenderOptions, render};
 
 // The allocator the shipped binary uses (see src/main.rs), so the figures are the binary's.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use forgetful::markdown::{RenderOptions, render};
 
 fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> Duration {
     black_box(f());

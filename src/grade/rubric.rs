@@ -161,7 +161,7 @@ const CLAIM_QUOTE: usize = 480;
 
 /// Where a rule is asserted: the sentence quoted, and the rubric line that fired as the
 /// author wrote it (`match[2] = "…"`).
-fn first_positive(
+fn best_positive(
     reading: &Reading,
     rule: &Rule,
     entry: Entry<'_>,
@@ -243,7 +243,7 @@ pub fn grade_with(
         .iter()
         .zip(&compiled.concepts)
         .map(|(c, rule)| {
-            let found = first_positive(
+            let found = best_positive(
                 &reading,
                 rule,
                 (&c.matches, &c.phrases, &c.patterns),
@@ -267,7 +267,7 @@ pub fn grade_with(
         .iter()
         .zip(&compiled.misconceptions)
         .filter_map(|(m, rule)| {
-            let (evidence, matched_by) = first_positive(
+            let (evidence, matched_by) = best_positive(
                 &reading,
                 rule,
                 (&m.matches, &m.phrases, &m.patterns),

@@ -548,9 +548,8 @@ const SUPPOSING: &[&str] = &[
 /// bounds what it says ("sticky works only until that replica restarts" states the limit,
 /// not that sticky works)?
 fn hypothetical(s: &Sentence, i: usize) -> bool {
-    // "until" may open a phrase of its own: "only" is looked for in this one, and the word
-    // after it wherever it is.
-    // "only until", and "only works until" / "only helps as long as": a verb may come between.
+    // "only until", "only works until", "only helps as long as": "only" in this phrase, and
+    // "until"/"as" within the two words after it (it may open a phrase of its own).
     let bounded = (0..s.words.len()).any(|j| {
         s.clause[j] == s.clause[i]
             && s.words[j] == "only"
