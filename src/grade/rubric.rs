@@ -371,7 +371,19 @@ fn is_keyword_list(answer: &str, sentences: usize, words: &[&str], every_idea: b
         .filter(|&n| n > 0)
         .collect();
     let short = fragments.iter().filter(|&&n| n <= 3).count();
-    let listy = fragments.len() >= 4 && short * 4 >= fragments.len() * 3;
+    // A table's cells are short too, but a table set among sentences is an answer.
+    let prose = answer
+        .split(['.', '!', '?'])
+        .filter(|piece| {
+            let w = text::words(piece);
+            w.len() >= 6
+                && w.iter()
+                    .filter(|w| FUNCTION_WORDS.contains(&w.as_str()))
+                    .count()
+                    >= 2
+        })
+        .count();
+    let listy = fragments.len() >= 4 && short * 4 >= fragments.len() * 3 && prose < 2;
     // Arrows, equals signs and brackets connect ideas the way small words do in prose
     // ("edit payload -> signature fails").
     let connectives = ["->", "→", "=>", "=", "(", ":"]
@@ -643,6 +655,28 @@ mod tests {
             assert_eq!(v.outcome, Outcome::NotYet);
             assert!(v.message.starts_with("Not yet"));
         }
+    }
+
+    #[test]
+    fn a_table_among_sentences_is_not_a_keyword_list() {
+        let table =
+            "| replica | session | answer | | a | no | 401 | | b | yes | 200 | | c | no | 401 |";
+        assert!(is_keyword_list(
+            table,
+            1,
+            &text::words(table)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+            true
+        ));
+        let answer = format!(
+            "{table} The session sat in replica memory on b alone. A shared store means every \
+             replica reads it, so all three answer 200."
+        );
+        let words = text::words(&answer);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        assert!(!is_keyword_list(&answer, 3, &words, true));
     }
 
     #[test]

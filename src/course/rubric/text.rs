@@ -85,7 +85,7 @@ const CONTRAST_WORDS: &[&str] = &[
 
 /// Split an answer into sentences and normalise each one.
 pub fn sentences(answer: &str) -> Vec<Sentence> {
-    // A fragment of one or two words ("Easy.", "Done, 401.") finishes the thought before it:
+    // A fragment of up to three words ("Easy.", "Just c's memory.") finishes the thought before it:
     // it joins that sentence as a clause of its own. List items stay items.
     // (Not across a blank line, a paragraph of its own.)
     let mut pieces: Vec<String> = Vec::new();
@@ -98,7 +98,7 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
         let gap = answer.get(prev_end.min(start)..start).unwrap_or("");
         let paragraph = gap.matches('\n').count() >= 2;
         prev_end = start + piece.len();
-        let fragment = words > 0 && words <= 2 && !item;
+        let fragment = words > 0 && words <= 3 && !item;
         // "Where did it live? In bob's token.": the answer finishes the question's thought.
         let answers = pieces.last().is_some_and(|p| p.trim_end().ends_with('?'));
         // "That's the easy one.": a short sentence that only points back at the one before.
@@ -109,7 +109,7 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
             {
                 // An answer shares the question's clause (its subject is there); a fragment
                 // or a cost is a clause of its own.
-                prev.push_str(if answers && !fragment { ", " } else { "; " });
+                prev.push_str(if answers || fragment { ", " } else { "; " });
                 prev.push_str(piece);
             }
             _ => pieces.push(piece.to_string()),
@@ -349,13 +349,14 @@ fn normalise_sentence(original: &str) -> Sentence {
         };
         if matches!(
             ch,
-            ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '—' | '–' | '→' | '.' | '!' | '?'
+            ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '—' | '–' | '→' | '.' | '!' | '?' | '|'
         ) || spaced_dash
         {
             pending_break = true;
             punct_breaks.push(words.len());
         }
-        if ch == ';' && !words.is_empty() {
+        // A table's cell ("| deletes the record | nothing on its own |") is a clause of its own.
+        if matches!(ch, ';' | '|') && !words.is_empty() {
             coarse_breaks.push(words.len());
         }
     }
@@ -498,8 +499,26 @@ mod tests {
     }
 
     #[test]
+    fn a_fragment_of_three_words_continues_the_thought_before_it() {
+        let got = sentences("The session lived inside c. Just c's memory. Round robin sent me on.");
+        assert_eq!(got.len(), 2, "{got:?}");
+        // One clause with the sentence before, so a rubric's groups meet across the stop.
+        assert_eq!(got[0].coarse.first(), got[0].coarse.last(), "{got:?}");
+        assert_ne!(got[0].clause.first(), got[0].clause.last(), "{got:?}");
+    }
+
+    #[test]
+    fn a_table_cell_is_a_clause_of_its_own() {
+        let got = sentences("| revoke | deletes the record | nothing on its own |");
+        assert_eq!(got.len(), 1);
+        let s = &got[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert_ne!(s.coarse[at("deletes")], s.coarse[at("nothing")], "{s:?}");
+    }
+
+    #[test]
     fn an_answer_joins_the_question_it_answers() {
-        let got = sentences("Where did the role live? In bob's token. It is signed.");
+        let got = sentences("Where did the role live? In bob's token. It is signed at login.");
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0].text, "where did the role live in bob token");
         assert_eq!(got[0].coarse.first(), got[0].coarse.last());
@@ -570,13 +589,13 @@ mod tests {
 
     #[test]
     fn sentences_split_on_ends_and_list_items_not_on_wrapped_lines() {
-        let text = "one two\nthree. four 127.0.0.1 five\n- six\n- seven\n\neight";
+        let text = "one two\nthree. four 127.0.0.1 five and more\n- six\n- seven\n\neight";
         let got: Vec<String> = sentences(text).into_iter().map(|s| s.text).collect();
         assert_eq!(
             got,
             [
                 "one two three",
-                "four 127 0 0 1 five",
+                "four 127 0 0 1 five and more",
                 "six",
                 "seven",
                 "eight"
