@@ -610,6 +610,7 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
                 .any(|w| matches!(w.as_str(), "until" | "till" | "as"))
     });
     bounded
+        || s.asked[i]
         || (0..=i)
             .rev()
             .take_while(|&j| s.clause[j] == s.clause[i])

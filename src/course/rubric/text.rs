@@ -22,6 +22,8 @@ pub struct Sentence {
     pub coarse: Vec<usize>,
     /// Run of words between punctuation marks.
     pub segment: Vec<usize>,
+    /// Whether each word is part of a question ("so it's encrypted?"): asked, not claimed.
+    pub asked: Vec<bool>,
     /// The words joined by single spaces: what rubric patterns are matched against.
     pub text: String,
     /// Byte offset of each word in `text`.
@@ -98,11 +100,13 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
         let gap = answer.get(prev_end.min(start)..start).unwrap_or("");
         let paragraph = gap.matches('\n').count() >= 2;
         prev_end = start + piece.len();
-        let fragment = words > 0 && words <= 3 && !item;
+        // A short question ("Q: secret?") opens a thought rather than finishing one.
+        let fragment = words > 0 && words <= 3 && !item && !piece.trim_end().ends_with('?');
         // "Where did it live? In bob's token.": the answer finishes the question's thought.
         let answers = pieces.last().is_some_and(|p| p.trim_end().ends_with('?'));
         // "That's the easy one.": a short sentence that only points back at the one before.
-        let points_back = words <= 6 && !item && points_back(piece);
+        let points_back =
+            !item && ((words <= 6 && points_back(piece)) || weighs_the_one_before(piece));
         match pieces.last_mut() {
             Some(prev)
                 if (fragment || answers || points_back || states_the_cost(piece)) && !paragraph =>
@@ -137,6 +141,26 @@ fn points_back(piece: &str) -> bool {
     ]
     .iter()
     .any(|p| lower.starts_with(p))
+}
+
+/// "Revoke bob on a denylist. That works at once, but every replica now reads the list.":
+/// a sentence that weighs the one before (what it does, what it costs) belongs to it.
+fn weighs_the_one_before(piece: &str) -> bool {
+    let lower = piece.trim_start().to_lowercase().replace('\u{2019}', "'");
+    ["that", "this", "it"].iter().any(|subject| {
+        lower.strip_prefix(subject).is_some_and(|rest| {
+            [
+                " works",
+                " costs",
+                " means",
+                " would cost",
+                " comes at",
+                " adds",
+            ]
+            .iter()
+            .any(|verb| rest.starts_with(verb))
+        })
+    })
 }
 
 /// "Fix: a denylist. Cost: every replica checks it." The cost belongs to the fix before it,
@@ -292,6 +316,11 @@ fn expand_word(w: &str) -> String {
     format!("{head}{core}{tail}")
 }
 
+/// Words that answer a question by agreeing with it.
+const YES: &[&str] = &[
+    "yes", "yeah", "yep", "yup", "correct", "exactly", "right", "sure",
+];
+
 fn normalise_sentence(original: &str) -> Sentence {
     let expanded = expand_contractions(&original.to_lowercase());
     let mut words = Vec::new();
@@ -303,6 +332,8 @@ fn normalise_sentence(original: &str) -> Sentence {
     let mut coarse_breaks: Vec<usize> = Vec::new();
     // Where punctuation falls: a rubric's several-word alternative never spans one.
     let mut punct_breaks: Vec<usize> = Vec::new();
+    let mut asked: Vec<bool> = Vec::new();
+    let mut asked_from = 0;
     let chars: Vec<char> = expanded.chars().collect();
     let flush = |word: &mut String,
                  words: &mut Vec<String>,
@@ -355,8 +386,22 @@ fn normalise_sentence(original: &str) -> Sentence {
             pending_break = true;
             punct_breaks.push(words.len());
         }
-        // A table's cell ("| deletes the record | nothing on its own |") is a clause of its own.
-        if matches!(ch, ';' | '|') && !words.is_empty() {
+        // Everything since the last full stop before a question mark was asked.
+        if matches!(ch, '.' | '!' | '?') {
+            if ch == '?' {
+                asked.resize(words.len(), false);
+                // "Is sticky the fix? Yes: …" answers its own question with a claim.
+                for i in 1..words.len() {
+                    if asked[i - 1] && !asked[i] && YES.contains(&words[i].as_str()) {
+                        let from = asked[..i].iter().rposition(|a| !a).map_or(0, |j| j + 1);
+                        asked[from..i].fill(false);
+                    }
+                }
+                asked[asked_from.min(words.len())..].fill(true);
+            }
+            asked_from = words.len();
+        }
+        if ch == ';' && !words.is_empty() {
             coarse_breaks.push(words.len());
         }
     }
@@ -372,6 +417,14 @@ fn normalise_sentence(original: &str) -> Sentence {
         coarse_breaks.contains(&i) || CONTRAST_WORDS.contains(&words[i].as_str())
     });
     let segment = runs(words.len(), |i| punct_breaks.contains(&i));
+    asked.resize(words.len(), false);
+    // "Is sticky the fix? Yes: …" answers its own question with a claim.
+    for i in 1..words.len() {
+        if asked[i - 1] && !asked[i] && YES.contains(&words[i].as_str()) {
+            let from = asked[..i].iter().rposition(|a| !a).map_or(0, |j| j + 1);
+            asked[from..i].fill(false);
+        }
+    }
     let stems = words.iter().map(|w| stem(w)).collect();
     let mut text = String::new();
     let mut starts = Vec::with_capacity(words.len());
@@ -389,6 +442,7 @@ fn normalise_sentence(original: &str) -> Sentence {
         clause,
         coarse,
         segment,
+        asked,
         text,
         starts,
     }
@@ -508,12 +562,42 @@ mod tests {
     }
 
     #[test]
-    fn a_table_cell_is_a_clause_of_its_own() {
-        let got = sentences("| revoke | deletes the record | nothing on its own |");
+    fn a_table_cell_is_a_phrase_of_its_own() {
+        let got = sentences("role | in the token | not in the table");
         assert_eq!(got.len(), 1);
         let s = &got[0];
         let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
-        assert_ne!(s.coarse[at("deletes")], s.coarse[at("nothing")], "{s:?}");
+        // "not" denies its own cell only; a row's cells still make one clause.
+        assert_ne!(s.clause[at("token")], s.clause[at("not")], "{s:?}");
+        assert_eq!(s.coarse[at("role")], s.coarse[at("token")], "{s:?}");
+    }
+
+    #[test]
+    fn a_question_is_asked_not_claimed_unless_answered_yes() {
+        let got = sentences("Ana: so it's encrypted? Me: no, it is base64url.");
+        let s = &got[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert!(
+            s.asked[at("encrypted")] && !s.asked[at("base64url")],
+            "{s:?}"
+        );
+        let got = sentences("Is the fix sticky routing? Yes: every request goes to a.");
+        assert!(got[0].asked.iter().all(|a| !a), "{:?}", got[0]);
+    }
+
+    #[test]
+    fn a_sentence_weighing_the_fix_before_it_joins_it() {
+        let got = sentences(
+            "Give every scanner a list of cancelled tickets. That works at once, but now every \
+             scanner reads the list on every scan. Bob lost the admin pages.",
+        );
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].text.ends_with("on every scan"), "{got:?}");
+        // A sentence that merely starts with "that" stands alone.
+        assert_eq!(
+            sentences("Revoke bob. That token is signed by the issuer.").len(),
+            2
+        );
     }
 
     #[test]
