@@ -506,7 +506,11 @@ fn match_groups(
         for g in &found {
             let mut present = false;
             let mut here = Vec::new();
-            for &(a, b, _) in g.iter().filter(|&&(a, _, _)| unit[a] == u) {
+            // A claim is made in the learner's own words, not inside a quoted command.
+            for &(a, b, _) in g
+                .iter()
+                .filter(|&&(a, _, _)| unit[a] == u && !(claim && s.quoted[a]))
+            {
                 present = true;
                 let denied = !owns && negation::is_negated(s, a, b, false);
                 if !denied {
@@ -780,6 +784,20 @@ mod tests {
                       worked on all three of them, and sticky would only hide it because \
                       if a restarts the login is gone anyway";
         assert_eq!(hit(&c, m, run_on), None);
+    }
+
+    #[test]
+    fn a_quoted_command_is_not_a_claim_but_still_shows_an_idea() {
+        let mut r = rubric(&["memory + @replica"]);
+        r.misconceptions[0].matches = vec!["password + sid | cookie".into()];
+        let c = CompiledRubric::compile(&r).unwrap();
+        let m = &c.misconceptions[0];
+        assert_eq!(hit(&c, m, "The sid cookie holds my password."), Some(false));
+        let quoted = "I ran `http POST :7878/login password=wonderland` and got a sid back.";
+        assert_eq!(hit(&c, m, quoted), None);
+        // An idea may still be found in what was quoted.
+        let said = "The output of `forgetful lab` showed it in replica memory.";
+        assert_eq!(hit(&c, &c.concepts[0], said), Some(false));
     }
 
     #[test]

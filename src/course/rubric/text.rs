@@ -24,6 +24,9 @@ pub struct Sentence {
     pub segment: Vec<usize>,
     /// Whether each word is part of a question ("so it's encrypted?"): asked, not claimed.
     pub asked: Vec<bool>,
+    /// Whether each word is quoted between backticks (`password=wonderland`): a command or
+    /// a value from the lab, never part of a claim.
+    pub quoted: Vec<bool>,
     /// The words joined by single spaces: what rubric patterns are matched against.
     pub text: String,
     /// Byte offset of each word in `text`.
@@ -322,7 +325,22 @@ const YES: &[&str] = &[
 ];
 
 fn normalise_sentence(original: &str) -> Sentence {
-    let expanded = expand_contractions(&original.to_lowercase());
+    // Text between backticks is a command or a value quoted from the lab
+    // (`password=wonderland`), not something the learner claims: its words are marked so.
+    let lower = original.to_lowercase();
+    let quotes_code = lower.matches('`').count() % 2 == 0;
+    let mut expanded = String::new();
+    let mut code: Vec<std::ops::Range<usize>> = Vec::new();
+    for (k, part) in lower.split('`').enumerate() {
+        let part = expand_contractions(part);
+        let start = expanded.chars().count();
+        expanded.push_str(&part);
+        if k % 2 == 1 && quotes_code {
+            code.push(start..start + part.chars().count());
+        }
+        expanded.push(' ');
+    }
+    let mut in_code: Vec<bool> = Vec::new();
     let mut words = Vec::new();
     let mut clause = Vec::new();
     let mut current_clause = 0;
@@ -355,6 +373,9 @@ fn normalise_sentence(original: &str) -> Sentence {
     };
     for (i, &ch) in chars.iter().enumerate() {
         if ch.is_alphanumeric() {
+            if word.is_empty() {
+                in_code.push(code.iter().any(|r| r.contains(&i)));
+            }
             word.push(ch);
             continue;
         }
@@ -390,13 +411,6 @@ fn normalise_sentence(original: &str) -> Sentence {
         if matches!(ch, '.' | '!' | '?') {
             if ch == '?' {
                 asked.resize(words.len(), false);
-                // "Is sticky the fix? Yes: …" answers its own question with a claim.
-                for i in 1..words.len() {
-                    if asked[i - 1] && !asked[i] && YES.contains(&words[i].as_str()) {
-                        let from = asked[..i].iter().rposition(|a| !a).map_or(0, |j| j + 1);
-                        asked[from..i].fill(false);
-                    }
-                }
                 asked[asked_from.min(words.len())..].fill(true);
             }
             asked_from = words.len();
@@ -418,6 +432,7 @@ fn normalise_sentence(original: &str) -> Sentence {
     });
     let segment = runs(words.len(), |i| punct_breaks.contains(&i));
     asked.resize(words.len(), false);
+    in_code.resize(words.len(), false);
     // "Is sticky the fix? Yes: …" answers its own question with a claim.
     for i in 1..words.len() {
         if asked[i - 1] && !asked[i] && YES.contains(&words[i].as_str()) {
@@ -443,6 +458,7 @@ fn normalise_sentence(original: &str) -> Sentence {
         coarse,
         segment,
         asked,
+        quoted: in_code,
         text,
         starts,
     }
