@@ -328,7 +328,7 @@ fn normalise_sentence(original: &str) -> Sentence {
     // Text between backticks is a command or a value quoted from the lab
     // (`password=wonderland`), not something the learner claims: its words are marked so.
     let lower = original.to_lowercase();
-    let quotes_code = lower.matches('`').count() % 2 == 0;
+    let quotes_code = lower.matches('`').count().is_multiple_of(2);
     let mut expanded = String::new();
     let mut code: Vec<std::ops::Range<usize>> = Vec::new();
     for (k, part) in lower.split('`').enumerate() {
