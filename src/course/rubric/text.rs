@@ -319,6 +319,38 @@ fn expand_word(w: &str) -> String {
     format!("{head}{core}{tail}")
 }
 
+/// A single word in single quotes ("sticky also 'works', but…") is held at arm's length,
+/// like a quoted command: it is written in backticks so it never makes a claim.
+fn scare_quotes_as_code(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let opens =
+            matches!(chars[i], '\'' | '\u{2018}') && (i == 0 || !chars[i - 1].is_alphanumeric());
+        if opens {
+            let word = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_alphanumeric() || **c == '-')
+                .count();
+            let close = i + 1 + word;
+            let closes = word >= 2
+                && matches!(chars.get(close), Some('\'' | '\u{2019}'))
+                && chars.get(close + 1).is_none_or(|c| !c.is_alphanumeric());
+            if closes {
+                out.push('`');
+                out.extend(&chars[i + 1..close]);
+                out.push('`');
+                i = close + 1;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 /// Words that answer a question by agreeing with it.
 const YES: &[&str] = &[
     "yes", "yeah", "yep", "yup", "correct", "exactly", "right", "sure",
@@ -327,7 +359,7 @@ const YES: &[&str] = &[
 fn normalise_sentence(original: &str) -> Sentence {
     // Text between backticks is a command or a value quoted from the lab
     // (`password=wonderland`), not something the learner claims: its words are marked so.
-    let lower = original.to_lowercase();
+    let lower = scare_quotes_as_code(&original.to_lowercase());
     let quotes_code = lower.matches('`').count().is_multiple_of(2);
     let mut expanded = String::new();
     let mut code: Vec<std::ops::Range<usize>> = Vec::new();
@@ -614,6 +646,16 @@ mod tests {
             sentences("Revoke bob. That token is signed by the issuer.").len(),
             2
         );
+    }
+
+    #[test]
+    fn a_word_in_scare_quotes_is_held_at_arms_length() {
+        let s =
+            &sentences("sticky also 'works' but a restart logs you out, so it isn't bob's fix")[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert!(s.quoted[at("works")], "{s:?}");
+        // An apostrophe inside or after a word is not a quote.
+        assert!(!s.quoted[at("bob")] && !s.quoted[at("fix")], "{s:?}");
     }
 
     #[test]
