@@ -359,19 +359,26 @@ const YES: &[&str] = &[
 fn normalise_sentence(original: &str) -> Sentence {
     // Text between backticks is a command or a value quoted from the lab
     // (`password=wonderland`), not something the learner claims: its words are marked so.
-    let lower = scare_quotes_as_code(&original.to_lowercase());
-    let quotes_code = lower.matches('`').count().is_multiple_of(2);
-    let mut expanded = String::new();
+    let mut lower = original.to_lowercase();
     let mut code: Vec<std::ops::Range<usize>> = Vec::new();
-    for (k, part) in lower.split('`').enumerate() {
-        let part = expand_contractions(part);
-        let start = expanded.chars().count();
-        expanded.push_str(&part);
-        if k % 2 == 1 && quotes_code {
-            code.push(start..start + part.chars().count());
+    // Most sentences (and every rubric phrase) quote nothing: no copies for them.
+    let expanded = if lower.contains(['`', '\'', '\u{2018}']) {
+        lower = scare_quotes_as_code(&lower);
+        let quotes_code = lower.matches('`').count().is_multiple_of(2);
+        let mut expanded = String::new();
+        for (k, part) in lower.split('`').enumerate() {
+            let part = expand_contractions(part);
+            let start = expanded.chars().count();
+            expanded.push_str(&part);
+            if k % 2 == 1 && quotes_code {
+                code.push(start..start + part.chars().count());
+            }
+            expanded.push(' ');
         }
-        expanded.push(' ');
-    }
+        expanded
+    } else {
+        expand_contractions(&lower)
+    };
     let mut in_code: Vec<bool> = Vec::new();
     let mut words = Vec::new();
     let mut clause = Vec::new();
