@@ -75,7 +75,14 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
         if s.clause[i] != clause {
             break;
         }
-        if reach(s, i).is_some_and(|r| start - i <= r) {
+        // "not from a bad password or an expired cookie": the denial carries across "or"
+        // to the next alternative, however far the first one ran.
+        let carried = |r: usize| {
+            (i + 1..start).any(|j| {
+                matches!(s.words[j].as_str(), "or" | "nor") && j - i <= r + 1 && start - j <= 4
+            })
+        };
+        if reach(s, i).is_some_and(|r| start - i <= r || carried(r)) {
             count += 1;
         }
     }
@@ -129,6 +136,17 @@ mod tests {
             .position(|w| w == n.as_slice())
             .expect("needle");
         is_negated(s, start, start + n.len() - 1, mentions_negation(needle))
+    }
+
+    #[test]
+    fn a_denial_carries_across_or_to_the_next_alternative() {
+        let text = "the 401s did not come from a bad password or an expired cookie";
+        assert!(negated(text, "expired cookie"));
+        // Only to the alternative right after "or", not to the rest of the sentence.
+        assert!(!negated(
+            "it was not a bad password or a typo and then the replica expired my cookie",
+            "expired my cookie"
+        ));
     }
 
     #[test]
