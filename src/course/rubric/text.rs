@@ -93,7 +93,9 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
     // A fragment of up to three words ("Easy.", "Just c's memory.") finishes the thought before it:
     // it joins that sentence as a clause of its own. List items stay items.
     // (Not across a blank line, a paragraph of its own.)
-    let mut pieces: Vec<String> = Vec::new();
+    // Each sentence as it is read (joins marked with the punctuation that gives them their
+    // meaning) and as it is quoted back (joined by a space, as the learner wrote it).
+    let mut pieces: Vec<(String, String)> = Vec::new();
     let mut prev_end = 0;
     for piece in split_sentences(answer) {
         let words = piece.split_whitespace().count();
@@ -106,26 +108,31 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
         // A short question ("Q: secret?") opens a thought rather than finishing one.
         let fragment = words > 0 && words <= 3 && !item && !piece.trim_end().ends_with('?');
         // "Where did it live? In bob's token.": the answer finishes the question's thought.
-        let answers = pieces.last().is_some_and(|p| p.trim_end().ends_with('?'));
+        let answers = pieces
+            .last()
+            .is_some_and(|(p, _)| p.trim_end().ends_with('?'));
         // "That's the easy one.": a short sentence that only points back at the one before.
         let points_back =
             !item && ((words <= 6 && points_back(piece)) || weighs_the_one_before(piece));
         match pieces.last_mut() {
-            Some(prev)
+            Some((read, quoted))
                 if (fragment || answers || points_back || states_the_cost(piece)) && !paragraph =>
             {
-                // An answer shares the question's clause (its subject is there); a fragment
-                // or a cost is a clause of its own.
-                prev.push_str(if answers || fragment { ", " } else { "; " });
-                prev.push_str(piece);
+                // An answer or a fragment shares the clause before it (its subject is there);
+                // a cost or a sentence that weighs the one before is a clause of its own.
+                read.push_str(if answers || fragment { ", " } else { "; " });
+                read.push_str(piece);
+                quoted.push(' ');
+                quoted.push_str(piece.trim());
             }
-            _ => pieces.push(piece.to_string()),
+            _ => pieces.push((piece.to_string(), piece.trim().to_string())),
         }
     }
     pieces
         .iter()
-        .filter_map(|s| {
-            let sentence = normalise_sentence(s);
+        .filter_map(|(read, quoted)| {
+            let mut sentence = normalise_sentence(read);
+            sentence.original.clone_from(quoted);
             (!sentence.words.is_empty()).then_some(sentence)
         })
         .collect()
@@ -670,6 +677,8 @@ mod tests {
         let got = sentences("Where did the role live? In bob's token. It is signed at login.");
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0].text, "where did the role live in bob token");
+        // Quoted back as the learner wrote it, not with the joining mark.
+        assert_eq!(got[0].original, "Where did the role live? In bob's token.");
         assert_eq!(got[0].coarse.first(), got[0].coarse.last());
     }
 
