@@ -181,6 +181,8 @@ fn states_the_cost(piece: &str) -> bool {
         .trim_start_matches(['-', '*', '•'])
         .trim_start()
         .to_lowercase();
+    // "The price isn't small: …" and "Cost: …" both open with their label.
+    let head = head.strip_prefix("the ").unwrap_or(&head);
     [
         "cost",
         "costs",
@@ -193,8 +195,14 @@ fn states_the_cost(piece: &str) -> bool {
     ]
     .iter()
     .any(|label| {
-        head.strip_prefix(label)
-            .is_some_and(|rest| rest.trim_start().starts_with([':', '=']))
+        head.strip_prefix(label).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            // The label, or the label and a few words of its own ("isn't small"), then ':'.
+            rest.starts_with([':', '='])
+                || rest.split_once(':').is_some_and(|(said, _)| {
+                    said.split_whitespace().count() <= 3 && !said.contains('.')
+                })
+        })
     })
 }
 
@@ -691,6 +699,12 @@ mod tests {
         // Not across a paragraph, and not any sentence that merely mentions a cost.
         assert_eq!(sentences("Fix: a denylist.\n\nCost: a lookup.").len(), 2);
         assert_eq!(sentences("Fix: a denylist. The cost is a lookup.").len(), 2);
+        // A label with a few words of its own before the colon is still the label.
+        let said =
+            sentences("Fix: look it up per request. The price isn't small: a db hit each time.");
+        assert_eq!(said.len(), 1, "{said:?}");
+        let other = sentences("Fix: a denylist. The price of a ticket rose last year: a pity.");
+        assert_eq!(other.len(), 2, "{other:?}");
     }
 
     #[test]
