@@ -414,12 +414,14 @@ fn parse_groups(
 
 /// One alternative's words, normalised exactly as answers are.
 fn words(alt: &str, lexicon: &mut Lexicon) -> Option<Words> {
-    let sentence = text::sentences(alt).into_iter().next()?;
-    let negates = negation::mentions_negation(&sentence.text);
-    let terms = sentence
-        .words
+    let (words, stems) = text::phrase_words(alt);
+    if words.is_empty() {
+        return None;
+    }
+    let negates = negation::mentions_negation(&words.join(" "));
+    let terms = words
         .iter()
-        .zip(sentence.stems)
+        .zip(stems)
         .map(|(w, st)| lexicon.intern(w, st))
         .collect();
     Some(Words { terms, negates })

@@ -208,7 +208,20 @@ fn states_the_cost(piece: &str) -> bool {
 
 /// Normalise a short phrase (from a rubric) to its stems, the same way answers are.
 pub fn phrase_stems(phrase: &str) -> Vec<String> {
-    normalise_sentence(phrase).stems
+    phrase_words(phrase).1
+}
+
+/// A rubric phrase's words and their stems: the runs of letters and digits that
+/// `normalise_sentence` finds, without the clause bookkeeping a phrase never needs (rubrics
+/// hold thousands of them, and reading each as an answer was most of the course's load).
+pub fn phrase_words(phrase: &str) -> (Vec<String>, Vec<String>) {
+    let words: Vec<String> = expand_contractions(&phrase.to_lowercase())
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let stems = words.iter().map(|w| stem(w)).collect();
+    (words, stems)
 }
 
 /// Every normalised word of a text, with no sentence structure (for overlap counts).
