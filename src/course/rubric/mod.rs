@@ -608,7 +608,10 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
     // "only until", "only works until", "only helps as long as": "only" in this phrase, and
     // "until"/"as" within the two words after it (it may open a phrase of its own).
     let bounded = (0..s.words.len()).any(|j| {
-        s.clause[j] == s.clause[i]
+        // In the claim's phrase, or opening the next one ("sticky works, but only until…").
+        let next_phrase = s.clause[j] == s.clause[i] + 1
+            && (j == 0 || s.clause[j - 1] != s.clause[j] || s.words[j - 1] == "but");
+        (s.clause[j] == s.clause[i] || next_phrase)
             && s.words[j] == "only"
             && s.words[j + 1..]
                 .iter()
@@ -800,6 +803,20 @@ mod tests {
         // An idea may still be found in what was quoted.
         let said = "The output of `forgetful lab` showed it in replica memory.";
         assert_eq!(hit(&c, &c.concepts[0], said), Some(false));
+    }
+
+    #[test]
+    fn a_claim_bounded_in_the_next_phrase_is_not_asserted() {
+        let mut r = rubric(&["memory"]);
+        r.misconceptions[0].matches = vec!["sticky + works | fixes".into()];
+        let c = CompiledRubric::compile(&r).unwrap();
+        let m = &c.misconceptions[0];
+        assert_eq!(hit(&c, m, "Sticky routing works."), Some(false));
+        let bounded = "Sticky also works but only until the replica restarts.";
+        assert_ne!(hit(&c, m, bounded), Some(false));
+        // A later "only until" about something else does not bound it.
+        let later = "Sticky works, and the cookie is fine, and tokens only last until exp.";
+        assert_eq!(hit(&c, m, later), Some(false));
     }
 
     #[test]
