@@ -371,19 +371,22 @@ fn is_keyword_list(answer: &str, sentences: usize, words: &[&str], every_idea: b
         .filter(|&n| n > 0)
         .collect();
     let short = fragments.iter().filter(|&&n| n <= 3).count();
-    // A table's cells are short too, but a table set among sentences is an answer.
-    let prose = answer
-        .split(['.', '!', '?'])
-        .filter(|piece| {
-            let w = text::words(piece);
-            w.len() >= 6
-                && w.iter()
-                    .filter(|w| FUNCTION_WORDS.contains(&w.as_str()))
-                    .count()
-                    >= 2
-        })
-        .count();
-    let listy = fragments.len() >= 4 && short * 4 >= fragments.len() * 3 && prose < 2;
+    // A table's cells are short too, but a table set among sentences is an answer
+    // (looked for only when the fragments alone read as a list).
+    let prose = || {
+        answer
+            .split(['.', '!', '?'])
+            .filter(|piece| {
+                let w = text::words(piece);
+                w.len() >= 6
+                    && w.iter()
+                        .filter(|w| FUNCTION_WORDS.contains(&w.as_str()))
+                        .count()
+                        >= 2
+            })
+            .count()
+    };
+    let listy = fragments.len() >= 4 && short * 4 >= fragments.len() * 3 && prose() < 2;
     // Arrows, equals signs and brackets connect ideas the way small words do in prose
     // ("edit payload -> signature fails").
     let connectives = ["->", "→", "=>", "=", "(", ":"]

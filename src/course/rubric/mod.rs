@@ -708,6 +708,14 @@ mod tests {
         }
     }
 
+    /// A rubric whose one misconception is `claim` (at `scope`), beside concept `concept`.
+    fn with_claim(concept: &str, claim: &str, scope: Option<Scope>) -> CompiledRubric {
+        let mut r = rubric(&[concept]);
+        r.misconceptions[0].matches = vec![claim.into()];
+        r.misconceptions[0].scope = scope;
+        CompiledRubric::compile(&r).unwrap()
+    }
+
     fn hit(c: &CompiledRubric, rule: &Rule, answer: &str) -> Option<bool> {
         let r = c.read(answer);
         let hits = c.hits(rule, &r);
@@ -777,10 +785,11 @@ mod tests {
 
     #[test]
     fn a_wrong_claim_spread_over_a_run_on_clause_is_not_asserted() {
-        let mut r = rubric(&["memory"]);
-        r.misconceptions[0].matches = vec!["restart | restarts + random | randomly".into()];
-        r.misconceptions[0].scope = Some(Scope::Clause);
-        let c = CompiledRubric::compile(&r).unwrap();
+        let c = with_claim(
+            "memory",
+            "restart | restarts + random | randomly",
+            Some(Scope::Clause),
+        );
         let m = &c.misconceptions[0];
         assert_eq!(hit(&c, m, "Replicas restart at random."), Some(false));
         // The claim's words are forty words apart in one comma-spliced clause.
@@ -793,9 +802,7 @@ mod tests {
 
     #[test]
     fn a_quoted_command_is_not_a_claim_but_still_shows_an_idea() {
-        let mut r = rubric(&["memory + @replica"]);
-        r.misconceptions[0].matches = vec!["password + sid | cookie".into()];
-        let c = CompiledRubric::compile(&r).unwrap();
+        let c = with_claim("memory + @replica", "password + sid | cookie", None);
         let m = &c.misconceptions[0];
         assert_eq!(hit(&c, m, "The sid cookie holds my password."), Some(false));
         let quoted = "I ran `http POST :7878/login password=wonderland` and got a sid back.";
@@ -807,9 +814,7 @@ mod tests {
 
     #[test]
     fn a_claim_bounded_in_the_next_phrase_is_not_asserted() {
-        let mut r = rubric(&["memory"]);
-        r.misconceptions[0].matches = vec!["sticky + works | fixes".into()];
-        let c = CompiledRubric::compile(&r).unwrap();
+        let c = with_claim("memory", "sticky + works | fixes", None);
         let m = &c.misconceptions[0];
         assert_eq!(hit(&c, m, "Sticky routing works."), Some(false));
         let bounded = "Sticky also works but only until the replica restarts.";

@@ -90,9 +90,10 @@ const CONTRAST_WORDS: &[&str] = &[
 
 /// Split an answer into sentences and normalise each one.
 pub fn sentences(answer: &str) -> Vec<Sentence> {
-    // A fragment of up to three words ("Easy.", "Just c's memory.") finishes the thought before it:
-    // it joins that sentence as a clause of its own. List items stay items.
-    // (Not across a blank line, a paragraph of its own.)
+    // Some sentences finish the thought before them and join it (never across a blank line,
+    // a paragraph of its own; list items stay items unless they state a cost): a fragment of
+    // up to three words ("Just c's memory."), an answer to a question, a short one pointing
+    // back ("That's the easy one."), one weighing it ("That works, but…"), and a cost.
     // Each sentence as it is read (joins marked with the punctuation that gives them their
     // meaning) and as it is quoted back (joined by a space, as the learner wrote it).
     let mut pieces: Vec<(String, String)> = Vec::new();
@@ -111,7 +112,7 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
         let answers = pieces
             .last()
             .is_some_and(|(p, _)| p.trim_end().ends_with('?'));
-        // "That's the easy one.": a short sentence that only points back at the one before.
+        // "That's the easy one." / "That works at once, but…": about the sentence before.
         let points_back =
             !item && ((words <= 6 && points_back(piece)) || weighs_the_one_before(piece));
         match pieces.last_mut() {
@@ -138,9 +139,14 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
         .collect()
 }
 
+/// How a sentence opens, lower-cased, with a curly apostrophe read as a straight one.
+fn opening(piece: &str) -> String {
+    piece.trim_start().to_lowercase().replace('\u{2019}', "'")
+}
+
 /// Does a sentence open by pointing at the one before ("That's the easy one", "This is why")?
 fn points_back(piece: &str) -> bool {
-    let lower = piece.trim_start().to_lowercase().replace('\u{2019}', "'");
+    let lower = opening(piece);
     [
         "that's ",
         "that is ",
@@ -156,7 +162,7 @@ fn points_back(piece: &str) -> bool {
 /// "Revoke bob on a denylist. That works at once, but every replica now reads the list.":
 /// a sentence that weighs the one before (what it does, what it costs) belongs to it.
 fn weighs_the_one_before(piece: &str) -> bool {
-    let lower = piece.trim_start().to_lowercase().replace('\u{2019}', "'");
+    let lower = opening(piece);
     ["that", "this", "it"].iter().any(|subject| {
         lower.strip_prefix(subject).is_some_and(|rest| {
             [
