@@ -94,3 +94,23 @@ fn lesson_eleven_model_answer_passes_disappearing_login() {
     let v = grade(&problem, &quote);
     assert_eq!(v.outcome, Outcome::Pass, "{v:#?}");
 }
+
+/// Every problem's own model answer, shown to a learner after a second miss, passes its
+/// rubric (stale-role's had not: "signed" and "with the issuer's public key" met in one
+/// sentence and read as the swapped-keys claim).
+#[test]
+fn every_model_answer_passes_its_own_rubric() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("problems")).expect("problems/") {
+        let path = entry.expect("entry").path();
+        let Some(id) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let problem = forgetful::grade::load_problem(None, id).expect("problem loads");
+        let v = grade(&problem, &problem.model_answer);
+        assert_eq!(v.outcome, Outcome::Pass, "{id}: {v:#?}");
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} problems found");
+}

@@ -129,10 +129,17 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
             _ => pieces.push((piece.to_string(), piece.trim().to_string())),
         }
     }
+    // Bars on one line ("sticky = hides it | fix → a shared store") part claims like `;`;
+    // in a table (bars on two lines or more) a row's cells belong together.
+    let table = answer.lines().filter(|l| l.contains('|')).count() >= 2;
     pieces
         .iter()
         .filter_map(|(read, quoted)| {
-            let mut sentence = normalise_sentence(read);
+            let mut sentence = if table {
+                normalise_sentence(read)
+            } else {
+                normalise_sentence(&read.replace('|', ";"))
+            };
             sentence.original.clone_from(quoted);
             (!sentence.words.is_empty()).then_some(sentence)
         })
@@ -339,6 +346,14 @@ fn expand_word(w: &str) -> String {
         // Typed without the apostrophe; a missed negation would turn a denial into a claim.
         "cant" => "can not".to_string(),
         c if NO_APOSTROPHE.contains(&c) => format!("{} not", &c[..c.len() - 2]),
+        // One slip in a longer one ("woudlnt", "doesnt'", "shoudlnt") still denies.
+        c if c.len() >= 6 && c.ends_with("nt") => match NO_APOSTROPHE
+            .iter()
+            .find(|n| n.len() >= 6 && strsim::osa_distance(n, &c.replace('\'', "")) <= 1)
+        {
+            Some(n) => format!("{} not", &n[..n.len() - 2]),
+            None => c.replace('\'', ""),
+        },
         c => {
             let mut c = c.to_string();
             for suffix in ["'s", "'re", "'ll", "'ve", "'d", "'m"] {
@@ -652,13 +667,19 @@ mod tests {
 
     #[test]
     fn a_table_cell_is_a_phrase_of_its_own() {
-        let got = sentences("role | in the token | not in the table");
-        assert_eq!(got.len(), 1);
+        let got = sentences(
+            "role | in the token | not in the table\nfix | a denylist every replica reads",
+        );
         let s = &got[0];
         let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
         // "not" denies its own cell only; a row's cells still make one clause.
         assert_ne!(s.clause[at("token")], s.clause[at("not")], "{s:?}");
         assert_eq!(s.coarse[at("role")], s.coarse[at("token")], "{s:?}");
+        // Bars on a single line part its claims, as `;` would.
+        let got = sentences("sticky = symptom hidden, lost on restart | fix → shared store");
+        let s = &got[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert_ne!(s.coarse[at("lost")], s.coarse[at("store")], "{s:?}");
     }
 
     #[test]
@@ -734,6 +755,11 @@ mod tests {
         assert_eq!(s.text, "it is in the token that is all");
         let s = &sentences("replicas dont store it and cant")[0];
         assert_eq!(s.text, "replicas do not store it and can not");
+        // A slip inside a longer one still denies; a word that merely ends in "nt" does not.
+        let s = &sentences("sticky woudlnt fix it, the parent shoudlnt care")[0];
+        assert_eq!(s.text, "sticky would not fix it the parent should not care");
+        let s = &sentences("a recent client")[0];
+        assert_eq!(s.text, "a recent client");
     }
 
     #[test]
