@@ -79,16 +79,16 @@ fn report(half: &str, per_problem: &[(String, Figures)]) -> Figures {
 /// reaches today, so they can only be raised. stale-role is the newest rubric, tuned on 480
 /// dev answers (five blind batches), and lowest.
 const FLOORS: &[(&str, f64, f64, usize)] = &[
-    ("disappearing-login", 0.92, 0.87, 2),
+    ("disappearing-login", 0.92, 0.87, 1),
     ("where-state-goes", 0.92, 0.93, 4),
     ("logout-now", 0.93, 0.87, 1),
-    ("stale-role", 0.87, 0.86, 5),
+    ("stale-role", 0.88, 0.86, 4),
 ];
 
 /// The three first problems together, as the README reports them.
 const MIN_AGREEMENT: f64 = 0.92;
 const MIN_ACCEPTANCE: f64 = 0.89;
-const MAX_WRONG_PASSED: usize = 7;
+const MAX_WRONG_PASSED: usize = 6;
 
 #[test]
 fn held_out_half_meets_its_floors() {
@@ -129,11 +129,12 @@ fn held_out_half_meets_its_floors() {
 
 /// The development half is what the rubrics were tuned on: the grader must agree with
 /// nearly all of it. Wrong passes there are answers with one odd wrong claim beside a right
-/// answer (199 of 4,325 wrong ones after batches R to W2; G2, V2 and W2 were graded and
-/// never tuned on, W2 alone adding 24); the floor stops that count from growing.
+/// answer (199 of 4,325 wrong ones after batches R to W2, G2, V2 and W2 graded and never
+/// tuned on; 180 once 82 beliefs from a catalog of real ones were named); the floor stops
+/// that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 199, "{}", all.summary());
+    assert!(all.wrong_passed <= 180, "{}", all.summary());
 }

@@ -172,6 +172,10 @@ impl CompiledRubric {
     pub fn compile(rubric: &super::problem::Rubric) -> Result<CompiledRubric, Vec<RubricError>> {
         let mut errors = Vec::new();
         let mut lexicon = Lexicon::default();
+        // Each named group is read once, when first named: a big group (`@delete`) is named
+        // by dozens of lines. Not before: a word in the lexicon that no line uses would win
+        // over a typo match to one that a line does use.
+        let mut named = Named::new(&rubric.words);
         let mut rules =
             |table: &str, entries: Vec<Entry<'_>>, default_scope: Scope, claim: bool| {
                 entries
@@ -188,7 +192,7 @@ impl CompiledRubric {
                         let mut matchers = Vec::new();
                         let mut sources = Vec::new();
                         for (j, m) in matches.iter().enumerate() {
-                            match parse_groups(m, &rubric.words, &mut lexicon) {
+                            match parse_groups(m, &mut named, &mut lexicon) {
                                 Ok(groups) => {
                                     matchers.push(Matcher::Groups(groups));
                                     sources.push(Source::Match(j));
@@ -284,7 +288,9 @@ impl CompiledRubric {
             true,
         );
         for (name, group) in &rubric.words {
-            if let Err(message) = parse_groups(group, &BTreeMap::new(), &mut lexicon) {
+            if let Err(message) =
+                parse_groups(group, &mut Named::new(&BTreeMap::new()), &mut lexicon)
+            {
                 errors.push(RubricError {
                     field: format!("rubric.words.{name}"),
                     message,
@@ -361,10 +367,41 @@ impl CompiledRubric {
     }
 }
 
+/// `[rubric.words]`, each group read into its alternatives when a line first names it.
+struct Named<'a> {
+    defs: &'a BTreeMap<String, String>,
+    read: BTreeMap<&'a str, Result<Vec<Words>, String>>,
+}
+
+impl<'a> Named<'a> {
+    fn new(defs: &'a BTreeMap<String, String>) -> Self {
+        Named {
+            defs,
+            read: BTreeMap::new(),
+        }
+    }
+
+    /// The group's alternatives, or why it cannot be used (`None`: no such group).
+    fn get(&mut self, name: &str, lexicon: &mut Lexicon) -> Option<Result<Vec<Words>, String>> {
+        let (key, def) = self.defs.get_key_value(name)?;
+        let read = self.read.entry(key.as_str()).or_insert_with(|| {
+            if def.split('|').any(|inner| inner.trim().starts_with('@')) {
+                Err(format!(
+                    "`@{name}` refers to another group; name words only"
+                ))
+            } else {
+                // An empty alternative here is reported once, on the group itself.
+                Ok(def.split('|').filter_map(|w| words(w, lexicon)).collect())
+            }
+        });
+        Some(read.clone())
+    }
+}
+
 /// Parse `a | b c + @name` into groups, interning every word.
 fn parse_groups(
     source: &str,
-    named: &BTreeMap<String, String>,
+    named: &mut Named<'_>,
     lexicon: &mut Lexicon,
 ) -> Result<Vec<Group>, String> {
     let mut groups = Vec::new();
@@ -373,8 +410,8 @@ fn parse_groups(
         for alt in group.split('|') {
             let alt = alt.trim();
             if let Some(name) = alt.strip_prefix('@') {
-                let Some(def) = named.get(name) else {
-                    let known: Vec<&str> = named.keys().map(String::as_str).collect();
+                let Some(read) = named.get(name, lexicon) else {
+                    let known: Vec<&str> = named.defs.keys().map(String::as_str).collect();
                     return Err(format!(
                         "no word group `@{name}` in [rubric.words] (known: {})",
                         if known.is_empty() {
@@ -384,14 +421,7 @@ fn parse_groups(
                         }
                     ));
                 };
-                for inner in def.split('|') {
-                    if inner.trim().starts_with('@') {
-                        return Err(format!(
-                            "`@{name}` refers to another group; name words only"
-                        ));
-                    }
-                    alternatives.extend(words(inner, lexicon));
-                }
+                alternatives.extend(read?);
                 continue;
             }
             match words(alt, lexicon) {
@@ -418,7 +448,7 @@ fn words(alt: &str, lexicon: &mut Lexicon) -> Option<Words> {
     if words.is_empty() {
         return None;
     }
-    let negates = negation::mentions_negation(&words.join(" "));
+    let negates = negation::names_a_negator(&words);
     let terms = words
         .iter()
         .zip(stems)

@@ -67,6 +67,15 @@ pub fn mentions_negation(text: &str) -> bool {
             .any(|w| NEGATORS.iter().any(|(n, _)| *n == w) || w == "cannot")
 }
 
+/// `mentions_negation` for words already normalised (lower-case, contractions expanded),
+/// without building a string: a course's compile asks it of every rubric alternative.
+pub fn names_a_negator(words: &[String]) -> bool {
+    words.iter().any(|w| {
+        w.split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| NEGATORS.iter().any(|(n, _)| *n == w) || w == "cannot")
+    })
+}
+
 /// Is the match covering words `start..=end` negated?
 pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -> bool {
     let clause = s.clause[start];

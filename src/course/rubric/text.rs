@@ -307,6 +307,14 @@ fn expand_contractions(lower: &str) -> String {
     } else {
         lower.to_string()
     };
+    // Only an apostrophe, "cannot" or a word ending in "nt" ("cant", "dont") expands.
+    let expands = |w: &str| {
+        let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+        w.contains('\'') || core.ends_with("nt") || core == "cannot"
+    };
+    if !s.split(' ').any(expands) {
+        return s;
+    }
     let mut out = String::with_capacity(s.len() + 16);
     let words: Vec<&str> = s.split(' ').collect();
     for (i, w) in words.iter().enumerate() {
@@ -760,6 +768,11 @@ mod tests {
         assert_eq!(s.text, "sticky would not fix it the parent should not care");
         let s = &sentences("a recent client")[0];
         assert_eq!(s.text, "a recent client");
+        // A phrase with nothing to expand is left as it is; "cannot" always expands.
+        assert_eq!(
+            phrase_words("I cannot forge it").0,
+            ["i", "can", "not", "forge", "it"]
+        );
     }
 
     #[test]
