@@ -33,8 +33,11 @@ const NOT_NEGATING_AFTER: &[&str] = &["only", "just", "merely", "simply", "least
 /// How many words ahead the word at `i` negates, if it is a negator here.
 fn reach(s: &Sentence, i: usize) -> Option<usize> {
     let w = s.words[i].as_str();
-    let &(_, reach) = NEGATORS.iter().find(|(n, _)| *n == w)?;
     let next = s.words.get(i + 1).map(String::as_str);
+    if let Some(r) = appearance(s, i) {
+        return Some(r);
+    }
+    let &(_, reach) = NEGATORS.iter().find(|(n, _)| *n == w)?;
     let prev = i.checked_sub(1).map(|p| s.words[p].as_str());
     match w {
         "not" if next.is_some_and(|n| NOT_NEGATING_AFTER.contains(&n)) => None,
@@ -46,6 +49,49 @@ fn reach(s: &Sentence, i: usize) -> Option<usize> {
         "no" if next == Some("matter") => None,
         _ => Some(reach),
     }
+}
+
+/// "Sticky makes it look fine", "it seems to work": how a thing appears, which the answer
+/// then usually takes back, is no claim that it is so. Only before a verdict word; "looks
+/// like a's memory held it" and "looks the sid up" report what was found.
+fn appearance(s: &Sentence, i: usize) -> Option<usize> {
+    const SEEM: &[&str] = &[
+        "look", "looks", "looked", "seem", "seems", "seemed", "appear", "appears", "appeared",
+    ];
+    const VERDICT: &[&str] = &[
+        "fine", "ok", "okay", "good", "fixed", "solved", "right", "correct", "working",
+    ];
+    if !SEEM.contains(&s.words[i].as_str()) {
+        return None;
+    }
+    let at = |k: usize| s.words.get(i + k).map(String::as_str);
+    match (at(1), at(2)) {
+        (Some(v), _) if VERDICT.contains(&v) => Some(1),
+        (Some("to"), Some("work" | "fix" | "help" | "solve")) => Some(2),
+        _ => None,
+    }
+}
+
+/// "is not needed", "was not kept": a verb's form, which denies the subject's part in it,
+/// where "is not free" only denies a quality.
+fn participle(w: &str) -> bool {
+    w.ends_with("ed")
+        || matches!(
+            w,
+            "kept"
+                | "held"
+                | "made"
+                | "sent"
+                | "done"
+                | "read"
+                | "known"
+                | "seen"
+                | "shown"
+                | "there"
+                | "here"
+                | "involved"
+                | "it"
+        )
 }
 
 /// Does any word in the text (a rubric phrase or the source of a pattern) negate?
@@ -111,11 +157,14 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
             .get(end + k)
             .filter(|_| s.clause.get(end + k) == Some(&s.clause[end]))
     };
-    // The subject may run on a little past the match ("a store every replica reads").
+    // The subject may run on a little past the match ("a store every replica reads"). A
+    // single word that ends the clause denies a quality, not the subject: "the denylist is
+    // not free: every replica checks it" still speaks of the denylist.
     let denied = (1..=3).any(|k| {
         after(k).is_some_and(|w| COPULAS.contains(&w.as_str()))
             && after(k + 1).is_some_and(|w| w == "not" || w == "never")
             && !after(k + 2).is_some_and(|w| NOT_NEGATING_AFTER.contains(&w.as_str()))
+            && (after(k + 3).is_some() || after(k + 2).is_some_and(|w| participle(w)))
     });
     if denied {
         count += 1;
@@ -196,6 +245,36 @@ mod tests {
         assert!(!negated(
             "it was not the cookie, the session lived in memory",
             "lived in memory"
+        ));
+    }
+
+    #[test]
+    fn how_a_thing_looks_is_no_verdict() {
+        assert!(negated("sticky routing makes it look fine", "fine"));
+        assert!(negated("sticky seems to work until a restarts", "work"));
+        // Reporting what was seen, or looking a record up, stays a claim.
+        assert!(!negated("it looks like a memory held the login", "memory"));
+        assert!(!negated(
+            "each replica looks the sid up in the store",
+            "sid"
+        ));
+    }
+
+    #[test]
+    fn a_denied_quality_leaves_its_subject_said() {
+        // "is not free:" denies a quality of the denylist; "is not what fixed it" and "is
+        // not needed" deny the subject's part.
+        assert!(!negated(
+            "the denylist is not free: every replica checks it",
+            "denylist"
+        ));
+        assert!(negated(
+            "a shared store is not what fixed it",
+            "shared store"
+        ));
+        assert!(negated(
+            "a lookup in the database is not needed, so",
+            "database"
         ));
     }
 

@@ -164,6 +164,12 @@ fn points_back(piece: &str) -> bool {
     ]
     .iter()
     .any(|p| lower.starts_with(p))
+        // "That part is easy.", "This half was the hard one."
+        || {
+            let mut words = lower.split_whitespace();
+            matches!(words.next(), Some("that" | "this"))
+                && words.take(3).any(|w| matches!(w, "is" | "was"))
+        }
 }
 
 /// "Revoke bob on a denylist. That works at once, but every replica now reads the list.":
