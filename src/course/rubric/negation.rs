@@ -61,10 +61,16 @@ fn appearance(s: &Sentence, i: usize) -> Option<usize> {
     const VERDICT: &[&str] = &[
         "fine", "ok", "okay", "good", "fixed", "solved", "right", "correct", "working",
     ];
+    let at = |k: usize| s.words.get(i + k).map(String::as_str);
+    // "sticky kinda works, but…": a hedge as good as "seems to".
+    if matches!(s.words[i].as_str(), "kinda" | "sorta") {
+        return at(1)
+            .is_some_and(|v| VERDICT.contains(&v) || matches!(v, "works" | "work" | "fixes"))
+            .then_some(1);
+    }
     if !SEEM.contains(&s.words[i].as_str()) {
         return None;
     }
-    let at = |k: usize| s.words.get(i + k).map(String::as_str);
     match (at(1), at(2)) {
         (Some(v), _) if VERDICT.contains(&v) => Some(1),
         (Some("to"), Some("work" | "fix" | "help" | "solve")) => Some(2),
@@ -252,6 +258,10 @@ mod tests {
     fn how_a_thing_looks_is_no_verdict() {
         assert!(negated("sticky routing makes it look fine", "fine"));
         assert!(negated("sticky seems to work until a restarts", "work"));
+        assert!(negated(
+            "sticky kinda works but not after a restart",
+            "works"
+        ));
         // Reporting what was seen, or looking a record up, stays a claim.
         assert!(!negated("it looks like a memory held the login", "memory"));
         assert!(!negated(
