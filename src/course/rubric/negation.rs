@@ -147,6 +147,20 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
             count += 1;
         }
     }
+    // "not because any session had expired": the denial reaches into the reason it opens.
+    let opens = (0..=start)
+        .rev()
+        .take_while(|&i| s.clause[i] == clause)
+        .last();
+    if let Some(first) = opens
+        && first >= 1
+        && matches!(s.words[first].as_str(), "because" | "since")
+        && s.words[first - 1] == "not"
+        // "the others didn't, because…" denies the verb before it, not the reason.
+        && !(first >= 2 && COPULAS.contains(&s.words[first - 2].as_str()))
+    {
+        count += 1;
+    }
     // Inside the match only the clause it ends in counts: "the balancer doesn't care and
     // passes each request on" still says the balancer passes requests on.
     if !owns_negation {
@@ -267,6 +281,22 @@ mod tests {
         assert!(!negated(
             "each replica looks the sid up in the store",
             "sid"
+        ));
+    }
+
+    #[test]
+    fn not_because_denies_the_reason() {
+        assert!(negated(
+            "it failed on b, not because any session had expired",
+            "session had expired"
+        ));
+        assert!(!negated(
+            "it failed on b because the session had expired",
+            "session had expired"
+        ));
+        assert!(!negated(
+            "a knew me, the others did not, because a kept me in its own memory",
+            "own memory"
         ));
     }
 
