@@ -74,7 +74,7 @@ fn named_beliefs_are_refused_and_near_misses_pass() {
     assert!(named.wrong >= 300, "{}", named.summary());
     assert!(named.wrong_passed <= 4, "{}", named.summary());
     assert!(
-        named.correct_passed + 4 >= named.correct,
+        named.correct_passed + 1 >= named.correct,
         "{}",
         named.summary()
     );
