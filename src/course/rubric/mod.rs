@@ -173,8 +173,8 @@ impl CompiledRubric {
         let mut errors = Vec::new();
         let mut lexicon = Lexicon::default();
         // Each named group is read once, when first named: a big group (`@delete`) is named
-        // by dozens of lines. Not before: a word in the lexicon that no line uses would win
-        // over a typo match to one that a line does use.
+        // by dozens of lines. Not before: the first form of a stem the lexicon meets is the
+        // one typos are measured against, so the reading order must stay as it was.
         let mut named = Named::new(&rubric.words);
         let mut rules =
             |table: &str, entries: Vec<Entry<'_>>, default_scope: Scope, claim: bool| {

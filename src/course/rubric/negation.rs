@@ -113,19 +113,19 @@ pub fn mentions_negation(text: &str) -> bool {
             lower.extend(c.to_lowercase());
         }
     }
-    lower.contains("n't")
-        || lower
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .any(|w| NEGATORS.iter().any(|(n, _)| *n == w) || w == "cannot")
+    lower.contains("n't") || has_negator(&lower)
+}
+
+/// Is any run of letters in `text` a negator ("no", "not", "cannot", …)?
+fn has_negator(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| NEGATORS.iter().any(|(n, _)| *n == w) || w == "cannot")
 }
 
 /// `mentions_negation` for words already normalised (lower-case, contractions expanded),
 /// without building a string: a course's compile asks it of every rubric alternative.
 pub fn names_a_negator(words: &[String]) -> bool {
-    words.iter().any(|w| {
-        w.split(|c: char| !c.is_ascii_alphabetic())
-            .any(|w| NEGATORS.iter().any(|(n, _)| *n == w) || w == "cannot")
-    })
+    words.iter().any(|w| has_negator(w))
 }
 
 /// Is the match covering words `start..=end` negated?
