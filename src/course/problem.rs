@@ -139,6 +139,10 @@ pub struct Concept {
     /// How far apart the groups may be (default: one clause).
     #[serde(default)]
     pub scope: Option<Scope>,
+    /// Word groups that, met anywhere in a sentence, mean that sentence speaks of something
+    /// else and gives this concept nothing ("denylist" for deleting a session).
+    #[serde(default)]
+    pub not_with: Vec<String>,
     /// Words or phrases (case-insensitive) that express it; synonyms go here.
     #[serde(default)]
     pub phrases: Vec<String>,
@@ -159,6 +163,9 @@ pub struct Misconception {
     /// How far apart the groups may be (default: one phrase, between commas).
     #[serde(default)]
     pub scope: Option<Scope>,
+    /// As a concept's `not_with`: a sentence meeting any of these makes no such claim.
+    #[serde(default)]
+    pub not_with: Vec<String>,
     #[serde(default)]
     pub phrases: Vec<String>,
     #[serde(default)]

@@ -74,6 +74,8 @@ pub struct Rule {
     scope: Scope,
     /// A wrong claim: only asserted statements count, not ones under "if" or "unless".
     claim: bool,
+    /// Alternatives that, anywhere in a sentence, keep this rule out of it (`not_with`).
+    not_with: Vec<Words>,
 }
 
 /// Where a rule matched.
@@ -107,6 +109,7 @@ struct Entry<'a> {
     phrases: &'a [String],
     patterns: &'a [String],
     scope: Option<Scope>,
+    not_with: &'a [String],
 }
 
 /// An answer read once: its sentences, and for each word the rubric words it stands for.
@@ -188,8 +191,24 @@ impl CompiledRubric {
                             phrases,
                             patterns,
                             scope,
+                            not_with,
                         } = e;
                         let mut matchers = Vec::new();
+                        let mut not_with_words = Vec::new();
+                        for (j, n) in not_with.iter().enumerate() {
+                            match parse_groups(n, &mut named, &mut lexicon) {
+                                Ok(groups) if groups.len() == 1 => not_with_words
+                                    .extend(groups.into_iter().flat_map(|g| g.alternatives)),
+                                Ok(_) => errors.push(RubricError {
+                                    field: format!("rubric.{table}[{i}].not_with[{j}]"),
+                                    message: "one group of alternatives (`a | b`), no `+`".into(),
+                                }),
+                                Err(message) => errors.push(RubricError {
+                                    field: format!("rubric.{table}[{i}].not_with[{j}]"),
+                                    message,
+                                }),
+                            }
+                        }
                         let mut sources = Vec::new();
                         for (j, m) in matches.iter().enumerate() {
                             match parse_groups(m, &mut named, &mut lexicon) {
@@ -251,6 +270,7 @@ impl CompiledRubric {
                             sources,
                             scope: scope.unwrap_or(default_scope),
                             claim,
+                            not_with: not_with_words,
                         }
                     })
                     .collect::<Vec<_>>()
@@ -266,6 +286,7 @@ impl CompiledRubric {
                     phrases: &c.phrases,
                     patterns: &c.patterns,
                     scope: c.scope,
+                    not_with: &c.not_with,
                 })
                 .collect(),
             Scope::Clause,
@@ -282,6 +303,7 @@ impl CompiledRubric {
                     phrases: &m.phrases,
                     patterns: &m.patterns,
                     scope: m.scope,
+                    not_with: &m.not_with,
                 })
                 .collect(),
             Scope::Phrase,
@@ -336,11 +358,18 @@ impl CompiledRubric {
         let mut out = Vec::new();
         for (si, s) in reading.sentences.iter().enumerate() {
             let terms = &reading.words[si];
+            // Words said next to something else (`not_with`) are about that, not this rule.
+            let elsewhere: Vec<usize> = rule
+                .not_with
+                .iter()
+                .flat_map(|w| occurrences(s, terms, w))
+                .map(|(a, _)| a)
+                .collect();
             for (line, m) in rule.matchers.iter().enumerate() {
                 match m {
                     Matcher::Groups(groups) => {
                         if let Some(negated) =
-                            match_groups(s, terms, groups, rule.scope, rule.claim)
+                            match_groups(s, terms, groups, rule.scope, rule.claim, &elsewhere)
                         {
                             out.push(Hit {
                                 sentence: si,
@@ -490,6 +519,7 @@ fn match_groups(
     groups: &[Group],
     scope: Scope,
     claim: bool,
+    elsewhere: &[usize],
 ) -> Option<bool> {
     // Where each group's words occur, found once (not once per clause): (first word, last
     // word, whether the alternative says "no"/"not" itself). A group found nowhere ends it.
@@ -501,6 +531,11 @@ fn match_groups(
             .flat_map(|w| {
                 occurrences(s, terms, w)
                     .into_iter()
+                    .filter(|&(a, _)| {
+                        !elsewhere
+                            .iter()
+                            .any(|&e| a.abs_diff(e) <= NOT_WITH_REACH && s.coarse[a] == s.coarse[e])
+                    })
                     .map(move |(a, b)| (a, b, w.negates))
             })
             .collect();
@@ -570,6 +605,9 @@ fn match_groups(
     }
     seen_negated.then_some(true)
 }
+
+/// How near (in words) a `not_with` word takes a rule's words away from it.
+const NOT_WITH_REACH: usize = 8;
 
 /// How many words a wrong claim may spread over inside a clause or sentence. A run-on
 /// answer ("…, that's the random logout, and the fix was …, and if a restarts the login is
@@ -723,6 +761,7 @@ mod tests {
                 required: true,
                 matches: matches.iter().map(|s| s.to_string()).collect(),
                 scope: None,
+                not_with: vec![],
                 phrases: vec![],
                 patterns: vec![],
                 ask: "?".into(),
@@ -731,6 +770,7 @@ mod tests {
                 id: "m".into(),
                 matches: vec!["sign + public key".into()],
                 scope: None,
+                not_with: vec![],
                 phrases: vec![],
                 patterns: vec![],
                 feedback: "f".into(),
@@ -756,6 +796,63 @@ mod tests {
         } else {
             Some(true)
         }
+    }
+
+    #[test]
+    fn not_with_keeps_a_rule_out_of_a_clause_about_something_else() {
+        let mut r = rubric(&["revoke | delete + every @replica"]);
+        r.concepts[0].scope = Some(Scope::Sentence);
+        r.concepts[0].not_with = vec!["denylist | deny list".into()];
+        let c = CompiledRubric::compile(&r).unwrap();
+        let concept = &c.concepts[0];
+        // Said next to the denylist, the words are about the denylist.
+        assert_eq!(
+            hit(
+                &c,
+                concept,
+                "I turned on the denylist and revoked alice, so every replica checks it."
+            ),
+            None
+        );
+        // The same sentence may still say it in a clause of its own.
+        assert_eq!(
+            hit(
+                &c,
+                concept,
+                "revoke deleted the session so every replica misses; tokens needed the denylist."
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            hit(
+                &c,
+                concept,
+                "I revoked alice and every replica refused her."
+            ),
+            Some(false)
+        );
+        r.concepts[0].not_with = vec!["denylist + list".into()];
+        let errs = CompiledRubric::compile(&r).unwrap_err();
+        assert_eq!(errs[0].field, "rubric.concepts[0].not_with[0]");
+    }
+
+    #[test]
+    fn a_slashed_list_parts_its_claims() {
+        // Three items parted by spaced slashes are three claims; one slash is an "or".
+        let c = with_claim("x", "denylist + short ttl", Some(Scope::Clause));
+        let claim = &c.misconceptions[0];
+        assert_eq!(
+            hit(
+                &c,
+                claim,
+                "tokens valid until exp / fix: denylist / or a short ttl"
+            ),
+            None
+        );
+        assert_eq!(
+            hit(&c, claim, "denylist / short ttl is the fix"),
+            Some(false)
+        );
     }
 
     #[test]

@@ -138,12 +138,23 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
             let mut sentence = if table {
                 normalise_sentence(read)
             } else {
-                normalise_sentence(&read.replace('|', ";"))
+                normalise_sentence(&slashed_list(&read.replace('|', ";")))
             };
             sentence.original.clone_from(quoted);
             (!sentence.words.is_empty()).then_some(sentence)
         })
         .collect()
+}
+
+/// A line of three or more items parted by spaced slashes ("revoke -> deleted / tokens: valid
+/// until exp / fix: denylist") is a list: each item is a claim of its own, as with `;`. One
+/// spaced slash is an "or" ("sticky / pinned") and stays.
+fn slashed_list(read: &str) -> std::borrow::Cow<'_, str> {
+    if read.matches(" / ").count() >= 2 {
+        read.replace(" / ", "; ").into()
+    } else {
+        read.into()
+    }
 }
 
 /// How a sentence opens, lower-cased, with a curly apostrophe read as a straight one.
@@ -360,8 +371,8 @@ fn expand_word(w: &str) -> String {
         // Typed without the apostrophe; a missed negation would turn a denial into a claim.
         "cant" => "can not".to_string(),
         c if NO_APOSTROPHE.contains(&c) => format!("{} not", &c[..c.len() - 2]),
-        // One slip in a longer one ("woudlnt", "doesnt'", "shoudlnt") still denies.
-        c if c.len() >= 6 && c.ends_with("nt") => match NO_APOSTROPHE
+        // One slip in a longer one ("woudlnt", "doesnt'", "dosnt") still denies.
+        c if c.len() >= 5 && c.ends_with("nt") => match NO_APOSTROPHE
             .iter()
             .find(|n| n.len() >= 6 && strsim::osa_distance(n, &c.replace('\'', "")) <= 1)
         {
@@ -772,6 +783,8 @@ mod tests {
         // A slip inside a longer one still denies; a word that merely ends in "nt" does not.
         let s = &sentences("sticky woudlnt fix it, the parent shoudlnt care")[0];
         assert_eq!(s.text, "sticky would not fix it the parent should not care");
+        let s = &sentences("it dosnt need to look me up, a giant count")[0];
+        assert_eq!(s.text, "it does not need to look me up a giant count");
         let s = &sentences("a recent client")[0];
         assert_eq!(s.text, "a recent client");
         // A phrase with nothing to expand is left as it is; "cannot" always expands.
