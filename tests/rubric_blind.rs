@@ -137,11 +137,12 @@ fn held_out_half_meets_its_floors() {
 /// problem they can be said in, 213 of 4,745 again once C3, graded once and never tuned on,
 /// and D3 joined, 216 of 4,805 with E3, graded once and never tuned on; 199 of 4,805 once
 /// a `not_with` kept denylist sentences from crediting a deleted session and G3's mobile
-/// developers' beliefs were named; 202 of 4,986 with F3, G3 and H3); the floor stops that
+/// developers' beliefs were named; 202 of 4,986 with F3, G3 and H3; 200 of 5,094 with K3
+/// and L3, after "only" stopped reading as "sessions are easier"); the floor stops that
 /// count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 202, "{}", all.summary());
+    assert!(all.wrong_passed <= 200, "{}", all.summary());
 }

@@ -398,7 +398,14 @@ fn is_keyword_list(answer: &str, sentences: usize, words: &[&str], every_idea: b
     // Notes without small words still pass when they state every idea in sentences or with
     // arrows; one run of terms does not, however many rubric words it names.
     let one_run = sentences <= 1 && connectives == 0;
-    listy || (grammarless && (!every_idea || one_run))
+    // Short items joined by arrows ("revoke -> record deleted -> every lookup misses") are
+    // notes of how things follow from each other, when together they state every idea.
+    let arrows = ["->", "→", "=>"]
+        .iter()
+        .map(|c| answer.matches(c).count())
+        .sum::<usize>();
+    let noted = every_idea && arrows >= 3;
+    (listy && !noted) || (grammarless && (!every_idea || one_run))
 }
 
 fn content_stems<'a>(words: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
@@ -682,6 +689,22 @@ mod tests {
         let words = text::words(&answer);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         assert!(!is_keyword_list(&answer, 3, &words, true));
+    }
+
+    #[test]
+    fn notes_joined_by_arrows_that_state_every_idea_are_an_answer() {
+        let notes = "shared: revoke -> record deleted -> every lookup misses -> 401; token: \
+                     self-contained, sig + exp only, valid till exp, revoke useless; denylist = \
+                     state again; sessions = easy, tokens = hard";
+        let words = text::words(notes);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        // The same short items read as a list of terms until they state every idea.
+        assert!(is_keyword_list(notes, 1, &words, false));
+        assert!(!is_keyword_list(notes, 1, &words, true));
+        let plain = notes.replace("->", ",");
+        let words = text::words(&plain);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        assert!(is_keyword_list(&plain, 1, &words, true));
     }
 
     #[test]
