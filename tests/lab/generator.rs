@@ -107,7 +107,18 @@ async fn kill_one_in_shared_and_token_modes_logs_out_nobody() {
         assert_eq!(s.users_logged_out, 0, "{mode}: {:?}", s.logged_out);
         assert_eq!(s.unauthorized, 0, "{mode}: {:?}", s.status);
         assert_eq!(s.failed, 0, "{mode}: {:?}", s.status);
-        assert!(s.requests > 300, "{mode}: {}", s.requests);
+        // Traffic carried on after the kill (how much depends on the machine, not the lab).
+        let after: u64 = s
+            .seconds
+            .iter()
+            .filter(|x| x.t > killed_at)
+            .flat_map(|x| x.by_replica.values())
+            .sum();
+        assert!(
+            after > 0,
+            "{mode}: nothing served after the kill: {:?}",
+            s.seconds
+        );
         assert!(
             s.replicas
                 .iter()
