@@ -127,7 +127,7 @@ pub struct Core {
     /// removed replica's name is not given to a new one (until the alphabet runs out).
     scaling: tokio::sync::Mutex<u8>,
     pub attacker: Attacker,
-    /// Pooled keep-alive client: the balancer's proxy path, JWKS fetches, the attacker.
+    /// Pooled keep-alive client for JWKS fetches and the attacker (the balancer has its own).
     http: reqwest::Client,
     balancer_url: OnceLock<String>,
     issuer_url: OnceLock<String>,
