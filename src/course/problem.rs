@@ -139,8 +139,9 @@ pub struct Concept {
     /// How far apart the groups may be (default: one clause).
     #[serde(default)]
     pub scope: Option<Scope>,
-    /// Word groups that, met anywhere in a sentence, mean that sentence speaks of something
-    /// else and gives this concept nothing ("denylist" for deleting a session).
+    /// Other subjects, one group of alternatives each: a word of this concept's within a few
+    /// words of one, in the same clause, is about that subject and counts for nothing
+    /// ("denylist" for deleting a session).
     #[serde(default)]
     pub not_with: Vec<String>,
     /// Words or phrases (case-insensitive) that express it; synonyms go here.
@@ -163,7 +164,7 @@ pub struct Misconception {
     /// How far apart the groups may be (default: one phrase, between commas).
     #[serde(default)]
     pub scope: Option<Scope>,
-    /// As a concept's `not_with`: a sentence meeting any of these makes no such claim.
+    /// As a concept's `not_with`: words near one of these make no such claim.
     #[serde(default)]
     pub not_with: Vec<String>,
     #[serde(default)]

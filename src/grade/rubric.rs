@@ -389,10 +389,14 @@ fn is_keyword_list(answer: &str, sentences: usize, words: &[&str], every_idea: b
     let listy = fragments.len() >= 4 && short * 4 >= fragments.len() * 3 && prose() < 2;
     // Arrows, equals signs and brackets connect ideas the way small words do in prose
     // ("edit payload -> signature fails").
-    let connectives = ["->", "→", "=>", "=", "(", ":"]
-        .iter()
-        .map(|c| answer.matches(c).count())
-        .sum::<usize>();
+    let count = |marks: &[&str]| {
+        marks
+            .iter()
+            .map(|c| answer.matches(c).count())
+            .sum::<usize>()
+    };
+    let arrows = count(&["->", "→", "=>"]);
+    let connectives = arrows + count(&["=", "(", ":"]);
     let function = words.iter().filter(|w| FUNCTION_WORDS.contains(w)).count() + connectives;
     let grammarless = words.len() >= 6 && function * 8 < words.len();
     // Notes without small words still pass when they state every idea in sentences or with
@@ -400,10 +404,6 @@ fn is_keyword_list(answer: &str, sentences: usize, words: &[&str], every_idea: b
     let one_run = sentences <= 1 && connectives == 0;
     // Short items joined by arrows ("revoke -> record deleted -> every lookup misses") are
     // notes of how things follow from each other, when together they state every idea.
-    let arrows = ["->", "→", "=>"]
-        .iter()
-        .map(|c| answer.matches(c).count())
-        .sum::<usize>();
     let noted = every_idea && arrows >= 3;
     (listy && !noted) || (grammarless && (!every_idea || one_run))
 }

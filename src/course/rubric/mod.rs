@@ -74,7 +74,7 @@ pub struct Rule {
     scope: Scope,
     /// A wrong claim: only asserted statements count, not ones under "if" or "unless".
     claim: bool,
-    /// Alternatives that, anywhere in a sentence, keep this rule out of it (`not_with`).
+    /// Alternatives whose nearby words, in the same clause, this rule ignores (`not_with`).
     not_with: Vec<Words>,
 }
 
