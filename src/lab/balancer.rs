@@ -1,10 +1,13 @@
-//! The load balancer: a real reverse proxy (pooled keep-alive connections to the replicas),
-//! round-robin or sticky, and the `/admin` control plane answered by itself.
+//! The load balancer: a real reverse proxy (keep-alive connections to the replicas, each
+//! client connection with its own), round-robin or sticky, and the `/admin` control plane
+//! answered by itself.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Body;
@@ -23,13 +26,21 @@ const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// The Host a client sent the balancer, as the replicas receive it.
 pub const FORWARDED_HOST: &str = "x-forwarded-host";
 
-/// Pooled keep-alive HTTP/1 connections to the replicas.
-type ProxyClient =
-    hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>;
+/// What the balancer sends a replica: the client's body, read whole (at most 16 KiB).
+type UpstreamBody = http_body_util::Full<axum::body::Bytes>;
+
+/// Pooled keep-alive HTTP/1 connections to the replicas, for client connections past the
+/// budget of kept ones (see [`Upstreams`]).
+type ProxyClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    UpstreamBody,
+>;
 
 pub struct Balancer {
     pub core: Arc<Core>,
     proxy: ProxyClient,
+    /// How many connections to replicas client connections may keep for themselves at once.
+    kept: Arc<tokio::sync::Semaphore>,
     next: AtomicUsize,
     /// Session fingerprint → replica that set it. Used only under the sticky policy.
     pins: Mutex<HashMap<String, String>>,
@@ -49,9 +60,15 @@ impl Balancer {
                 .pool_idle_timeout(crate::api::CLIENT_IDLE)
                 .pool_max_idle_per_host(64)
                 .build(connector);
+        // Half a replica's connection cap even if all went to one replica: the rest is
+        // left for the pooled client and for clients that talk to a replica directly.
+        let kept = Arc::new(tokio::sync::Semaphore::new(
+            (core.limits.max_connections / 2).max(1),
+        ));
         Balancer {
             core,
             proxy,
+            kept,
             next: AtomicUsize::new(0),
             pins: Mutex::new(HashMap::new()),
             admin_token,
@@ -324,25 +341,10 @@ async fn proxy(
     // Which replicas were tried, and why each failed: the 502 names them, so "c: reset"
     // never reads as if every replica had been tried.
     let mut tried: Vec<String> = Vec::new();
+    let upstreams = parts.extensions.get::<Upstreams>();
     for slot in candidates {
-        let uri = axum::http::Uri::builder()
-            .scheme("http")
-            .authority(format!("127.0.0.1:{}", slot.port.load(Ordering::Relaxed)))
-            .path_and_query(path_q.clone())
-            .build();
-        let uri = match uri {
-            Ok(u) => u,
-            Err(e) => {
-                last_err = format!("{}: {e}", slot.name);
-                continue;
-            }
-        };
-        let mut out = axum::http::Request::new(Body::from(body.clone()));
-        *out.method_mut() = parts.method.clone();
-        *out.headers_mut() = parts.headers.clone();
-        *out.uri_mut() = uri;
-        let answer = tokio::time::timeout(REPLICA_TIMEOUT, b.proxy.request(out)).await;
-        match answer {
+        let sent = send(b, upstreams, &slot, parts, &path_q, &body);
+        match tokio::time::timeout(REPLICA_TIMEOUT, sent).await {
             Err(_) => {
                 last_err = format!("{}: no answer within {REPLICA_TIMEOUT:?}", slot.name);
                 tried.push(last_err.clone());
@@ -355,14 +357,14 @@ async fn proxy(
                 }
                 let (mut parts, body) = resp.into_parts();
                 parts.headers.retain_hop_by_hop();
-                return Ok(Response::from_parts(parts, Body::new(body)));
+                return Ok(Response::from_parts(parts, body));
             }
-            Ok(Err(e)) => {
-                last_err = format!("{}: {e}", slot.name);
+            Ok(Err(failed)) => {
+                last_err = format!("{}: {}", slot.name, failed.reason);
                 tried.push(last_err.clone());
                 // A refused connection means the replica never saw it: try the next one. Any
                 // other failure may come after the replica acted, so only safe methods retry.
-                if !e.is_connect() && !parts.method.is_idempotent() {
+                if !failed.unseen && !parts.method.is_idempotent() {
                     break;
                 }
             }
@@ -381,6 +383,280 @@ async fn proxy(
             format!("no replica answered (tried {})", tried.join("; "))
         },
     ))
+}
+
+/// Why one replica gave no answer.
+struct Failed {
+    reason: String,
+    /// The replica cannot have seen the request (the connection was refused).
+    unseen: bool,
+}
+
+/// One try of the request on `slot`: over the client connection's own connection to that
+/// replica if it has or may open one (`upstreams`), else over the pooled client.
+async fn send(
+    b: &Balancer,
+    upstreams: Option<&Upstreams>,
+    slot: &Arc<ReplicaSlot>,
+    parts: &axum::http::request::Parts,
+    path_q: &axum::http::uri::PathAndQuery,
+    body: &axum::body::Bytes,
+) -> Result<Response, Failed> {
+    let started = slot.started.load(Ordering::Acquire);
+    let port = slot.port.load(Ordering::Relaxed);
+    let request = |host: HeaderValue| {
+        let mut out = axum::http::Request::new(UpstreamBody::new(body.clone()));
+        *out.method_mut() = parts.method.clone();
+        *out.uri_mut() = axum::http::Uri::from(path_q.clone());
+        let headers = out.headers_mut();
+        *headers = parts.headers.clone();
+        headers.insert(header::HOST, host);
+        out
+    };
+    let mut kept = upstreams.and_then(|u| u.take(slot, started, port));
+    let permit = match (&kept, upstreams) {
+        (None, Some(_)) => b.kept.clone().try_acquire_owned().ok(),
+        _ => None,
+    };
+    let (Some(upstreams), true) = (upstreams, kept.is_some() || permit.is_some()) else {
+        return send_pooled(b, port, request(host_header(port))).await;
+    };
+    let mut permit = permit;
+    loop {
+        let (mut up, reused) = match kept.take() {
+            Some(up) => (up, true),
+            None => {
+                let permit = match permit.take() {
+                    Some(p) => p,
+                    None => b.kept.clone().try_acquire_owned().map_err(|_| Failed {
+                        reason: "no connection to spare".into(),
+                        unseen: true,
+                    })?,
+                };
+                let up = Upstream::open(slot, started, port, permit)
+                    .await
+                    .map_err(|e| Failed {
+                        reason: e.to_string(),
+                        unseen: true,
+                    })?;
+                (up, false)
+            }
+        };
+        // One the replica closed while it sat idle (its keep-alive timeout): open another.
+        if reused && !up.ready().await {
+            continue;
+        }
+        match up.send(request(up.host.clone())).await {
+            Ok(resp) => {
+                let (parts, body) = resp.into_parts();
+                let body = KeptBody {
+                    body,
+                    up: Some(up),
+                    home: upstreams.clone(),
+                    ended: false,
+                };
+                return Ok(Response::from_parts(parts, Body::new(body)));
+            }
+            // A kept connection that failed under the request was most likely closed by the
+            // replica as it was sent: again on a fresh one if it was never written, or if it
+            // is safe to repeat.
+            Err(e) if reused && (e.message().is_some() || parts.method.is_idempotent()) => {}
+            Err(e) => {
+                return Err(Failed {
+                    reason: e.into_error().to_string(),
+                    unseen: false,
+                });
+            }
+        }
+    }
+}
+
+async fn send_pooled(
+    b: &Balancer,
+    port: u16,
+    mut out: axum::http::Request<UpstreamBody>,
+) -> Result<Response, Failed> {
+    let uri = axum::http::Uri::builder()
+        .scheme("http")
+        .authority(format!("127.0.0.1:{port}"))
+        .path_and_query(
+            out.uri()
+                .path_and_query()
+                .cloned()
+                .unwrap_or_else(|| axum::http::uri::PathAndQuery::from_static("/")),
+        )
+        .build()
+        .map_err(|e| Failed {
+            reason: e.to_string(),
+            unseen: true,
+        })?;
+    *out.uri_mut() = uri;
+    match b.proxy.request(out).await {
+        Ok(resp) => Ok(resp.map(Body::new)),
+        Err(e) => Err(Failed {
+            reason: e.to_string(),
+            unseen: e.is_connect(),
+        }),
+    }
+}
+
+fn host_header(port: u16) -> HeaderValue {
+    HeaderValue::from_str(&format!("127.0.0.1:{port}")).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// The connections to the replicas one client connection keeps for itself, one per replica,
+/// polled by the request that uses them, in the client connection's own task: no wake-up of
+/// a pooled connection's task and back on every request (nginx's one event loop has none).
+/// hyper's HTTP/1 server hands a connection's requests over one at a time, so a request
+/// takes its replica's connection out and the answer's body puts it back once read whole.
+/// An idle client connection is closed after `Limits::header_read`, and these with it.
+#[derive(Clone, Default)]
+pub struct Upstreams(Arc<Mutex<Vec<Upstream>>>);
+
+impl Upstreams {
+    /// The kept connection to `slot`, if there is one to this start of it on this port.
+    fn take(&self, slot: &Arc<ReplicaSlot>, started: u64, port: u16) -> Option<Upstream> {
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let i = list
+            .iter()
+            .position(|u| std::ptr::eq(u.slot.as_ptr(), Arc::as_ptr(slot)))?;
+        let up = list.swap_remove(i);
+        (up.started == started && up.port == port).then_some(up)
+    }
+
+    fn put(&self, up: Upstream) {
+        if up.conn.is_none() || up.sender.is_closed() {
+            return;
+        }
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Connections to replicas removed since go.
+        list.retain(|u| u.slot.strong_count() > 0 && !Weak::ptr_eq(&u.slot, &up.slot));
+        list.push(up);
+    }
+}
+
+type UpstreamConn = hyper::client::conn::http1::Connection<
+    hyper_util::rt::TokioIo<tokio::net::TcpStream>,
+    UpstreamBody,
+>;
+
+/// One connection to one start of one replica.
+pub struct Upstream {
+    slot: Weak<ReplicaSlot>,
+    started: u64,
+    port: u16,
+    host: HeaderValue,
+    sender: hyper::client::conn::http1::SendRequest<UpstreamBody>,
+    /// Never spawned: polled by whoever uses it; `None` once it has ended.
+    conn: Option<UpstreamConn>,
+    _kept: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Upstream {
+    async fn open(
+        slot: &Arc<ReplicaSlot>,
+        started: u64,
+        port: u16,
+        kept: tokio::sync::OwnedSemaphorePermit,
+    ) -> std::io::Result<Upstream> {
+        let stream =
+            tokio::net::TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(std::io::Error::other)?;
+        Ok(Upstream {
+            slot: Arc::downgrade(slot),
+            started,
+            port,
+            host: host_header(port),
+            sender,
+            conn: Some(conn),
+            _kept: kept,
+        })
+    }
+
+    /// Lets the connection do whatever it can now: write, read, notice a close.
+    fn drive(&mut self, cx: &mut Context<'_>) {
+        if let Some(conn) = &mut self.conn
+            && Pin::new(conn).poll(cx).is_ready()
+        {
+            self.conn = None;
+        }
+    }
+
+    /// Whether a kept connection takes a request: one poll reads a close that came while it
+    /// was idle, or finishes the last exchange so that the next may start.
+    async fn ready(&mut self) -> bool {
+        std::future::poll_fn(|cx| {
+            self.drive(cx);
+            Poll::Ready(self.conn.is_some() && self.sender.is_ready())
+        })
+        .await
+    }
+
+    /// The answer's head; the body comes as the connection is polled again (see [`KeptBody`]).
+    async fn send(
+        &mut self,
+        req: axum::http::Request<UpstreamBody>,
+    ) -> Result<
+        axum::http::Response<hyper::body::Incoming>,
+        hyper::client::conn::TrySendError<axum::http::Request<UpstreamBody>>,
+    > {
+        let mut answer = std::pin::pin!(self.sender.try_send_request(req));
+        std::future::poll_fn(|cx| {
+            self.drive(cx);
+            answer.as_mut().poll(cx)
+        })
+        .await
+    }
+}
+
+/// A replica's answer body on a kept connection: reading it polls the connection, and once
+/// it has been read whole the connection goes back to its client connection's [`Upstreams`].
+struct KeptBody {
+    body: hyper::body::Incoming,
+    up: Option<Upstream>,
+    home: Upstreams,
+    ended: bool,
+}
+
+impl axum::body::HttpBody for KeptBody {
+    type Data = axum::body::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        if let Some(up) = &mut this.up {
+            up.drive(cx);
+        }
+        let frame = std::task::ready!(Pin::new(&mut this.body).poll_frame(cx));
+        this.ended |= frame.is_none();
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for KeptBody {
+    fn drop(&mut self) {
+        // An answer not read to its end leaves the connection mid-message: it closes.
+        if let Some(up) = self.up.take()
+            && (self.ended || axum::body::HttpBody::is_end_stream(&self.body))
+        {
+            self.home.put(up);
+        }
+    }
 }
 
 /// A WebSocket handshake (`Connection: Upgrade`, `Upgrade: websocket`).

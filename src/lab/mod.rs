@@ -450,7 +450,10 @@ fn serve_on_own_thread(
         .spawn(move || {
             rt.block_on(async move {
                 match tokio::net::TcpListener::from_std(listener) {
-                    Ok(l) => serve::serve(l, app, limits, "balancer".into(), stop).await,
+                    Ok(l) => {
+                        let upstreams = Some(balancer::Upstreams::default as fn() -> _);
+                        serve::serve_with(l, app, limits, "balancer".into(), stop, upstreams).await
+                    }
                     Err(e) => tracing::error!("balancer: cannot listen: {e}"),
                 }
             });

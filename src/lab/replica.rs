@@ -35,6 +35,9 @@ pub struct ReplicaSlot {
     pub running: Mutex<Option<Running>>,
     /// Mirrors `running.is_some()` so the balancer's hot path reads an atomic, not a lock.
     up: std::sync::atomic::AtomicBool,
+    /// Which start this is, a number no other start of any replica had: the balancer's
+    /// kept connections to one start are never used for the next (see `balancer::Upstreams`).
+    pub started: AtomicU64,
     /// Serialises stop/start/restart of this slot: two restarts at once would race for the port.
     pub control: tokio::sync::Mutex<()>,
 }
@@ -80,6 +83,7 @@ impl ReplicaSlot {
             last_status: AtomicU16::new(0),
             running: Mutex::new(None),
             up: std::sync::atomic::AtomicBool::new(false),
+            started: AtomicU64::new(0),
             control: tokio::sync::Mutex::new(()),
         }
     }
@@ -182,6 +186,9 @@ pub async fn start(core: Arc<Core>, slot: Arc<ReplicaSlot>) -> std::io::Result<(
     // Like a real service coming up: fetch the issuer's public keys once, over HTTP, and only
     // then take traffic (a token arriving before the keys would be refused with 503).
     fetch_jwks(&ctx).await;
+    static STARTS: AtomicU64 = AtomicU64::new(1);
+    slot.started
+        .store(STARTS.fetch_add(1, Ordering::Relaxed), Ordering::Release);
     slot.up.store(true, Ordering::Release);
     Ok(())
 }

@@ -52,6 +52,19 @@ pub async fn serve(
     name: String,
     stop: oneshot::Receiver<()>,
 ) {
+    serve_with(listener, app, limits, name, stop, None::<fn() -> ()>).await
+}
+
+/// [`serve`], with a value `per_connection` makes for each connection and every request on
+/// it carries as an extension (the balancer's connections to the replicas, say).
+pub async fn serve_with<L: Clone + Send + Sync + 'static>(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    name: String,
+    stop: oneshot::Receiver<()>,
+    per_connection: Option<fn() -> L>,
+) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = tokio::task::JoinSet::new();
     let mut stop = std::pin::pin!(stop);
@@ -91,12 +104,16 @@ pub async fn serve(
         // Shared with each request: an upgraded connection (a WebSocket) outlives this task,
         // and the handler that takes it keeps the permit until the socket closes.
         let permit = ConnectionPermit(Arc::new(permit));
+        let local = per_connection.map(|make| make());
         connections.spawn(async move {
             let held = permit.clone();
             let service = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                     req.extensions_mut().insert(held.clone());
+                    if let Some(local) = &local {
+                        req.extensions_mut().insert(local.clone());
+                    }
                     app.clone().oneshot(req.map(axum::body::Body::new))
                 },
             );
