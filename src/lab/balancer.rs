@@ -443,7 +443,7 @@ async fn send(
             }
         };
         // One the replica closed while it sat idle (its keep-alive timeout): open another.
-        if reused && !up.ready().await {
+        if reused && !up.ready() {
             continue;
         }
         match up.send(request(up.host.clone())).await {
@@ -577,23 +577,28 @@ impl Upstream {
         })
     }
 
-    /// Lets the connection do whatever it can now: write, read, notice a close.
-    fn drive(&mut self, cx: &mut Context<'_>) {
+    /// Lets the connection do whatever it can now (write, read, notice a close); whether it
+    /// is still open.
+    ///
+    /// What only the connection can complete (the answer's head, its body) is then polled
+    /// with a waker that does nothing while the connection is open: the connection was just
+    /// polled with the task's waker, and whatever it waits for wakes that. hyper's channels
+    /// wake the other end on every message, and here both ends are this task, so the task's
+    /// own waker there would only make it poll itself again for nothing.
+    fn drive(&mut self, cx: &mut Context<'_>) -> bool {
         if let Some(conn) = &mut self.conn
             && Pin::new(conn).poll(cx).is_ready()
         {
             self.conn = None;
         }
+        self.conn.is_some()
     }
 
     /// Whether a kept connection takes a request: one poll reads a close that came while it
-    /// was idle, or finishes the last exchange so that the next may start.
-    async fn ready(&mut self) -> bool {
-        std::future::poll_fn(|cx| {
-            self.drive(cx);
-            Poll::Ready(self.conn.is_some() && self.sender.is_ready())
-        })
-        .await
+    /// was idle, or finishes the last exchange so that the next may start. A waker that
+    /// does nothing will do: `send` polls it again at once, with the task's.
+    fn ready(&mut self) -> bool {
+        self.drive(&mut Context::from_waker(std::task::Waker::noop())) && self.sender.is_ready()
     }
 
     /// The answer's head; the body comes as the connection is polled again (see [`KeptBody`]).
@@ -606,8 +611,13 @@ impl Upstream {
     > {
         let mut answer = std::pin::pin!(self.sender.try_send_request(req));
         std::future::poll_fn(|cx| {
-            self.drive(cx);
-            answer.as_mut().poll(cx)
+            if self.drive(cx) {
+                answer
+                    .as_mut()
+                    .poll(&mut Context::from_waker(std::task::Waker::noop()))
+            } else {
+                answer.as_mut().poll(cx)
+            }
         })
         .await
     }
@@ -631,10 +641,14 @@ impl axum::body::HttpBody for KeptBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
         let this = self.get_mut();
-        if let Some(up) = &mut this.up {
-            up.drive(cx);
-        }
-        let frame = std::task::ready!(Pin::new(&mut this.body).poll_frame(cx));
+        let frame = if let Some(up) = &mut this.up
+            && up.drive(cx)
+        {
+            let mut quiet = Context::from_waker(std::task::Waker::noop());
+            std::task::ready!(Pin::new(&mut this.body).poll_frame(&mut quiet))
+        } else {
+            std::task::ready!(Pin::new(&mut this.body).poll_frame(cx))
+        };
         this.ended |= frame.is_none();
         Poll::Ready(frame)
     }
