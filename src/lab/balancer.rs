@@ -413,25 +413,18 @@ async fn send(
         headers.insert(header::HOST, host);
         out
     };
-    let mut kept = upstreams.and_then(|u| u.take(slot, started, port));
-    let permit = match (&kept, upstreams) {
-        (None, Some(_)) => b.kept.clone().try_acquire_owned().ok(),
-        _ => None,
-    };
-    let (Some(upstreams), true) = (upstreams, kept.is_some() || permit.is_some()) else {
+    let Some(upstreams) = upstreams else {
         return send_pooled(b, port, request(host_header(port))).await;
     };
-    let mut permit = permit;
+    let mut kept = upstreams.take(slot, started, port);
     loop {
-        let (mut up, reused) = match kept.take() {
+        // One the replica closed while it sat idle (its keep-alive timeout) is dropped here,
+        // and its share of the budget with it.
+        let (mut up, reused) = match kept.take().and_then(|mut up| up.ready().then_some(up)) {
             Some(up) => (up, true),
             None => {
-                let permit = match permit.take() {
-                    Some(p) => p,
-                    None => b.kept.clone().try_acquire_owned().map_err(|_| Failed {
-                        reason: "no connection to spare".into(),
-                        unseen: true,
-                    })?,
+                let Ok(permit) = b.kept.clone().try_acquire_owned() else {
+                    return send_pooled(b, port, request(host_header(port))).await;
                 };
                 let up = Upstream::open(slot, started, port, permit)
                     .await
@@ -442,10 +435,6 @@ async fn send(
                 (up, false)
             }
         };
-        // One the replica closed while it sat idle (its keep-alive timeout): open another.
-        if reused && !up.ready() {
-            continue;
-        }
         match up.send(request(up.host.clone())).await {
             Ok(resp) => {
                 let (parts, body) = resp.into_parts();
@@ -463,8 +452,9 @@ async fn send(
             Err(e) if reused && (e.message().is_some() || parts.method.is_idempotent()) => {}
             Err(e) => {
                 return Err(Failed {
+                    // Never written: the replica cannot have seen it.
+                    unseen: e.message().is_some(),
                     reason: e.into_error().to_string(),
-                    unseen: false,
                 });
             }
         }
