@@ -817,6 +817,121 @@ impl RetainHopByHop for axum::http::HeaderMap {
 mod tests {
     use super::*;
 
+    /// A stand-in replica on loopback: answers every request `ok`, and closes each connection
+    /// after its first answer if `one_each`. Says how many connections it took, and sends on
+    /// `closed` each time it closed one.
+    async fn stand_in(
+        one_each: bool,
+    ) -> (
+        u16,
+        Arc<AtomicUsize>,
+        tokio::sync::mpsc::UnboundedReceiver<()>,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (closed_tx, closed) = tokio::sync::mpsc::unbounded_channel();
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut s, _) = listener.accept().await.unwrap();
+                count.fetch_add(1, Ordering::Relaxed);
+                let closed_tx = closed_tx.clone();
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    // Bodiless requests: one answer per blank line that ends a head.
+                    while let Ok(n @ 1..) = s.read(&mut buf).await {
+                        seen.extend_from_slice(&buf[..n]);
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            seen.drain(..end + 4);
+                            let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if s.write_all(ok).await.is_err() || one_each {
+                                drop(s);
+                                let _ = closed_tx.send(());
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (port, accepted, closed)
+    }
+
+    /// GET /me to `slot` over `upstreams`, as `proxy` sends it; the answer read whole.
+    async fn get(b: &Balancer, upstreams: &Upstreams, slot: &Arc<ReplicaSlot>) -> StatusCode {
+        let (parts, ()) = axum::http::Request::get("/me")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let path_q = axum::http::uri::PathAndQuery::from_static("/me");
+        let Ok(resp) = send(
+            b,
+            Some(upstreams),
+            slot,
+            &parts,
+            &path_q,
+            &Default::default(),
+        )
+        .await
+        else {
+            panic!("no answer from the stand-in");
+        };
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), 64).await.unwrap();
+        assert_eq!(&body[..], b"ok");
+        status
+    }
+
+    async fn balancer() -> (Balancer, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let core = super::super::core(&super::super::LabConfig::ephemeral(dir.path()))
+            .await
+            .unwrap();
+        (Balancer::new(core, None, None), dir)
+    }
+
+    fn slot_on(port: u16, started: u64) -> Arc<ReplicaSlot> {
+        let slot = Arc::new(ReplicaSlot::new("a".into()));
+        slot.port.store(port, Ordering::Relaxed);
+        slot.started.store(started, Ordering::Relaxed);
+        slot
+    }
+
+    #[tokio::test]
+    async fn a_client_connection_keeps_one_connection_to_a_replica_start() {
+        let (b, _dir) = balancer().await;
+        let (port, accepted, _closed) = stand_in(false).await;
+        let slot = slot_on(port, 1);
+        let upstreams = Upstreams::default();
+        for _ in 0..3 {
+            assert_eq!(get(&b, &upstreams, &slot).await, StatusCode::OK);
+        }
+        assert_eq!(accepted.load(Ordering::Relaxed), 1, "one connection, kept");
+        // Another client connection has its own.
+        assert_eq!(get(&b, &Upstreams::default(), &slot).await, StatusCode::OK);
+        assert_eq!(accepted.load(Ordering::Relaxed), 2);
+        // The replica restarted (on the same port): the connection to its last start goes.
+        slot.started.store(2, Ordering::Relaxed);
+        assert_eq!(get(&b, &upstreams, &slot).await, StatusCode::OK);
+        assert_eq!(accepted.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn a_kept_connection_the_replica_closed_is_opened_again() {
+        let (b, _dir) = balancer().await;
+        let (port, accepted, mut closed) = stand_in(true).await;
+        let slot = slot_on(port, 1);
+        let upstreams = Upstreams::default();
+        for round in 1..=3 {
+            assert_eq!(get(&b, &upstreams, &slot).await, StatusCode::OK);
+            closed.recv().await.unwrap();
+            assert_eq!(accepted.load(Ordering::Relaxed), round);
+        }
+    }
+
     #[test]
     fn only_addresses_localhost_and_the_named_host_are_a_browsers_way_in() {
         for ok in [

@@ -1,8 +1,10 @@
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use forgetful::api::{CredentialKind, Event, JournalEntry, Mode, Source};
 use forgetful::client::{LabClient, ReplicaAction};
 use futures_util::StreamExt;
+use http_body_util::{BodyExt, Empty};
 use serde_json::json;
 
 use crate::common;
@@ -74,6 +76,68 @@ async fn restart_drops_local_memory() {
     assert_eq!(held.local_sessions, 0);
     assert!(held.up);
     assert!(held.served >= 1, "counters survive a restart");
+    lab.shutdown().await;
+}
+
+/// One client connection kept open while replicas restart and stop: the balancer keeps a
+/// connection of its own to each replica for it, and one to a replica's earlier start is
+/// never used again, so every request on the client connection is answered.
+#[tokio::test]
+async fn a_kept_alive_client_connection_is_answered_across_restarts() {
+    let lab = common::start(Mode::Shared).await;
+    let client = LabClient::new(&lab.url, "grader");
+    let (_, cred) = lab.alice().await;
+    let common::Cred::Cookie(sid) = cred else {
+        panic!("shared mode logs in with a cookie")
+    };
+    let addr = lab.url.trim_start_matches("http://").to_string();
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut conn, driver) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    // Ends only when the connection closes: every request below goes over this one.
+    let driver = tokio::spawn(driver);
+    // Who answered `n` GET /me on the kept connection (each must be a 200).
+    async fn me(
+        conn: &mut hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
+        addr: &str,
+        sid: &str,
+        n: usize,
+    ) -> Vec<String> {
+        let mut served = Vec::new();
+        for _ in 0..n {
+            let req = hyper::Request::get("/me")
+                .header("host", addr)
+                .header("cookie", format!("sid={sid}"))
+                .body(Empty::new())
+                .unwrap();
+            let resp = conn
+                .send_request(req)
+                .await
+                .expect("answered on the kept connection");
+            let status = resp.status();
+            let by = resp.headers()["x-served-by"].to_str().unwrap().to_string();
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(status, 200, "{by}: {body:?}");
+            served.push(by);
+        }
+        served.sort();
+        served.dedup();
+        served
+    }
+    // Round-robin: six requests reach all three, so a connection to each is kept.
+    assert_eq!(me(&mut conn, &addr, &sid, 6).await, ["a", "b", "c"]);
+    for name in ["a", "b", "c"] {
+        lab.restart(name).await;
+    }
+    assert_eq!(me(&mut conn, &addr, &sid, 6).await, ["a", "b", "c"]);
+    client.replica("b", ReplicaAction::Stop).await.unwrap();
+    assert_eq!(me(&mut conn, &addr, &sid, 6).await, ["a", "c"]);
+    client.replica("b", ReplicaAction::Start).await.unwrap();
+    assert_eq!(me(&mut conn, &addr, &sid, 6).await, ["a", "b", "c"]);
+    assert!(!driver.is_finished(), "the client connection stayed open");
     lab.shutdown().await;
 }
 
