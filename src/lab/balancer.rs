@@ -121,6 +121,68 @@ impl Balancer {
     }
 }
 
+/// The balancer as its server calls it: a request the router would hand to [`forward`] goes
+/// there directly, the rest (the control plane) through the router. On the hot path this
+/// skips axum's route lookup, its middleware and the futures each boxes.
+#[derive(Clone)]
+pub struct App {
+    router: Router,
+    b: Arc<Balancer>,
+}
+
+impl App {
+    pub fn new(b: Arc<Balancer>) -> App {
+        App {
+            router: router(b.clone()),
+            b,
+        }
+    }
+}
+
+impl tower::Service<Request> for App {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = futures_util::future::BoxFuture<'static, Result<Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        use tower::ServiceExt;
+        // Only `/admin` has routes; HEAD and CONNECT answers are trimmed by axum's router.
+        let direct = !req.uri().path().starts_with("/admin")
+            && !matches!(
+                *req.method(),
+                axum::http::Method::HEAD | axum::http::Method::CONNECT
+            );
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        match (direct, peer) {
+            (true, Some(peer)) => {
+                let b = self.b.clone();
+                Box::pin(async move {
+                    let mut resp = match refuse_web(&b, &req) {
+                        Some(refusal) => refusal,
+                        None => forward(State(b), ConnectInfo(peer), req).await,
+                    };
+                    // As axum's router does for every answer.
+                    if !resp.headers().contains_key(header::CONTENT_LENGTH)
+                        && let Some(n) = axum::body::HttpBody::size_hint(resp.body()).exact()
+                    {
+                        resp.headers_mut()
+                            .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+                    }
+                    Ok(resp)
+                })
+            }
+            _ => Box::pin(self.router.clone().oneshot(req)),
+        }
+    }
+}
+
 pub fn router(b: Arc<Balancer>) -> Router {
     Router::new()
         .nest(

@@ -401,7 +401,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         cfg.admin_token.clone(),
         cfg.public_host.clone(),
     ));
-    let app = balancer::router(b);
+    let app = balancer::App::new(b);
     let (tx, rx) = oneshot::channel::<()>();
     stop.push(tx);
     let limits = core.limits;
@@ -434,7 +434,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
 /// The returned task ends when the balancer has stopped.
 fn serve_on_own_thread(
     listener: tokio::net::TcpListener,
-    app: axum::Router,
+    app: balancer::App,
     limits: serve::Limits,
     stop: oneshot::Receiver<()>,
 ) -> Result<tokio::task::JoinHandle<()>, LabError> {

@@ -57,14 +57,24 @@ pub async fn serve(
 
 /// [`serve`], with a value `per_connection` makes for each connection and every request on
 /// it carries as an extension (the balancer's connections to the replicas, say).
-pub async fn serve_with<L: Clone + Send + Sync + 'static>(
+pub async fn serve_with<S, L>(
     listener: TcpListener,
-    app: Router,
+    app: S,
     limits: Limits,
     name: String,
     stop: oneshot::Receiver<()>,
     per_connection: Option<fn() -> L>,
-) {
+) where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    L: Clone + Send + Sync + 'static,
+{
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = tokio::task::JoinSet::new();
     let mut stop = std::pin::pin!(stop);
