@@ -25,6 +25,7 @@ use crate::api::{Policy, SERVED_BY_HEADER};
 const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// The Host a client sent the balancer, as the replicas receive it.
 pub const FORWARDED_HOST: &str = "x-forwarded-host";
+static FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// What the balancer sends a replica: the client's body, read whole (at most 16 KiB).
 type UpstreamBody = http_body_util::Full<axum::body::Bytes>;
@@ -392,8 +393,13 @@ async fn proxy(
     // rewritten on the way). Whatever the client sent under this name is replaced.
     let host = parts.headers.get(header::HOST).cloned();
     parts.headers.retain_hop_by_hop();
-    if let Ok(v) = HeaderValue::from_str(&peer.ip().to_string()) {
-        parts.headers.insert("x-forwarded-for", v);
+    let upstreams = parts.extensions.get::<Upstreams>();
+    let forwarded_for = match upstreams {
+        Some(u) => Some(u.0.forwarded_for.clone()),
+        None => HeaderValue::from_str(&peer.ip().to_string()).ok(),
+    };
+    if let Some(v) = forwarded_for {
+        parts.headers.insert(&FORWARDED_FOR, v);
     }
     match host {
         Some(h) => parts.headers.insert(FORWARDED_HOST, h),
@@ -403,7 +409,6 @@ async fn proxy(
     // Which replicas were tried, and why each failed: the 502 names them, so "c: reset"
     // never reads as if every replica had been tried.
     let mut tried: Vec<String> = Vec::new();
-    let upstreams = parts.extensions.get::<Upstreams>();
     for slot in candidates {
         let sent = send(b, upstreams, &slot, parts, &path_q, &body);
         match tokio::time::timeout(REPLICA_TIMEOUT, sent).await {
@@ -562,13 +567,27 @@ fn host_header(port: u16) -> HeaderValue {
 /// hyper's HTTP/1 server hands a connection's requests over one at a time, so a request
 /// takes its replica's connection out and the answer's body puts it back once read whole.
 /// An idle client connection is closed after `Limits::header_read`, and these with it.
-#[derive(Clone, Default)]
-pub struct Upstreams(Arc<Mutex<Vec<Upstream>>>);
+#[derive(Clone)]
+pub struct Upstreams(Arc<ClientConnection>);
+
+struct ClientConnection {
+    kept: Mutex<Vec<Upstream>>,
+    /// The client's address as `X-Forwarded-For`, formatted once.
+    forwarded_for: HeaderValue,
+}
 
 impl Upstreams {
+    pub fn new(peer: SocketAddr) -> Upstreams {
+        let ip = peer.ip().to_string();
+        Upstreams(Arc::new(ClientConnection {
+            kept: Mutex::new(Vec::new()),
+            forwarded_for: HeaderValue::from_str(&ip).unwrap_or(HeaderValue::from_static("")),
+        }))
+    }
+
     /// The kept connection to `slot`, if there is one to this start of it on this port.
     fn take(&self, slot: &Arc<ReplicaSlot>, started: u64, port: u16) -> Option<Upstream> {
-        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut list = self.0.kept.lock().unwrap_or_else(|p| p.into_inner());
         let i = list
             .iter()
             .position(|u| std::ptr::eq(u.slot.as_ptr(), Arc::as_ptr(slot)))?;
@@ -580,7 +599,7 @@ impl Upstreams {
         if up.conn.is_none() || up.sender.is_closed() {
             return;
         }
-        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut list = self.0.kept.lock().unwrap_or_else(|p| p.into_inner());
         // Connections to replicas removed since go.
         list.retain(|u| u.slot.strong_count() > 0 && !Weak::ptr_eq(&u.slot, &up.slot));
         list.push(up);
@@ -801,7 +820,7 @@ async fn upgrade(
             HeaderValue::from_str(&addr.to_string()).unwrap_or(HeaderValue::from_static("")),
         );
         if let Ok(v) = HeaderValue::from_str(&peer.ip().to_string()) {
-            headers.insert("x-forwarded-for", v);
+            headers.insert(&FORWARDED_FOR, v);
         }
         match &host {
             Some(h) => headers.insert(FORWARDED_HOST, h.clone()),
@@ -856,21 +875,33 @@ trait RetainHopByHop {
     fn retain_hop_by_hop(&mut self);
 }
 
+static HOP_BY_HOP: [HeaderName; 10] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::HOST,
+    header::CONTENT_LENGTH,
+];
+
 impl RetainHopByHop for axum::http::HeaderMap {
     fn retain_hop_by_hop(&mut self) {
-        for name in [
-            header::CONNECTION,
-            HeaderName::from_static("keep-alive"),
-            header::PROXY_AUTHENTICATE,
-            header::PROXY_AUTHORIZATION,
-            header::TE,
-            header::TRAILER,
-            header::TRANSFER_ENCODING,
-            header::UPGRADE,
-            header::HOST,
-            header::CONTENT_LENGTH,
-        ] {
-            self.remove(name);
+        // Each removal hashes its name: look through the few headers there are first, and
+        // remove only those present (usually Host in a request, Content-Length in an answer).
+        let mut present = 0u16;
+        for name in self.keys() {
+            if let Some(i) = HOP_BY_HOP.iter().position(|h| h == name) {
+                present |= 1 << i;
+            }
+        }
+        for (i, name) in HOP_BY_HOP.iter().enumerate() {
+            if present & (1 << i) != 0 {
+                self.remove(name);
+            }
         }
     }
 }
@@ -955,6 +986,11 @@ mod tests {
         (Balancer::new(core, None, None), dir)
     }
 
+    /// A client connection's kept connections.
+    fn client() -> Upstreams {
+        Upstreams::new(SocketAddr::from(([127, 0, 0, 1], 40000)))
+    }
+
     fn slot_on(port: u16, started: u64) -> Arc<ReplicaSlot> {
         let slot = Arc::new(ReplicaSlot::new("a".into()));
         slot.port.store(port, Ordering::Relaxed);
@@ -967,13 +1003,13 @@ mod tests {
         let (b, _dir) = balancer().await;
         let (port, accepted, _closed) = stand_in(false).await;
         let slot = slot_on(port, 1);
-        let upstreams = Upstreams::default();
+        let upstreams = client();
         for _ in 0..3 {
             assert_eq!(get(&b, &upstreams, &slot).await, StatusCode::OK);
         }
         assert_eq!(accepted.load(Ordering::Relaxed), 1, "one connection, kept");
         // Another client connection has its own.
-        assert_eq!(get(&b, &Upstreams::default(), &slot).await, StatusCode::OK);
+        assert_eq!(get(&b, &client(), &slot).await, StatusCode::OK);
         assert_eq!(accepted.load(Ordering::Relaxed), 2);
         // The replica restarted (on the same port): the connection to its last start goes.
         slot.started.store(2, Ordering::Relaxed);
@@ -986,7 +1022,7 @@ mod tests {
         let (b, _dir) = balancer().await;
         let (port, accepted, mut closed) = stand_in(true).await;
         let slot = slot_on(port, 1);
-        let upstreams = Upstreams::default();
+        let upstreams = client();
         for round in 1..=3 {
             assert_eq!(get(&b, &upstreams, &slot).await, StatusCode::OK);
             closed.recv().await.unwrap();

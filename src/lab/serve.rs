@@ -52,18 +52,27 @@ pub async fn serve(
     name: String,
     stop: oneshot::Receiver<()>,
 ) {
-    serve_with(listener, app, limits, name, stop, None::<fn() -> ()>).await
+    serve_with(
+        listener,
+        app,
+        limits,
+        name,
+        stop,
+        None::<fn(SocketAddr) -> ()>,
+    )
+    .await
 }
 
-/// [`serve`], with a value `per_connection` makes for each connection and every request on
-/// it carries as an extension (the balancer's connections to the replicas, say).
+/// [`serve`], with a value `per_connection` makes for each connection (from the peer's
+/// address) and every request on it carries as an extension (the balancer's connections to
+/// the replicas, say).
 pub async fn serve_with<S, L>(
     listener: TcpListener,
     app: S,
     limits: Limits,
     name: String,
     stop: oneshot::Receiver<()>,
-    per_connection: Option<fn() -> L>,
+    per_connection: Option<fn(SocketAddr) -> L>,
 ) where
     S: tower::Service<
             axum::extract::Request,
@@ -114,7 +123,7 @@ pub async fn serve_with<S, L>(
         // Shared with each request: an upgraded connection (a WebSocket) outlives this task,
         // and the handler that takes it keeps the permit until the socket closes.
         let permit = ConnectionPermit(Arc::new(permit));
-        let local = per_connection.map(|make| make());
+        let local = per_connection.map(|make| make(peer));
         connections.spawn(async move {
             let held = permit.clone();
             let service = hyper::service::service_fn(
