@@ -571,7 +571,9 @@ fn host_header(port: u16) -> HeaderValue {
 pub struct Upstreams(Arc<ClientConnection>);
 
 struct ClientConnection {
-    kept: Mutex<Vec<Upstream>>,
+    // Boxed for the moves in and out (see `Upstream::open`), not for the list.
+    #[allow(clippy::vec_box)]
+    kept: Mutex<Vec<Box<Upstream>>>,
     /// The client's address as `X-Forwarded-For`, formatted once.
     forwarded_for: HeaderValue,
 }
@@ -586,7 +588,7 @@ impl Upstreams {
     }
 
     /// The kept connection to `slot`, if there is one to this start of it on this port.
-    fn take(&self, slot: &Arc<ReplicaSlot>, started: u64, port: u16) -> Option<Upstream> {
+    fn take(&self, slot: &Arc<ReplicaSlot>, started: u64, port: u16) -> Option<Box<Upstream>> {
         let mut list = self.0.kept.lock().unwrap_or_else(|p| p.into_inner());
         let i = list
             .iter()
@@ -595,7 +597,7 @@ impl Upstreams {
         (up.started == started && up.port == port).then_some(up)
     }
 
-    fn put(&self, up: Upstream) {
+    fn put(&self, up: Box<Upstream>) {
         if up.conn.is_none() || up.sender.is_closed() {
             return;
         }
@@ -629,7 +631,7 @@ impl Upstream {
         started: u64,
         port: u16,
         kept: tokio::sync::OwnedSemaphorePermit,
-    ) -> std::io::Result<Upstream> {
+    ) -> std::io::Result<Box<Upstream>> {
         let stream =
             tokio::net::TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         let _ = stream.set_nodelay(true);
@@ -637,7 +639,8 @@ impl Upstream {
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
                 .await
                 .map_err(std::io::Error::other)?;
-        Ok(Upstream {
+        // Boxed: it is large, and moves in and out of its client connection's list.
+        Ok(Box::new(Upstream {
             slot: Arc::downgrade(slot),
             started,
             port,
@@ -645,7 +648,7 @@ impl Upstream {
             sender,
             conn: Some(conn),
             _kept: kept,
-        })
+        }))
     }
 
     /// Lets the connection do whatever it can now (write, read, notice a close); whether it
@@ -698,7 +701,7 @@ impl Upstream {
 /// it has been read whole the connection goes back to its client connection's [`Upstreams`].
 struct KeptBody {
     body: hyper::body::Incoming,
-    up: Option<Upstream>,
+    up: Option<Box<Upstream>>,
     home: Upstreams,
     ended: bool,
 }
