@@ -982,10 +982,15 @@ mod tests {
     }
 
     async fn balancer() -> (Balancer, tempfile::TempDir) {
+        capped(super::super::serve::Limits::default().max_connections).await
+    }
+
+    /// A balancer whose servers take `max_connections` each.
+    async fn capped(max_connections: usize) -> (Balancer, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let core = super::super::core(&super::super::LabConfig::ephemeral(dir.path()))
-            .await
-            .unwrap();
+        let mut cfg = super::super::LabConfig::ephemeral(dir.path());
+        cfg.limits.max_connections = max_connections;
+        let core = super::super::core(&cfg).await.unwrap();
         (Balancer::new(core, None, None), dir)
     }
 
@@ -1018,6 +1023,26 @@ mod tests {
         slot.started.store(2, Ordering::Relaxed);
         assert_eq!(get(&b, &upstreams, &slot).await, StatusCode::OK);
         assert_eq!(accepted.load(Ordering::Relaxed), 3);
+    }
+
+    /// Client connections keep half a replica's connection cap in all; the others are served
+    /// over the pooled client, whose connections they share.
+    #[tokio::test]
+    async fn past_the_budget_client_connections_share_the_pooled_client() {
+        let (b, _dir) = capped(2).await;
+        let (port, accepted, _closed) = stand_in(false).await;
+        let slot = slot_on(port, 1);
+        let kept = |u: &Upstreams| u.0.kept.lock().unwrap().len();
+        let (first, others) = (client(), [client(), client()]);
+        assert_eq!(get(&b, &first, &slot).await, StatusCode::OK);
+        assert_eq!((kept(&first), b.kept.available_permits()), (1, 0));
+        for other in &others {
+            assert_eq!(get(&b, other, &slot).await, StatusCode::OK);
+            assert_eq!(kept(other), 0, "served over the pooled client");
+        }
+        assert_eq!(get(&b, &first, &slot).await, StatusCode::OK);
+        assert_eq!(kept(&first), 1);
+        assert!(accepted.load(Ordering::Relaxed) >= 2);
     }
 
     #[tokio::test]
