@@ -878,33 +878,31 @@ trait RetainHopByHop {
     fn retain_hop_by_hop(&mut self);
 }
 
-static HOP_BY_HOP: [HeaderName; 10] = [
-    header::CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-    header::HOST,
-    header::CONTENT_LENGTH,
-];
-
 impl RetainHopByHop for axum::http::HeaderMap {
     fn retain_hop_by_hop(&mut self) {
-        // Each removal hashes its name: look through the few headers there are first, and
-        // remove only those present (usually Host in a request, Content-Length in an answer).
-        let mut present = 0u16;
+        // Each removal hashes its name: look through the few headers there are first (by
+        // their text, a length and a compare each), and remove only those present (usually
+        // Host in a request, Content-Length in an answer).
+        let mut present: Vec<HeaderName> = Vec::new();
         for name in self.keys() {
-            if let Some(i) = HOP_BY_HOP.iter().position(|h| h == name) {
-                present |= 1 << i;
+            if matches!(
+                name.as_str(),
+                "connection"
+                    | "keep-alive"
+                    | "proxy-authenticate"
+                    | "proxy-authorization"
+                    | "te"
+                    | "trailer"
+                    | "transfer-encoding"
+                    | "upgrade"
+                    | "host"
+                    | "content-length"
+            ) {
+                present.push(name.clone());
             }
         }
-        for (i, name) in HOP_BY_HOP.iter().enumerate() {
-            if present & (1 << i) != 0 {
-                self.remove(name);
-            }
+        for name in present {
+            self.remove(name);
         }
     }
 }
