@@ -1,5 +1,5 @@
 //! The load balancer: a real reverse proxy (keep-alive connections to the replicas, each
-//! client connection with its own), round-robin or sticky, and the `/admin` control plane
+//! polled by the request using it), round-robin or sticky, and the `/admin` control plane
 //! answered by itself.
 
 use std::collections::HashMap;
@@ -30,18 +30,10 @@ static FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 /// What the balancer sends a replica: the client's body, read whole (at most 16 KiB).
 type UpstreamBody = http_body_util::Full<axum::body::Bytes>;
 
-/// Pooled keep-alive HTTP/1 connections to the replicas, for client connections past the
-/// budget of kept ones (see [`Upstreams`]).
-type ProxyClient = hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector,
-    UpstreamBody,
->;
-
 pub struct Balancer {
     pub core: Arc<Core>,
-    proxy: ProxyClient,
-    /// How many connections to replicas client connections may keep for themselves at once.
-    kept: Arc<tokio::sync::Semaphore>,
+    /// Keep-alive connections to the replicas that no request is using.
+    idle: Upstreams,
     next: AtomicUsize,
     /// Session fingerprint → replica that set it. Used only under the sticky policy.
     pins: Mutex<HashMap<String, String>>,
@@ -53,23 +45,9 @@ pub struct Balancer {
 
 impl Balancer {
     pub fn new(core: Arc<Core>, admin_token: Option<String>, public_host: Option<String>) -> Self {
-        let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        connector.set_nodelay(true);
-        let proxy =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                // Replicas close idle connections after 10 s: let go of them first.
-                .pool_idle_timeout(crate::api::CLIENT_IDLE)
-                .pool_max_idle_per_host(64)
-                .build(connector);
-        // Half a replica's connection cap even if all went to one replica: the rest is
-        // left for the pooled client and for clients that talk to a replica directly.
-        let kept = Arc::new(tokio::sync::Semaphore::new(
-            (core.limits.max_connections / 2).max(1),
-        ));
         Balancer {
             core,
-            proxy,
-            kept,
+            idle: Upstreams::default(),
             next: AtomicUsize::new(0),
             pins: Mutex::new(HashMap::new()),
             admin_token,
@@ -393,9 +371,8 @@ async fn proxy(
     // rewritten on the way). Whatever the client sent under this name is replaced.
     let host = parts.headers.get(header::HOST).cloned();
     parts.headers.retain_hop_by_hop();
-    let upstreams = parts.extensions.get::<Upstreams>();
-    let forwarded_for = match upstreams {
-        Some(u) => Some(u.0.forwarded_for.clone()),
+    let forwarded_for = match parts.extensions.get::<ForwardedFor>() {
+        Some(v) => Some(v.0.clone()),
         None => HeaderValue::from_str(&peer.ip().to_string()).ok(),
     };
     if let Some(v) = forwarded_for {
@@ -410,7 +387,7 @@ async fn proxy(
     // never reads as if every replica had been tried.
     let mut tried: Vec<String> = Vec::new();
     for slot in candidates {
-        let sent = send(b, upstreams, &slot, parts, &path_q, &body);
+        let sent = send(b, &slot, parts, &path_q, &body);
         match tokio::time::timeout(REPLICA_TIMEOUT, sent).await {
             Err(_) => {
                 last_err = format!("{}: no answer within {REPLICA_TIMEOUT:?}", slot.name);
@@ -459,11 +436,9 @@ struct Failed {
     unseen: bool,
 }
 
-/// One try of the request on `slot`: over the client connection's own connection to that
-/// replica if it has or may open one (`upstreams`), else over the pooled client.
+/// One try of the request on `slot`, over an idle connection to it or a new one.
 async fn send(
     b: &Balancer,
-    upstreams: Option<&Upstreams>,
     slot: &Arc<ReplicaSlot>,
     parts: &axum::http::request::Parts,
     path_q: &axum::http::uri::PathAndQuery,
@@ -480,20 +455,13 @@ async fn send(
         headers.insert(header::HOST, host);
         out
     };
-    let Some(upstreams) = upstreams else {
-        return send_pooled(b, port, request(host_header(port))).await;
-    };
-    let mut kept = upstreams.take(slot, started, port);
     loop {
-        // One the replica closed while it sat idle (its keep-alive timeout) is dropped here,
-        // and its share of the budget with it.
-        let (mut up, reused) = match kept.take().and_then(|mut up| up.ready().then_some(up)) {
+        // One the replica closed while it sat idle (its keep-alive timeout) is dropped here.
+        let idle = b.idle.take(slot, started, port);
+        let (mut up, reused) = match idle.and_then(|mut up| up.ready().then_some(up)) {
             Some(up) => (up, true),
             None => {
-                let Ok(permit) = b.kept.clone().try_acquire_owned() else {
-                    return send_pooled(b, port, request(host_header(port))).await;
-                };
-                let up = Upstream::open(slot, started, port, permit)
+                let up = Upstream::open(slot, started, port)
                     .await
                     .map_err(|e| Failed {
                         reason: e.to_string(),
@@ -508,14 +476,14 @@ async fn send(
                 let body = KeptBody {
                     body,
                     up: Some(up),
-                    home: upstreams.clone(),
+                    home: b.idle.clone(),
                     ended: false,
                 };
                 return Ok(Response::from_parts(parts, Body::new(body)));
             }
             // A kept connection that failed under the request was most likely closed by the
-            // replica as it was sent: again on a fresh one if it was never written, or if it
-            // is safe to repeat.
+            // replica as it was sent: again (on another) if it was never written, or if it is
+            // safe to repeat.
             Err(e) if reused && (e.message().is_some() || parts.method.is_idempotent()) => {}
             Err(e) => {
                 return Err(Failed {
@@ -528,83 +496,71 @@ async fn send(
     }
 }
 
-async fn send_pooled(
-    b: &Balancer,
-    port: u16,
-    mut out: axum::http::Request<UpstreamBody>,
-) -> Result<Response, Failed> {
-    let uri = axum::http::Uri::builder()
-        .scheme("http")
-        .authority(format!("127.0.0.1:{port}"))
-        .path_and_query(
-            out.uri()
-                .path_and_query()
-                .cloned()
-                .unwrap_or_else(|| axum::http::uri::PathAndQuery::from_static("/")),
-        )
-        .build()
-        .map_err(|e| Failed {
-            reason: e.to_string(),
-            unseen: true,
-        })?;
-    *out.uri_mut() = uri;
-    match b.proxy.request(out).await {
-        Ok(resp) => Ok(resp.map(Body::new)),
-        Err(e) => Err(Failed {
-            reason: e.to_string(),
-            unseen: e.is_connect(),
-        }),
-    }
-}
-
 fn host_header(port: u16) -> HeaderValue {
     HeaderValue::from_str(&format!("127.0.0.1:{port}")).unwrap_or(HeaderValue::from_static(""))
 }
 
-/// The connections to the replicas one client connection keeps for itself, one per replica,
-/// polled by the request that uses them, in the client connection's own task: no wake-up of
-/// a pooled connection's task and back on every request (nginx's one event loop has none).
-/// hyper's HTTP/1 server hands a connection's requests over one at a time, so a request
-/// takes its replica's connection out and the answer's body puts it back once read whole.
-/// An idle client connection is closed after `Limits::header_read`, and these with it.
+/// The client's address as `X-Forwarded-For`, formatted once per client connection (the
+/// balancer's server gives each request on it this).
 #[derive(Clone)]
-pub struct Upstreams(Arc<ClientConnection>);
+pub struct ForwardedFor(HeaderValue);
 
-struct ClientConnection {
-    // Boxed for the moves in and out (see `Upstream::open`), not for the list.
-    #[allow(clippy::vec_box)]
-    kept: Mutex<Vec<Box<Upstream>>>,
-    /// The client's address as `X-Forwarded-For`, formatted once.
-    forwarded_for: HeaderValue,
+impl ForwardedFor {
+    pub fn new(peer: SocketAddr) -> ForwardedFor {
+        let ip = peer.ip().to_string();
+        ForwardedFor(HeaderValue::from_str(&ip).unwrap_or(HeaderValue::from_static("")))
+    }
 }
 
+/// Keep-alive connections to the replicas that no request is using. A request takes one
+/// out and polls it itself, in its own task, and the answer's body puts it back once read
+/// whole: the connections are not tasks of their own, so a request wakes no other task (and
+/// is woken by none) on its way through, as in nginx's one event loop. The most recently
+/// used goes first; one idle longer than `CLIENT_IDLE` goes, before the replica's own idle
+/// timeout (10 s) can close it under a request.
+#[derive(Clone, Default)]
+// Boxed for the moves in and out (see `Upstream::open`), not for the list.
+#[allow(clippy::vec_box)]
+struct Upstreams(Arc<Mutex<Vec<Box<Upstream>>>>);
+
+/// As many idle connections to one replica are kept, at most.
+const MAX_IDLE_PER_REPLICA: usize = 64;
+
 impl Upstreams {
-    pub fn new(peer: SocketAddr) -> Upstreams {
-        let ip = peer.ip().to_string();
-        Upstreams(Arc::new(ClientConnection {
-            kept: Mutex::new(Vec::new()),
-            forwarded_for: HeaderValue::from_str(&ip).unwrap_or(HeaderValue::from_static("")),
-        }))
-    }
-
-    /// The kept connection to `slot`, if there is one to this start of it on this port.
+    /// An idle connection to this start of `slot` on this port. Those to an earlier start
+    /// (or port) found on the way go.
     fn take(&self, slot: &Arc<ReplicaSlot>, started: u64, port: u16) -> Option<Box<Upstream>> {
-        let mut list = self.0.kept.lock().unwrap_or_else(|p| p.into_inner());
-        let i = list
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some(i) = list
             .iter()
-            .position(|u| std::ptr::eq(u.slot.as_ptr(), Arc::as_ptr(slot)))?;
-        let up = list.swap_remove(i);
-        (up.started == started && up.port == port).then_some(up)
+            .rposition(|u| std::ptr::eq(u.slot.as_ptr(), Arc::as_ptr(slot)))
+        {
+            let up = list.remove(i);
+            if up.started == started && up.port == port {
+                return Some(up);
+            }
+        }
+        None
     }
 
-    fn put(&self, up: Box<Upstream>) {
+    fn put(&self, mut up: Box<Upstream>) {
         if up.conn.is_none() || up.sender.is_closed() {
             return;
         }
-        let mut list = self.0.kept.lock().unwrap_or_else(|p| p.into_inner());
-        // Connections to replicas removed since go.
-        list.retain(|u| u.slot.strong_count() > 0 && !Weak::ptr_eq(&u.slot, &up.slot));
-        list.push(up);
+        let now = std::time::Instant::now();
+        up.idle_since = now;
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Connections idle too long, and those to replicas removed since, go.
+        list.retain(|u| {
+            now.duration_since(u.idle_since) < crate::api::CLIENT_IDLE && u.slot.strong_count() > 0
+        });
+        let same = list
+            .iter()
+            .filter(|u| Weak::ptr_eq(&u.slot, &up.slot))
+            .count();
+        if same < MAX_IDLE_PER_REPLICA {
+            list.push(up);
+        }
     }
 }
 
@@ -622,7 +578,7 @@ pub struct Upstream {
     sender: hyper::client::conn::http1::SendRequest<UpstreamBody>,
     /// Never spawned: polled by whoever uses it; `None` once it has ended.
     conn: Option<UpstreamConn>,
-    _kept: tokio::sync::OwnedSemaphorePermit,
+    idle_since: std::time::Instant,
 }
 
 impl Upstream {
@@ -630,7 +586,6 @@ impl Upstream {
         slot: &Arc<ReplicaSlot>,
         started: u64,
         port: u16,
-        kept: tokio::sync::OwnedSemaphorePermit,
     ) -> std::io::Result<Box<Upstream>> {
         let stream =
             tokio::net::TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).await?;
@@ -639,7 +594,7 @@ impl Upstream {
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
                 .await
                 .map_err(std::io::Error::other)?;
-        // Boxed: it is large, and moves in and out of its client connection's list.
+        // Boxed: it is large, and moves in and out of the idle list.
         Ok(Box::new(Upstream {
             slot: Arc::downgrade(slot),
             started,
@@ -647,7 +602,7 @@ impl Upstream {
             host: host_header(port),
             sender,
             conn: Some(conn),
-            _kept: kept,
+            idle_since: std::time::Instant::now(),
         }))
     }
 
@@ -698,7 +653,7 @@ impl Upstream {
 }
 
 /// A replica's answer body on a kept connection: reading it polls the connection, and once
-/// it has been read whole the connection goes back to its client connection's [`Upstreams`].
+/// it has been read whole the connection goes back to the idle ones ([`Upstreams`]).
 struct KeptBody {
     body: hyper::body::Incoming,
     up: Option<Box<Upstream>>,
@@ -954,23 +909,14 @@ mod tests {
         (port, accepted, closed)
     }
 
-    /// GET /me to `slot` over `upstreams`, as `proxy` sends it; the answer read whole.
-    async fn get(b: &Balancer, upstreams: &Upstreams, slot: &Arc<ReplicaSlot>) -> StatusCode {
+    /// GET /me to `slot` as `proxy` sends it; the answer read whole.
+    async fn get(b: &Balancer, slot: &Arc<ReplicaSlot>) -> StatusCode {
         let (parts, ()) = axum::http::Request::get("/me")
             .body(())
             .unwrap()
             .into_parts();
         let path_q = axum::http::uri::PathAndQuery::from_static("/me");
-        let Ok(resp) = send(
-            b,
-            Some(upstreams),
-            slot,
-            &parts,
-            &path_q,
-            &Default::default(),
-        )
-        .await
-        else {
+        let Ok(resp) = send(b, slot, &parts, &path_q, &Default::default()).await else {
             panic!("no answer from the stand-in");
         };
         let status = resp.status();
@@ -980,21 +926,11 @@ mod tests {
     }
 
     async fn balancer() -> (Balancer, tempfile::TempDir) {
-        capped(super::super::serve::Limits::default().max_connections).await
-    }
-
-    /// A balancer whose servers take `max_connections` each.
-    async fn capped(max_connections: usize) -> (Balancer, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let mut cfg = super::super::LabConfig::ephemeral(dir.path());
-        cfg.limits.max_connections = max_connections;
-        let core = super::super::core(&cfg).await.unwrap();
+        let core = super::super::core(&super::super::LabConfig::ephemeral(dir.path()))
+            .await
+            .unwrap();
         (Balancer::new(core, None, None), dir)
-    }
-
-    /// A client connection's kept connections.
-    fn client() -> Upstreams {
-        Upstreams::new(SocketAddr::from(([127, 0, 0, 1], 40000)))
     }
 
     fn slot_on(port: u16, started: u64) -> Arc<ReplicaSlot> {
@@ -1005,42 +941,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_client_connection_keeps_one_connection_to_a_replica_start() {
+    async fn idle_connections_are_used_again_but_not_for_a_later_start() {
         let (b, _dir) = balancer().await;
         let (port, accepted, _closed) = stand_in(false).await;
         let slot = slot_on(port, 1);
-        let upstreams = client();
         for _ in 0..3 {
-            assert_eq!(get(&b, &upstreams, &slot).await, StatusCode::OK);
+            assert_eq!(get(&b, &slot).await, StatusCode::OK);
         }
         assert_eq!(accepted.load(Ordering::Relaxed), 1, "one connection, kept");
-        // Another client connection has its own.
-        assert_eq!(get(&b, &client(), &slot).await, StatusCode::OK);
+        // Two at once take two; both are kept.
+        let (one, two) = tokio::join!(get(&b, &slot), get(&b, &slot));
+        assert_eq!((one, two), (StatusCode::OK, StatusCode::OK));
         assert_eq!(accepted.load(Ordering::Relaxed), 2);
-        // The replica restarted (on the same port): the connection to its last start goes.
+        assert_eq!(b.idle.0.lock().unwrap().len(), 2);
+        // The replica restarted (on the same port): connections to its last start go.
         slot.started.store(2, Ordering::Relaxed);
-        assert_eq!(get(&b, &upstreams, &slot).await, StatusCode::OK);
+        assert_eq!(get(&b, &slot).await, StatusCode::OK);
         assert_eq!(accepted.load(Ordering::Relaxed), 3);
-    }
-
-    /// Client connections keep half a replica's connection cap in all; the others are served
-    /// over the pooled client, whose connections they share.
-    #[tokio::test]
-    async fn past_the_budget_client_connections_share_the_pooled_client() {
-        let (b, _dir) = capped(2).await;
-        let (port, accepted, _closed) = stand_in(false).await;
-        let slot = slot_on(port, 1);
-        let kept = |u: &Upstreams| u.0.kept.lock().unwrap().len();
-        let (first, others) = (client(), [client(), client()]);
-        assert_eq!(get(&b, &first, &slot).await, StatusCode::OK);
-        assert_eq!((kept(&first), b.kept.available_permits()), (1, 0));
-        for other in &others {
-            assert_eq!(get(&b, other, &slot).await, StatusCode::OK);
-            assert_eq!(kept(other), 0, "served over the pooled client");
-        }
-        assert_eq!(get(&b, &first, &slot).await, StatusCode::OK);
-        assert_eq!(kept(&first), 1);
-        assert!(accepted.load(Ordering::Relaxed) >= 2);
+        assert_eq!(b.idle.0.lock().unwrap().len(), 1);
     }
 
     #[tokio::test]
@@ -1048,9 +966,8 @@ mod tests {
         let (b, _dir) = balancer().await;
         let (port, accepted, mut closed) = stand_in(true).await;
         let slot = slot_on(port, 1);
-        let upstreams = client();
         for round in 1..=3 {
-            assert_eq!(get(&b, &upstreams, &slot).await, StatusCode::OK);
+            assert_eq!(get(&b, &slot).await, StatusCode::OK);
             closed.recv().await.unwrap();
             assert_eq!(accepted.load(Ordering::Relaxed), round);
         }

@@ -451,8 +451,9 @@ fn serve_on_own_thread(
             rt.block_on(async move {
                 match tokio::net::TcpListener::from_std(listener) {
                     Ok(l) => {
-                        let upstreams = Some(balancer::Upstreams::new as fn(_) -> _);
-                        serve::serve_with(l, app, limits, "balancer".into(), stop, upstreams).await
+                        let forwarded_for = Some(balancer::ForwardedFor::new as fn(_) -> _);
+                        serve::serve_with(l, app, limits, "balancer".into(), stop, forwarded_for)
+                            .await
                     }
                     Err(e) => tracing::error!("balancer: cannot listen: {e}"),
                 }
