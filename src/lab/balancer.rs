@@ -528,15 +528,19 @@ const MAX_IDLE_PER_REPLICA: usize = 64;
 
 impl Upstreams {
     /// An idle connection to this start of `slot` on this port. Those to an earlier start
-    /// (or port) found on the way go.
+    /// (or port), or idle too long, found on the way go.
     fn take(&self, slot: &Arc<ReplicaSlot>, started: u64, port: u16) -> Option<Box<Upstream>> {
+        let now = std::time::Instant::now();
         let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
         while let Some(i) = list
             .iter()
             .rposition(|u| std::ptr::eq(u.slot.as_ptr(), Arc::as_ptr(slot)))
         {
             let up = list.remove(i);
-            if up.started == started && up.port == port {
+            if up.started == started
+                && up.port == port
+                && now.duration_since(up.idle_since) < crate::api::CLIENT_IDLE
+            {
                 return Some(up);
             }
         }
@@ -958,6 +962,13 @@ mod tests {
         slot.started.store(2, Ordering::Relaxed);
         assert_eq!(get(&b, &slot).await, StatusCode::OK);
         assert_eq!(accepted.load(Ordering::Relaxed), 3);
+        assert_eq!(b.idle.0.lock().unwrap().len(), 1);
+        // Nor one idle past CLIENT_IDLE: its replica may close it as a request goes out.
+        for up in b.idle.0.lock().unwrap().iter_mut() {
+            up.idle_since -= crate::api::CLIENT_IDLE;
+        }
+        assert_eq!(get(&b, &slot).await, StatusCode::OK);
+        assert_eq!(accepted.load(Ordering::Relaxed), 4);
         assert_eq!(b.idle.0.lock().unwrap().len(), 1);
     }
 

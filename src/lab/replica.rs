@@ -36,7 +36,7 @@ pub struct ReplicaSlot {
     /// Mirrors `running.is_some()` so the balancer's hot path reads an atomic, not a lock.
     up: std::sync::atomic::AtomicBool,
     /// Which start this is, a number no other start of any replica had: the balancer's
-    /// kept connections to one start are never used for the next (see `balancer::Upstreams`).
+    /// idle connections to one start are never used for the next (see `balancer::Upstreams`).
     pub started: AtomicU64,
     /// Serialises stop/start/restart of this slot: two restarts at once would race for the port.
     pub control: tokio::sync::Mutex<()>,

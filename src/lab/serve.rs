@@ -64,8 +64,8 @@ pub async fn serve(
 }
 
 /// [`serve`], with a value `per_connection` makes for each connection (from the peer's
-/// address) and every request on it carries as an extension (the balancer's connections to
-/// the replicas, say).
+/// address) and every request on it carries as an extension (the balancer's formatted
+/// `X-Forwarded-For`, say).
 pub async fn serve_with<S, L>(
     listener: TcpListener,
     app: S,

@@ -79,9 +79,9 @@ async fn restart_drops_local_memory() {
     lab.shutdown().await;
 }
 
-/// One client connection kept open while replicas restart and stop: the balancer keeps a
-/// connection of its own to each replica for it, and one to a replica's earlier start is
-/// never used again, so every request on the client connection is answered.
+/// One client connection kept open while replicas restart and stop: the balancer's idle
+/// connections to a replica's earlier start are never used again, and every request on the
+/// client connection is answered by a replica that is up.
 #[tokio::test]
 async fn a_kept_alive_client_connection_is_answered_across_restarts() {
     let lab = common::start(Mode::Shared).await;
@@ -127,7 +127,7 @@ async fn a_kept_alive_client_connection_is_answered_across_restarts() {
         served.dedup();
         served
     }
-    // Round-robin: six requests reach all three, so a connection to each is kept.
+    // Round-robin: six requests reach all three, so a connection to each is left idle.
     assert_eq!(me(&mut conn, &addr, &sid, 6).await, ["a", "b", "c"]);
     for name in ["a", "b", "c"] {
         lab.restart(name).await;
