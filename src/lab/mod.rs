@@ -429,8 +429,9 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
 }
 
 /// The balancer runs on a thread of its own with a single-threaded runtime, as a proxy like
-/// nginx runs one event loop per worker: its connections, and the pooled connections to the
-/// replicas, are driven on one thread without waking tasks across threads for every request.
+/// nginx runs one event loop per worker: its connections, and its connections to the
+/// replicas (polled by the requests using them), are driven on one thread without waking
+/// tasks across threads for every request.
 /// The returned task ends when the balancer has stopped.
 fn serve_on_own_thread(
     listener: tokio::net::TcpListener,
