@@ -261,13 +261,20 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// Sentence ends: `.`, `!`, `?` followed by whitespace or the end, blank lines, and
 /// line starts that look like list items. A single line break inside a paragraph is
-/// not an end, because text boxes wrap lines in the middle of sentences.
+/// not an end, because text boxes wrap lines in the middle of sentences. A chat speaker's
+/// tag ("<me> revoke deleted it <ops> and bob?") ends the turn before it and is left out.
 fn split_sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        if let Some(tag) = speaker_tag(text, i) {
+            out.push(&text[start..i]);
+            start = i + tag;
+            i = start;
+            continue;
+        }
         let c = bytes[i];
         let next = bytes.get(i + 1).copied();
         let end_here = match c {
@@ -290,6 +297,22 @@ fn split_sentences(text: &str) -> Vec<&str> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// The length of a chat speaker's tag at byte `i` ("<sre2> "): a name of letters, digits,
+/// `-` or `_` in angle brackets, at a line's or word's start and followed by a space.
+fn speaker_tag(text: &str, i: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes[i] != b'<' || (i > 0 && !bytes[i - 1].is_ascii_whitespace()) {
+        return None;
+    }
+    let name = bytes[i + 1..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-' || **b == b'_')
+        .count();
+    let close = i + 1 + name;
+    let spaced = bytes.get(close + 1).is_none_or(u8::is_ascii_whitespace);
+    ((1..=16).contains(&name) && bytes.get(close) == Some(&b'>') && spaced).then_some(name + 2)
 }
 
 fn starts_list_item(line: &str) -> bool {
@@ -688,6 +711,26 @@ mod tests {
         // One clause with the sentence before, so a rubric's groups meet across the stop.
         assert_eq!(got[0].coarse.first(), got[0].coarse.last(), "{got:?}");
         assert_ne!(got[0].clause.first(), got[0].clause.last(), "{got:?}");
+    }
+
+    #[test]
+    fn a_chat_speakers_tag_ends_the_turn_before_it() {
+        let turns = sentences(
+            "<ops> how did you stop it <me> revoke deleted her session <ops> and bob? <me> fine",
+        );
+        let read: Vec<&str> = turns.iter().map(|s| s.original.as_str()).collect();
+        assert_eq!(
+            read,
+            // An answer still finishes the question before it.
+            [
+                "how did you stop it",
+                "revoke deleted her session",
+                "and bob? fine"
+            ]
+        );
+        // Not a tag: an arrow, a comparison, or a bracket inside a word.
+        assert_eq!(sentences("a < b > c then x<y> z").len(), 1);
+        assert_eq!(sentences("tokens <-> sessions").len(), 1);
     }
 
     #[test]
