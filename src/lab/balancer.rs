@@ -554,10 +554,12 @@ impl Upstreams {
         let now = std::time::Instant::now();
         up.idle_since = now;
         let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        // Connections idle too long, and those to replicas removed since, go.
-        list.retain(|u| {
-            now.duration_since(u.idle_since) < crate::api::CLIENT_IDLE && u.slot.strong_count() > 0
-        });
+        // The list is in the order connections came back, so those idle too long are at its
+        // front (found without a clock reading each); those to a replica removed since are
+        // never taken and age out the same way.
+        let expired =
+            list.partition_point(|u| now.duration_since(u.idle_since) >= crate::api::CLIENT_IDLE);
+        list.drain(..expired);
         let same = list
             .iter()
             .filter(|u| Weak::ptr_eq(&u.slot, &up.slot))
