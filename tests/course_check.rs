@@ -62,7 +62,7 @@ fn every_problem_in_a_broken_course_is_listed_with_its_position() {
         "problems/bad-unknown-field.toml:2:9: check: unknown check `remember-everything` (built-in: disappearing-login, where-state-goes, logout-now, stale-role)",
         "problems/bad-unknown-field.toml:3:1: difficulty: unknown field (expected one of: title, check, lessons, statement, question, model_answer, hints, rubric)",
         "problems/bad-unknown-field.toml:13:13: rubric.concepts[0].patterns[0]: pattern does not compile: unclosed group",
-        "problems/bad-unknown-field.toml:15:1: rubric.concepts[0].hue: unknown field (expected one of: id, label, required, match, scope, not_with, phrases, patterns, ask)",
+        "problems/bad-unknown-field.toml:15:1: rubric.concepts[0].hue: unknown field (expected one of: id, label, required, match, scope, not_with, span, phrases, patterns, ask)",
     ];
     let expected: Vec<String> = expected.iter().map(|e| format!("{BROKEN}/{e}")).collect();
     assert_eq!(found, expected);

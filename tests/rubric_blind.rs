@@ -140,8 +140,9 @@ fn held_out_half_meets_its_floors() {
 /// developers' beliefs were named; 202 of 4,986 with F3, G3 and H3; 200 of 5,094 with K3
 /// and L3, after "only" stopped reading as "sessions are easier"; 186 once "goes" and "up to"
 /// stopped crediting the balancer and the table; 223 of 5,214 with I3 and J3, graded once
-/// and never tuned on, J3's real misconceptions adding 33); the floor stops that count from
-/// growing.
+/// and never tuned on, J3's real misconceptions adding 33; 221 of 5,334 with M3 and N3 once
+/// N3's operations beliefs were named; 223 of 5,374 with P3, two answers missing a point
+/// left credited); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));

@@ -144,6 +144,9 @@ pub struct Concept {
     /// ("denylist" for deleting a session).
     #[serde(default)]
     pub not_with: Vec<String>,
+    /// At most how many words one match may spread over (default: no limit within its scope).
+    #[serde(default)]
+    pub span: Option<usize>,
     /// Words or phrases (case-insensitive) that express it; synonyms go here.
     #[serde(default)]
     pub phrases: Vec<String>,
@@ -167,6 +170,9 @@ pub struct Misconception {
     /// As a concept's `not_with`: words near one of these make no such claim.
     #[serde(default)]
     pub not_with: Vec<String>,
+    /// As a concept's `span` (default: 30 words).
+    #[serde(default)]
+    pub span: Option<usize>,
     #[serde(default)]
     pub phrases: Vec<String>,
     #[serde(default)]

@@ -76,6 +76,8 @@ pub struct Rule {
     claim: bool,
     /// Alternatives whose nearby words, in the same clause, this rule ignores (`not_with`).
     not_with: Vec<Words>,
+    /// How many words one match may spread over (`span`), if it is held to any.
+    span: Option<usize>,
 }
 
 /// Where a rule matched.
@@ -110,6 +112,7 @@ struct Entry<'a> {
     patterns: &'a [String],
     scope: Option<Scope>,
     not_with: &'a [String],
+    span: Option<usize>,
 }
 
 /// An answer read once: its sentences, and for each word the rubric words it stands for.
@@ -192,7 +195,14 @@ impl CompiledRubric {
                             patterns,
                             scope,
                             not_with,
+                            span,
                         } = e;
+                        if span.is_some_and(|n| n < 2) {
+                            errors.push(RubricError {
+                                field: format!("rubric.{table}[{i}].span"),
+                                message: "at least 2 (words a match line may spread over)".into(),
+                            });
+                        }
                         let mut matchers = Vec::new();
                         let mut not_with_words = Vec::new();
                         for (j, n) in not_with.iter().enumerate() {
@@ -271,6 +281,8 @@ impl CompiledRubric {
                             scope: scope.unwrap_or(default_scope),
                             claim,
                             not_with: not_with_words,
+                            // Wrong claims are held to CLAIM_SPAN unless the author says.
+                            span: span.or(claim.then_some(CLAIM_SPAN)),
                         }
                     })
                     .collect::<Vec<_>>()
@@ -287,6 +299,7 @@ impl CompiledRubric {
                     patterns: &c.patterns,
                     scope: c.scope,
                     not_with: &c.not_with,
+                    span: c.span,
                 })
                 .collect(),
             Scope::Clause,
@@ -304,6 +317,7 @@ impl CompiledRubric {
                     patterns: &m.patterns,
                     scope: m.scope,
                     not_with: &m.not_with,
+                    span: m.span,
                 })
                 .collect(),
             Scope::Phrase,
@@ -368,9 +382,7 @@ impl CompiledRubric {
             for (line, m) in rule.matchers.iter().enumerate() {
                 match m {
                     Matcher::Groups(groups) => {
-                        if let Some(negated) =
-                            match_groups(s, terms, groups, rule.scope, rule.claim, &elsewhere)
-                        {
+                        if let Some(negated) = match_groups(s, terms, groups, rule, &elsewhere) {
                             out.push(Hit {
                                 sentence: si,
                                 negated,
@@ -517,10 +529,10 @@ fn match_groups(
     s: &Sentence,
     terms: &SentenceTerms,
     groups: &[Group],
-    scope: Scope,
-    claim: bool,
+    rule: &Rule,
     elsewhere: &[usize],
 ) -> Option<bool> {
+    let (scope, claim) = (rule.scope, rule.claim);
     // Where each group's words occur, found once (not once per clause): (first word, last
     // word, whether the alternative says "no"/"not" itself). A group found nowhere ends it.
     let mut found: Vec<Vec<(usize, usize, bool)>> = Vec::with_capacity(groups.len());
@@ -579,7 +591,10 @@ fn match_groups(
                 .filter(|&&(a, _, _)| unit[a] == u && !(claim && s.quoted[a]))
             {
                 present = true;
-                let denied = !owns && negation::is_negated(s, a, b, false);
+                // A wrong claim's words inside a question ("Could I fix it for free? Not
+                // really: …") are asked, not said; a question answered "yes" is not asked.
+                let denied =
+                    (claim && s.asked[a]) || (!owns && negation::is_negated(s, a, b, false));
                 if !denied {
                     here.push((a, b));
                     asserted |= !hypothetical(s, a);
@@ -592,8 +607,13 @@ fn match_groups(
                 break;
             }
         }
-        // A claim whose words lie too far apart was never said here, denied or not.
-        if all_present && all_positive && claim && !within_reach(&positives, scope) {
+        // Words that lie too far apart were never said together here, denied or not.
+        if all_present
+            && all_positive
+            && rule
+                .span
+                .is_some_and(|span| !within_reach(&positives, scope, span))
+        {
             continue;
         }
         if all_present {
@@ -618,7 +638,7 @@ const CLAIM_SPAN: usize = 30;
 
 /// Can one place of each group be picked so that all of them lie within [`CLAIM_SPAN`]
 /// words? A phrase is short by nature; only clause and sentence scope are held to it.
-fn within_reach(positives: &[Vec<(usize, usize)>], scope: Scope) -> bool {
+fn within_reach(positives: &[Vec<(usize, usize)>], scope: Scope, span: usize) -> bool {
     if scope == Scope::Phrase {
         return true;
     }
@@ -640,7 +660,7 @@ fn within_reach(positives: &[Vec<(usize, usize)>], scope: Scope) -> bool {
         count[all[right].2] += 1;
         while covered == groups {
             let end = all[left..=right].iter().map(|p| p.1).max().unwrap_or(0);
-            if end + 1 - all[left].0 <= CLAIM_SPAN {
+            if end + 1 - all[left].0 <= span {
                 return true;
             }
             count[all[left].2] -= 1;
@@ -762,6 +782,7 @@ mod tests {
                 matches: matches.iter().map(|s| s.to_string()).collect(),
                 scope: None,
                 not_with: vec![],
+                span: None,
                 phrases: vec![],
                 patterns: vec![],
                 ask: "?".into(),
@@ -771,6 +792,7 @@ mod tests {
                 matches: vec!["sign + public key".into()],
                 scope: None,
                 not_with: vec![],
+                span: None,
                 phrases: vec![],
                 patterns: vec![],
                 feedback: "f".into(),
@@ -834,6 +856,49 @@ mod tests {
         r.concepts[0].not_with = vec!["denylist + list".into()];
         let errs = CompiledRubric::compile(&r).unwrap_err();
         assert_eq!(errs[0].field, "rubric.concepts[0].not_with[0]");
+    }
+
+    #[test]
+    fn span_holds_a_rules_words_close_together() {
+        let mut r = rubric(&["revoke + every @replica"]);
+        r.concepts[0].scope = Some(Scope::Sentence);
+        let long = "I revoked alice in token mode and the script carried on for a long while \
+                    with its stolen copy, since a token is accepted by every replica";
+        let near = "I revoked alice and every replica refused her";
+        let c = CompiledRubric::compile(&r).unwrap();
+        assert_eq!(hit(&c, &c.concepts[0], long), Some(false));
+        r.concepts[0].span = Some(12);
+        let c = CompiledRubric::compile(&r).unwrap();
+        // Twenty words apart: never said together.
+        assert_eq!(hit(&c, &c.concepts[0], long), None);
+        assert_eq!(hit(&c, &c.concepts[0], near), Some(false));
+        r.concepts[0].span = Some(1);
+        let errs = CompiledRubric::compile(&r).unwrap_err();
+        assert_eq!(errs[0].field, "rubric.concepts[0].span");
+    }
+
+    #[test]
+    fn a_wrong_claim_asked_is_not_made() {
+        let c = with_claim("x", "denylist + for free", Some(Scope::Sentence));
+        let claim = &c.misconceptions[0];
+        assert_eq!(
+            hit(
+                &c,
+                claim,
+                "Could I fix it for free? Not really: the denylist is server state."
+            ),
+            Some(true)
+        );
+        // Answered yes, the question is a claim.
+        assert_eq!(
+            hit(
+                &c,
+                claim,
+                "Is the denylist for free? Yes, it costs nothing."
+            ),
+            Some(false)
+        );
+        assert_eq!(hit(&c, claim, "The denylist comes for free."), Some(false));
     }
 
     #[test]

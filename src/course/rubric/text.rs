@@ -282,7 +282,13 @@ fn split_sentences(text: &str) -> Vec<&str> {
             b'\n' => {
                 let rest = &text[i + 1..];
                 let trimmed = rest.trim_start_matches([' ', '\t']);
-                rest.starts_with('\n') || trimmed.starts_with('\n') || starts_list_item(trimmed)
+                // Lines of notes ("state = the token\ntrust = sig check") are items, one
+                // each, when the line before is one too: prose wraps anywhere.
+                let line = &text[text[..i].rfind('\n').map_or(0, |j| j + 1)..i];
+                rest.starts_with('\n')
+                    || trimmed.starts_with('\n')
+                    || starts_list_item(trimmed)
+                    || (names_its_subject(trimmed) && names_its_subject(line.trim_start()))
             }
             _ => false,
         };
@@ -313,6 +319,13 @@ fn speaker_tag(text: &str, i: usize) -> Option<usize> {
     let close = i + 1 + name;
     let spaced = bytes.get(close + 1).is_none_or(u8::is_ascii_whitespace);
     ((1..=16).contains(&name) && bytes.get(close) == Some(&b'>') && spaced).then_some(name + 2)
+}
+
+/// A line of notes naming its subject: "payload = base64url ≠ encryption".
+fn names_its_subject(line: &str) -> bool {
+    line.split_once(" = ").is_some_and(|(head, _)| {
+        (1..=3).contains(&head.split_whitespace().count()) && !head.contains(['.', ',', ';'])
+    })
 }
 
 fn starts_list_item(line: &str) -> bool {
@@ -731,6 +744,17 @@ mod tests {
         // Not a tag: an arrow, a comparison, or a bracket inside a word.
         assert_eq!(sentences("a < b > c then x<y> z").len(), 1);
         assert_eq!(sentences("tokens <-> sessions").len(), 1);
+    }
+
+    #[test]
+    fn a_line_of_notes_naming_its_subject_starts_a_sentence() {
+        let notes = sentences(
+            "trust = sig check, restart changes nothing\npayload = base64url, anyone can read it",
+        );
+        assert_eq!(notes.len(), 2);
+        // Prose wrapped in a text box stays one sentence, "=" or not.
+        let prose = sentences("the replicas check the signature and\nthe role = admin claim");
+        assert_eq!(prose.len(), 1);
     }
 
     #[test]
