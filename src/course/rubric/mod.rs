@@ -683,6 +683,7 @@ const SUPPOSING: &[&str] = &[
     "supposing",
     "imagine",
     "thought",
+    "thinking",
     "assumed",
     "believed",
     "guessed",
