@@ -467,6 +467,14 @@ async fn send(
                         reason: e.to_string(),
                         unseen: true,
                     })?;
+                // A replica restarting on its old port listens before it has the issuer's
+                // keys and is marked up: a connection that reached it then goes nowhere.
+                if !slot.is_up() {
+                    return Err(Failed {
+                        reason: "restarting".into(),
+                        unseen: true,
+                    });
+                }
                 (up, false)
             }
         };
@@ -943,6 +951,7 @@ mod tests {
         let slot = Arc::new(ReplicaSlot::new("a".into()));
         slot.port.store(port, Ordering::Relaxed);
         slot.started.store(started, Ordering::Relaxed);
+        slot.mark_up();
         slot
     }
 
@@ -972,6 +981,32 @@ mod tests {
         assert_eq!(get(&b, &slot).await, StatusCode::OK);
         assert_eq!(accepted.load(Ordering::Relaxed), 4);
         assert_eq!(b.idle.0.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_replica_listening_before_it_is_up_is_not_sent_the_request() {
+        let (b, _dir) = balancer().await;
+        let (port, _accepted, _closed) = stand_in(false).await;
+        // Restarting on its old port: listening, still fetching the issuer's keys.
+        let slot = Arc::new(ReplicaSlot::new("a".into()));
+        slot.port.store(port, Ordering::Relaxed);
+        let (parts, ()) = axum::http::Request::get("/me")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let path_q = axum::http::uri::PathAndQuery::from_static("/me");
+        let Err(failed) = send(&b, &slot, &parts, &path_q, &Default::default()).await else {
+            panic!("a replica not yet up answered");
+        };
+        assert!(
+            failed.unseen,
+            "the next replica may take it: {}",
+            failed.reason
+        );
+        assert!(
+            b.idle.0.lock().unwrap().is_empty(),
+            "nor is the connection kept"
+        );
     }
 
     #[tokio::test]

@@ -92,6 +92,12 @@ impl ReplicaSlot {
         self.up.load(Ordering::Acquire)
     }
 
+    /// A slot standing for a replica some test serves itself.
+    #[cfg(test)]
+    pub(crate) fn mark_up(&self) {
+        self.up.store(true, Ordering::Release);
+    }
+
     pub fn memory(&self) -> Option<Arc<Memory>> {
         self.running
             .lock()
