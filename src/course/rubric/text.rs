@@ -245,6 +245,28 @@ pub fn phrase_stems(phrase: &str) -> Vec<String> {
 /// `normalise_sentence` finds, without the clause bookkeeping a phrase never needs (rubrics
 /// hold thousands of them, and reading each as an answer was most of the course's load).
 pub fn phrase_words(phrase: &str) -> (Vec<String>, Vec<String>) {
+    // A course's rubrics repeat the same alternatives in many lines ("replica", "the
+    // token"): remember each phrase's words, as `stem` remembers each word's stem.
+    thread_local! {
+        static SEEN: std::cell::RefCell<
+            std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
+        > = std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(hit) = SEEN.with(|seen| seen.borrow().get(phrase).cloned()) {
+        return hit;
+    }
+    let read = read_phrase_words(phrase);
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if seen.len() > 50_000 {
+            seen.clear();
+        }
+        seen.insert(phrase.to_string(), read.clone());
+    });
+    read
+}
+
+fn read_phrase_words(phrase: &str) -> (Vec<String>, Vec<String>) {
     let words: Vec<String> = expand_contractions(&phrase.to_lowercase())
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
