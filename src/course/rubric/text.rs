@@ -247,10 +247,10 @@ pub fn phrase_stems(phrase: &str) -> Vec<String> {
 pub fn phrase_words(phrase: &str) -> (Vec<String>, Vec<String>) {
     // A course's rubrics repeat the same alternatives in many lines ("replica", "the
     // token"): remember each phrase's words, as `stem` remembers each word's stem.
+    type Read = (Vec<String>, Vec<String>);
     thread_local! {
-        static SEEN: std::cell::RefCell<
-            std::collections::HashMap<String, (Vec<String>, Vec<String>)>,
-        > = std::cell::RefCell::new(std::collections::HashMap::new());
+        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Read>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
     }
     if let Some(hit) = SEEN.with(|seen| seen.borrow().get(phrase).cloned()) {
         return hit;
