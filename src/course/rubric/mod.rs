@@ -636,8 +636,9 @@ const NOT_WITH_REACH: usize = 8;
 /// turned away wrong ones.
 const CLAIM_SPAN: usize = 30;
 
-/// Can one place of each group be picked so that all of them lie within [`CLAIM_SPAN`]
-/// words? A phrase is short by nature; only clause and sentence scope are held to it.
+/// Can one place of each group be picked so that all of them lie within `span` words (a
+/// rule's `span`, [`CLAIM_SPAN`] for a wrong claim)? A phrase is short by nature; only
+/// clause and sentence scope are held to it.
 fn within_reach(positives: &[Vec<(usize, usize)>], scope: Scope, span: usize) -> bool {
     if scope == Scope::Phrase {
         return true;

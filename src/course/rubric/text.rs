@@ -247,23 +247,34 @@ pub fn phrase_stems(phrase: &str) -> Vec<String> {
 pub fn phrase_words(phrase: &str) -> (Vec<String>, Vec<String>) {
     // A course's rubrics repeat the same alternatives in many lines ("replica", "the
     // token"): remember each phrase's words, as `stem` remembers each word's stem.
-    type Read = (Vec<String>, Vec<String>);
     thread_local! {
-        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Read>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static SEEN: Remembered<(Vec<String>, Vec<String>)> = Remembered::default();
     }
-    if let Some(hit) = SEEN.with(|seen| seen.borrow().get(phrase).cloned()) {
+    remembered(&SEEN, phrase, read_phrase_words)
+}
+
+/// Values worked out from a string, remembered on this thread.
+type Remembered<V> = std::cell::RefCell<std::collections::HashMap<String, V>>;
+
+/// `make(key)`, worked out once per thread and then remembered (all of it forgotten past
+/// 50,000 keys, so a long run's memory stays bounded).
+fn remembered<V: Clone>(
+    cache: &'static std::thread::LocalKey<Remembered<V>>,
+    key: &str,
+    make: impl FnOnce(&str) -> V,
+) -> V {
+    if let Some(hit) = cache.with(|seen| seen.borrow().get(key).cloned()) {
         return hit;
     }
-    let read = read_phrase_words(phrase);
-    SEEN.with(|seen| {
+    let value = make(key);
+    cache.with(|seen| {
         let mut seen = seen.borrow_mut();
         if seen.len() > 50_000 {
             seen.clear();
         }
-        seen.insert(phrase.to_string(), read.clone());
+        seen.insert(key.to_string(), value.clone());
     });
-    read
+    value
 }
 
 fn read_phrase_words(phrase: &str) -> (Vec<String>, Vec<String>) {
@@ -676,21 +687,9 @@ pub fn stem(word: &str) -> String {
     // Compiling a course stems the same few hundred words thousands of times ("token" in
     // most word groups), and so does grading a batch: remember each word's stem.
     thread_local! {
-        static SEEN: std::cell::RefCell<std::collections::HashMap<String, String>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static SEEN: Remembered<String> = Remembered::default();
     }
-    SEEN.with(|seen| {
-        let mut seen = seen.borrow_mut();
-        if let Some(s) = seen.get(word) {
-            return s.clone();
-        }
-        if seen.len() > 50_000 {
-            seen.clear();
-        }
-        let s = STEMMER.stem(word).into_owned();
-        seen.insert(word.to_string(), s.clone());
-        s
-    })
+    remembered(&SEEN, word, |w| STEMMER.stem(w).into_owned())
 }
 
 #[cfg(test)]
