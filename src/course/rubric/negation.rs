@@ -47,6 +47,12 @@ fn reach(s: &Sentence, i: usize) -> Option<usize> {
         "rather" if next != Some("than") => None,
         // "no longer" is a negator; "no matter" is not.
         "no" if next == Some("matter") => None,
+        // "no source of truth to delete": the noun phrase's verb is denied with it.
+        "no" => Some(
+            (2..=reach)
+                .find(|k| s.words.get(i + k).map(String::as_str) == Some("to"))
+                .map_or(reach, |k| reach.max(k + 1)),
+        ),
         _ => Some(reach),
     }
 }
@@ -234,6 +240,12 @@ mod tests {
             "deleted"
         ));
         assert!(!negated("the revoke deleted her session", "deleted"));
+    }
+
+    #[test]
+    fn no_thing_to_do_denies_the_doing() {
+        assert!(negated("tokens: no source of truth to delete", "delete"));
+        assert!(!negated("no session, so delete the token", "delete"));
     }
 
     #[test]

@@ -321,7 +321,7 @@ fn split_sentences(text: &str) -> Vec<&str> {
                 rest.starts_with('\n')
                     || trimmed.starts_with('\n')
                     || starts_list_item(trimmed)
-                    || (names_its_subject(trimmed) && names_its_subject(line.trim_start()))
+                    || (is_note_line(trimmed) && is_note_line(line.trim_start()))
             }
             _ => false,
         };
@@ -354,11 +354,16 @@ fn speaker_tag(text: &str, i: usize) -> Option<usize> {
     ((1..=16).contains(&name) && bytes.get(close) == Some(&b'>') && spaced).then_some(name + 2)
 }
 
-/// A line of notes naming its subject: "payload = base64url ≠ encryption".
-fn names_its_subject(line: &str) -> bool {
-    line.split_once(" = ").is_some_and(|(head, _)| {
+/// A line of notes: one naming its subject ("payload = base64url ≠ encryption"), a row of
+/// a table typed with bars ("denylist | immediate | a lookup per request"), or a chain of
+/// arrows ("role -> token payload -> bob's copy").
+fn is_note_line(line: &str) -> bool {
+    let names_its_subject = line.split_once(" = ").is_some_and(|(head, _)| {
         (1..=3).contains(&head.split_whitespace().count()) && !head.contains(['.', ',', ';'])
-    })
+    });
+    let table_row = line.matches(" | ").count() >= 1 && !line.ends_with(',');
+    let arrows = line.contains("->") || line.contains('→') || line.contains("=>");
+    names_its_subject || table_row || arrows
 }
 
 fn starts_list_item(line: &str) -> bool {
@@ -581,10 +586,14 @@ fn normalise_sentence(original: &str) -> Sentence {
             (from == 0 || chars[from - 1].is_whitespace())
                 && chars.get(to).is_none_or(|c| c.is_whitespace())
         };
-        if matches!(
+        // A short label opening the sentence ("My fix: sticky.", "Root cause: …") heads the
+        // clause it labels, so the claim keeps its verb.
+        let label = ch == ':' && (1..=3).contains(&words.len()) && punct_breaks.is_empty();
+        if (matches!(
             ch,
             ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '—' | '–' | '→' | '.' | '!' | '?' | '|'
-        ) || spaced_dash
+        ) || spaced_dash)
+            && !label
         {
             pending_break = true;
             punct_breaks.push(words.len());
@@ -610,7 +619,15 @@ fn normalise_sentence(original: &str) -> Sentence {
     );
 
     let coarse = runs(words.len(), |i| {
-        coarse_breaks.contains(&i) || CONTRAST_WORDS.contains(&words[i].as_str())
+        coarse_breaks.contains(&i)
+            || (CONTRAST_WORDS.contains(&words[i].as_str())
+                // "nowhere but replica b", "nothing but the signature": "only", no contrast.
+                && !(words[i] == "but"
+                    && i > 0
+                    && matches!(
+                        words[i - 1].as_str(),
+                        "anywhere" | "nowhere" | "nothing" | "anything" | "none" | "nobody"
+                    )))
     });
     let segment = runs(words.len(), |i| punct_breaks.contains(&i));
     asked.resize(words.len(), false);
@@ -776,6 +793,40 @@ mod tests {
         // Prose wrapped in a text box stays one sentence, "=" or not.
         let prose = sentences("the replicas check the signature and\nthe role = admin claim");
         assert_eq!(prose.len(), 1);
+    }
+
+    #[test]
+    fn rows_of_a_table_and_chains_of_arrows_are_items() {
+        let rows = sentences(
+            "way | effect | cost\ndenylist | immediate | a list read per request\nshort ttl | a window | more refreshes",
+        );
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        let arrows = sentences("role -> token payload -> bob's copy\nfixes -> denylist, instant");
+        assert_eq!(arrows.len(), 2, "{arrows:?}");
+        // One such line among prose is still wrapped prose.
+        let prose = sentences("the replicas check the signature | and\nthe role claim is believed");
+        assert_eq!(prose.len(), 1);
+    }
+
+    #[test]
+    fn a_short_label_heads_the_clause_it_labels() {
+        let s = &sentences("My fix: the sticky policy, which pins alice.")[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert_eq!(s.clause[at("fix")], s.clause[at("sticky")], "{s:?}");
+        // A colon later in a sentence still parts its clauses.
+        let s = &sentences("I turned the sticky policy on: the balancer pins alice.")[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert_ne!(s.clause[at("sticky")], s.clause[at("balancer")], "{s:?}");
+    }
+
+    #[test]
+    fn nothing_but_is_only_not_a_contrast() {
+        let s = &sentences("The login was never anywhere but inside replica b.")[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert_eq!(s.coarse[at("anywhere")], s.coarse[at("replica")], "{s:?}");
+        let s = &sentences("It was in a's memory but b had no record.")[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert_ne!(s.coarse[at("memory")], s.coarse[at("record")], "{s:?}");
     }
 
     #[test]
