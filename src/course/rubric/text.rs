@@ -441,6 +441,10 @@ fn expand_word(w: &str) -> String {
         // A pronoun's "'s" is "is" ("what's inside"), not a possessive.
         "it's" | "that's" | "what's" | "there's" | "here's" | "who's" | "where's" | "he's"
         | "she's" => format!("{} is", &core[..core.len() - 2]),
+        // A pronoun's "'d" is most often "would" ("you'd need a list every replica reads").
+        "i'd" | "you'd" | "we'd" | "they'd" | "he'd" | "she'd" | "it'd" | "that'd" => {
+            format!("{} would", &core[..core.len() - 2])
+        }
         c if c.ends_with("n't") => format!("{} not", &c[..c.len() - 3]),
         // Typed without the apostrophe; a missed negation would turn a denial into a claim.
         "cant" => "can not".to_string(),
@@ -924,6 +928,8 @@ mod tests {
         assert_eq!(s.text, "sticky would not fix it the parent should not care");
         let s = &sentences("it dosnt need to look me up, a giant count")[0];
         assert_eq!(s.text, "it does not need to look me up a giant count");
+        let s = &sentences("you'd need a list, it'd cost a lookup")[0];
+        assert_eq!(s.text, "you would need a list it would cost a lookup");
         let s = &sentences("a recent client")[0];
         assert_eq!(s.text, "a recent client");
         // A phrase with nothing to expand is left as it is; "cannot" always expands.
