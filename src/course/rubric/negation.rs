@@ -23,6 +23,8 @@ const NEGATORS: &[(&str, usize)] = &[
     ("nobody", 6),
     ("nowhere", 3),
     ("without", 3),
+    // "the Rails cookie store minus the encryption".
+    ("minus", 3),
     ("instead", 4),
     ("rather", 4),
 ];
@@ -240,6 +242,14 @@ mod tests {
             "deleted"
         ));
         assert!(!negated("the revoke deleted her session", "deleted"));
+    }
+
+    #[test]
+    fn minus_takes_away() {
+        assert!(negated(
+            "the rails cookie store minus the encryption",
+            "encryption"
+        ));
     }
 
     #[test]

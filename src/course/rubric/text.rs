@@ -228,7 +228,8 @@ fn states_the_cost(piece: &str) -> bool {
         head.strip_prefix(label).is_some_and(|rest| {
             let rest = rest.trim_start();
             // The label, or the label and a few words of its own ("isn't small"), then ':'.
-            rest.starts_with([':', '=', '→']) || rest.starts_with("->")
+            rest.starts_with([':', '=', '→'])
+                || rest.starts_with("->")
                 || rest.split_once(':').is_some_and(|(said, _)| {
                     said.split_whitespace().count() <= 3 && !said.contains('.')
                 })
