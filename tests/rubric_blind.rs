@@ -82,7 +82,7 @@ const FLOORS: &[(&str, f64, f64, usize)] = &[
     ("disappearing-login", 0.92, 0.87, 1),
     ("where-state-goes", 0.92, 0.93, 4),
     ("logout-now", 0.93, 0.87, 1),
-    ("stale-role", 0.90, 0.88, 4),
+    ("stale-role", 0.93, 0.95, 4),
 ];
 
 /// The three first problems together, as the README reports them.
@@ -146,8 +146,9 @@ fn held_out_half_meets_its_floors() {
 /// were named; 221 of 5,479 with Q3 and R3; 224 of 5,539 with O3, graded twice and never
 /// tuned on; 257 of 5,659 with S3 and T3, graded once and never tuned on, T3's security
 /// learners' real misconceptions adding 28; 227 once T3's beliefs were named; 226 once
-/// U3, V3 and W3's refusals and beliefs were tuned on, 230 of 5,800 once they joined); the
-/// floor stops that count from growing.
+/// U3, V3 and W3's refusals and beliefs were tuned on, 230 of 5,800 once they joined; 230 of
+/// 5,940 with X3, Y3 and Z3 once Y3's beliefs were named); the floor stops that count from
+/// growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
