@@ -208,7 +208,7 @@ fn weighs_the_one_before(piece: &str) -> bool {
 fn states_the_cost(piece: &str) -> bool {
     let head = piece
         .trim_start()
-        .trim_start_matches(['-', '*', '•'])
+        .trim_start_matches(['-', '*', '•', '|'])
         .trim_start()
         .to_lowercase();
     // "The price isn't small: …" and "Cost: …" both open with their label.
@@ -228,7 +228,7 @@ fn states_the_cost(piece: &str) -> bool {
         head.strip_prefix(label).is_some_and(|rest| {
             let rest = rest.trim_start();
             // The label, or the label and a few words of its own ("isn't small"), then ':'.
-            rest.starts_with([':', '=', '→'])
+            rest.starts_with([':', '=', '→', '|'])
                 || rest.starts_with("->")
                 || rest.split_once(':').is_some_and(|(said, _)| {
                     said.split_whitespace().count() <= 3 && !said.contains('.')
@@ -322,7 +322,9 @@ fn split_sentences(text: &str) -> Vec<&str> {
                 rest.starts_with('\n')
                     || trimmed.starts_with('\n')
                     || starts_list_item(trimmed)
-                    || (is_note_line(trimmed) && is_note_line(line.trim_start()))
+                    || (is_note_line(trimmed)
+                        && is_note_line(line.trim_start())
+                        && indent(rest) <= indent(line))
             }
             _ => false,
         };
@@ -355,6 +357,22 @@ fn speaker_tag(text: &str, i: usize) -> Option<usize> {
     ((1..=16).contains(&name) && bytes.get(close) == Some(&b'>') && spaced).then_some(name + 2)
 }
 
+/// How far a line's words stand in, past a comment's marker ("#   attacker -> 401" is a
+/// sub-item of the "# shared: revoke -> …" line above it).
+fn indent(line: &str) -> usize {
+    let after_marker = line
+        .trim_start_matches([' ', '\t'])
+        .trim_start_matches("//")
+        .trim_start_matches('#');
+    let marker = line.len() - after_marker.len();
+    let words = after_marker.len() - after_marker.trim_start_matches([' ', '\t']).len();
+    if marker > line.len() - line.trim_start_matches([' ', '\t']).len() {
+        words
+    } else {
+        marker + words
+    }
+}
+
 /// A line of notes: one naming its subject ("payload = base64url ≠ encryption"), a row of
 /// a table typed with bars ("denylist | immediate | a lookup per request"), or a chain of
 /// arrows ("role -> token payload -> bob's copy").
@@ -368,7 +386,11 @@ fn is_note_line(line: &str) -> bool {
 }
 
 fn starts_list_item(line: &str) -> bool {
-    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("• ") {
+    // "+ " and "− " open the items of a list of pros and cons.
+    if ["- ", "* ", "• ", "+ ", "− ", "– "]
+        .iter()
+        .any(|marker| line.starts_with(marker))
+    {
         return true;
     }
     let digits = line.chars().take_while(char::is_ascii_digit).count();
@@ -808,9 +830,21 @@ mod tests {
         assert_eq!(rows.len(), 3, "{rows:?}");
         let arrows = sentences("role -> token payload -> bob's copy\nfixes -> denylist, instant");
         assert_eq!(arrows.len(), 2, "{arrows:?}");
+        // A line standing further in, past a comment's marker, is a sub-item of the one above.
+        let notes = sentences(
+            "# shared: revoke -> DEL her session\n#   next req -> lookup -> miss -> 401\n# token: sig + exp -> valid till exp",
+        );
+        assert_eq!(notes.len(), 2, "{notes:?}");
         // One such line among prose is still wrapped prose.
         let prose = sentences("the replicas check the signature | and\nthe role claim is believed");
         assert_eq!(prose.len(), 1);
+    }
+
+    #[test]
+    fn pros_and_cons_are_items() {
+        let got =
+            sentences("Denylist (token)\n+ cuts alice off at once\n− every replica reads a list");
+        assert_eq!(got.len(), 3, "{got:?}");
     }
 
     #[test]
