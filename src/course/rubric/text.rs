@@ -615,7 +615,11 @@ fn normalise_sentence(original: &str) -> Sentence {
         };
         // A short label opening the sentence ("My fix: sticky.", "Root cause: …") heads the
         // clause it labels, so the claim keeps its verb.
-        let label = ch == ':' && (1..=3).contains(&words.len()) && punct_breaks.is_empty();
+        // A label's own words never suppose ("Why believed: each replica …").
+        let label = ch == ':'
+            && (1..=3).contains(&words.len())
+            && punct_breaks.is_empty()
+            && !words.iter().any(|w| super::SUPPOSING.contains(&w.as_str()));
         if (matches!(
             ch,
             ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '—' | '–' | '→' | '.' | '!' | '?' | '|'
@@ -852,6 +856,10 @@ mod tests {
         let s = &sentences("My fix: the sticky policy, which pins alice.")[0];
         let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
         assert_eq!(s.clause[at("fix")], s.clause[at("sticky")], "{s:?}");
+        // A label that would suppose ("Why believed:") stays apart from the claim it heads.
+        let s = &sentences("Why believed: each replica holds the private key.")[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert_ne!(s.clause[at("believed")], s.clause[at("replica")], "{s:?}");
         // A colon later in a sentence still parts its clauses.
         let s = &sentences("I turned the sticky policy on: the balancer pins alice.")[0];
         let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
