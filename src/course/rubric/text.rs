@@ -622,7 +622,21 @@ fn normalise_sentence(original: &str) -> Sentence {
             && !words.iter().any(|w| super::SUPPOSING.contains(&w.as_str()));
         if (matches!(
             ch,
-            ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '—' | '–' | '→' | '.' | '!' | '?' | '|'
+            ',' | ';'
+                | ':'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '"'
+                | '—'
+                | '–'
+                | '→'
+                | '.'
+                | '!'
+                | '?'
+                | '|'
+                | '·'
         ) || spaced_dash)
             && !label
         {
@@ -637,7 +651,8 @@ fn normalise_sentence(original: &str) -> Sentence {
             }
             asked_from = words.len();
         }
-        if ch == ';' && !words.is_empty() {
+        // "·" parts the items of a line of notes as `;` does.
+        if (ch == ';' || ch == '·') && !words.is_empty() {
             coarse_breaks.push(words.len());
         }
     }
@@ -842,6 +857,13 @@ mod tests {
         // One such line among prose is still wrapped prose.
         let prose = sentences("the replicas check the signature | and\nthe role claim is believed");
         assert_eq!(prose.len(), 1);
+    }
+
+    #[test]
+    fn a_middle_dot_parts_claims() {
+        let s = &sentences("denylist = instant · short ttl + refresh = a window")[0];
+        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
+        assert_ne!(s.coarse[at("instant")], s.coarse[at("short")], "{s:?}");
     }
 
     #[test]
