@@ -714,7 +714,20 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
             .rev()
             .take_while(|&j| s.clause[j] == s.clause[i])
             .any(|j| SUPPOSING.contains(&s.words[j].as_str()))
+        // What someone expected, and the reason they gave for it ("I expected the restart to
+        // log me out, because restarting a replica wiped its sessions"), until a contrast.
+        || (0..=i)
+            .rev()
+            .take_while(|&j| s.coarse[j] == s.coarse[i])
+            // Not a label's last word ("Why believed: …"): the belief has words after it.
+            .any(|j| {
+                EXPECTING.contains(&s.words[j].as_str())
+                    && s.clause.get(j + 1) == Some(&s.clause[j])
+            })
 }
+
+/// Words for a belief held before the lab showed otherwise.
+const EXPECTING: &[&str] = &["expected", "thought", "assumed", "believed"];
 
 /// Regex escape hatch: matched against the sentence's normalised words. A regex takes
 /// the leftmost match, which may begin in a negated clause and reach into the next one,
@@ -1033,5 +1046,19 @@ mod tests {
             ]
         );
         assert!(errs[1].message.contains("@nope"), "{}", errs[1].message);
+    }
+
+    #[test]
+    fn an_expectation_and_its_reason_are_not_claimed() {
+        let c = with_claim("x", "logged me out + restart", Some(Scope::Sentence));
+        let rule = &c.misconceptions[0];
+        let said = "The restart logged me out.";
+        assert_eq!(hit(&c, rule, said), Some(false));
+        let expected =
+            "I expected the restart to log me out, because restarting wiped them before.";
+        assert_ne!(hit(&c, rule, expected), Some(false));
+        // A label's last word ("Why believed:") supposes nothing.
+        let label = "Why believed: the restart logged me out.";
+        assert_eq!(hit(&c, rule, label), Some(false));
     }
 }
