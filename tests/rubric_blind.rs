@@ -148,7 +148,8 @@ fn held_out_half_meets_its_floors() {
 /// learners' real misconceptions adding 28; 227 once T3's beliefs were named; 226 once
 /// U3, V3 and W3's refusals and beliefs were tuned on, 230 of 5,800 once they joined; 230 of
 /// 5,940 with X3, Y3 and Z3 once Y3's beliefs were named; 230 of 6,086 with A4, B4 and C4
-/// once A4's beliefs were named); the floor stops that count from growing.
+/// once A4's beliefs were named; 230 of 6,225 with D4, E4 and F4 once E4's beliefs were
+/// named); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
