@@ -8,6 +8,10 @@
 
 use std::collections::HashMap;
 
+// Rubric words are hashed many thousands of times while a course loads: a fast hasher, not
+// SipHash, still seeded per process so no answer can be made to collide on purpose.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Index of a word in the rubric's vocabulary.
 pub type TermId = u32;
 
@@ -22,7 +26,7 @@ struct Term {
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
     terms: Vec<Term>,
-    by_stem: HashMap<String, TermId>,
+    by_stem: FastMap<String, TermId>,
 }
 
 /// Frequent English words that sit one edit from a course word. They are read exactly,

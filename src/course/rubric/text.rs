@@ -255,7 +255,8 @@ pub fn phrase_words(phrase: &str) -> (Vec<String>, Vec<String>) {
 }
 
 /// Values worked out from a string, remembered on this thread.
-type Remembered<V> = std::cell::RefCell<std::collections::HashMap<String, V>>;
+type Remembered<V> =
+    std::cell::RefCell<std::collections::HashMap<String, V, foldhash::fast::RandomState>>;
 
 /// `make(key)`, worked out once per thread and then remembered (all of it forgotten past
 /// 50,000 keys, so a long run's memory stays bounded).
