@@ -42,6 +42,8 @@ fn reach(s: &Sentence, i: usize) -> Option<usize> {
     let &(_, reach) = NEGATORS.iter().find(|(n, _)| *n == w)?;
     let prev = i.checked_sub(1).map(|p| s.words[p].as_str());
     match w {
+        // "Don't just turn on sticky routing: …" forbids; "it does not just store it" adds.
+        "not" if next == Some("just") && prev == Some("do") && i == 1 => Some(reach),
         "not" if next.is_some_and(|n| NOT_NEGATING_AFTER.contains(&n)) => None,
         "not" if prev == Some("or") => None,
         // "instead of X" / "rather than X" negate X; "instead, X" does not.
@@ -242,6 +244,18 @@ mod tests {
             "deleted"
         ));
         assert!(!negated("the revoke deleted her session", "deleted"));
+    }
+
+    #[test]
+    fn do_not_just_forbids() {
+        assert!(negated(
+            "don't just turn on sticky routing",
+            "turn on sticky"
+        ));
+        assert!(!negated(
+            "it does not just store the token",
+            "store the token"
+        ));
     }
 
     #[test]

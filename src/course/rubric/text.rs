@@ -395,7 +395,11 @@ fn starts_list_item(line: &str) -> bool {
         return true;
     }
     let digits = line.chars().take_while(char::is_ascii_digit).count();
-    digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") "))
+    // "1/ " numbers the posts of a thread.
+    digits > 0
+        && (line[digits..].starts_with(". ")
+            || line[digits..].starts_with(") ")
+            || line[digits..].starts_with("/ "))
 }
 
 /// Expand contractions so negation is always a separate "not" word, and drop the
@@ -865,6 +869,14 @@ mod tests {
         let s = &sentences("denylist = instant · short ttl + refresh = a window")[0];
         let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
         assert_ne!(s.coarse[at("instant")], s.coarse[at("short")], "{s:?}");
+    }
+
+    #[test]
+    fn the_posts_of_a_thread_are_items() {
+        let got = sentences(
+            "1/ role in the token\n2/ replicas trust it\n3/ denylist (instant) or short ttl",
+        );
+        assert_eq!(got.len(), 3, "{got:?}");
     }
 
     #[test]
