@@ -78,7 +78,7 @@ fn named_beliefs_are_refused_and_near_misses_pass() {
         "{}",
         named.summary()
     );
-    assert!(unnamed.wrong_passed <= 237, "{}", unnamed.summary());
+    assert!(unnamed.wrong_passed <= 233, "{}", unnamed.summary());
     assert!(
         unnamed.correct_passed + 5 >= unnamed.correct,
         "{}",
