@@ -393,16 +393,17 @@ const REAL_WORDS: &[&str] = &[
 
 impl Lexicon {
     /// The id of `word` (lower-case, one word), adding it if it is new.
-    pub fn intern(&mut self, word: &str, stem: String) -> TermId {
-        if let Some(&id) = self.by_stem.get(&stem) {
+    pub fn intern(&mut self, word: &str, stem: &str) -> TermId {
+        // Most words of a course's rubrics are met many times: allocate only for a new one.
+        if let Some(&id) = self.by_stem.get(stem) {
             return id;
         }
         let id = self.terms.len() as TermId;
         self.terms.push(Term {
             word: word.to_string(),
-            stem: stem.clone(),
+            stem: stem.to_string(),
         });
-        self.by_stem.insert(stem, id);
+        self.by_stem.insert(stem.to_string(), id);
         id
     }
 
@@ -472,7 +473,7 @@ mod tests {
     fn lexicon(words: &[&str]) -> Lexicon {
         let mut l = Lexicon::default();
         for w in words {
-            l.intern(w, stem(w));
+            l.intern(w, &stem(w));
         }
         l
     }

@@ -485,11 +485,12 @@ fn parse_groups(
 
 /// One alternative's words, normalised exactly as answers are.
 fn words(alt: &str, lexicon: &mut Lexicon) -> Option<Words> {
-    let (words, stems) = text::phrase_words(alt);
+    let read = text::phrase_words(alt);
+    let (words, stems) = (&read.0, &read.1);
     if words.is_empty() {
         return None;
     }
-    let negates = negation::names_a_negator(&words);
+    let negates = negation::names_a_negator(words);
     let terms = words
         .iter()
         .zip(stems)

@@ -239,19 +239,20 @@ fn states_the_cost(piece: &str) -> bool {
 
 /// Normalise a short phrase (from a rubric) to its stems, the same way answers are.
 pub fn phrase_stems(phrase: &str) -> Vec<String> {
-    phrase_words(phrase).1
+    phrase_words(phrase).1.clone()
 }
 
 /// A rubric phrase's words and their stems: the runs of letters and digits that
 /// `normalise_sentence` finds, without the clause bookkeeping a phrase never needs (rubrics
 /// hold thousands of them, and reading each as an answer was most of the course's load).
-pub fn phrase_words(phrase: &str) -> (Vec<String>, Vec<String>) {
+pub fn phrase_words(phrase: &str) -> std::rc::Rc<(Vec<String>, Vec<String>)> {
     // A course's rubrics repeat the same alternatives in many lines ("replica", "the
     // token"): remember each phrase's words, as `stem` remembers each word's stem.
     thread_local! {
-        static SEEN: Remembered<(Vec<String>, Vec<String>)> = Remembered::default();
+        // Shared, not copied: a phrase's words are read far more often than made.
+        static SEEN: Remembered<std::rc::Rc<(Vec<String>, Vec<String>)>> = Remembered::default();
     }
-    remembered(&SEEN, phrase, read_phrase_words)
+    remembered(&SEEN, phrase, |p| std::rc::Rc::new(read_phrase_words(p)))
 }
 
 /// Values worked out from a string, remembered on this thread.
