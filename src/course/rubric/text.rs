@@ -362,16 +362,13 @@ fn speaker_tag(text: &str, i: usize) -> Option<usize> {
 /// How far a line's words stand in, past a comment's marker ("#   attacker -> 401" is a
 /// sub-item of the "# shared: revoke -> …" line above it).
 fn indent(line: &str) -> usize {
-    let after_marker = line
-        .trim_start_matches([' ', '\t'])
-        .trim_start_matches("//")
-        .trim_start_matches('#');
-    let marker = line.len() - after_marker.len();
-    let words = after_marker.len() - after_marker.trim_start_matches([' ', '\t']).len();
-    if marker > line.len() - line.trim_start_matches([' ', '\t']).len() {
-        words
+    let blank = |t: &str| t.len() - t.trim_start_matches([' ', '\t']).len();
+    let body = line.trim_start_matches([' ', '\t']);
+    let after_marker = body.trim_start_matches("//").trim_start_matches('#');
+    if after_marker.len() < body.len() {
+        blank(after_marker)
     } else {
-        marker + words
+        blank(line)
     }
 }
 
@@ -382,7 +379,7 @@ fn is_note_line(line: &str) -> bool {
     let names_its_subject = line.split_once(" = ").is_some_and(|(head, _)| {
         (1..=3).contains(&head.split_whitespace().count()) && !head.contains(['.', ',', ';'])
     });
-    let table_row = line.matches(" | ").count() >= 1 && !line.ends_with(',');
+    let table_row = line.contains(" | ") && !line.ends_with(',');
     let arrows = line.contains("->") || line.contains('→') || line.contains("=>");
     names_its_subject || table_row || arrows
 }
@@ -847,6 +844,11 @@ mod tests {
         assert_eq!(prose.len(), 1);
     }
 
+    /// Where `w` first stands among a sentence's words.
+    fn at(s: &Sentence, w: &str) -> usize {
+        s.words.iter().position(|x| x == w).unwrap()
+    }
+
     #[test]
     fn rows_of_a_table_and_chains_of_arrows_are_items() {
         let rows = sentences(
@@ -868,8 +870,11 @@ mod tests {
     #[test]
     fn a_middle_dot_parts_claims() {
         let s = &sentences("denylist = instant · short ttl + refresh = a window")[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
-        assert_ne!(s.coarse[at("instant")], s.coarse[at("short")], "{s:?}");
+        assert_ne!(
+            s.coarse[at(s, "instant")],
+            s.coarse[at(s, "short")],
+            "{s:?}"
+        );
     }
 
     #[test]
@@ -890,26 +895,37 @@ mod tests {
     #[test]
     fn a_short_label_heads_the_clause_it_labels() {
         let s = &sentences("My fix: the sticky policy, which pins alice.")[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
-        assert_eq!(s.clause[at("fix")], s.clause[at("sticky")], "{s:?}");
+        assert_eq!(s.clause[at(s, "fix")], s.clause[at(s, "sticky")], "{s:?}");
         // A label that would suppose ("Why believed:") stays apart from the claim it heads.
         let s = &sentences("Why believed: each replica holds the private key.")[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
-        assert_ne!(s.clause[at("believed")], s.clause[at("replica")], "{s:?}");
+        assert_ne!(
+            s.clause[at(s, "believed")],
+            s.clause[at(s, "replica")],
+            "{s:?}"
+        );
         // A colon later in a sentence still parts its clauses.
         let s = &sentences("I turned the sticky policy on: the balancer pins alice.")[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
-        assert_ne!(s.clause[at("sticky")], s.clause[at("balancer")], "{s:?}");
+        assert_ne!(
+            s.clause[at(s, "sticky")],
+            s.clause[at(s, "balancer")],
+            "{s:?}"
+        );
     }
 
     #[test]
     fn nothing_but_is_only_not_a_contrast() {
         let s = &sentences("The login was never anywhere but inside replica b.")[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
-        assert_eq!(s.coarse[at("anywhere")], s.coarse[at("replica")], "{s:?}");
+        assert_eq!(
+            s.coarse[at(s, "anywhere")],
+            s.coarse[at(s, "replica")],
+            "{s:?}"
+        );
         let s = &sentences("It was in a's memory but b had no record.")[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
-        assert_ne!(s.coarse[at("memory")], s.coarse[at("record")], "{s:?}");
+        assert_ne!(
+            s.coarse[at(s, "memory")],
+            s.coarse[at(s, "record")],
+            "{s:?}"
+        );
     }
 
     #[test]
@@ -918,24 +934,21 @@ mod tests {
             "role | in the token | not in the table\nfix | a denylist every replica reads",
         );
         let s = &got[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
         // "not" denies its own cell only; a row's cells still make one clause.
-        assert_ne!(s.clause[at("token")], s.clause[at("not")], "{s:?}");
-        assert_eq!(s.coarse[at("role")], s.coarse[at("token")], "{s:?}");
+        assert_ne!(s.clause[at(s, "token")], s.clause[at(s, "not")], "{s:?}");
+        assert_eq!(s.coarse[at(s, "role")], s.coarse[at(s, "token")], "{s:?}");
         // Bars on a single line part its claims, as `;` would.
         let got = sentences("sticky = symptom hidden, lost on restart | fix → shared store");
         let s = &got[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
-        assert_ne!(s.coarse[at("lost")], s.coarse[at("store")], "{s:?}");
+        assert_ne!(s.coarse[at(s, "lost")], s.coarse[at(s, "store")], "{s:?}");
     }
 
     #[test]
     fn a_question_is_asked_not_claimed_unless_answered_yes() {
         let got = sentences("Ana: so it's encrypted? Me: no, it is base64url.");
         let s = &got[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
         assert!(
-            s.asked[at("encrypted")] && !s.asked[at("base64url")],
+            s.asked[at(s, "encrypted")] && !s.asked[at(s, "base64url")],
             "{s:?}"
         );
         let got = sentences("Is the fix sticky routing? Yes: every request goes to a.");
@@ -961,10 +974,9 @@ mod tests {
     fn a_word_in_scare_quotes_is_held_at_arms_length() {
         let s =
             &sentences("sticky also 'works' but a restart logs you out, so it isn't bob's fix")[0];
-        let at = |w: &str| s.words.iter().position(|x| x == w).unwrap();
-        assert!(s.quoted[at("works")], "{s:?}");
+        assert!(s.quoted[at(s, "works")], "{s:?}");
         // An apostrophe inside or after a word is not a quote.
-        assert!(!s.quoted[at("bob")] && !s.quoted[at("fix")], "{s:?}");
+        assert!(!s.quoted[at(s, "bob")] && !s.quoted[at(s, "fix")], "{s:?}");
     }
 
     #[test]
