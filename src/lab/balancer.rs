@@ -22,7 +22,7 @@ use super::replica::ReplicaSlot;
 use super::sessions::{self, Credential};
 use crate::api::{Policy, SERVED_BY_HEADER};
 
-const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(super) const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// The Host a client sent the balancer, as the replicas receive it.
 pub const FORWARDED_HOST: &str = "x-forwarded-host";
 static FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -32,8 +32,10 @@ type UpstreamBody = http_body_util::Full<axum::body::Bytes>;
 
 pub struct Balancer {
     pub core: Arc<Core>,
-    /// Keep-alive connections to the replicas that no request is using.
-    idle: Upstreams,
+    /// Keep-alive connections to the replicas that no request is using (hyper's client).
+    idle: Upstreams<Upstream>,
+    /// The same, for the hand-written path ([`super::relay`]).
+    pub(super) raw_idle: Upstreams<super::relay::RawUpstream>,
     next: AtomicUsize,
     /// Session fingerprint → replica that set it. Used only under the sticky policy.
     pins: Mutex<HashMap<String, String>>,
@@ -48,6 +50,7 @@ impl Balancer {
         Balancer {
             core,
             idle: Upstreams::default(),
+            raw_idle: Upstreams::default(),
             next: AtomicUsize::new(0),
             pins: Mutex::new(HashMap::new()),
             admin_token,
@@ -57,7 +60,11 @@ impl Balancer {
 
     /// Up replicas in the order to try them: the pinned one first (sticky), else round-robin.
     /// A snapshot of the set: a replica added or removed meanwhile shows from the next request.
-    fn candidates(&self, headers: &axum::http::HeaderMap) -> Vec<Arc<ReplicaSlot>> {
+    /// `credential` is read only under the sticky policy.
+    pub(super) fn candidates(
+        &self,
+        credential: impl FnOnce() -> Credential,
+    ) -> Vec<Arc<ReplicaSlot>> {
         let mut up: Vec<Arc<ReplicaSlot>> = self
             .core
             .replicas()
@@ -73,7 +80,7 @@ impl Balancer {
         let mut order = up;
         // Only the sticky policy needs to look at the cookie.
         if self.core.policy() == Policy::Sticky
-            && let Credential::Cookie(sid) = Credential::from_headers(headers)
+            && let Credential::Cookie(sid) = credential()
         {
             let pinned = self
                 .pins
@@ -91,7 +98,7 @@ impl Balancer {
         order
     }
 
-    fn pin(&self, sid: &str, replica: &str) {
+    pub(super) fn pin(&self, sid: &str, replica: &str) {
         let mut pins = self.pins.lock().unwrap_or_else(|p| p.into_inner());
         if pins.len() > 10_000 {
             pins.clear();
@@ -176,7 +183,7 @@ pub fn router(b: Arc<Balancer>) -> Router {
 /// Is `host` (a Host header or an Origin's host, port included or not) one a browser may
 /// use to reach the lab? IP literals and `localhost` cannot be rebound by a hostile DNS
 /// server; any other name must be the one the instructor named with `--public-host`.
-fn host_allowed(host: &str, public: Option<&str>) -> bool {
+pub(super) fn host_allowed(host: &str, public: Option<&str>) -> bool {
     let name = match host.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => host.rsplit_once(':').map_or(host, |(h, port)| {
@@ -194,7 +201,7 @@ fn host_allowed(host: &str, public: Option<&str>) -> bool {
 
 /// Routes that change state or hand out credentials take JSON bodies only: a web page can
 /// send `text/plain` or a form across sites without asking, but not `application/json`.
-fn json_only(path: &str) -> bool {
+pub(super) fn json_only(path: &str) -> bool {
     path.starts_with("/admin/")
         || matches!(path, "/login" | "/logout")
         || path.starts_with("/token")
@@ -309,22 +316,40 @@ async fn forward(
     };
     match answer {
         Ok(resp) => resp,
-        Err(err) => {
-            let cred = Credential::from_headers(&parts.headers);
-            let mut e = super::journal::blank(b.core.mode());
-            e.source = super::replica::source_of(&parts.headers, &b.core.source_key);
-            e.method = parts.method.to_string();
-            e.path = parts.uri.path().to_string();
-            e.status = err.status.as_u16();
-            e.replica = Some("balancer".into());
-            e.reason = Some(err.reason.clone());
-            e.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-            e.credential = cred.kind();
-            e.fingerprint = cred.fingerprint();
-            b.core.journal.push(e);
-            served_by_balancer(err.into_response())
-        }
+        Err(err) => failed(
+            &b,
+            started,
+            &parts.method,
+            parts.uri.path(),
+            &parts.headers,
+            err,
+        ),
     }
+}
+
+/// The answer the balancer makes itself when a request goes no further (400, 408, 413, 502,
+/// 503), journaled here, since no replica saw it.
+pub(super) fn failed(
+    b: &Balancer,
+    started: std::time::Instant,
+    method: &axum::http::Method,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+    err: ApiError,
+) -> Response {
+    let cred = Credential::from_headers(headers);
+    let mut e = super::journal::blank(b.core.mode());
+    e.source = super::replica::source_of(headers, &b.core.source_key);
+    e.method = method.to_string();
+    e.path = path.to_string();
+    e.status = err.status.as_u16();
+    e.replica = Some("balancer".into());
+    e.reason = Some(err.reason.clone());
+    e.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    e.credential = cred.kind();
+    e.fingerprint = cred.fingerprint();
+    b.core.journal.push(e);
+    served_by_balancer(err.into_response())
 }
 
 async fn proxy(
@@ -361,11 +386,9 @@ async fn proxy(
             }
         }
     };
-    let candidates = b.candidates(&parts.headers);
+    let candidates = b.candidates(|| Credential::from_headers(&parts.headers));
     if candidates.is_empty() {
-        return Err(ApiError::unavailable(
-            "no replica is up: start one from the lab panel or POST /admin/replicas/a/start",
-        ));
+        return Err(none_up());
     }
     // The Host the client used, for the replica's same-origin check (Host itself is
     // rewritten on the way). Whatever the client sent under this name is replaced.
@@ -382,16 +405,16 @@ async fn proxy(
         Some(h) => parts.headers.insert(FORWARDED_HOST, h),
         None => parts.headers.remove(FORWARDED_HOST),
     };
-    let mut last_err = String::new();
-    // Which replicas were tried, and why each failed: the 502 names them, so "c: reset"
-    // never reads as if every replica had been tried.
+    // Which replicas were tried, and why each failed: the 502 names them.
     let mut tried: Vec<String> = Vec::new();
     for slot in candidates {
         let sent = send(b, &slot, parts, &path_q, &body);
         match tokio::time::timeout(REPLICA_TIMEOUT, sent).await {
             Err(_) => {
-                last_err = format!("{}: no answer within {REPLICA_TIMEOUT:?}", slot.name);
-                tried.push(last_err.clone());
+                tried.push(format!(
+                    "{}: no answer within {REPLICA_TIMEOUT:?}",
+                    slot.name
+                ));
                 // A slow replica may still act on it; do not send it to a second one.
                 break;
             }
@@ -404,8 +427,7 @@ async fn proxy(
                 return Ok(Response::from_parts(parts, body));
             }
             Ok(Err(failed)) => {
-                last_err = format!("{}: {}", slot.name, failed.reason);
-                tried.push(last_err.clone());
+                tried.push(format!("{}: {}", slot.name, failed.reason));
                 // A refused connection means the replica never saw it: try the next one. Any
                 // other failure may come after the replica acted, so only safe methods retry.
                 if !failed.unseen && !parts.method.is_idempotent() {
@@ -414,19 +436,32 @@ async fn proxy(
             }
         }
     }
-    Err(ApiError::new(
+    Err(no_answer(&tried))
+}
+
+/// The 503 for a request when every replica is down.
+pub(super) fn none_up() -> ApiError {
+    ApiError::unavailable(
+        "no replica is up: start one from the lab panel or POST /admin/replicas/a/start",
+    )
+}
+
+/// The 502 for a request no replica answered; `tried` says, in order, which were tried and
+/// why each failed ("c: connection reset"), so one failure never reads as if all had been.
+pub(super) fn no_answer(tried: &[String]) -> ApiError {
+    let last = tried.last().map_or("?", String::as_str);
+    ApiError::new(
         StatusCode::BAD_GATEWAY,
         "bad gateway",
         if tried.len() == 1 {
             format!(
-                "replica {} failed and the request was not retried elsewhere ({}): it may have acted on it",
-                last_err.split(':').next().unwrap_or("?"),
-                last_err
+                "replica {} failed and the request was not retried elsewhere ({last}): it may have acted on it",
+                last.split(':').next().unwrap_or("?"),
             )
         } else {
             format!("no replica answered (tried {})", tried.join("; "))
         },
-    ))
+    )
 }
 
 /// Why one replica gave no answer.
@@ -458,7 +493,7 @@ async fn send(
     loop {
         // One the replica closed while it sat idle (its keep-alive timeout) is dropped here.
         let idle = b.idle.take(slot, started, port);
-        let (mut up, reused) = match idle.and_then(|mut up| up.ready().then_some(up)) {
+        let (mut up, reused) = match idle.and_then(|mut up| up.link.ready().then_some(up)) {
             Some(up) => (up, true),
             None => {
                 let up = Upstream::open(slot, started, port)
@@ -478,7 +513,7 @@ async fn send(
                 (up, false)
             }
         };
-        match up.send(request(up.host.clone())).await {
+        match up.link.send(request(up.link.host.clone())).await {
             Ok(resp) => {
                 let (parts, body) = resp.into_parts();
                 let body = KeptBody {
@@ -525,19 +560,70 @@ impl ForwardedFor {
 /// whole: the connections are not tasks of their own, so a request wakes no other task (and
 /// is woken by none) on its way through, as in nginx's one event loop. The most recently
 /// used goes first; one idle longer than `CLIENT_IDLE` goes, before the replica's own idle
-/// timeout (10 s) can close it under a request.
-#[derive(Clone, Default)]
+/// timeout (10 s) can close it under a request. `T` is the connection: hyper's client
+/// ([`Upstream`]) or the hand-written path's socket ([`super::relay`]).
 // Boxed for the moves in and out (see `Upstream::open`), not for the list.
 #[allow(clippy::vec_box)]
-struct Upstreams(Arc<Mutex<Vec<Box<Upstream>>>>);
+pub(super) struct Upstreams<T>(Arc<Mutex<Vec<Box<Kept<T>>>>>);
+
+impl<T> Clone for Upstreams<T> {
+    fn clone(&self) -> Self {
+        Upstreams(self.0.clone())
+    }
+}
+
+impl<T> Default for Upstreams<T> {
+    fn default() -> Self {
+        Upstreams(Arc::default())
+    }
+}
+
+/// A connection to one start of one replica, and when it last went idle.
+pub(super) struct Kept<T> {
+    slot: Weak<ReplicaSlot>,
+    started: u64,
+    port: u16,
+    idle_since: std::time::Instant,
+    pub link: T,
+}
+
+impl<T> Kept<T> {
+    pub(super) fn new(slot: &Arc<ReplicaSlot>, started: u64, port: u16, link: T) -> Box<Kept<T>> {
+        Box::new(Kept {
+            slot: Arc::downgrade(slot),
+            started,
+            port,
+            idle_since: std::time::Instant::now(),
+            link,
+        })
+    }
+}
+
+/// A connection that may go back to the idle ones: open, between exchanges.
+pub(super) trait Reusable {
+    fn reusable(&self) -> bool;
+}
 
 /// As many idle connections to one replica are kept, at most.
 const MAX_IDLE_PER_REPLICA: usize = 64;
 
-impl Upstreams {
+impl<T> Upstreams<T> {
+    /// How many connections are idle (for tests).
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+impl<T: Reusable> Upstreams<T> {
     /// An idle connection to this start of `slot` on this port. Those to an earlier start
     /// (or port), or idle too long, found on the way go.
-    fn take(&self, slot: &Arc<ReplicaSlot>, started: u64, port: u16) -> Option<Box<Upstream>> {
+    pub(super) fn take(
+        &self,
+        slot: &Arc<ReplicaSlot>,
+        started: u64,
+        port: u16,
+    ) -> Option<Box<Kept<T>>> {
         let now = std::time::Instant::now();
         let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
         while let Some(i) = list
@@ -555,8 +641,8 @@ impl Upstreams {
         None
     }
 
-    fn put(&self, mut up: Box<Upstream>) {
-        if up.conn.is_none() || up.sender.is_closed() {
+    pub(super) fn put(&self, mut up: Box<Kept<T>>) {
+        if !up.link.reusable() {
             return;
         }
         let now = std::time::Instant::now();
@@ -583,16 +669,18 @@ type UpstreamConn = hyper::client::conn::http1::Connection<
     UpstreamBody,
 >;
 
-/// One connection to one start of one replica.
+/// One hyper client connection to a replica.
 pub struct Upstream {
-    slot: Weak<ReplicaSlot>,
-    started: u64,
-    port: u16,
     host: HeaderValue,
     sender: hyper::client::conn::http1::SendRequest<UpstreamBody>,
     /// Never spawned: polled by whoever uses it; `None` once it has ended.
     conn: Option<UpstreamConn>,
-    idle_since: std::time::Instant,
+}
+
+impl Reusable for Upstream {
+    fn reusable(&self) -> bool {
+        self.conn.is_some() && !self.sender.is_closed()
+    }
 }
 
 impl Upstream {
@@ -600,7 +688,7 @@ impl Upstream {
         slot: &Arc<ReplicaSlot>,
         started: u64,
         port: u16,
-    ) -> std::io::Result<Box<Upstream>> {
+    ) -> std::io::Result<Box<Kept<Upstream>>> {
         let stream =
             tokio::net::TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         let _ = stream.set_nodelay(true);
@@ -609,15 +697,16 @@ impl Upstream {
                 .await
                 .map_err(std::io::Error::other)?;
         // Boxed: it is large, and moves in and out of the idle list.
-        Ok(Box::new(Upstream {
-            slot: Arc::downgrade(slot),
+        Ok(Kept::new(
+            slot,
             started,
             port,
-            host: host_header(port),
-            sender,
-            conn: Some(conn),
-            idle_since: std::time::Instant::now(),
-        }))
+            Upstream {
+                host: host_header(port),
+                sender,
+                conn: Some(conn),
+            },
+        ))
     }
 
     /// Lets the connection do whatever it can now (write, read, notice a close); whether it
@@ -670,8 +759,8 @@ impl Upstream {
 /// it has been read whole the connection goes back to the idle ones ([`Upstreams`]).
 struct KeptBody {
     body: hyper::body::Incoming,
-    up: Option<Box<Upstream>>,
-    home: Upstreams,
+    up: Option<Box<Kept<Upstream>>>,
+    home: Upstreams<Upstream>,
     ended: bool,
 }
 
@@ -685,7 +774,7 @@ impl axum::body::HttpBody for KeptBody {
     ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
         let this = self.get_mut();
         let frame = if let Some(up) = &mut this.up
-            && up.drive(cx)
+            && up.link.drive(cx)
         {
             let mut quiet = Context::from_waker(std::task::Waker::noop());
             std::task::ready!(Pin::new(&mut this.body).poll_frame(&mut quiet))
@@ -740,11 +829,9 @@ async fn upgrade(
     let Some(path_q) = parts.uri.path_and_query().cloned() else {
         return Err(ApiError::bad_request("the request target must be a path"));
     };
-    let candidates = b.candidates(&parts.headers);
+    let candidates = b.candidates(|| Credential::from_headers(&parts.headers));
     if candidates.is_empty() {
-        return Err(ApiError::unavailable(
-            "no replica is up: start one from the lab panel or POST /admin/replicas/a/start",
-        ));
+        return Err(none_up());
     }
     let client_side = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
     let parts_permit = parts
@@ -877,19 +964,32 @@ impl RetainHopByHop for axum::http::HeaderMap {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// What [`stand_in`] gives.
+    pub(in crate::lab) type StandIn = (
+        u16,
+        Arc<AtomicUsize>,
+        tokio::sync::mpsc::UnboundedReceiver<()>,
+    );
 
     /// A stand-in replica on loopback: answers every request `ok`, and closes each connection
     /// after its first answer if `one_each`. Says how many connections it took, and sends on
     /// `closed` each time it closed one.
-    async fn stand_in(
+    pub(in crate::lab) async fn stand_in(one_each: bool) -> StandIn {
+        stand_in_answering(
+            one_each,
+            &[b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"],
+        )
+        .await
+    }
+
+    /// [`stand_in`], answering each request with `answer`, written in these pieces.
+    pub(in crate::lab) async fn stand_in_answering(
         one_each: bool,
-    ) -> (
-        u16,
-        Arc<AtomicUsize>,
-        tokio::sync::mpsc::UnboundedReceiver<()>,
-    ) {
+        answer: &'static [&'static [u8]],
+    ) -> StandIn {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -909,8 +1009,11 @@ mod tests {
                         seen.extend_from_slice(&buf[..n]);
                         while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
                             seen.drain(..end + 4);
-                            let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
-                            if s.write_all(ok).await.is_err() || one_each {
+                            let mut failed = false;
+                            for piece in answer {
+                                failed |= s.write_all(piece).await.is_err();
+                            }
+                            if failed || one_each {
                                 drop(s);
                                 let _ = closed_tx.send(());
                                 return;
@@ -939,7 +1042,7 @@ mod tests {
         status
     }
 
-    async fn balancer() -> (Balancer, tempfile::TempDir) {
+    pub(in crate::lab) async fn balancer() -> (Balancer, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let core = super::super::core(&super::super::LabConfig::ephemeral(dir.path()))
             .await
@@ -947,7 +1050,7 @@ mod tests {
         (Balancer::new(core, None, None), dir)
     }
 
-    fn slot_on(port: u16, started: u64) -> Arc<ReplicaSlot> {
+    pub(in crate::lab) fn slot_on(port: u16, started: u64) -> Arc<ReplicaSlot> {
         let slot = Arc::new(ReplicaSlot::new("a".into()));
         slot.port.store(port, Ordering::Relaxed);
         slot.started.store(started, Ordering::Relaxed);

@@ -12,6 +12,7 @@ mod error;
 pub mod journal;
 mod parse_errors;
 mod refresh;
+mod relay;
 mod replica;
 mod scale;
 pub mod serve;
@@ -401,11 +402,12 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
         cfg.admin_token.clone(),
         cfg.public_host.clone(),
     ));
+    let relay = Arc::new(relay::Relay::new(b.clone()));
     let app = balancer::App::new(b);
     let (tx, rx) = oneshot::channel::<()>();
     stop.push(tx);
     let limits = core.limits;
-    tasks.push(serve_on_own_thread(listener, app, limits, rx)?);
+    tasks.push(serve_on_own_thread(listener, app, relay, limits, rx)?);
     core.journal.control(
         Event::LabStarted,
         Source::Lab,
@@ -436,6 +438,7 @@ pub async fn start(cfg: LabConfig) -> Result<LabHandle, LabError> {
 fn serve_on_own_thread(
     listener: tokio::net::TcpListener,
     app: balancer::App,
+    relay: Arc<relay::Relay>,
     limits: serve::Limits,
     stop: oneshot::Receiver<()>,
 ) -> Result<tokio::task::JoinHandle<()>, LabError> {
@@ -453,8 +456,17 @@ fn serve_on_own_thread(
                 match tokio::net::TcpListener::from_std(listener) {
                     Ok(l) => {
                         let forwarded_for = Some(balancer::ForwardedFor::new as fn(_) -> _);
-                        serve::serve_with(l, app, limits, "balancer".into(), stop, forwarded_for)
-                            .await
+                        let front: Option<Arc<dyn serve::Front>> = Some(relay);
+                        serve::serve_with(
+                            l,
+                            app,
+                            limits,
+                            "balancer".into(),
+                            stop,
+                            forwarded_for,
+                            front,
+                        )
+                        .await
                     }
                     Err(e) => tracing::error!("balancer: cannot listen: {e}"),
                 }

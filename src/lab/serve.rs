@@ -4,13 +4,16 @@
 //! with a log line when it is hit. One helper for every server, with the shutdown they share.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
 use tower::ServiceExt;
 
@@ -59,13 +62,27 @@ pub async fn serve(
         name,
         stop,
         None::<fn(SocketAddr) -> ()>,
+        None,
     )
     .await
 }
 
+/// A part of a server that serves what it can of a new connection itself before hyper does
+/// (the balancer's hand-written path for plain requests, [`super::relay`]). It hands the
+/// connection back, with whatever it has read and not answered, at the first request it
+/// leaves to hyper; `None` when the connection has ended.
+pub trait Front: Send + Sync + 'static {
+    fn serve(
+        self: Arc<Self>,
+        stream: TcpStream,
+        peer: SocketAddr,
+        limits: Limits,
+    ) -> futures_util::future::BoxFuture<'static, Option<Rewound>>;
+}
+
 /// [`serve`], with a value `per_connection` makes for each connection (from the peer's
 /// address) and every request on it carries as an extension (the balancer's formatted
-/// `X-Forwarded-For`, say).
+/// `X-Forwarded-For`, say), and a [`Front`] that sees each connection first.
 pub async fn serve_with<S, L>(
     listener: TcpListener,
     app: S,
@@ -73,6 +90,7 @@ pub async fn serve_with<S, L>(
     name: String,
     stop: oneshot::Receiver<()>,
     per_connection: Option<fn(SocketAddr) -> L>,
+    front: Option<Arc<dyn Front>>,
 ) where
     S: tower::Service<
             axum::extract::Request,
@@ -124,7 +142,15 @@ pub async fn serve_with<S, L>(
         // and the handler that takes it keeps the permit until the socket closes.
         let permit = ConnectionPermit(Arc::new(permit));
         let local = per_connection.map(|make| make(peer));
+        let front = front.clone();
         connections.spawn(async move {
+            let stream = match front {
+                Some(front) => match front.serve(stream, peer, limits).await {
+                    Some(rest) => rest,
+                    None => return,
+                },
+                None => Rewound::new(stream, bytes::Bytes::new()),
+            };
             let held = permit.clone();
             let service = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
@@ -153,6 +179,69 @@ pub async fn serve_with<S, L>(
     }
     // Stopping closes every connection at once, as a process that exits would.
     connections.abort_all();
+}
+
+/// A connection with bytes already read from it (by a [`Front`]) that are read again first.
+pub struct Rewound {
+    unread: bytes::Bytes,
+    stream: TcpStream,
+}
+
+impl Rewound {
+    pub fn new(stream: TcpStream, unread: bytes::Bytes) -> Rewound {
+        Rewound { unread, stream }
+    }
+}
+
+impl AsyncRead for Rewound {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.unread.is_empty() {
+            return Pin::new(&mut this.stream).poll_read(cx, buf);
+        }
+        let n = this.unread.len().min(buf.remaining());
+        buf.put_slice(&this.unread.split_to(n));
+        // And whatever else has arrived, as one read of the connection would give: hyper
+        // drains an unread body with a single read before it keeps a connection alive.
+        if this.unread.is_empty() && buf.remaining() > 0 {
+            let _ = Pin::new(&mut this.stream).poll_read(cx, buf);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for Rewound {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
 }
 
 /// One of a server's connection slots (see `Limits::max_connections`), in every request's

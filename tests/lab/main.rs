@@ -16,6 +16,7 @@ mod keys;
 mod load;
 mod redis;
 mod refresh;
+mod relay;
 mod scale;
 mod sessions;
 mod tokens;
