@@ -235,8 +235,25 @@ struct Answer {
     closes: bool,
     /// The session id it issued, if any (for the sticky policy's pins).
     issued_sid: Option<String>,
-    /// The head as the client gets it: hop-by-hop headers dropped.
-    head: Vec<u8>,
+    /// The head as the client gets it, hop-by-hop headers dropped; `None` when that is the
+    /// replica's head as it came (the usual case: nothing to copy twice).
+    head: Option<Vec<u8>>,
+}
+
+/// Headers of an answer that describe the replica's connection, not the answer.
+fn hop_by_hop_answer(name: &str) -> bool {
+    is(
+        name,
+        &[
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "proxy-authenticate",
+            "te",
+            "trailer",
+            "upgrade",
+        ],
+    )
 }
 
 /// Reads the answer head at the start of `buf`: `Ok(None)` until it has arrived whole.
@@ -253,13 +270,8 @@ fn parse_answer(buf: &[u8]) -> Result<Option<Answer>, String> {
     if code < 200 {
         return Err(format!("an unexpected {code} answer"));
     }
-    let mut head = Vec::with_capacity(head_len + 32);
-    head.extend_from_slice(b"HTTP/1.1 ");
-    head.extend_from_slice(code.to_string().as_bytes());
-    head.push(b' ');
-    head.extend_from_slice(resp.reason.unwrap_or("").as_bytes());
-    head.extend_from_slice(b"\r\n");
     let mut length = None;
+    let mut dropped = false;
     let mut chunked = false;
     let mut closes = resp.version == Some(0);
     let mut cookies = HeaderMap::new();
@@ -283,31 +295,16 @@ fn parse_answer(buf: &[u8]) -> Result<Option<Answer>, String> {
             if !chunked {
                 return Err("an answer in a transfer coding other than chunked".into());
             }
-        } else if name.eq_ignore_ascii_case("connection") {
-            closes |= std::str::from_utf8(value)
-                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
-            continue;
-        } else if is(
-            name,
-            &[
-                "keep-alive",
-                "proxy-connection",
-                "proxy-authenticate",
-                "te",
-                "trailer",
-                "upgrade",
-            ],
-        ) {
-            continue;
+        } else if hop_by_hop_answer(name) {
+            dropped = true;
+            closes |= name.eq_ignore_ascii_case("connection")
+                && std::str::from_utf8(value)
+                    .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
         } else if name.eq_ignore_ascii_case("set-cookie")
             && let Ok(v) = HeaderValue::from_bytes(value)
         {
             cookies.append(axum::http::header::SET_COOKIE, v);
         }
-        head.extend_from_slice(name.as_bytes());
-        head.extend_from_slice(b": ");
-        head.extend_from_slice(value);
-        head.extend_from_slice(b"\r\n");
     }
     let framing = if code == 204 || code == 304 {
         Framing::Empty
@@ -318,11 +315,24 @@ fn parse_answer(buf: &[u8]) -> Result<Option<Answer>, String> {
     } else {
         Framing::Close
     };
-    if framing == Framing::Close {
-        // The client learns the end of this body only from the close.
-        head.extend_from_slice(b"connection: close\r\n");
-    }
-    head.extend_from_slice(b"\r\n");
+    let head = (dropped || framing == Framing::Close || resp.version != Some(1)).then(|| {
+        let mut head = Vec::with_capacity(head_len + 32);
+        head.extend_from_slice(format!("HTTP/1.1 {code} ").as_bytes());
+        head.extend_from_slice(resp.reason.unwrap_or("").as_bytes());
+        head.extend_from_slice(b"\r\n");
+        for h in resp.headers.iter().filter(|h| !hop_by_hop_answer(h.name)) {
+            head.extend_from_slice(h.name.as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(h.value);
+            head.extend_from_slice(b"\r\n");
+        }
+        if framing == Framing::Close {
+            // The client learns the end of this body only from the close.
+            head.extend_from_slice(b"connection: close\r\n");
+        }
+        head.extend_from_slice(b"\r\n");
+        head
+    });
     Ok(Some(Answer {
         head_len,
         framing,
@@ -505,8 +515,8 @@ impl Relay {
             let started_at = slot.started.load(Ordering::Acquire);
             let port = slot.port.load(Ordering::Relaxed);
             out.truncate(common);
-            out.extend_from_slice(port.to_string().as_bytes());
-            out.extend_from_slice(b"\r\n\r\n");
+            // Formatted in place: `write!` to a Vec cannot fail.
+            let _ = std::io::Write::write_fmt(out, format_args!("{port}\r\n\r\n"));
             out.extend_from_slice(&request[plain.head_len..]);
             let sent = self.send(&slot, started_at, port, out, idempotent);
             match tokio::time::timeout(REPLICA_TIMEOUT, sent).await {
@@ -607,9 +617,12 @@ impl Relay {
         out: &mut Vec<u8>,
     ) -> Copied {
         let link = &mut up.link;
-        link.buf.advance(answer.head_len);
         out.clear();
-        out.extend_from_slice(&answer.head);
+        out.extend_from_slice(match &answer.head {
+            Some(head) => head,
+            None => &link.buf[..answer.head_len],
+        });
+        link.buf.advance(answer.head_len);
         let mut chunks = Chunks::default();
         let mut left = match answer.framing {
             Framing::Length(n) => n,
@@ -867,7 +880,7 @@ mod tests {
         assert_eq!(a.framing, Framing::Length(5));
         assert!(a.closes);
         assert_eq!(a.issued_sid.as_deref(), Some("new"));
-        let text = String::from_utf8(a.head).unwrap();
+        let text = String::from_utf8(a.head.unwrap()).unwrap();
         assert_eq!(
             text,
             "HTTP/1.1 200 OK\r\ncontent-length: 5\r\nset-cookie: sid=new; HttpOnly\r\n\r\n"
@@ -877,6 +890,9 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+        // Nothing to drop: the head goes as it came.
+        let plain = parse_answer(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        assert!(plain.unwrap().unwrap().head.is_none());
         let none = parse_answer(b"HTTP/1.1 204 No Content\r\n\r\n")
             .unwrap()
             .unwrap();
@@ -890,7 +906,7 @@ mod tests {
         let until_close = parse_answer(b"HTTP/1.1 200 OK\r\n\r\n").unwrap().unwrap();
         assert_eq!(until_close.framing, Framing::Close);
         assert!(
-            String::from_utf8(until_close.head)
+            String::from_utf8(until_close.head.unwrap())
                 .unwrap()
                 .contains("connection: close")
         );
