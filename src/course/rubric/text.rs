@@ -107,7 +107,13 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
         let paragraph = gap.matches('\n').count() >= 2;
         prev_end = start + piece.len();
         // A short question ("Q: secret?") opens a thought rather than finishing one.
-        let fragment = words > 0 && words <= 3 && !item && !piece.trim_end().ends_with('?');
+        // A key heading its own lines ("token_mode:\n  fix: denylist") is an item too.
+        let heading = piece
+            .lines()
+            .next()
+            .is_some_and(|l| l.trim_end().ends_with(':') && is_note_line(l.trim()));
+        let fragment =
+            words > 0 && words <= 3 && !item && !heading && !piece.trim_end().ends_with('?');
         // "Where did it live? In bob's token.": the answer finishes the question's thought.
         let answers = pieces
             .last()
@@ -372,16 +378,28 @@ fn indent(line: &str) -> usize {
     }
 }
 
-/// A line of notes: one naming its subject ("payload = base64url ≠ encryption"), a row of
+/// A line of notes: one naming its subject ("payload = base64url ≠ encryption", or
+/// "payload: base64url"), a row of
 /// a table typed with bars ("denylist | immediate | a lookup per request"), or a chain of
 /// arrows ("role -> token payload -> bob's copy").
 fn is_note_line(line: &str) -> bool {
     let names_its_subject = line.split_once(" = ").is_some_and(|(head, _)| {
         (1..=3).contains(&head.split_whitespace().count()) && !head.contains(['.', ',', ';'])
     });
+    // A key and its value, as in YAML or a Markdown label ("why_immediate: every replica
+    // looks it up", "**Trade-off:** a lookup"): a name of one or two plain words.
+    let first_line = line.lines().next().unwrap_or("");
+    let key_value = first_line.split_once(':').is_some_and(|(head, rest)| {
+        let head = head.trim_matches(['*', '#', ' ', '\t']);
+        (rest.is_empty() || rest.starts_with([' ', '\t', '*']))
+            && (1..=2).contains(&head.split_whitespace().count())
+            && head
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '))
+    });
     let table_row = line.contains(" | ") && !line.ends_with(',');
     let arrows = line.contains("->") || line.contains('→') || line.contains("=>");
-    names_its_subject || table_row || arrows
+    names_its_subject || key_value || table_row || arrows
 }
 
 fn starts_list_item(line: &str) -> bool {
@@ -398,6 +416,33 @@ fn starts_list_item(line: &str) -> bool {
         && (line[digits..].starts_with(". ")
             || line[digits..].starts_with(") ")
             || line[digits..].starts_with("/ "))
+}
+
+/// A file's extension is not a word: "/.well-known/jwks.json" names the key set, and its
+/// "json" says nothing about a payload being readable JSON.
+fn drop_file_extensions(s: String) -> String {
+    const EXTENSIONS: [&str; 8] = ["json", "js", "html", "txt", "toml", "yaml", "yml", "pem"];
+    if !s.contains('.') {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find('.') {
+        let (before, after) = rest.split_at(i);
+        out.push_str(before);
+        let ext_len = after[1..]
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(after.len() - 1);
+        let glued = out.chars().last().is_some_and(char::is_alphanumeric);
+        if glued && ext_len > 0 && EXTENSIONS.contains(&&after[1..1 + ext_len]) {
+            rest = &after[1 + ext_len..];
+        } else {
+            out.push('.');
+            rest = &after[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Expand contractions so negation is always a separate "not" word, and drop the
@@ -424,6 +469,7 @@ fn expand_contractions(lower: &str) -> String {
     } else {
         lower.to_string()
     };
+    let s = drop_file_extensions(s);
     // Only an apostrophe, "cannot" or a word ending in "nt" ("cant", "dont") expands.
     let expands = |w: &str| {
         let core = w.trim_matches(|c: char| !c.is_alphanumeric());
@@ -842,6 +888,48 @@ mod tests {
         // Prose wrapped in a text box stays one sentence, "=" or not.
         let prose = sentences("the replicas check the signature and\nthe role = admin claim");
         assert_eq!(prose.len(), 1);
+    }
+
+    #[test]
+    fn keys_and_their_values_on_their_own_lines_are_items() {
+        let yaml = sentences(
+            "session_mode:\n  action: revoke alice\n  effect: her records deleted\ntoken_mode:\n  fix: denylist",
+        );
+        // A heading goes with the line under it; each key after that is an item.
+        let texts: Vec<&str> = yaml.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "session mode action revoke alice",
+                "effect her records deleted",
+                "token mode fix denylist"
+            ]
+        );
+        let labels =
+            sentences("**Why:** a leaked token stays usable\n**What:** turn on the denylist");
+        assert_eq!(labels.len(), 2, "{labels:?}");
+        // Not keys: an address, a time, or prose that wraps after a colon's sentence.
+        assert_eq!(
+            sentences("see http://127.0.0.1:7878/me\nat 10:30 it failed").len(),
+            1
+        );
+        let prose = sentences("the fix was simple in the end: a store\nthat every replica reads");
+        assert_eq!(prose.len(), 1, "{prose:?}");
+    }
+
+    #[test]
+    fn a_files_extension_is_not_a_word() {
+        let s = normalise_sentence("the key set at /.well-known/jwks.json, readable json");
+        assert_eq!(
+            s.words.iter().filter(|w| *w == "json").count(),
+            1,
+            "{:?}",
+            s.words
+        );
+        assert!(s.words.iter().any(|w| w == "jwks"));
+        // A full stop and a space before the word: not an extension.
+        let t = normalise_sentence("it was signed. json is what it holds");
+        assert!(t.words.iter().any(|w| w == "json"), "{:?}", t.words);
     }
 
     /// Where `w` first stands among a sentence's words.
