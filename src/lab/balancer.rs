@@ -377,13 +377,7 @@ async fn proxy(
     } else {
         match tokio::time::timeout(REPLICA_TIMEOUT, super::body::read_limited(body)).await {
             Ok(read) => read?,
-            Err(_) => {
-                return Err(ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "request timeout",
-                    format!("the body did not arrive within {REPLICA_TIMEOUT:?}"),
-                ));
-            }
+            Err(_) => return Err(body_late()),
         }
     };
     let candidates = b.candidates(|| Credential::from_headers(&parts.headers));
@@ -437,6 +431,15 @@ async fn proxy(
         }
     }
     Err(no_answer(&tried))
+}
+
+/// The 408 for a request whose body did not arrive in time.
+pub(super) fn body_late() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request timeout",
+        format!("the body did not arrive within {REPLICA_TIMEOUT:?}"),
+    )
 }
 
 /// The 503 for a request when every replica is down.

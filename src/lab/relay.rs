@@ -90,9 +90,22 @@ impl RawUpstream {
     }
 }
 
+/// Reads from `client` until `buf` holds `len` bytes; false if the client closed first.
+async fn read_to(client: &mut TcpStream, buf: &mut BytesMut, len: usize) -> bool {
+    while buf.len() < len {
+        buf.reserve(len - buf.len());
+        match client.read_buf(buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(_) => {}
+        }
+    }
+    true
+}
+
 /// What the connection's next bytes are.
 enum Next {
-    /// A plain request, read whole (head and body): the first `len` bytes of the buffer.
+    /// A plain request whose head has been read; its body (the buffer's first `len` bytes
+    /// with the head) may still be on its way.
     Plain(Plain),
     /// Something for hyper.
     Other,
@@ -140,7 +153,11 @@ fn parse_request(buf: &[u8], public_host: Option<&str>) -> Parse {
     let (Some(method), Some(target), Some(1)) = (req.method, req.path, req.version) else {
         return Parse::Other;
     };
-    if matches!(method, "HEAD" | "CONNECT") || !target.starts_with('/') {
+    // A target hyper would refuse (characters a URI may not hold) gets hyper's own 400.
+    if matches!(method, "HEAD" | "CONNECT")
+        || !target.starts_with('/')
+        || axum::http::uri::PathAndQuery::try_from(target).is_err()
+    {
         return Parse::Other;
     }
     if target.starts_with("/admin") {
@@ -149,6 +166,7 @@ fn parse_request(buf: &[u8], public_host: Option<&str>) -> Parse {
     let mut body = None;
     let mut host = None;
     let mut json = false;
+    let mut seen_type = false;
     let mut kept = Vec::with_capacity(req.headers.len());
     for h in req.headers.iter() {
         let (name, value) = (h.name, h.value);
@@ -192,6 +210,11 @@ fn parse_request(buf: &[u8], public_host: Option<&str>) -> Parse {
         ) {
             continue;
         } else if name.eq_ignore_ascii_case("content-type") {
+            // The replica reads the first; two are hyper's to judge.
+            if seen_type {
+                return Parse::Other;
+            }
+            seen_type = true;
             json = std::str::from_utf8(value).is_ok_and(|ct| {
                 ct.split(';')
                     .next()
@@ -204,7 +227,9 @@ fn parse_request(buf: &[u8], public_host: Option<&str>) -> Parse {
     let Some(host) = host else {
         return Parse::Other;
     };
-    if body > 0 && balancer::json_only(target) && !json {
+    // The route is the path alone: "/login?x" is /login.
+    let path = target.split(['?', '#']).next().unwrap_or(target);
+    if body > 0 && balancer::json_only(path) && !json {
         return Parse::Other;
     }
     Parse::Plain(Plain {
@@ -440,13 +465,29 @@ impl Relay {
         loop {
             let next = tokio::time::timeout(limits.header_read, self.next(&mut client, &mut buf));
             let plain = match next.await {
-                // No request began in time: closed, as hyper closes an idle connection.
-                Err(_) if buf.is_empty() => return None,
-                // One began and is slow: hyper's timers and answers take it from here.
-                Err(_) | Ok(Next::Other) => return Some(Rewound::new(client, buf.freeze())),
-                Ok(Next::Closed) => return None,
+                // No whole head in time: closed, as hyper's header-read timeout closes it.
+                Err(_) | Ok(Next::Closed) => return None,
+                Ok(Next::Other) => return Some(Rewound::new(client, buf.freeze())),
                 Ok(Next::Plain(plain)) => plain,
             };
+            // The body, given as long as the hyper path gives it.
+            if buf.len() < plain.len {
+                let started = std::time::Instant::now();
+                let body = read_to(&mut client, &mut buf, plain.len);
+                match tokio::time::timeout(REPLICA_TIMEOUT, body).await {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    Err(_) => {
+                        let head = buf.clone().freeze();
+                        let err = balancer::body_late();
+                        let refused =
+                            self.refuse(&mut client, &head, &plain, &forwarded_for, started, err);
+                        let _ = refused.await;
+                        // The rest of the body may still come: nothing after it can be read.
+                        return None;
+                    }
+                }
+            }
             let request = buf.split_to(plain.len).freeze();
             match self
                 .exchange(&mut client, &request, &plain, &forwarded_for, &mut out)
@@ -458,15 +499,15 @@ impl Relay {
         }
     }
 
-    /// Reads until the buffer starts with a whole plain request, or with something else.
+    /// Reads until the buffer starts with a plain request's whole head, or with something
+    /// else.
     async fn next(&self, client: &mut TcpStream, buf: &mut BytesMut) -> Next {
         loop {
             if !buf.is_empty() {
                 match parse_request(buf, self.b.public_host.as_deref()) {
                     Parse::Other => return Next::Other,
-                    Parse::Plain(p) if buf.len() >= p.len => return Next::Plain(p),
-                    // The head, or the rest of the body, is still on its way.
-                    Parse::Plain(_) | Parse::Partial => {}
+                    Parse::Plain(p) => return Next::Plain(p),
+                    Parse::Partial => {}
                 }
             }
             buf.reserve(READ_SIZE);
@@ -711,7 +752,11 @@ impl Relay {
                 out.extend_from_slice(b"\r\n");
             }
         }
-        out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+        // As hyper's server dates every answer it writes.
+        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        out.extend_from_slice(
+            format!("date: {date}\r\ncontent-length: {}\r\n\r\n", body.len()).as_bytes(),
+        );
         out.extend_from_slice(&body);
         match client.write_all(&out).await {
             Ok(()) => Copied::Whole,
@@ -833,6 +878,13 @@ mod tests {
             "POST /orders HTTP/1.1\r\nhost: localhost\r\ncontent-length: -1\r\n\r\n",
             // A form to a route that takes JSON: the balancer's 415 is hyper's path.
             "POST /login HTTP/1.1\r\nhost: localhost\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n{}",
+            // The route is the path: a query or fragment does not make /login another route.
+            "POST /login?x=1 HTTP/1.1\r\nhost: localhost\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n{}",
+            "POST /logout#x HTTP/1.1\r\nhost: localhost\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n{}",
+            // Two content types: which one counts is hyper's path's to say.
+            "POST /login HTTP/1.1\r\nhost: localhost\r\ncontent-type: text/plain\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
+            // A target hyper cannot read as a URI: its own 400.
+            "GET /a|b^c`d HTTP/1.1\r\nhost: localhost\r\n\r\n",
             "\x00\x01garbage\r\n\r\n",
             "GET * HTTP/1.1\r\nhost: localhost\r\n\r\n",
         ] {

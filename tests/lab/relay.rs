@@ -203,3 +203,22 @@ async fn with_every_replica_down_the_balancer_answers_itself_and_journals_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_query_or_fragment_does_not_get_a_form_past_the_json_check() {
+    let lab = common::start(Mode::Shared).await;
+    let host = lab.url.trim_start_matches("http://").to_string();
+    // A web page's text/plain form whose field builds valid JSON: refused on every spelling.
+    let body = r#"{"username":"alice","password":"wonderland"}"#;
+    for target in ["/login", "/login?x=1", "/login?", "/logout?next=/"] {
+        let mut s = connect(&lab).await;
+        let req = format!(
+            "POST {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let a = read_answer(&mut s, &mut Vec::new(), false).await.unwrap();
+        assert_eq!(a.status, 415, "{target}: {}", a.body);
+        assert!(!a.head.contains("set-cookie"), "{target}: {}", a.head);
+    }
+}
