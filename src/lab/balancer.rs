@@ -25,7 +25,7 @@ use crate::api::{Policy, SERVED_BY_HEADER};
 pub(super) const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// The Host a client sent the balancer, as the replicas receive it.
 pub const FORWARDED_HOST: &str = "x-forwarded-host";
-static FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+pub(super) static FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// What the balancer sends a replica: the client's body, read whole (at most 16 KiB).
 type UpstreamBody = http_body_util::Full<axum::body::Bytes>;
@@ -401,18 +401,11 @@ async fn proxy(
     };
     // Which replicas were tried, and why each failed: the 502 names them.
     let mut tried: Vec<String> = Vec::new();
+    let safe = parts.method.is_idempotent();
     for slot in candidates {
         let sent = send(b, &slot, parts, &path_q, &body);
-        match tokio::time::timeout(REPLICA_TIMEOUT, sent).await {
-            Err(_) => {
-                tried.push(format!(
-                    "{}: no answer within {REPLICA_TIMEOUT:?}",
-                    slot.name
-                ));
-                // A slow replica may still act on it; do not send it to a second one.
-                break;
-            }
-            Ok(Ok(resp)) => {
+        match try_replica(&slot, sent, safe, &mut tried).await {
+            Try::Answered(resp) => {
                 if let Some(sid) = sessions::issued_sid(resp.headers()) {
                     b.pin(&sid, &slot.name);
                 }
@@ -420,17 +413,51 @@ async fn proxy(
                 parts.headers.retain_hop_by_hop();
                 return Ok(Response::from_parts(parts, body));
             }
-            Ok(Err(failed)) => {
-                tried.push(format!("{}: {}", slot.name, failed.reason));
-                // A refused connection means the replica never saw it: try the next one. Any
-                // other failure may come after the replica acted, so only safe methods retry.
-                if !failed.unseen && !parts.method.is_idempotent() {
-                    break;
-                }
-            }
+            Try::Next => {}
+            Try::Stop => break,
         }
     }
     Err(no_answer(&tried))
+}
+
+/// What one try of a request on a replica came to, for the loops that try them in turn
+/// (hyper's path here, the hand-written one in [`super::relay`]).
+pub(super) enum Try<T> {
+    Answered(T),
+    /// The next replica may take the request.
+    Next,
+    /// No other replica may: this one may have acted on it.
+    Stop,
+}
+
+/// Waits (at most [`REPLICA_TIMEOUT`]) for one try on `slot` and judges it; a failure is
+/// added to `tried`. A refused connection means the replica never saw the request: the next
+/// one may take it. Any other failure may come after the replica acted, so only a `safe`
+/// (idempotent) method goes on; and a slow replica may still act, so a timeout never does.
+pub(super) async fn try_replica<T>(
+    slot: &ReplicaSlot,
+    sent: impl std::future::Future<Output = Result<T, Failed>>,
+    safe: bool,
+    tried: &mut Vec<String>,
+) -> Try<T> {
+    match tokio::time::timeout(REPLICA_TIMEOUT, sent).await {
+        Err(_) => {
+            tried.push(format!(
+                "{}: no answer within {REPLICA_TIMEOUT:?}",
+                slot.name
+            ));
+            Try::Stop
+        }
+        Ok(Ok(answer)) => Try::Answered(answer),
+        Ok(Err(failed)) => {
+            tried.push(format!("{}: {}", slot.name, failed.reason));
+            if failed.unseen || safe {
+                Try::Next
+            } else {
+                Try::Stop
+            }
+        }
+    }
 }
 
 /// The 408 for a request whose body did not arrive in time.
@@ -468,10 +495,10 @@ pub(super) fn no_answer(tried: &[String]) -> ApiError {
 }
 
 /// Why one replica gave no answer.
-struct Failed {
-    reason: String,
+pub(super) struct Failed {
+    pub(super) reason: String,
     /// The replica cannot have seen the request (the connection was refused).
-    unseen: bool,
+    pub(super) unseen: bool,
 }
 
 /// One try of the request on `slot`, over an idle connection to it or a new one.

@@ -26,7 +26,7 @@ use futures_util::FutureExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::balancer::{self, Balancer, Kept, REPLICA_TIMEOUT, Reusable};
+use super::balancer::{self, Balancer, Failed, Kept, REPLICA_TIMEOUT, Reusable, Try};
 use super::replica::ReplicaSlot;
 use super::serve::{Front, Limits, Rewound};
 use super::sessions::{self, Credential};
@@ -195,19 +195,13 @@ fn parse_request(buf: &[u8], public_host: Option<&str>) -> Parse {
             continue;
         } else if is(name, &["upgrade", "transfer-encoding", "expect"]) {
             return Parse::Other;
-        } else if is(
-            name,
-            &[
-                "keep-alive",
-                "proxy-connection",
-                "proxy-authenticate",
-                "proxy-authorization",
-                "te",
-                "trailer",
-                "x-forwarded-for",
-                balancer::FORWARDED_HOST,
-            ],
-        ) {
+        } else if hop_by_hop(name)
+            || is(
+                name,
+                &[balancer::FORWARDED_FOR.as_str(), balancer::FORWARDED_HOST],
+            )
+        {
+            // Set by the balancer, whatever the client sent under these names.
             continue;
         } else if name.eq_ignore_ascii_case("content-type") {
             // The replica reads the first; two are hyper's to judge.
@@ -265,8 +259,9 @@ struct Answer {
     head: Option<Vec<u8>>,
 }
 
-/// Headers of an answer that describe the replica's connection, not the answer.
-fn hop_by_hop_answer(name: &str) -> bool {
+/// Headers that describe one connection, not the message, and so never pass the balancer
+/// (Transfer-Encoding aside: this path passes an answer's chunks on as they are).
+fn hop_by_hop(name: &str) -> bool {
     is(
         name,
         &[
@@ -274,6 +269,7 @@ fn hop_by_hop_answer(name: &str) -> bool {
             "keep-alive",
             "proxy-connection",
             "proxy-authenticate",
+            "proxy-authorization",
             "te",
             "trailer",
             "upgrade",
@@ -320,7 +316,7 @@ fn parse_answer(buf: &[u8]) -> Result<Option<Answer>, String> {
             if !chunked {
                 return Err("an answer in a transfer coding other than chunked".into());
             }
-        } else if hop_by_hop_answer(name) {
+        } else if hop_by_hop(name) {
             dropped = true;
             closes |= name.eq_ignore_ascii_case("connection")
                 && std::str::from_utf8(value)
@@ -345,7 +341,7 @@ fn parse_answer(buf: &[u8]) -> Result<Option<Answer>, String> {
         head.extend_from_slice(format!("HTTP/1.1 {code} ").as_bytes());
         head.extend_from_slice(resp.reason.unwrap_or("").as_bytes());
         head.extend_from_slice(b"\r\n");
-        for h in resp.headers.iter().filter(|h| !hop_by_hop_answer(h.name)) {
+        for h in resp.headers.iter().filter(|h| !hop_by_hop(h.name)) {
             head.extend_from_slice(h.name.as_bytes());
             head.extend_from_slice(b": ");
             head.extend_from_slice(h.value);
@@ -435,13 +431,6 @@ impl Chunks {
     fn done(&self) -> bool {
         matches!(self, Chunks::Done)
     }
-}
-
-/// Why one replica gave no answer (as in the hyper path).
-struct Failed {
-    reason: String,
-    /// The replica cannot have seen the request.
-    unseen: bool,
 }
 
 /// How an answer's copying to the client ended.
@@ -560,28 +549,15 @@ impl Relay {
             let _ = std::io::Write::write_fmt(out, format_args!("{port}\r\n\r\n"));
             out.extend_from_slice(&request[plain.head_len..]);
             let sent = self.send(&slot, started_at, port, out, idempotent);
-            match tokio::time::timeout(REPLICA_TIMEOUT, sent).await {
-                Err(_) => {
-                    tried.push(format!(
-                        "{}: no answer within {REPLICA_TIMEOUT:?}",
-                        slot.name
-                    ));
-                    // A slow replica may still act on it; do not send it to a second one.
-                    break;
-                }
-                Ok(Ok((up, answer))) => {
+            match balancer::try_replica(&slot, sent, idempotent, &mut tried).await {
+                Try::Answered((up, answer)) => {
                     if let Some(sid) = &answer.issued_sid {
                         self.b.pin(sid, &slot.name);
                     }
                     return self.copy_answer(client, up, answer, out).await;
                 }
-                Ok(Err(failed)) => {
-                    tried.push(format!("{}: {}", slot.name, failed.reason));
-                    // Only a replica that cannot have seen it, or a safe method, goes on.
-                    if !failed.unseen && !idempotent {
-                        break;
-                    }
-                }
+                Try::Next => {}
+                Try::Stop => break,
             }
         }
         self.refuse(
@@ -832,7 +808,7 @@ fn header_map(request: &[u8], plain: &Plain, forwarded_for: &str) -> HeaderMap {
         }
     }
     if let Ok(v) = HeaderValue::from_str(forwarded_for) {
-        map.insert(HeaderName::from_static("x-forwarded-for"), v);
+        map.insert(&balancer::FORWARDED_FOR, v);
     }
     if let Ok(v) = HeaderValue::from_bytes(&request[plain.host.clone()]) {
         map.insert(balancer::FORWARDED_HOST, v);
