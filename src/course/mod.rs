@@ -151,8 +151,9 @@ impl Course {
         }
         let mut problems = Vec::new();
         let mut parsed_files = Vec::new();
-        for file in problem_files {
-            match schema::parse_problem(&file.path, &file.text) {
+        let parsed = parse_problems(&problem_files);
+        for (file, parsed) in problem_files.into_iter().zip(parsed) {
+            match parsed {
                 Ok(problem) => {
                     problems.push(problem);
                     parsed_files.push(file);
@@ -219,4 +220,40 @@ impl Course {
     pub fn problem(&self, id: &str) -> Option<&Problem> {
         self.problems.iter().find(|p| p.id == id)
     }
+}
+
+/// Every problem file parsed and its rubric compiled, in order. Each is independent of the
+/// others and compiling rubrics is most of a course's load, so the files are shared out
+/// among the machine's cores (one thread a core at most, each taking the next file).
+fn parse_problems(files: &[SourceFile]) -> Vec<Result<Problem, schema::Rejected>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len());
+    if workers <= 1 {
+        return files
+            .iter()
+            .map(|f| schema::parse_problem(&f.path, &f.text))
+            .collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parsed: Vec<(usize, Result<Problem, schema::Rejected>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(f) = files.get(i) else { break done };
+                        done.push((i, schema::parse_problem(&f.path, &f.text)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    parsed.sort_by_key(|(i, _)| *i);
+    parsed.into_iter().map(|(_, p)| p).collect()
 }

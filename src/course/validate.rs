@@ -127,6 +127,9 @@ pub(crate) fn problem(
             report(format!("hints[{i}].step"), message);
         }
     }
+    for e in problem.compiled.build_patterns() {
+        report(e.field, e.message);
+    }
     for (i, name) in problem.lessons.iter().enumerate() {
         if !stems.contains(name.as_str()) {
             report(

@@ -61,7 +61,45 @@ struct Group {
 #[derive(Debug, Clone)]
 enum Matcher {
     Groups(Vec<Group>),
-    Regex { re: Regex, owns_negation: bool },
+    Regex { re: Pattern, owns_negation: bool },
+}
+
+/// A regex whose syntax was checked when the course loaded and whose automaton is built
+/// the first time an answer meets it: building the automata was a fifth of each course
+/// load, for eight patterns most runs never reach. `course check` builds every one.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    source: String,
+    built: std::sync::Arc<std::sync::OnceLock<Result<Regex, String>>>,
+}
+
+impl Pattern {
+    /// Checks the syntax only (cheap); the automaton waits for `regex`.
+    fn parse(source: &str) -> Result<Pattern, String> {
+        regex_syntax::ParserBuilder::new()
+            .case_insensitive(needs_case_folding(source))
+            .build()
+            .parse(source)
+            .map_err(|e| pattern_message(&e.to_string()))?;
+        Ok(Pattern {
+            source: source.to_string(),
+            built: Default::default(),
+        })
+    }
+
+    /// The automaton, built on first use; an error only a build can find (a pattern too
+    /// big for the size limit) makes it match nothing, and `course check` reports it.
+    fn regex(&self) -> Result<&Regex, &str> {
+        self.built
+            .get_or_init(|| {
+                RegexBuilder::new(&self.source)
+                    .case_insensitive(needs_case_folding(&self.source))
+                    .build()
+                    .map_err(|e| pattern_message(&e.to_string()))
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
 }
 
 /// A concept or misconception, compiled.
@@ -248,10 +286,7 @@ impl CompiledRubric {
                             }
                         }
                         for (j, p) in patterns.iter().enumerate() {
-                            let builder = RegexBuilder::new(p)
-                                .case_insensitive(needs_case_folding(p))
-                                .build();
-                            match builder {
+                            match Pattern::parse(p) {
                                 Ok(re) => {
                                     matchers.push(Matcher::Regex {
                                         re,
@@ -259,9 +294,9 @@ impl CompiledRubric {
                                     });
                                     sources.push(Source::Pattern(j));
                                 }
-                                Err(e) => errors.push(RubricError {
+                                Err(message) => errors.push(RubricError {
                                     field: format!("rubric.{table}[{i}].patterns[{j}]"),
-                                    message: regex_message(&e),
+                                    message,
                                 }),
                             }
                         }
@@ -347,6 +382,31 @@ impl CompiledRubric {
         }
     }
 
+    /// Builds every pattern's automaton now, for `course check`: the errors only a build
+    /// finds (a pattern past the size limit), each at its field.
+    pub fn build_patterns(&self) -> Vec<RubricError> {
+        let mut errors = Vec::new();
+        let tables = [
+            ("concepts", &self.concepts),
+            ("misconceptions", &self.misconceptions),
+        ];
+        for (table, rules) in tables {
+            for (i, rule) in rules.iter().enumerate() {
+                for (m, source) in rule.matchers.iter().zip(&rule.sources) {
+                    if let (Matcher::Regex { re, .. }, Source::Pattern(j)) = (m, source)
+                        && let Err(message) = re.regex()
+                    {
+                        errors.push(RubricError {
+                            field: format!("rubric.{table}[{i}].patterns[{j}]"),
+                            message: message.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        errors
+    }
+
     /// Stems of every word the rubric's groups use (its vocabulary, for the topic screen).
     pub fn vocabulary(&self) -> impl Iterator<Item = &str> {
         self.lexicon.stems()
@@ -394,6 +454,7 @@ impl CompiledRubric {
                         }
                     }
                     Matcher::Regex { re, owns_negation } => {
+                        let Ok(re) = re.regex() else { continue };
                         out.extend(
                             match_regex(s, re, *owns_negation)
                                 .into_iter()
@@ -785,8 +846,7 @@ fn match_regex(s: &Sentence, re: &Regex, owns: bool) -> Vec<bool> {
 }
 
 /// The regex crate's message spans several lines with a caret; keep its last line.
-fn regex_message(e: &regex::Error) -> String {
-    let text = e.to_string();
+fn pattern_message(text: &str) -> String {
     let last = text
         .lines()
         .rev()
@@ -1075,6 +1135,33 @@ mod tests {
             ]
         );
         assert!(errs[1].message.contains("@nope"), "{}", errs[1].message);
+    }
+
+    #[test]
+    fn a_pattern_too_big_to_build_loads_matches_nothing_and_is_reported_by_check() {
+        let mut r = rubric(&["memory"]);
+        // Well formed, so the load takes it; only building its automaton finds the size.
+        r.misconceptions[0]
+            .patterns
+            .push(r"(?:\w{100}){100} signs".into());
+        r.misconceptions[0]
+            .patterns
+            .push(r"\bsign(s|ed)? \w+ with (the|its) public key\b".into());
+        let c = CompiledRubric::compile(&r).expect("the syntax is fine");
+        let rule = &c.misconceptions[0];
+        // The small pattern still works beside it, and was built on first use.
+        assert_eq!(
+            hit(&c, rule, "The issuer signs tokens with its public key."),
+            Some(false)
+        );
+        let errors = c.build_patterns();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "rubric.misconceptions[0].patterns[0]");
+        assert!(
+            errors[0].message.starts_with("pattern does not compile: "),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
