@@ -154,11 +154,13 @@ fn held_out_half_meets_its_floors() {
 /// O4 once M4's beliefs were named; 240 of 6,746 with P4 and Q4 once Q4's beliefs were
 /// named; 236 of 6,866 with R4 and S4 once their beliefs were named and file extensions
 /// stopped reading as words; 234 of 6,986 with T4 and U4 once U4's beliefs were named;
-/// 232 of 7,106 with V4 and W4 once W4's beliefs were named); the floor stops that count
+/// 232 of 7,106 with V4 and W4 once W4's beliefs were named; 222 of 7,302 with X4, Y4 and
+/// Z4 once their beliefs were named and a fix's cost stopped counting as stale-role's
+/// second point); the floor stops that count
 /// from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 232, "{}", all.summary());
+    assert!(all.wrong_passed <= 222, "{}", all.summary());
 }

@@ -658,8 +658,9 @@ fn match_groups(
                 present = true;
                 // A wrong claim's words inside a question ("Could I fix it for free? Not
                 // really: …") are asked, not said; a question answered "yes" is not asked.
-                let denied =
-                    (claim && s.asked[a]) || (!owns && negation::is_negated(s, a, b, false));
+                let denied = (claim && s.asked[a])
+                    || (!claim && unexplained(s, a))
+                    || (!owns && negation::is_negated(s, a, b, false));
                 if !denied {
                     here.push((a, b));
                     asserted |= !hypothetical(s, a);
@@ -689,6 +690,21 @@ fn match_groups(
         }
     }
     seen_negated.then_some(true)
+}
+
+/// Whether the word at `i` comes after "not sure why", "no idea why" or "do not know why"
+/// in its sentence: what follows is reported, not explained, so it earns no key idea ("I'm
+/// not sure why the replicas didn't notice the change in the user table"). Measured on the
+/// development half: every answer with such a phrase was labelled wrong.
+fn unexplained(s: &Sentence, i: usize) -> bool {
+    (1..i.min(s.words.len())).any(|j| {
+        let before = s.words[j - 1].as_str();
+        s.words[j] == "why"
+            && (matches!(before, "unsure" | "wonder")
+                || (matches!(before, "sure" | "idea" | "know" | "understand" | "clue")
+                    && j >= 2
+                    && matches!(s.words[j - 2].as_str(), "not" | "no")))
+    })
 }
 
 /// How near (in words) a `not_with` word takes a rule's words away from it.
@@ -1135,6 +1151,23 @@ mod tests {
             ]
         );
         assert!(errs[1].message.contains("@nope"), "{}", errs[1].message);
+    }
+
+    #[test]
+    fn what_a_learner_says_they_cannot_explain_earns_no_idea() {
+        let c = CompiledRubric::compile(&rubric(&["@replica + memory"])).unwrap();
+        let rule = &c.concepts[0];
+        assert_eq!(hit(&c, rule, "The replica kept it in memory."), Some(false));
+        for unsure in [
+            "I'm not sure why the replica kept it in memory.",
+            "No idea why the replica kept it in memory.",
+            "I don't know why the replica kept it in memory.",
+        ] {
+            assert_ne!(hit(&c, rule, unsure), Some(false), "{unsure}");
+        }
+        // What comes before the phrase is still said.
+        let before = "The replica kept it in memory, not sure why.";
+        assert_eq!(hit(&c, rule, before), Some(false));
     }
 
     #[test]
