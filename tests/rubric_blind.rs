@@ -79,16 +79,16 @@ fn report(half: &str, per_problem: &[(String, Figures)]) -> Figures {
 /// reaches today, so they can only be raised. stale-role is the newest rubric, tuned on 480
 /// dev answers (five blind batches), and lowest.
 const FLOORS: &[(&str, f64, f64, usize)] = &[
-    ("disappearing-login", 0.92, 0.87, 1),
-    ("where-state-goes", 0.92, 0.93, 4),
+    ("disappearing-login", 0.94, 0.90, 1),
+    ("where-state-goes", 0.93, 0.93, 3),
     ("logout-now", 0.93, 0.87, 1),
     ("stale-role", 0.94, 0.95, 3),
 ];
 
 /// The three first problems together, as the README reports them.
-const MIN_AGREEMENT: f64 = 0.92;
-const MIN_ACCEPTANCE: f64 = 0.89;
-const MAX_WRONG_PASSED: usize = 6;
+const MIN_AGREEMENT: f64 = 0.93;
+const MIN_ACCEPTANCE: f64 = 0.90;
+const MAX_WRONG_PASSED: usize = 5;
 
 #[test]
 fn held_out_half_meets_its_floors() {
@@ -156,11 +156,12 @@ fn held_out_half_meets_its_floors() {
 /// stopped reading as words; 234 of 6,986 with T4 and U4 once U4's beliefs were named;
 /// 232 of 7,106 with V4 and W4 once W4's beliefs were named; 222 of 7,302 with X4, Y4 and
 /// Z4 once their beliefs were named and a fix's cost stopped counting as stale-role's
-/// second point); the floor stops that count
+/// second point; 221 of 7,494 with A5, B5 and C5 once B5's beliefs were named); the floor
+/// stops that count
 /// from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 222, "{}", all.summary());
+    assert!(all.wrong_passed <= 221, "{}", all.summary());
 }

@@ -92,6 +92,10 @@ const REAL_WORDS: &[&str] = &[
     "sever",
     "cookie",
     "rookie",
+    // A kitchen's cooks are not misspelt cookies.
+    "cook",
+    "cooks",
+    "cooked",
     "where",
     "there",
     "these",
@@ -503,6 +507,11 @@ mod tests {
     fn real_words_and_short_words_are_not_typos() {
         let l = lexicon(&["token", "state", "key", "sign"]);
         for w in ["taken", "stale", "kay", "sing", "broken"] {
+            assert!(!finds(&l, w), "{w}");
+        }
+        // A kitchen's cooks are not misspelt cookies.
+        let l = lexicon(&["cookie"]);
+        for w in ["cook", "cooks"] {
             assert!(!finds(&l, w), "{w}");
         }
     }

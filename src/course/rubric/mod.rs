@@ -697,14 +697,21 @@ fn match_groups(
 /// not sure why the replicas didn't notice the change in the user table"). Measured on the
 /// development half: every answer with such a phrase was labelled wrong.
 fn unexplained(s: &Sentence, i: usize) -> bool {
-    (1..i.min(s.words.len())).any(|j| {
-        let before = s.words[j - 1].as_str();
-        s.words[j] == "why"
-            && (matches!(before, "unsure" | "wonder")
-                || (matches!(before, "sure" | "idea" | "know" | "understand" | "clue")
-                    && j >= 2
-                    && matches!(s.words[j - 2].as_str(), "not" | "no")))
-    })
+    // So is a puzzled question ("Why didn't the replicas pick up the change?"), but not the
+    // written question repeated as a heading ("Why is logging out harder with tokens?").
+    let asks_why = s.asked[i]
+        && (0..i).any(|j| {
+            s.asked[j] && s.words[j] == "why" && s.words.get(j + 2).is_some_and(|w| w == "not")
+        });
+    asks_why
+        || (1..i.min(s.words.len())).any(|j| {
+            let before = s.words[j - 1].as_str();
+            s.words[j] == "why"
+                && (matches!(before, "unsure" | "wonder")
+                    || (matches!(before, "sure" | "idea" | "know" | "understand" | "clue")
+                        && j >= 2
+                        && matches!(s.words[j - 2].as_str(), "not" | "no")))
+        })
 }
 
 /// How near (in words) a `not_with` word takes a rule's words away from it.
@@ -1168,6 +1175,11 @@ mod tests {
         // What comes before the phrase is still said.
         let before = "The replica kept it in memory, not sure why.";
         assert_eq!(hit(&c, rule, before), Some(false));
+        // A puzzled question is not an explanation; the written question repeated is.
+        let puzzled = "Why didn't the replica keep it in memory?";
+        assert_ne!(hit(&c, rule, puzzled), Some(false));
+        let heading = "Why is it the replica's memory? Because it kept it there.";
+        assert_eq!(hit(&c, rule, heading), Some(false));
     }
 
     #[test]
