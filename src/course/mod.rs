@@ -224,35 +224,36 @@ impl Course {
 
 /// Every problem file parsed and its rubric compiled, in order. Each is independent of the
 /// others and compiling rubrics is most of a course's load, so the files are shared out
-/// among the machine's cores (one thread a core at most, each taking the next file).
+/// among the machine's cores: this thread and up to one more a core, each taking the next
+/// file. A thread the system will not start leaves its share to the others.
 fn parse_problems(files: &[SourceFile]) -> Vec<Result<Problem, schema::Rejected>> {
-    let workers = std::thread::available_parallelism()
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let helpers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
-        .min(files.len());
-    if workers <= 1 {
-        return files
-            .iter()
-            .map(|f| schema::parse_problem(&f.path, &f.text))
-            .collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
+        .min(files.len())
+        .saturating_sub(1);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(f) = files.get(i) else { break done };
+            done.push((i, schema::parse_problem(&f.path, &f.text)));
+        }
+    };
     let mut parsed: Vec<(usize, Result<Problem, schema::Rejected>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(f) = files.get(i) else { break done };
-                        done.push((i, schema::parse_problem(&f.path, &f.text)));
-                    }
-                })
-            })
+        let started: Vec<_> = (0..helpers)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        let mut parsed = work();
+        for helper in started {
+            parsed.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        parsed
     });
     parsed.sort_by_key(|(i, _)| *i);
     parsed.into_iter().map(|(_, p)| p).collect()

@@ -798,6 +798,7 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
     });
     bounded
         || s.asked[i]
+        || i < s.retracted_before
         || (0..=i)
             .rev()
             .take_while(|&j| s.clause[j] == s.clause[i])
@@ -1207,6 +1208,27 @@ mod tests {
             "{}",
             errors[0].message
         );
+    }
+
+    #[test]
+    fn a_claim_the_learner_takes_back_is_not_made() {
+        let c = with_claim("x", "logged me out + restart", Some(Scope::Sentence));
+        let rule = &c.misconceptions[0];
+        assert_eq!(
+            hit(&c, rule, "The restart logged me out. Bob was fine."),
+            Some(false)
+        );
+        for taken_back in [
+            "At first the restart logged me out. No, wait, that's not it.",
+            "The restart logged me out. Nope.",
+            "The restart logged me out, I said in my draft. I had that backwards.",
+            "The restart logged me out, no wait, it was the balancer.",
+        ] {
+            assert_ne!(hit(&c, rule, taken_back), Some(false), "{taken_back}");
+        }
+        // What follows a retraction is said again.
+        let after = "No, wait: the restart logged me out.";
+        assert_eq!(hit(&c, rule, after), Some(false));
     }
 
     #[test]

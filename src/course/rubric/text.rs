@@ -27,6 +27,9 @@ pub struct Sentence {
     /// Whether each word is quoted between backticks (`password=wonderland`): a command or
     /// a value from the lab, never part of a claim.
     pub quoted: Vec<bool>,
+    /// Words before this index were taken back by the learner ("I first thought the cookie
+    /// expired. No, wait, that's not it."): said, but not claimed.
+    pub retracted_before: usize,
     /// The words joined by single spaces: what rubric patterns are matched against.
     pub text: String,
     /// Byte offset of each word in `text`.
@@ -138,7 +141,7 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
     // Bars on one line ("sticky = hides it | fix → a shared store") part claims like `;`;
     // in a table (bars on two lines or more) a row's cells belong together.
     let table = answer.lines().filter(|l| l.contains('|')).count() >= 2;
-    pieces
+    let mut read: Vec<Sentence> = pieces
         .iter()
         .filter_map(|(read, quoted)| {
             let mut sentence = if table {
@@ -149,7 +152,9 @@ pub fn sentences(answer: &str) -> Vec<Sentence> {
             sentence.original.clone_from(quoted);
             (!sentence.words.is_empty()).then_some(sentence)
         })
-        .collect()
+        .collect();
+    mark_retractions(&mut read);
+    read
 }
 
 /// A line of three or more items parted by spaced slashes ("revoke -> deleted / tokens: valid
@@ -759,8 +764,52 @@ fn normalise_sentence(original: &str) -> Sentence {
         segment,
         asked,
         quoted: in_code,
+        retracted_before: 0,
         text,
         starts,
+    }
+}
+
+/// Word runs with which a learner takes back what they just said.
+const RETRACTIONS: &[&[&str]] = &[
+    &["no", "wait"],
+    &["nope"],
+    &["wait", "that", "is", "backwards"],
+    &["that", "is", "backwards"],
+    &["had", "that", "backwards"],
+    &["had", "it", "backwards"],
+    &["take", "that", "back"],
+    &["scratch", "that"],
+    &["this", "is", "not", "it"],
+    &["that", "is", "not", "it"],
+    &["i", "was", "wrong"],
+    &["actually", "no"],
+];
+
+/// Where a sentence takes back what came before it: the first word of a retraction
+/// ("no, wait", "nope", "I had that backwards"), a sentence opening "Wrong, I …", or one
+/// ending "I hadn't." (a short reply joins the sentence it answers).
+fn retraction(s: &Sentence) -> Option<usize> {
+    let w: Vec<&str> = s.words.iter().map(String::as_str).collect();
+    if w.starts_with(&["wrong", "i"]) {
+        return Some(0);
+    }
+    if w.ends_with(&["i", "had", "not"]) {
+        return Some(w.len() - 3);
+    }
+    (0..w.len()).find(|&i| RETRACTIONS.iter().any(|run| w[i..].starts_with(run)))
+}
+
+/// Marks what each retraction takes back: the words before it in its sentence, and the
+/// whole sentence before that.
+fn mark_retractions(sentences: &mut [Sentence]) {
+    for i in 0..sentences.len() {
+        if let Some(at) = retraction(&sentences[i]) {
+            sentences[i].retracted_before = sentences[i].retracted_before.max(at);
+            if i > 0 {
+                sentences[i - 1].retracted_before = sentences[i - 1].words.len();
+            }
+        }
     }
 }
 
