@@ -66,24 +66,27 @@ enum Matcher {
 
 /// A regex whose syntax was checked when the course loaded and whose automaton is built
 /// the first time an answer meets it: building the automata was a fifth of each course
-/// load, for eight patterns most runs never reach. `course check` builds every one.
+/// load, for patterns most runs never reach. `course check` builds every one.
 #[derive(Debug, Clone)]
 pub struct Pattern {
     source: String,
-    built: std::sync::Arc<std::sync::OnceLock<Result<Regex, String>>>,
+    fold_case: bool,
+    built: std::sync::OnceLock<Result<Regex, String>>,
 }
 
 impl Pattern {
     /// Checks the syntax only (cheap); the automaton waits for `regex`.
     fn parse(source: &str) -> Result<Pattern, String> {
+        let fold_case = needs_case_folding(source);
         regex_syntax::ParserBuilder::new()
-            .case_insensitive(needs_case_folding(source))
+            .case_insensitive(fold_case)
             .build()
             .parse(source)
             .map_err(|e| pattern_message(&e.to_string()))?;
         Ok(Pattern {
             source: source.to_string(),
-            built: Default::default(),
+            fold_case,
+            built: std::sync::OnceLock::new(),
         })
     }
 
@@ -93,7 +96,7 @@ impl Pattern {
         self.built
             .get_or_init(|| {
                 RegexBuilder::new(&self.source)
-                    .case_insensitive(needs_case_folding(&self.source))
+                    .case_insensitive(self.fold_case)
                     .build()
                     .map_err(|e| pattern_message(&e.to_string()))
             })
