@@ -159,11 +159,13 @@ fn held_out_half_meets_its_floors() {
 /// second point; 221 of 7,494 with A5, B5 and C5 once B5's beliefs were named; 230 of
 /// 7,690 with D5, E5 and F5, F5's long stories bringing seven wrong answers that say they
 /// do not know a point rather than state a wrong one; 231 of 7,886 with G5, H5 and I5 once
-/// H5's beliefs were named); the floor stops that count
+/// H5's beliefs were named; 227 once an idea the learner says they do not know ("not sure
+/// why b was involved") or only guess at ("Maybe it's encrypted?") stopped counting, 230 of
+/// 8,086 with J5, K5 and L5); the floor stops that count
 /// from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 231, "{}", all.summary());
+    assert!(all.wrong_passed <= 230, "{}", all.summary());
 }

@@ -18,6 +18,9 @@ pub fn render(verdict: &Verdict, model_answer: &str) -> String {
                 }
             } else if c.required {
                 out.push_str(&format!("  ✗ {}\n", c.ask));
+                if let Some(u) = &c.unsure {
+                    out.push_str(&format!("      you wrote you are not sure: “{u}”\n"));
+                }
             }
         }
     }

@@ -52,6 +52,10 @@ pub struct ConceptResult {
     pub matched_by: Option<String>,
     /// The rubric's guiding question, for when it is missing.
     pub ask: String,
+    /// Where the learner says they do not know this idea ("not sure why b and c were
+    /// involved"): it is not credited, whatever else the answer describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsure: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -238,11 +242,29 @@ pub fn grade_with(
         .flat_map(|s| s.words.iter().map(String::as_str))
         .collect();
 
+    let doubted = compiled.doubted(&reading);
     let concepts: Vec<ConceptResult> = rubric
         .concepts
         .iter()
         .zip(&compiled.concepts)
-        .map(|(c, rule)| {
+        .enumerate()
+        .map(|(ci, (c, rule))| {
+            let unsure = doubted
+                .iter()
+                .find(|&&(d, _)| d == ci)
+                .map(|&(_, si)| evidence(&reading.sentences[si].original, CONCEPT_QUOTE));
+            if unsure.is_some() {
+                return ConceptResult {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    found: false,
+                    required: c.required,
+                    evidence: None,
+                    matched_by: None,
+                    ask: c.ask.clone(),
+                    unsure,
+                };
+            }
             let found = best_positive(
                 &reading,
                 rule,
@@ -259,6 +281,7 @@ pub fn grade_with(
                 evidence,
                 matched_by,
                 ask: c.ask.clone(),
+                unsure: None,
             }
         })
         .collect();
@@ -548,6 +571,36 @@ mod tests {
     }
 
     const Q: &str = "Why did the login vanish, and why does your fix work?";
+
+    #[test]
+    fn an_idea_the_learner_says_they_do_not_know_is_not_credited() {
+        let r = rubric();
+        let sure =
+            "The session lived in replica a's memory. A shared store fixed it for every request.";
+        assert_eq!(run(&r, sure).outcome, Outcome::Pass);
+        // The same words, but the learner says they cannot explain the memory part.
+        let unsure = "The session lived in replica a's memory, I think. I'm not sure why the \
+                      memory of one replica mattered though. A shared store fixed it.";
+        let v = run(&r, unsure);
+        assert_eq!(v.outcome, Outcome::Partial, "{v:?}");
+        let memory = &v.concepts[0];
+        assert!(!memory.found && memory.evidence.is_none(), "{memory:?}");
+        assert!(
+            memory
+                .unsure
+                .as_deref()
+                .unwrap_or("")
+                .contains("not sure why"),
+            "{memory:?}"
+        );
+        assert!(v.concepts[1].found, "the other idea still counts: {v:?}");
+        let shown = super::super::feedback::render(&v, "");
+        assert!(shown.contains("you wrote you are not sure"), "{shown}");
+        // A guess put as a question earns nothing either.
+        let guess =
+            "Maybe the session lived in one replica's memory? A shared store fixed it anyway.";
+        assert_ne!(run(&r, guess).outcome, Outcome::Pass);
+    }
 
     fn run(r: &Rubric, answer: &str) -> Verdict {
         let compiled = CompiledRubric::compile(r).expect("rubric compiles");

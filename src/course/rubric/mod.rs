@@ -11,6 +11,7 @@
 //! negative does not count, unless the group itself says "no"/"not" (as in "no record").
 //! `patterns` (regular expressions) remain as an escape hatch.
 
+pub mod doubt;
 pub mod lexicon;
 pub mod negation;
 pub mod text;
@@ -119,6 +120,9 @@ pub struct Rule {
     not_with: Vec<Words>,
     /// How many words one match may spread over (`span`), if it is held to any.
     span: Option<usize>,
+    /// Every rubric word its word groups use, sorted: what a learner's "not sure why …"
+    /// is weighed against to tell which idea they mean.
+    vocabulary: Vec<TermId>,
 }
 
 /// Where a rule matched.
@@ -315,8 +319,21 @@ impl CompiledRubric {
                                         .into(),
                             });
                         }
+                        let mut vocabulary: Vec<TermId> = matchers
+                            .iter()
+                            .filter_map(|m| match m {
+                                Matcher::Groups(groups) => Some(groups),
+                                Matcher::Regex { .. } => None,
+                            })
+                            .flatten()
+                            .flat_map(|g| &g.alternatives)
+                            .flat_map(|w| w.terms.iter().copied())
+                            .collect();
+                        vocabulary.sort_unstable();
+                        vocabulary.dedup();
                         Rule {
                             id: id.to_string(),
+                            vocabulary,
                             matchers,
                             sources,
                             scope: scope.unwrap_or(default_scope),
@@ -431,6 +448,44 @@ impl CompiledRubric {
             })
             .collect();
         Reading { sentences, words }
+    }
+
+    /// The concepts the learner says they do not know (by index in `concepts`), each with
+    /// the sentence where they say so. An admission ("not sure why b and c were involved")
+    /// is about the concept whose words it shares most, a word weighing less the more
+    /// concepts use it; a tie names every concept in it.
+    pub fn doubted(&self, reading: &Reading) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for d in doubt::doubts(&reading.sentences) {
+            let s = &reading.sentences[d.sentence];
+            let mut terms: Vec<TermId> = (d.from..d.to)
+                .filter(|&i| !doubt::is_grammar(&s.words[i]))
+                .flat_map(|i| reading.words[d.sentence].at[i].iter().copied())
+                .collect();
+            terms.sort_unstable();
+            terms.dedup();
+            let uses = |c: &Rule, t: &TermId| c.vocabulary.binary_search(t).is_ok();
+            let scores: Vec<f64> = self
+                .concepts
+                .iter()
+                .map(|c| {
+                    terms
+                        .iter()
+                        .filter(|t| uses(c, t))
+                        .map(|t| 1.0 / self.concepts.iter().filter(|o| uses(o, t)).count() as f64)
+                        .sum()
+                })
+                .collect();
+            let best = scores.iter().copied().fold(0.0, f64::max);
+            if best > 0.0 {
+                for (ci, &score) in scores.iter().enumerate() {
+                    if score == best && !out.iter().any(|&(c, _)| c == ci) {
+                        out.push((ci, d.sentence));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Every place `rule` matches in the answer.
@@ -662,7 +717,7 @@ fn match_groups(
                 // A wrong claim's words inside a question ("Could I fix it for free? Not
                 // really: …") are asked, not said; a question answered "yes" is not asked.
                 let denied = (claim && s.asked[a])
-                    || (!claim && unexplained(s, a))
+                    || (!claim && (s.guessed[a] || unexplained(s, a)))
                     || (!owns && negation::is_negated(s, a, b, false));
                 if !denied {
                     here.push((a, b));

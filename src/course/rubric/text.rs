@@ -24,6 +24,10 @@ pub struct Sentence {
     pub segment: Vec<usize>,
     /// Whether each word is part of a question ("so it's encrypted?"): asked, not claimed.
     pub asked: Vec<bool>,
+    /// Whether each word is part of a guess put as a question ("Maybe the token is
+    /// encrypted?"): the learner offers it without knowing, so it earns no key idea, and a
+    /// wrong guess is still a wrong claim (not merely asked).
+    pub guessed: Vec<bool>,
     /// Whether each word is quoted between backticks (`password=wonderland`): a command or
     /// a value from the lab, never part of a claim.
     pub quoted: Vec<bool>,
@@ -745,6 +749,7 @@ fn normalise_sentence(original: &str) -> Sentence {
             asked[from..i].fill(false);
         }
     }
+    let guessed = guesses(&words, &mut asked);
     let stems = words.iter().map(|w| stem(w)).collect();
     let mut text = String::new();
     let mut starts = Vec::with_capacity(words.len());
@@ -763,6 +768,7 @@ fn normalise_sentence(original: &str) -> Sentence {
         coarse,
         segment,
         asked,
+        guessed,
         quoted: in_code,
         retracted_before: 0,
         text,
@@ -771,6 +777,37 @@ fn normalise_sentence(original: &str) -> Sentence {
 }
 
 /// Word runs with which a learner takes back what they just said.
+/// How a guess put as a question opens ("Maybe …?", "Is it because …?").
+const GUESS_OPENERS: &[&[&str]] = &[
+    &["maybe"],
+    &["perhaps"],
+    &["i", "guess"],
+    &["my", "guess", "is"],
+    &["is", "it", "because"],
+    &["could", "it", "be"],
+    &["i", "wonder", "if"],
+];
+
+/// Marks each question that opens as a guess: guessed, and no longer merely asked.
+fn guesses(words: &[String], asked: &mut [bool]) -> Vec<bool> {
+    let mut guessed = vec![false; words.len()];
+    let mut i = 0;
+    while i < words.len() {
+        if !asked[i] {
+            i += 1;
+            continue;
+        }
+        let end = (i..words.len()).find(|&j| !asked[j]).unwrap_or(words.len());
+        let run: Vec<&str> = words[i..end].iter().map(String::as_str).collect();
+        if GUESS_OPENERS.iter().any(|o| run.starts_with(o)) {
+            guessed[i..end].fill(true);
+            asked[i..end].fill(false);
+        }
+        i = end;
+    }
+    guessed
+}
+
 const RETRACTIONS: &[&[&str]] = &[
     &["no", "wait"],
     &["nope"],
@@ -1096,6 +1133,18 @@ mod tests {
         );
         let got = sentences("Is the fix sticky routing? Yes: every request goes to a.");
         assert!(got[0].asked.iter().all(|a| !a), "{:?}", got[0]);
+    }
+
+    #[test]
+    fn a_guess_put_as_a_question_is_guessed_not_asked() {
+        let got = sentences("Maybe the token is encrypted with a shared key? It worked anyway.");
+        let s = &got[0];
+        let i = at(s, "encrypted");
+        assert!(s.guessed[i] && !s.asked[i], "{s:?}");
+        let got = sentences("So it's encrypted? No, it is base64url.");
+        let s = &got[0];
+        let i = at(s, "encrypted");
+        assert!(s.asked[i] && !s.guessed[i], "{s:?}");
     }
 
     #[test]

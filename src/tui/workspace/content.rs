@@ -377,6 +377,10 @@ pub(super) fn feedback_lines(s: &State, ws: &Workspace, width: u16) -> Vec<Line<
                         .enumerate()
                         .map(|(i, l)| mark_line(l, i == 0, fg(c, Color::Red))),
                 );
+                if let Some(u) = &k.unsure {
+                    let said = format!("you wrote you are not sure: “{u}”");
+                    push(&mut out, wrap(&said, w, "    ", "    "), dim);
+                }
             }
         }
     }

@@ -118,6 +118,7 @@ fn concept(id: &str, label: &str, found: Option<&str>, ask: &str) -> ConceptResu
         evidence: found.map(Into::into),
         matched_by: None,
         ask: ask.into(),
+        unsure: None,
     }
 }
 
