@@ -114,3 +114,27 @@ fn every_model_answer_passes_its_own_rubric() {
     }
     assert!(checked >= 4, "only {checked} problems found");
 }
+
+/// A learner who says they cannot explain a point is not credited with it, and the verdict
+/// names that point, not every point the admission's words touch ("b and c" belong to all
+/// three of disappearing-login's ideas; the sentence was read as the balancer's).
+#[test]
+fn an_admission_withholds_the_point_it_is_about() {
+    let problem = forgetful::grade::load_problem(None, "disappearing-login").expect("loads");
+    let sure = "The login was kept in replica a's memory. Then 401 from b and c, because the \
+                balancer sent my requests round to them. Fix: a shared session store read by \
+                all replicas, now 200 everywhere.";
+    assert_eq!(grade(&problem, sure).outcome, Outcome::Pass);
+    let unsure = "The login was kept in replica a's memory. Then 401 from b and c, not sure \
+                  why b and c were even involved tbh. Fix: a shared session store read by \
+                  all replicas, now 200 everywhere.";
+    let v = grade(&problem, unsure);
+    assert_eq!(v.outcome, Outcome::Partial, "{v:?}");
+    let doubted: Vec<&str> = v
+        .concepts
+        .iter()
+        .filter(|c| c.unsure.is_some())
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(doubted, ["balancer-spreads"], "{v:?}");
+}

@@ -477,11 +477,30 @@ impl CompiledRubric {
                 })
                 .collect();
             let best = scores.iter().copied().fold(0.0, f64::max);
-            if best > 0.0 {
-                for (ci, &score) in scores.iter().enumerate() {
-                    if score == best && !out.iter().any(|&(c, _)| c == ci) {
-                        out.push((ci, d.sentence));
-                    }
+            if best <= 0.0 {
+                continue;
+            }
+            let mut tied: Vec<usize> = (0..scores.len()).filter(|&c| scores[c] == best).collect();
+            // Words every idea uses ("b and c") tie: the idea the same sentence was read as
+            // saying is the one the learner doubts ("401 from b and c, not sure why b and c
+            // were involved").
+            if tied.len() > 1 {
+                let said_here: Vec<usize> = tied
+                    .iter()
+                    .copied()
+                    .filter(|&c| {
+                        self.hits(&self.concepts[c], reading)
+                            .iter()
+                            .any(|h| h.sentence == d.sentence && !h.negated)
+                    })
+                    .collect();
+                if !said_here.is_empty() {
+                    tied = said_here;
+                }
+            }
+            for ci in tied {
+                if !out.iter().any(|&(c, _)| c == ci) {
+                    out.push((ci, d.sentence));
                 }
             }
         }
