@@ -161,7 +161,8 @@ fn held_out_half_meets_its_floors() {
 /// do not know a point rather than state a wrong one; 231 of 7,886 with G5, H5 and I5 once
 /// H5's beliefs were named; 227 once an idea the learner says they do not know ("not sure
 /// why b was involved") or only guess at ("Maybe it's encrypted?") stopped counting, 230 of
-/// 8,086 with J5, K5 and L5); the floor stops that count
+/// 8,086 with J5, K5 and L5; 230 of 8,194 with M5 and N5, once an admission had to echo
+/// the question or sit where its idea was read); the floor stops that count
 /// from growing.
 #[test]
 fn development_half_is_fitted() {

@@ -137,4 +137,21 @@ fn an_admission_withholds_the_point_it_is_about() {
         .map(|c| c.id.as_str())
         .collect();
     assert_eq!(doubted, ["balancer-spreads"], "{v:?}");
+    // Not knowing a detail the question does not ask about, said apart from the points,
+    // takes nothing away.
+    let aside = format!("{sure} I have no idea how Redis would keep those sessions on disk.");
+    let v = grade(&problem, &aside);
+    assert_eq!(v.outcome, Outcome::Pass, "{v:?}");
+    // The same doubt, echoing the question, withholds the point it names.
+    let problem = forgetful::grade::load_problem(None, "stale-role").expect("loads");
+    let echo = "The admin role was written into bob's token and signed when he logged in; he \
+                sends it on every request. Why the shop kept believing it I'm not sure, the \
+                replicas only check the signature and expiry. The denylist works at once but \
+                every replica has to check it on each request, which is server state again.";
+    let v = grade(&problem, echo);
+    assert_ne!(v.outcome, Outcome::Pass, "{v:?}");
+    assert!(
+        v.concepts.iter().any(|c| c.unsure.is_some()),
+        "the admission is named: {v:?}"
+    );
 }

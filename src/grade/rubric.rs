@@ -242,7 +242,7 @@ pub fn grade_with(
         .flat_map(|s| s.words.iter().map(String::as_str))
         .collect();
 
-    let doubted = compiled.doubted(&reading);
+    let doubted = compiled.doubted(&reading, question);
     let concepts: Vec<ConceptResult> = rubric
         .concepts
         .iter()
