@@ -579,8 +579,8 @@ mod tests {
             "The session lived in replica a's memory. A shared store fixed it for every request.";
         assert_eq!(run(&r, sure).outcome, Outcome::Pass);
         // The same words, but the learner says they cannot explain the memory part.
-        let unsure = "The session lived in replica a's memory, I think. I'm not sure why the \
-                      memory of one replica mattered though. A shared store fixed it.";
+        let unsure = "The session lived in replica a's memory, not sure why the other \
+                      replicas could not see it though. A shared store fixed it.";
         let v = run(&r, unsure);
         assert_eq!(v.outcome, Outcome::Partial, "{v:?}");
         let memory = &v.concepts[0];

@@ -496,12 +496,15 @@ impl CompiledRubric {
             let mut tied: Vec<usize> = (0..scores.len()).filter(|&c| scores[c] == best).collect();
             let echoes = (d.from..d.to).any(|i| asked.contains(&s.stems[i]));
             // Words every idea uses ("b and c") tie: the idea the same sentence was read as
-            // saying is the one the learner doubts ("401 from b and c, not sure why b and c
-            // were involved").
+            // saying is the one the learner doubts
+            // ("401 from b and c, not sure why b and c were involved").
             let said_here: Vec<usize> = tied
                 .iter()
                 .copied()
                 .filter(|&c| {
+                    // Not denied hits: counting the words after "not sure why" too refused
+                    // four of M5's right answers for asides ("not sure how the shared store
+                    // is run underneath").
                     self.hits(&self.concepts[c], reading)
                         .iter()
                         .any(|h| h.sentence == d.sentence && !h.negated)
