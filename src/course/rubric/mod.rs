@@ -319,8 +319,11 @@ impl CompiledRubric {
                                         .into(),
                             });
                         }
+                        // Only concepts are weighed against an admission; a course has
+                        // ten times as many wrong claims, so they skip this.
                         let mut vocabulary: Vec<TermId> = matchers
                             .iter()
+                            .filter(|_| !claim)
                             .filter_map(|m| match m {
                                 Matcher::Groups(groups) => Some(groups),
                                 Matcher::Regex { .. } => None,
