@@ -29,6 +29,7 @@ use crate::progress::Progress;
 pub mod checks;
 pub mod feedback;
 pub mod hints;
+pub mod language;
 pub mod measure;
 pub mod report;
 pub mod rubric;

@@ -33,6 +33,8 @@ pub enum Outcome {
 #[serde(rename_all = "kebab-case")]
 pub enum Screen {
     Empty,
+    /// Written in another language: the rubrics read English only.
+    NotEnglish,
     TooShort,
     Keywords,
     Echo,
@@ -355,6 +357,9 @@ fn screen(
     if words.is_empty() {
         return Some(Screen::Empty);
     }
+    if super::language::not_english(answer, words).is_some() {
+        return Some(Screen::NotEnglish);
+    }
     // Terse notes that state every key idea are an answer; a list of terms is not.
     let every_idea = concepts.iter().filter(|c| c.required).all(|c| c.found);
     if is_keyword_list(answer, written.sentences, words, every_idea) {
@@ -470,6 +475,7 @@ fn topic_words(compiled: &CompiledRubric, words: &[&str]) -> usize {
 fn screen_message(screen: Screen, words: usize, min_words: usize) -> String {
     match screen {
         Screen::Empty => "Not yet: the answer is empty. Write a few sentences in your own words.".into(),
+        Screen::NotEnglish => "Not yet: this does not read as English, and the grader reads English only. Say it again in English; short, plain sentences are fine. (After a second try that does not pass, you can compare your answer with the model answer and mark it yourself.)".into(),
         Screen::TooShort => format!(
             "Not yet: {words} words is too short to explain this. Write at least {min_words} words, in full sentences."
         ),
@@ -714,6 +720,12 @@ mod tests {
             (
                 "I had pasta for lunch today and then went for a long walk in the park.",
                 Screen::OffTopic,
+            ),
+            (
+                "Die Sitzung lag nur im Speicher von Replica a, und der Balancer schickte die \
+                 nächsten Anfragen an b und c, die sie nicht kannten. Ein gemeinsamer Speicher \
+                 für alle Replicas behebt das.",
+                Screen::NotEnglish,
             ),
         ];
         for (answer, want) in cases {
