@@ -163,11 +163,13 @@ fn held_out_half_meets_its_floors() {
 /// why b was involved") or only guess at ("Maybe it's encrypted?") stopped counting, 230 of
 /// 8,086 with J5, K5 and L5; 230 of 8,194 with M5 and N5, once an admission had to echo
 /// the question or sit where its idea was read; 232 of 8,253 with O5, stale-role's second
-/// idea held to thirty words, as its wrong claims are); the floor stops that count
-/// from growing.
+/// idea held to thirty words, as its wrong claims are; 234 of 8,509 with R5, S5, T5 and
+/// U5's answers in English once their beliefs were named, U5's 15 answers in other
+/// languages left out: the grader reads English only and says so); the floor stops that
+/// count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 232, "{}", all.summary());
+    assert!(all.wrong_passed <= 234, "{}", all.summary());
 }
