@@ -328,6 +328,23 @@ pub fn grade_with(
         ),
         None => judge(&concepts, &misconceptions),
     };
+    // Words of another language meet a rubric only through their English jargon ("Replica",
+    // "Balancer"): what that found is noise, so no idea is shown as read from it.
+    let (concepts, misconceptions) = if screen == Some(Screen::NotEnglish) {
+        let unread = concepts
+            .into_iter()
+            .map(|c| ConceptResult {
+                found: false,
+                evidence: None,
+                matched_by: None,
+                unsure: None,
+                ..c
+            })
+            .collect();
+        (unread, Vec::new())
+    } else {
+        (concepts, misconceptions)
+    };
     Verdict {
         outcome,
         concepts,
@@ -731,6 +748,11 @@ mod tests {
         for (answer, want) in cases {
             let v = run(&r, answer);
             assert_eq!(v.screen, Some(want), "{answer:?}: {v:#?}");
+            if want == Screen::NotEnglish {
+                // Its English jargon ("Replica", "Balancer") is not shown as an idea read.
+                assert!(v.concepts.iter().all(|c| !c.found && c.evidence.is_none()));
+                assert!(v.misconceptions.is_empty());
+            }
             assert_eq!(v.outcome, Outcome::NotYet);
             assert!(v.message.starts_with("Not yet"));
         }
