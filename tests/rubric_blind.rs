@@ -165,11 +165,13 @@ fn held_out_half_meets_its_floors() {
 /// the question or sit where its idea was read; 232 of 8,253 with O5, stale-role's second
 /// idea held to thirty words, as its wrong claims are; 234 of 8,509 with R5, S5, T5 and
 /// U5's answers in English once their beliefs were named, U5's 15 answers in other
-/// languages left out: the grader reads English only and says so); the floor stops that
-/// count from growing.
+/// languages left out: the grader reads English only and says so; 219 of 8,637 with V5 and
+/// W5 once W5's payment engineers' beliefs were named and a revoke that only "got the
+/// attacker refused" stopped counting as deleting the session record (19 fewer)); the
+/// floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 234, "{}", all.summary());
+    assert!(all.wrong_passed <= 219, "{}", all.summary());
 }

@@ -449,7 +449,11 @@ fn is_keyword_list(answer: &str, sentences: usize, words: &[&str], every_idea: b
     let one_run = sentences <= 1 && connectives == 0;
     // Short items joined by arrows ("revoke -> record deleted -> every lookup misses") are
     // notes of how things follow from each other, when together they state every idea.
-    let noted = every_idea && arrows >= 3;
+    // So are items of three words or more, half of them at least ("client holds token /
+    // verify signature with issuer public key / restart loses nothing"): a list of terms
+    // is mostly one or two words an item.
+    let phrased = fragments.iter().filter(|&&n| n >= 3).count() * 2 >= fragments.len();
+    let noted = every_idea && (arrows >= 3 || phrased);
     (listy && !noted) || (grammarless && (!every_idea || one_run))
 }
 
