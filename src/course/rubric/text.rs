@@ -328,6 +328,16 @@ fn split_sentences(text: &str) -> Vec<&str> {
         }
         let c = bytes[i];
         let next = bytes.get(i + 1).copied();
+        // A sentence may close inside brackets or quotes: "(…the client carries.) Pinning
+        // me…" is two sentences, the bracket with the first.
+        let closer = matches!(c, b'.' | b'!' | b'?') && matches!(next, Some(b')' | b'"'));
+        if closer && bytes.get(i + 2).is_none_or(|n| n.is_ascii_whitespace()) {
+            i += 1;
+            out.push(&text[start..=i]);
+            start = i + 1;
+            i += 1;
+            continue;
+        }
         let end_here = match c {
             b'.' | b'!' | b'?' => next.is_none_or(|n| n.is_ascii_whitespace()),
             b'\n' => {
@@ -1277,6 +1287,20 @@ mod tests {
                 "seven",
                 "eight"
             ]
+        );
+    }
+
+    #[test]
+    fn a_sentence_ending_inside_brackets_or_quotes_ends_there() {
+        let text = "Fix it with a store every replica reads. (Or a signed token would do the \
+                    same.) Sticky only works until a restart of that replica. The note said \
+                    \"sticky is not a real fix.\" Then we moved to a shared store.";
+        let got: Vec<String> = sentences(text).into_iter().map(|s| s.text).collect();
+        assert_eq!(got.len(), 5, "{got:?}");
+        assert!(got[1].contains("signed token") && !got[1].contains("sticky"));
+        assert!(
+            got[3].ends_with("real fix") && got[4].starts_with("then"),
+            "{got:?}"
         );
     }
 
