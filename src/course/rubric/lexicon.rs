@@ -393,6 +393,36 @@ const REAL_WORDS: &[&str] = &[
     "healer",
     "dealer",
     "deader",
+    // Found by listing the blind corpus's frequent words one edit from a rubric word:
+    // "After restart…" had read as "alter" (an edit) and credited a tamper.
+    "after",
+    "whose",
+    "called",
+    "saying",
+    "alternative",
+    "alternatives",
+    "rereading",
+    "steps",
+    "tested",
+    "story",
+    "driver",
+    "depends",
+    "depend",
+    "voucher",
+    "pure",
+    "alike",
+    "slips",
+    "pointing",
+    "rely",
+    "wording",
+    "running",
+    "model",
+    "touching",
+    "inspector",
+    "director",
+    "concerned",
+    "shown",
+    "shard",
 ];
 
 impl Lexicon {
@@ -514,5 +544,11 @@ mod tests {
         for w in ["cook", "cooks"] {
             assert!(!finds(&l, w), "{w}");
         }
+        // "After restart, they verify the signature" is not an edit to it.
+        let l = lexicon(&["alter", "store", "modes"]);
+        for w in ["after", "story", "model"] {
+            assert!(!finds(&l, w), "{w}");
+        }
+        assert!(finds(&l, "altter") && finds(&l, "stor"));
     }
 }
