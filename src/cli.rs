@@ -211,6 +211,20 @@ pub enum CourseCommand {
     /// Grade labelled answers (JSON Lines, one `{"problem","id","text","label"}` per line)
     /// and print how often the grader agrees with the labels.
     Measure(MeasureArgs),
+    /// List the answer words (from labelled JSON Lines files) that each problem's rubric
+    /// reads as misspellings of its own words, most frequent first: a real English word
+    /// among them is being misread.
+    Typos(TyposArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TyposArgs {
+    /// Labelled answer files (.jsonl), as for `course measure`.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// How many words to list per problem.
+    #[arg(long, default_value_t = 30)]
+    pub top: usize,
 }
 
 #[derive(Debug, Args)]
@@ -663,6 +677,9 @@ pub fn run() -> anyhow::Result<i32> {
         Some(Command::Course(CourseCommand::Check)) => crate::course::check_command(course),
         Some(Command::Course(CourseCommand::Measure(m))) => {
             crate::grade::measure_command(&m.files, m.disagreements, course)
+        }
+        Some(Command::Course(CourseCommand::Typos(t))) => {
+            crate::grade::typos_command(&t.files, t.top, course)
         }
         Some(Command::Check(a)) => {
             // --url after the subcommand, or before it, else the lab running in this data dir.

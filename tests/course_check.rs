@@ -175,3 +175,34 @@ fn lesson_13_quotes_the_labs_lifetimes() {
             .contains(&format!("lab: {} s", sec.token_ttl_secs))
     );
 }
+
+#[test]
+fn the_typos_command_lists_misspellings_read_as_rubric_words_and_not_real_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("answers.jsonl");
+    let line = |id: &str, text: &str| {
+        format!(
+            "{{\"id\":\"{id}\",\"problem\":\"disappearing-login\",\"text\":\"{text}\",\"label\":\"pass\"}}\n"
+        )
+    };
+    std::fs::write(
+        &corpus,
+        line("t-1", "The sesion sat in one replcia's memory.")
+            + &line(
+                "t-2",
+                "The sesion was gone. After restart it was lost; were the replicas told?",
+            ),
+    )
+    .unwrap();
+    let out = forgetful(&["course", "typos", corpus.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("disappearing-login\n"), "{stdout}");
+    assert!(stdout.contains("    2  sesion -> session"), "{stdout}");
+    assert!(stdout.contains("replcia -> replica"), "{stdout}");
+    // Everyday words are read as themselves, never as a rubric word one edit away.
+    assert!(
+        !stdout.contains("after ->") && !stdout.contains("were ->"),
+        "{stdout}"
+    );
+}

@@ -172,6 +172,42 @@ pub fn answer_command(
     Ok(if passed { 0 } else { 1 })
 }
 
+/// `forgetful course typos FILE…`: for each problem, the answer words its rubric reads as
+/// misspellings of its own, with how often and as which word.
+pub fn typos_command(
+    files: &[std::path::PathBuf],
+    top: usize,
+    course: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let problems = load_problems(course)?;
+    let mut answers = Vec::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        answers.extend(measure::parse(&text).with_context(|| format!("in {}", f.display()))?);
+    }
+    for p in &problems {
+        let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
+        for a in answers.iter().filter(|a| a.problem == p.id) {
+            for w in crate::course::rubric::text::words(&a.text) {
+                if let Some(r) = p.compiled.read_as_typo_of(&w) {
+                    *counts.entry((w, r.to_string())).or_default() += 1;
+                }
+            }
+        }
+        if counts.is_empty() {
+            continue;
+        }
+        let mut rows: Vec<_> = counts.into_iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        println!("{}", p.id);
+        for ((word, read_as), n) in rows.into_iter().take(top) {
+            println!("  {n:>5}  {word} -> {read_as}");
+        }
+    }
+    Ok(0)
+}
+
 /// `forgetful course measure FILE…`: grade labelled answers and print agreement figures.
 pub fn measure_command(
     files: &[std::path::PathBuf],

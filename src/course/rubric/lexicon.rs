@@ -488,6 +488,55 @@ const REAL_WORDS: &[&str] = &[
     "build",
     "linger",
     "lingers",
+    // Listed with `forgetful course typos` over both halves.
+    "masks",
+    "mask",
+    "pointer",
+    "plan",
+    "absent",
+    "boats",
+    "hard",
+    "sort",
+    "choir",
+    "admit",
+    "admitting",
+    "cheat",
+    "chosen",
+    "defect",
+    "attacker",
+    "brakes",
+    "clicked",
+    "draft",
+    "signer",
+    "simple",
+    "general",
+    "painting",
+    "replaced",
+    "replacing",
+    "char",
+    "became",
+    "radios",
+    "strings",
+    "several",
+    "enter",
+    "instance",
+    "pointed",
+    "tablet",
+    "property",
+    "asymmetry",
+    "continued",
+    "loss",
+    "hangs",
+    "relying",
+    "corrected",
+    "alive",
+    "police",
+    "receipt",
+    "referee",
+    "referees",
+    "staffing",
+    "attached",
+    "certified",
 ];
 
 impl Lexicon {
@@ -508,6 +557,16 @@ impl Lexicon {
 
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// The rubric word an answer's word is read as when it is read as a misspelling of it
+    /// (not the same stem): what `forgetful course typos` lists for an author to check.
+    pub fn read_as_typo_of(&self, word: &str, stem: &str) -> Option<&str> {
+        if self.by_stem.contains_key(stem) {
+            return None;
+        }
+        let id = *self.lookup(word, stem).first()?;
+        Some(self.terms[id as usize].word.as_str())
     }
 
     /// Stems of every word the rubric uses.
@@ -596,6 +655,17 @@ mod tests {
         ] {
             assert!(finds(&l, w), "{w}");
         }
+    }
+
+    #[test]
+    fn a_typo_names_the_rubric_word_it_is_read_as() {
+        let l = lexicon(&["session", "token"]);
+        assert_eq!(
+            l.read_as_typo_of("sesion", &stem("sesion")),
+            Some("session")
+        );
+        assert_eq!(l.read_as_typo_of("sessions", &stem("sessions")), None);
+        assert_eq!(l.read_as_typo_of("taken", &stem("taken")), None);
     }
 
     #[test]

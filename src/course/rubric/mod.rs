@@ -527,6 +527,11 @@ impl CompiledRubric {
         out
     }
 
+    /// The rubric word an answer's word (lower-case) is read as a misspelling of, if any.
+    pub fn read_as_typo_of(&self, word: &str) -> Option<&str> {
+        self.lexicon.read_as_typo_of(word, &text::stem(word))
+    }
+
     /// Every place `rule` matches in the answer.
     pub fn hits(&self, rule: &Rule, reading: &Reading) -> Vec<Hit> {
         let mut out = Vec::new();
