@@ -43,17 +43,13 @@ const OTHER: &[&str] = &[
 /// Fewer than this many words and no language can be told apart reliably.
 const MIN_WORDS: usize = 8;
 
-/// The language an answer is written in, when it is surely not English.
+/// The language an answer is written in, when it is surely not English. `words` are the
+/// answer's words as the reading has them (lower-case).
 pub fn not_english(text: &str, words: &[&str]) -> Option<Lang> {
     if words.len() < MIN_WORDS {
         return None;
     }
-    let count = |list: &[&str]| {
-        words
-            .iter()
-            .filter(|w| list.contains(&w.to_lowercase().as_str()))
-            .count()
-    };
+    let count = |list: &[&str]| words.iter().filter(|w| list.contains(w)).count();
     // Fewer than one word in twelve: of the blind corpus's 18,000 English answers, those
     // the detector calls something else have at least one in eight (a terse note read as
     // Catalan); its answers in German, French, Spanish and Portuguese at most one in

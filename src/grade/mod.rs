@@ -172,13 +172,11 @@ pub fn answer_command(
     Ok(if passed { 0 } else { 1 })
 }
 
-/// `forgetful course typos FILE…`: for each problem, the answer words its rubric reads as
-/// misspellings of its own, with how often and as which word.
-pub fn typos_command(
+/// The course's problems and the labelled answers in `files`, each answer to one of them.
+fn labelled_answers(
     files: &[std::path::PathBuf],
-    top: usize,
     course: Option<&Path>,
-) -> anyhow::Result<i32> {
+) -> anyhow::Result<(Vec<crate::course::problem::Problem>, Vec<measure::Labelled>)> {
     let problems = load_problems(course)?;
     let mut answers = Vec::new();
     for f in files {
@@ -186,6 +184,27 @@ pub fn typos_command(
             std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
         answers.extend(measure::parse(&text).with_context(|| format!("in {}", f.display()))?);
     }
+    if let Some(a) = answers
+        .iter()
+        .find(|a| !problems.iter().any(|p| p.id == a.problem))
+    {
+        anyhow::bail!(
+            "answer {} names problem `{}`, which the course does not have",
+            a.id,
+            a.problem
+        );
+    }
+    Ok((problems, answers))
+}
+
+/// `forgetful course typos FILE…`: for each problem, the answer words its rubric reads as
+/// misspellings of its own, with how often and as which word.
+pub fn typos_command(
+    files: &[std::path::PathBuf],
+    top: usize,
+    course: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let (problems, answers) = labelled_answers(files, course)?;
     for p in &problems {
         let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
         for a in answers.iter().filter(|a| a.problem == p.id) {
@@ -214,23 +233,7 @@ pub fn measure_command(
     show_disagreements: bool,
     course: Option<&Path>,
 ) -> anyhow::Result<i32> {
-    let problems = load_problems(course)?;
-    let mut answers = Vec::new();
-    for f in files {
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-        answers.extend(measure::parse(&text).with_context(|| format!("in {}", f.display()))?);
-    }
-    if let Some(a) = answers
-        .iter()
-        .find(|a| !problems.iter().any(|p| p.id == a.problem))
-    {
-        anyhow::bail!(
-            "answer {} names problem `{}`, which the course does not have",
-            a.id,
-            a.problem
-        );
-    }
+    let (problems, answers) = labelled_answers(files, course)?;
     let mut all = measure::Figures::default();
     for p in &problems {
         let f = measure::measure(p, &answers);

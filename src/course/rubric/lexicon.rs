@@ -562,11 +562,8 @@ impl Lexicon {
     /// The rubric word an answer's word is read as when it is read as a misspelling of it
     /// (not the same stem): what `forgetful course typos` lists for an author to check.
     pub fn read_as_typo_of(&self, word: &str, stem: &str) -> Option<&str> {
-        if self.by_stem.contains_key(stem) {
-            return None;
-        }
-        let id = *self.lookup(word, stem).first()?;
-        Some(self.terms[id as usize].word.as_str())
+        let term = &self.terms[*self.lookup(word, stem).first()? as usize];
+        (term.stem != stem).then_some(term.word.as_str())
     }
 
     /// Stems of every word the rubric uses.

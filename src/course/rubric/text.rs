@@ -330,31 +330,30 @@ fn split_sentences(text: &str) -> Vec<&str> {
         let next = bytes.get(i + 1).copied();
         // A sentence may close inside brackets or quotes: "(…the client carries.) Pinning
         // me…" is two sentences, the bracket with the first.
-        let closer = matches!(c, b'.' | b'!' | b'?') && matches!(next, Some(b')' | b'"'));
-        if closer && bytes.get(i + 2).is_none_or(|n| n.is_ascii_whitespace()) {
+        let closed = matches!(c, b'.' | b'!' | b'?')
+            && matches!(next, Some(b')' | b'"'))
+            && bytes.get(i + 2).is_none_or(|n| n.is_ascii_whitespace());
+        if closed {
             i += 1;
-            out.push(&text[start..=i]);
-            start = i + 1;
-            i += 1;
-            continue;
         }
-        let end_here = match c {
-            b'.' | b'!' | b'?' => next.is_none_or(|n| n.is_ascii_whitespace()),
-            b'\n' => {
-                let rest = &text[i + 1..];
-                let trimmed = rest.trim_start_matches([' ', '\t']);
-                // Lines of notes ("state = the token\ntrust = sig check") are items, one
-                // each, when the line before is one too: prose wraps anywhere.
-                let line = &text[text[..i].rfind('\n').map_or(0, |j| j + 1)..i];
-                rest.starts_with('\n')
-                    || trimmed.starts_with('\n')
-                    || starts_list_item(trimmed)
-                    || (is_note_line(trimmed)
-                        && is_note_line(line.trim_start())
-                        && indent(rest) <= indent(line))
-            }
-            _ => false,
-        };
+        let end_here = closed
+            || match c {
+                b'.' | b'!' | b'?' => next.is_none_or(|n| n.is_ascii_whitespace()),
+                b'\n' => {
+                    let rest = &text[i + 1..];
+                    let trimmed = rest.trim_start_matches([' ', '\t']);
+                    // Lines of notes ("state = the token\ntrust = sig check") are items, one
+                    // each, when the line before is one too: prose wraps anywhere.
+                    let line = &text[text[..i].rfind('\n').map_or(0, |j| j + 1)..i];
+                    rest.starts_with('\n')
+                        || trimmed.starts_with('\n')
+                        || starts_list_item(trimmed)
+                        || (is_note_line(trimmed)
+                            && is_note_line(line.trim_start())
+                            && indent(rest) <= indent(line))
+                }
+                _ => false,
+            };
         if end_here {
             out.push(&text[start..=i]);
             start = i + 1;
