@@ -82,6 +82,19 @@ fn forgetful(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The shipped course (lessons, problems, course.toml) copied into `to`, for an author's edits.
+fn copy_course(to: &std::path::Path) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["lessons", "problems"] {
+        std::fs::create_dir_all(to.join(dir)).unwrap();
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, to.join(dir).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::copy(root.join("course.toml"), to.join("course.toml")).unwrap();
+}
+
 #[test]
 fn the_check_command_exits_1_with_diagnostics_and_0_when_clean() {
     let out = forgetful(&["course", "check", "--course", BROKEN]);
@@ -205,4 +218,33 @@ fn the_typos_command_lists_misspellings_read_as_rubric_words_and_not_real_words(
         !stdout.contains("after ->") && !stdout.contains("were ->"),
         "{stdout}"
     );
+    assert!(stdout.contains("`real_words` under [rubric]"), "{stdout}");
+
+    // An author keeps a word as itself in the problem's own file, no rebuild: a copy of
+    // the course whose disappearing-login lists "sesion" no longer reads it as "session".
+    let course = dir.path().join("course");
+    copy_course(&course);
+    let file = course.join("problems/disappearing-login.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text = text.replacen(
+        "[rubric.words]",
+        "real_words = [\"sesion\"]\n\n[rubric.words]",
+        1,
+    );
+    assert!(
+        text.contains("real_words"),
+        "the rubric has a [rubric.words] table"
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = forgetful(&[
+        "--course",
+        course.to_str().unwrap(),
+        "course",
+        "typos",
+        corpus.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("sesion ->"), "{stdout}");
+    assert!(stdout.contains("replcia -> replica"), "{stdout}");
 }

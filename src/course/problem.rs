@@ -111,6 +111,11 @@ pub struct Rubric {
     /// Named word groups (`replica = "replica | server | node"`), used as `@replica`.
     #[serde(default)]
     pub words: BTreeMap<String, String>,
+    /// Everyday words an answer uses that sit one or two letters from a rubric word and are
+    /// read as themselves, never as its misspelling (`forgetful course typos` lists the
+    /// candidates); added to the grader's own English list.
+    #[serde(default)]
+    pub real_words: Vec<String>,
     pub concepts: Vec<Concept>,
     #[serde(default)]
     pub misconceptions: Vec<Misconception>,

@@ -86,6 +86,7 @@ const MISCONCEPTION: &[Field] = &[
 const RUBRIC: &[Field] = &[
     field("min_words", Kind::Count, false),
     field("words", Kind::StrMap, false),
+    field("real_words", Kind::Strs, false),
     field("concepts", Kind::Tables(CONCEPT), true),
     field("misconceptions", Kind::Tables(MISCONCEPTION), false),
 ];
@@ -376,6 +377,7 @@ mod tests {
             rubric: Rubric {
                 min_words: 3,
                 words: [("w".to_string(), "a | b".to_string())].into(),
+                real_words: vec!["hostel".into()],
                 concepts: vec![Concept {
                     id: "c".into(),
                     label: "l".into(),

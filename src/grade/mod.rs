@@ -205,6 +205,7 @@ pub fn typos_command(
     course: Option<&Path>,
 ) -> anyhow::Result<i32> {
     let (problems, answers) = labelled_answers(files, course)?;
+    let mut listed = false;
     for p in &problems {
         let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
         for a in answers.iter().filter(|a| a.problem == p.id) {
@@ -223,6 +224,13 @@ pub fn typos_command(
         for ((word, read_as), n) in rows.into_iter().take(top) {
             println!("  {n:>5}  {word} -> {read_as}");
         }
+        listed = true;
+    }
+    if listed {
+        println!(
+            "A real word above is kept as itself by listing it in `real_words` under [rubric] \
+             in that problem's file."
+        );
     }
     Ok(0)
 }

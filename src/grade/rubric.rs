@@ -572,6 +572,7 @@ mod tests {
                 "replica | server | instance".to_string(),
             )]
             .into(),
+            real_words: vec![],
             concepts: vec![
                 concept(
                     "memory",

@@ -27,6 +27,8 @@ struct Term {
 pub struct Lexicon {
     terms: Vec<Term>,
     by_stem: FastMap<String, TermId>,
+    /// The rubric's own everyday words (`real_words`), read exactly like [`REAL_WORDS`].
+    real: Vec<String>,
 }
 
 /// Frequent English words that sit one edit from a course word. They are read exactly,
@@ -559,6 +561,11 @@ impl Lexicon {
         self.terms.is_empty()
     }
 
+    /// Keep these words (lower-case) as themselves: never read as a rubric word's typo.
+    pub fn keep_as_words(&mut self, words: impl IntoIterator<Item = String>) {
+        self.real.extend(words);
+    }
+
     /// The rubric word an answer's word is read as when it is read as a misspelling of it
     /// (not the same stem): what `forgetful course typos` lists for an author to check.
     pub fn read_as_typo_of(&self, word: &str, stem: &str) -> Option<&str> {
@@ -576,7 +583,7 @@ impl Lexicon {
         if let Some(&id) = self.by_stem.get(stem) {
             return vec![id];
         }
-        if !could_be_typo(word) {
+        if !could_be_typo(word) || self.real.iter().any(|w| w == word) {
             return Vec::new();
         }
         let first = word.chars().next();
@@ -688,5 +695,17 @@ mod tests {
             assert!(!finds(&l, w), "{w}");
         }
         assert!(finds(&l, "prevnt") && finds(&l, "stael"));
+    }
+
+    #[test]
+    fn a_rubric_keeps_its_own_everyday_words() {
+        let mut l = lexicon(&["hotel", "token"]);
+        assert!(finds(&l, "hostel") && finds(&l, "tokn"));
+        l.keep_as_words(["hostel".to_string()]);
+        assert!(!finds(&l, "hostel"), "kept as a word");
+        assert!(
+            finds(&l, "hotels") && finds(&l, "tokn"),
+            "forms and typos still read"
+        );
     }
 }

@@ -223,6 +223,18 @@ impl CompiledRubric {
     pub fn compile(rubric: &super::problem::Rubric) -> Result<CompiledRubric, Vec<RubricError>> {
         let mut errors = Vec::new();
         let mut lexicon = Lexicon::default();
+        for (i, w) in rubric.real_words.iter().enumerate() {
+            if w.is_empty() || !w.chars().all(|c| c.is_ascii_lowercase()) {
+                errors.push(RubricError {
+                    field: format!("rubric.real_words[{i}]"),
+                    message: format!(
+                        "{:?} is not one lower-case word of letters a-z",
+                        w.chars().take(40).collect::<String>()
+                    ),
+                });
+            }
+        }
+        lexicon.keep_as_words(rubric.real_words.iter().cloned());
         // Each named group is read once, when first named: a big group (`@delete`) is named
         // by dozens of lines. Not before: the first form of a stem the lexicon meets is the
         // one typos are measured against, so the reading order must stay as it was.
@@ -906,7 +918,8 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
         || (0..=i)
             .rev()
             .take_while(|&j| s.clause[j] == s.clause[i])
-            .any(|j| SUPPOSING.contains(&s.words[j].as_str()))
+            .find(|&j| SUPPOSING.contains(&s.words[j].as_str()))
+            .is_some_and(|k| !in_consequent(s, k, i))
         // What someone expected, and the reason they gave for it ("I expected the restart to
         // log me out, because restarting a replica wiped its sessions"), until a contrast.
         || (0..=i)
@@ -918,6 +931,37 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
                     && s.clause.get(j + 1) == Some(&s.clause[j])
             })
 }
+
+/// Whether the word at `i` is in the main clause of a conditional that opens at `k` with no
+/// comma between them: "if it had been in the Keychain it could not have been replayed"
+/// asserts that the Keychain stops a replay, a claim the learner makes, not supposes. The
+/// main clause starts at a pronoun and a modal ("it could", "they would") or at "then",
+/// after at least one word of the condition.
+fn in_consequent(s: &Sentence, k: usize, i: usize) -> bool {
+    s.words[k] == "if"
+        && (k + 2..=i).any(|m| {
+            let w = s.words[m].as_str();
+            // "they still can not use it": one adverb may stand between the two.
+            let modal_at = |n: usize| {
+                s.words
+                    .get(n)
+                    .is_some_and(|v| CONSEQUENT_MODALS.contains(&v.as_str()))
+            };
+            w == "then"
+                || (CONSEQUENT_SUBJECTS.contains(&w)
+                    && (modal_at(m + 1)
+                        || (s
+                            .words
+                            .get(m + 1)
+                            .is_some_and(|v| CONSEQUENT_ADVERBS.contains(&v.as_str()))
+                            && modal_at(m + 2))))
+        })
+}
+
+const CONSEQUENT_ADVERBS: &[&str] = &["still", "also", "just", "really", "never", "always"];
+
+const CONSEQUENT_SUBJECTS: &[&str] = &["it", "they", "he", "she", "we", "i", "you", "that", "this"];
+const CONSEQUENT_MODALS: &[&str] = &["would", "could", "will", "can", "might", "should"];
 
 /// Words for a belief held before the lab showed otherwise.
 const EXPECTING: &[&str] = &["expected", "thought", "assumed", "believed"];
@@ -1007,6 +1051,7 @@ mod tests {
                 "replica".to_string(),
                 "replica | server | instance | node".to_string(),
             )]),
+            real_words: vec![],
             concepts: vec![Concept {
                 id: "c".into(),
                 label: "l".into(),
@@ -1088,6 +1133,21 @@ mod tests {
         r.concepts[0].not_with = vec!["denylist + list".into()];
         let errs = CompiledRubric::compile(&r).unwrap_err();
         assert_eq!(errs[0].field, "rubric.concepts[0].not_with[0]");
+    }
+
+    #[test]
+    fn real_words_keep_an_everyday_word_from_reading_as_a_typo() {
+        let mut r = rubric(&["hotel"]);
+        let text = "We stayed at a hostel near the station";
+        let c = CompiledRubric::compile(&r).unwrap();
+        assert_eq!(hit(&c, &c.concepts[0], text), Some(false), "read as a typo");
+        r.real_words = vec!["hostel".into()];
+        let c = CompiledRubric::compile(&r).unwrap();
+        assert_eq!(hit(&c, &c.concepts[0], text), None);
+        assert_eq!(hit(&c, &c.concepts[0], "the hotl"), Some(false));
+        r.real_words = vec!["hostel".into(), "Two words".into()];
+        let errs = CompiledRubric::compile(&r).unwrap_err();
+        assert_eq!(errs[0].field, "rubric.real_words[1]");
     }
 
     #[test]
@@ -1347,5 +1407,37 @@ mod tests {
         // A label's last word ("Why believed:") supposes nothing.
         let label = "Why believed: the restart logged me out.";
         assert_eq!(hit(&c, rule, label), Some(false));
+    }
+
+    #[test]
+    fn a_conditional_without_a_comma_asserts_its_main_clause() {
+        let c = with_claim(
+            "x",
+            "keychain + could not be replayed",
+            Some(Scope::Sentence),
+        );
+        let rule = &c.misconceptions[0];
+        // The whole claim supposed: nothing asserted.
+        let supposed = "If it could not be replayed from the Keychain, we would be safe.";
+        assert_ne!(hit(&c, rule, supposed), Some(false));
+        // The condition names one half, the main clause asserts the other.
+        let claimed = "If the token had been in the Keychain it could not be replayed.";
+        assert_eq!(hit(&c, rule, claimed), Some(false));
+        let then = "If it sits in the Keychain then it could not be replayed.";
+        assert_eq!(hit(&c, rule, then), Some(false));
+        let still = "If it sits in the Keychain they still could not be replayed.";
+        assert_eq!(hit(&c, rule, still), Some(false));
+    }
+
+    #[test]
+    fn a_misspelt_joining_word_still_ends_the_negated_phrase() {
+        let c = CompiledRubric::compile(&rubric(&["denylist"])).unwrap();
+        let rule = &c.concepts[0];
+        for text in [
+            "so revoke did nothing until i turned on the denylist",
+            "so revoke did nothing untill i turned on the denylist",
+        ] {
+            assert_eq!(hit(&c, rule, text), Some(false), "{text}");
+        }
     }
 }

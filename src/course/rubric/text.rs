@@ -488,10 +488,14 @@ fn expand_contractions(lower: &str) -> String {
         lower.to_string()
     };
     let s = drop_file_extensions(s);
-    // Only an apostrophe, "cannot" or a word ending in "nt" ("cant", "dont") expands.
+    // Only an apostrophe, "cannot", a word ending in "nt" ("cant", "dont") or a misspelt
+    // joining word expands.
     let expands = |w: &str| {
         let core = w.trim_matches(|c: char| !c.is_alphanumeric());
-        w.contains('\'') || core.ends_with("nt") || core == "cannot"
+        w.contains('\'')
+            || core.ends_with("nt")
+            || core == "cannot"
+            || MISSPELT_JOINS.iter().any(|(slip, _)| *slip == core)
     };
     if !s.split(' ').any(expands) {
         return s;
@@ -506,6 +510,18 @@ fn expand_contractions(lower: &str) -> String {
     }
     out
 }
+
+/// Joining words typed with a slip. They end one phrase and start the next, so "revoke did
+/// nothing untill i turned on the denylist" keeps its "nothing" to itself.
+const MISSPELT_JOINS: &[(&str, &str)] = &[
+    ("untill", "until"),
+    ("unitl", "until"),
+    ("becuase", "because"),
+    ("becasue", "because"),
+    ("beacuse", "because"),
+    ("becouse", "because"),
+    ("bcause", "because"),
+];
 
 /// Negated auxiliaries people type without an apostrophe ("dont", "doesnt").
 const NO_APOSTROPHE: &[&str] = &[
@@ -534,6 +550,9 @@ fn expand_word(w: &str) -> String {
         // A pronoun's "'d" is most often "would" ("you'd need a list every replica reads").
         "i'd" | "you'd" | "we'd" | "they'd" | "he'd" | "she'd" | "it'd" | "that'd" => {
             format!("{} would", &core[..core.len() - 2])
+        }
+        c if let Some((_, right)) = MISSPELT_JOINS.iter().find(|(slip, _)| *slip == c) => {
+            right.to_string()
         }
         c if c.ends_with("n't") => format!("{} not", &c[..c.len() - 3]),
         // Typed without the apostrophe; a missed negation would turn a denial into a claim.
