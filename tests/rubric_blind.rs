@@ -173,11 +173,12 @@ fn held_out_half_meets_its_floors() {
 /// C6 once C6's cryptography students' beliefs were named and "after" stopped reading as a
 /// typo of "alter"; 223 of 9,145 with D6 and E6 once E6's marketing-technology beliefs were
 /// named; 224 of 9,463 with F6 to J6 once G6's mobile and I6's platform beliefs were named
-/// and a conditional's main clause without a comma counted as asserted); the floor stops
-/// that count from growing.
+/// and a conditional's main clause without a comma counted as asserted; 226 of 9,722 with
+/// K6 to N6 once L6's framework and N6's front-end beliefs were named, two answers labelled
+/// as missing a point the rules read there); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 224, "{}", all.summary());
+    assert!(all.wrong_passed <= 226, "{}", all.summary());
 }

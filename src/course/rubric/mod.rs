@@ -893,6 +893,8 @@ const SUPPOSING: &[&str] = &[
     "expected",
     // "I was tempted to just turn on sticky, but…": a wish not acted on.
     "tempted",
+    // "Someone on my team suggested CORS would stop a replay": another's idea, reported.
+    "suggested",
 ];
 
 /// Is the word at `i` inside a supposition ("if replica a crashed, …"), or in a phrase that
@@ -1439,5 +1441,14 @@ mod tests {
         ] {
             assert_eq!(hit(&c, rule, text), Some(false), "{text}");
         }
+    }
+
+    #[test]
+    fn a_suggestion_reported_is_not_claimed() {
+        let c = with_claim("x", "cors + would stop + replay", Some(Scope::Phrase));
+        let rule = &c.misconceptions[0];
+        assert_eq!(hit(&c, rule, "CORS would stop a replay."), Some(false));
+        let reported = "Someone on my team suggested CORS would stop a replay.";
+        assert_ne!(hit(&c, rule, reported), Some(false));
     }
 }
