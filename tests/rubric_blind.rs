@@ -176,11 +176,13 @@ fn held_out_half_meets_its_floors() {
 /// and a conditional's main clause without a comma counted as asserted; 226 of 9,722 with
 /// K6 to N6 once L6's framework and N6's front-end beliefs were named, two answers labelled
 /// as missing a point the rules read there; 227 of 9,978 with O6 to R6 once P6's testers'
-/// and R6's blockchain developers' beliefs were named); the floor stops that count from
-/// growing.
+/// and R6's blockchain developers' beliefs were named; 225 of 10,237 with S6 to V6 once
+/// T6's Windows administrators' and V6's serverless developers' beliefs were named and
+/// "kept landing on replicas" stopped reading as a replica keeping the login); the floor
+/// stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 227, "{}", all.summary());
+    assert!(all.wrong_passed <= 225, "{}", all.summary());
 }

@@ -493,6 +493,8 @@ fn expand_contractions(lower: &str) -> String {
     let expands = |w: &str| {
         let core = w.trim_matches(|c: char| !c.is_alphanumeric());
         w.contains('\'')
+            || core == "w"
+            || core.starts_with("w/")
             || core.ends_with("nt")
             || core == "cannot"
             || MISSPELT_JOINS.iter().any(|(slip, _)| *slip == core)
@@ -539,6 +541,15 @@ fn expand_word(w: &str) -> String {
         .find(|(_, c)| c.is_alphanumeric())
         .map_or(core_start, |(i, c)| i + c.len_utf8());
     let (head, core, tail) = (&w[..core_start], &w[core_start..core_end], &w[core_end..]);
+    // Note-taking shorthand: "verify w/ private key", "w/o a lookup", "w/jwks".
+    if core == "w" && tail.starts_with('/') {
+        return format!("{head}with {}", &tail[1..]);
+    }
+    if let Some(rest) = core.strip_prefix("w/") {
+        let word = if rest == "o" { "without" } else { "with " };
+        let rest = if rest == "o" { "" } else { rest };
+        return format!("{head}{word}{rest}{tail}");
+    }
     let core = match core {
         "can't" | "cannot" => "can not".to_string(),
         "won't" => "will not".to_string(),
@@ -1243,6 +1254,12 @@ mod tests {
         assert_eq!(s.text, "you would need a list it would cost a lookup");
         let s = &sentences("a recent client")[0];
         assert_eq!(s.text, "a recent client");
+        // Note-taking shorthand for "with" and "without".
+        let s = &sentences("replicas verify w/ private key, w/o a lookup, checked w/jwks")[0];
+        assert_eq!(
+            s.text,
+            "replicas verify with private key without a lookup checked with jwks"
+        );
         // A phrase with nothing to expand is left as it is; "cannot" always expands.
         assert_eq!(
             phrase_words("I cannot forge it").0,
