@@ -178,11 +178,14 @@ fn held_out_half_meets_its_floors() {
 /// as missing a point the rules read there; 227 of 9,978 with O6 to R6 once P6's testers'
 /// and R6's blockchain developers' beliefs were named; 225 of 10,237 with S6 to V6 once
 /// T6's Windows administrators' and V6's serverless developers' beliefs were named and
-/// "kept landing on replicas" stopped reading as a replica keeping the login); the floor
-/// stops that count from growing.
+/// "kept landing on replicas" stopped reading as a replica keeping the login; 231 of 10,493
+/// with W6 to Z6 once X6's network and Z6's systems programmers' beliefs were named, six
+/// answers their writers labelled as missing a point the rules read there, or an HMAC shared
+/// by the replicas that the dev half's writers accept); the floor stops that count from
+/// growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 225, "{}", all.summary());
+    assert!(all.wrong_passed <= 231, "{}", all.summary());
 }
