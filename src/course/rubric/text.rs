@@ -488,8 +488,8 @@ fn expand_contractions(lower: &str) -> String {
         lower.to_string()
     };
     let s = drop_file_extensions(s);
-    // Only an apostrophe, "cannot", a word ending in "nt" ("cant", "dont") or a misspelt
-    // joining word expands.
+    // Only an apostrophe, "cannot", a word ending in "nt" ("cant", "dont"), the shorthand
+    // "w/" or a misspelt joining word expands.
     let expands = |w: &str| {
         let core = w.trim_matches(|c: char| !c.is_alphanumeric());
         w.contains('\'')
