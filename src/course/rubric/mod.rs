@@ -891,6 +891,7 @@ const SUPPOSING: &[&str] = &[
     "believed",
     "guessed",
     "expected",
+    "expecting",
     // "I was tempted to just turn on sticky, but…": a wish not acted on.
     "tempted",
     // "Someone on my team suggested CORS would stop a replay": another's idea, reported.
@@ -966,7 +967,7 @@ const CONSEQUENT_SUBJECTS: &[&str] = &["it", "they", "he", "she", "we", "i", "yo
 const CONSEQUENT_MODALS: &[&str] = &["would", "could", "will", "can", "might", "should"];
 
 /// Words for a belief held before the lab showed otherwise.
-const EXPECTING: &[&str] = &["expected", "thought", "assumed", "believed"];
+const EXPECTING: &[&str] = &["expected", "expecting", "thought", "assumed", "believed"];
 
 /// Whether a pattern has a capital letter of its own (outside an escape like `\S`). The text
 /// a pattern meets is a sentence's normalised words, lowercased already, so one without
@@ -1406,6 +1407,8 @@ mod tests {
         let expected =
             "I expected the restart to log me out, because restarting wiped them before.";
         assert_ne!(hit(&c, rule, expected), Some(false));
+        let expecting = "I was expecting the restart to log me out. It didn't.";
+        assert_ne!(hit(&c, rule, expecting), Some(false));
         // A label's last word ("Why believed:") supposes nothing.
         let label = "Why believed: the restart logged me out.";
         assert_eq!(hit(&c, rule, label), Some(false));
