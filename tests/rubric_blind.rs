@@ -184,11 +184,12 @@ fn held_out_half_meets_its_floors() {
 /// by the replicas that the dev half's writers accept; 234 of 10,749 with A7 to D7 once
 /// B7's WordPress and D7's Erlang developers' beliefs were named; 238 of 11,008 with E7 to
 /// H7 once F7's microservice and H7's automation engineers' beliefs were named; 239 of 11,268
-/// with I7 to L7 once J7's data analysts' and L7's bot developers' beliefs were named); the
-/// floor stops that count from growing.
+/// with I7 to L7 once J7's data analysts' and L7's bot developers' beliefs were named; 241 of
+/// 11,526 with M7 to P7 once N7's functional programmers' and P7's low-code builders' beliefs
+/// were named); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 239, "{}", all.summary());
+    assert!(all.wrong_passed <= 241, "{}", all.summary());
 }
