@@ -186,10 +186,11 @@ fn held_out_half_meets_its_floors() {
 /// H7 once F7's microservice and H7's automation engineers' beliefs were named; 239 of 11,268
 /// with I7 to L7 once J7's data analysts' and L7's bot developers' beliefs were named; 241 of
 /// 11,526 with M7 to P7 once N7's functional programmers' and P7's low-code builders' beliefs
-/// were named); the floor stops that count from growing.
+/// were named; 242 of 11,657 with Q7 and R7 once R7's pipeline engineers' beliefs were
+/// named); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 241, "{}", all.summary());
+    assert!(all.wrong_passed <= 242, "{}", all.summary());
 }
