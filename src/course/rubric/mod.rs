@@ -941,23 +941,14 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
 /// main clause starts at a pronoun and a modal ("it could", "they would") or at "then",
 /// after at least one word of the condition.
 fn in_consequent(s: &Sentence, k: usize, i: usize) -> bool {
+    let is = |n: usize, list: &[&str]| s.words.get(n).is_some_and(|w| list.contains(&w.as_str()));
     s.words[k] == "if"
         && (k + 2..=i).any(|m| {
-            let w = s.words[m].as_str();
-            // "they still can not use it": one adverb may stand between the two.
-            let modal_at = |n: usize| {
-                s.words
-                    .get(n)
-                    .is_some_and(|v| CONSEQUENT_MODALS.contains(&v.as_str()))
-            };
-            w == "then"
-                || (CONSEQUENT_SUBJECTS.contains(&w)
-                    && (modal_at(m + 1)
-                        || (s
-                            .words
-                            .get(m + 1)
-                            .is_some_and(|v| CONSEQUENT_ADVERBS.contains(&v.as_str()))
-                            && modal_at(m + 2))))
+            s.words[m] == "then"
+                || (is(m, CONSEQUENT_SUBJECTS)
+                    // "they still can not use it": one adverb may stand between the two.
+                    && (is(m + 1, CONSEQUENT_MODALS)
+                        || (is(m + 1, CONSEQUENT_ADVERBS) && is(m + 2, CONSEQUENT_MODALS))))
         })
 }
 

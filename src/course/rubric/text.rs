@@ -546,9 +546,11 @@ fn expand_word(w: &str) -> String {
         return format!("{head}with {}", &tail[1..]);
     }
     if let Some(rest) = core.strip_prefix("w/") {
-        let word = if rest == "o" { "without" } else { "with " };
-        let rest = if rest == "o" { "" } else { rest };
-        return format!("{head}{word}{rest}{tail}");
+        let word = match rest {
+            "o" => "without".to_string(),
+            _ => format!("with {rest}"),
+        };
+        return format!("{head}{word}{tail}");
     }
     let core = match core {
         "can't" | "cannot" => "can not".to_string(),
