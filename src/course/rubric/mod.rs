@@ -949,7 +949,46 @@ fn in_consequent(s: &Sentence, k: usize, i: usize) -> bool {
                     // "they still can not use it": one adverb may stand between the two.
                     && (is(m + 1, CONSEQUENT_MODALS)
                         || (is(m + 1, CONSEQUENT_ADVERBS) && is(m + 2, CONSEQUENT_MODALS))))
+                // "if any replica gets a reset it clears the sessions": a pronoun and a verb
+                // in the present, once the condition has had a verb of its own.
+                || (is(m, CONSEQUENT_SUBJECTS)
+                    && !is(m, &["that", "this"])
+                    && s.words.get(m + 1).is_some_and(|w| present_verb(w))
+                    && (k + 1..m).any(|j| present_verb(&s.words[j])))
         })
+}
+
+/// A third-person verb in the present ("clears", "gets", "is"), told by its ending; the
+/// few common words that end the same way but are not verbs are left out.
+fn present_verb(w: &str) -> bool {
+    const NOT_VERBS: &[&str] = &[
+        "its",
+        "his",
+        "this",
+        "thus",
+        "us",
+        "as",
+        "plus",
+        "yes",
+        "less",
+        "unless",
+        "always",
+        "perhaps",
+        "across",
+        "sometimes",
+        "various",
+        "previous",
+        "afterwards",
+        "towards",
+        "besides",
+    ];
+    matches!(w, "is" | "are" | "was" | "were" | "has" | "does")
+        || (w.len() >= 4
+            && w.ends_with('s')
+            && !w.ends_with("ss")
+            && !w.ends_with("us")
+            && !w.ends_with("'s")
+            && !NOT_VERBS.contains(&w))
 }
 
 const CONSEQUENT_ADVERBS: &[&str] = &["still", "also", "just", "really", "never", "always"];
@@ -1423,6 +1462,10 @@ mod tests {
         assert_eq!(hit(&c, rule, then), Some(false));
         let still = "If it sits in the Keychain they still could not be replayed.";
         assert_eq!(hit(&c, rule, still), Some(false));
+        let present = "If the token sits in the Keychain it is not replayed.";
+        let c = with_claim("x", "keychain + not replayed", Some(Scope::Sentence));
+        let rule = &c.misconceptions[0];
+        assert_eq!(hit(&c, rule, present), Some(false));
     }
 
     #[test]
