@@ -187,10 +187,13 @@ fn held_out_half_meets_its_floors() {
 /// with I7 to L7 once J7's data analysts' and L7's bot developers' beliefs were named; 241 of
 /// 11,526 with M7 to P7 once N7's functional programmers' and P7's low-code builders' beliefs
 /// were named; 242 of 11,657 with Q7 and R7 once R7's pipeline engineers' beliefs were
-/// named); the floor stops that count from growing.
+/// named; 240 of 11,913 with S7 to V7 once T7's database administrators' and V7's firmware
+/// developers' beliefs were named, a conditional's main clause in the present counted as
+/// asserted, a line break typed inside a sentence read as a space and a regex stopped
+/// reading across a comma); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 242, "{}", all.summary());
+    assert!(all.wrong_passed <= 240, "{}", all.summary());
 }

@@ -1033,6 +1033,23 @@ fn match_regex(s: &Sentence, re: &Regex, owns: bool) -> Vec<bool> {
             }
         }
         let (start, end) = (s.word_at(m.start()), s.word_ending_at(m.end()));
+        // Like a group's several-word alternative, a regex never reads across a comma:
+        // "with sessions logout is more easy, with token you need state" says nothing of
+        // logging out being easier with tokens. A letter the pattern peeks at past its
+        // last whole word ("token($| [^u])") is not read.
+        let last_whole = (start..=end.max(start))
+            .rev()
+            .find(|&w| s.word_end(w) <= m.end())
+            .unwrap_or(start);
+        if s.segment[start] != s.segment[last_whole] {
+            match next_word {
+                Some(n) => {
+                    from = n;
+                    continue;
+                }
+                None => break,
+            }
+        }
         let negated = negation::is_negated(s, start, end.max(start), owns);
         out.push(negated);
         from = if negated {
@@ -1128,6 +1145,36 @@ mod tests {
         } else {
             Some(true)
         }
+    }
+
+    #[test]
+    fn a_regex_never_reads_across_a_comma() {
+        let mut r = rubric(&["x"]);
+        r.misconceptions[0].matches = vec![];
+        r.misconceptions[0].patterns = vec![
+            r"\blogout is (more easy|easier) with tokens?\b".into(),
+            r"\brole was not in the token($| [^u])".into(),
+        ];
+        let c = CompiledRubric::compile(&r).unwrap();
+        let rule = &c.misconceptions[0];
+        assert_eq!(hit(&c, rule, "logout is easier with tokens"), Some(false));
+        assert_eq!(
+            hit(
+                &c,
+                rule,
+                "with sessions logout is more easy, with token you need a list"
+            ),
+            None
+        );
+        // A letter peeked at past the last whole word is not read across the break.
+        assert_eq!(
+            hit(
+                &c,
+                rule,
+                "the role was not in the token; tokens hold the id"
+            ),
+            Some(false)
+        );
     }
 
     #[test]

@@ -54,6 +54,11 @@ impl Sentence {
         self.starts.get(i).copied()
     }
 
+    /// Byte offset in `text` just past word `i`.
+    pub fn word_end(&self, i: usize) -> usize {
+        self.starts[i] + self.words[i].len()
+    }
+
     /// Index of the last word starting before `byte` (for the end of a regex match).
     pub fn word_ending_at(&self, byte: usize) -> usize {
         self.starts.partition_point(|&s| s < byte).saturating_sub(1)
@@ -499,15 +504,13 @@ fn expand_contractions(lower: &str) -> String {
             || core == "cannot"
             || MISSPELT_JOINS.iter().any(|(slip, _)| *slip == core)
     };
-    if !s.split(' ').any(expands) {
+    if !s.split_whitespace().any(expands) {
         return s;
     }
+    // Split at any white space, kept as it was: text wrapped by hand ("the payload isnt\n
+    // encrypted") has a line break where a space would be, and its "isnt" still expands.
     let mut out = String::with_capacity(s.len() + 16);
-    let words: Vec<&str> = s.split(' ').collect();
-    for (i, w) in words.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
+    for w in s.split_inclusive(char::is_whitespace) {
         out.push_str(&expand_word(w));
     }
     out
@@ -1256,6 +1259,12 @@ mod tests {
         assert_eq!(s.text, "you would need a list it would cost a lookup");
         let s = &sentences("a recent client")[0];
         assert_eq!(s.text, "a recent client");
+        // Wrapped by hand: the line break stands where a space would.
+        let s = &sentences("the payload isnt\nencrypted, the sig\ndoesn't match")[0];
+        assert_eq!(
+            s.text,
+            "the payload is not encrypted the sig does not match"
+        );
         // Note-taking shorthand for "with" and "without".
         let s = &sentences("replicas verify w/ private key, w/o a lookup, checked w/jwks")[0];
         assert_eq!(
