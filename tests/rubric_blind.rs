@@ -190,10 +190,11 @@ fn held_out_half_meets_its_floors() {
 /// named; 240 of 11,913 with S7 to V7 once T7's database administrators' and V7's firmware
 /// developers' beliefs were named, a conditional's main clause in the present counted as
 /// asserted, a line break typed inside a sentence read as a space and a regex stopped
-/// reading across a comma); the floor stops that count from growing.
+/// reading across a comma; 239 of 12,169 with W7 to Z7 once X7's Django developers' and
+/// Z7's reliability engineers' beliefs were named); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 240, "{}", all.summary());
+    assert!(all.wrong_passed <= 239, "{}", all.summary());
 }
