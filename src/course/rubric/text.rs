@@ -229,8 +229,14 @@ fn states_the_cost(piece: &str) -> bool {
     let head = piece
         .trim_start()
         .trim_start_matches(['-', '*', '•', '|'])
-        .trim_start()
-        .to_lowercase();
+        .trim_start();
+    // A numbered item's number ("4 price: …", "4) Cost: …") comes before the label.
+    let numbered = head.trim_start_matches(|c: char| c.is_ascii_digit());
+    let head = match numbered.strip_prefix([')', '.']).unwrap_or(numbered) {
+        rest if rest.len() < head.len() && rest.starts_with(' ') => rest.trim_start(),
+        _ => head,
+    }
+    .to_lowercase();
     // "The price isn't small: …" and "Cost: …" both open with their label.
     let head = head.strip_prefix("the ").unwrap_or(&head);
     [
@@ -322,9 +328,14 @@ pub fn words(text: &str) -> Vec<String> {
 fn split_sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
+    let items = inline_numbering(text);
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        if items.contains(&i) {
+            out.push(&text[start..i]);
+            start = i;
+        }
         if let Some(tag) = speaker_tag(text, i) {
             out.push(&text[start..i]);
             start = i + tag;
@@ -370,6 +381,46 @@ fn split_sentences(text: &str) -> Vec<&str> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// Where the items of a list numbered inline start ("1 role in the token 2 replicas trust it
+/// 3 fix: a denylist"): a bare number at the start of the text or of a line, then the next
+/// numbers in order, each a word of its own before a word. Three items at least, so "2
+/// replicas" in a sentence is never taken for one.
+fn inline_numbering(text: &str) -> Vec<usize> {
+    let mut tokens = Vec::new();
+    let mut at = 0;
+    for piece in text.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end();
+        tokens.push((at, word));
+        at += piece.len();
+    }
+    let number = |k: usize, w: &str| w == k.to_string() || w == format!("{k})");
+    let mut starts = Vec::new();
+    let mut expect = 1;
+    for (j, (at, word)) in tokens.iter().enumerate() {
+        let line_start = text[..*at]
+            .rsplit('\n')
+            .next()
+            .is_none_or(|l| l.trim().is_empty());
+        let before_word = tokens
+            .get(j + 1)
+            .is_some_and(|(_, w)| w.starts_with(|c: char| c.is_alphabetic()));
+        if expect == 1 && !(line_start && number(1, word) && before_word) {
+            continue;
+        }
+        if number(expect, word) && before_word && (expect > 1 || line_start) {
+            if expect > 1 {
+                starts.push(*at);
+            }
+            expect += 1;
+        }
+    }
+    if starts.len() >= 2 {
+        starts
+    } else {
+        Vec::new()
+    }
 }
 
 /// The length of a chat speaker's tag at byte `i` ("<sre2> "): a name of letters, digits,
@@ -1240,6 +1291,25 @@ mod tests {
         assert_eq!(said.len(), 1, "{said:?}");
         let other = sentences("Fix: a denylist. The price of a ticket rose last year: a pity.");
         assert_eq!(other.len(), 2, "{other:?}");
+    }
+
+    #[test]
+    fn a_list_numbered_inline_is_items() {
+        let text = "1 role admin was in the token 2 replicas trust the claim 3 fix: denylist on 4 alice is fine";
+        assert_eq!(sentences(text).len(), 4);
+        // Its cost item still joins the fix before it.
+        let text =
+            "1 role in the token 2 replicas trust it 3 fix: denylist on 4 price: a lookup per call";
+        assert_eq!(sentences(text).len(), 3);
+        // Numbers inside a sentence, or out of order, are words.
+        assert_eq!(
+            sentences("1 replica knew me and 2 replicas did not").len(),
+            1
+        );
+        assert_eq!(
+            sentences("we had 3 replicas, 2 of them said 401 and 1 said 200").len(),
+            1
+        );
     }
 
     #[test]
