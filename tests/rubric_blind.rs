@@ -191,10 +191,13 @@ fn held_out_half_meets_its_floors() {
 /// developers' beliefs were named, a conditional's main clause in the present counted as
 /// asserted, a line break typed inside a sentence read as a space and a regex stopped
 /// reading across a comma; 239 of 12,169 with W7 to Z7 once X7's Django developers' and
-/// Z7's reliability engineers' beliefs were named); the floor stops that count from growing.
+/// Z7's reliability engineers' beliefs were named; 241 of 12,425 with A8 to D8 once B8's
+/// Node developers' and D8's identity administrators' beliefs were named, a list numbered
+/// inline read as items and a dot inside a word ("jwt.decode") read as joining it); the floor
+/// stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 239, "{}", all.summary());
+    assert!(all.wrong_passed <= 241, "{}", all.summary());
 }

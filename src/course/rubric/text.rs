@@ -775,6 +775,12 @@ fn normalise_sentence(original: &str) -> Sentence {
         // A short label opening the sentence ("My fix: sticky.", "Root cause: …") heads the
         // clause it labels, so the claim keeps its verb.
         // A label's own words never suppose ("Why believed: each replica …").
+        // A dot inside a word ("jwt.decode", "store.get") joins its parts, as in a rubric's
+        // own phrase: it ends nothing.
+        let inner_dot = ch == '.'
+            && i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric());
         let label = ch == ':'
             && (1..=3).contains(&words.len())
             && punct_breaks.is_empty()
@@ -798,12 +804,13 @@ fn normalise_sentence(original: &str) -> Sentence {
                 | '·'
         ) || spaced_dash)
             && !label
+            && !inner_dot
         {
             pending_break = true;
             punct_breaks.push(words.len());
         }
         // Everything since the last full stop before a question mark was asked.
-        if matches!(ch, '.' | '!' | '?') {
+        if matches!(ch, '.' | '!' | '?') && !inner_dot {
             if ch == '?' {
                 asked.resize(words.len(), false);
                 asked[asked_from.min(words.len())..].fill(true);
@@ -1291,6 +1298,16 @@ mod tests {
         assert_eq!(said.len(), 1, "{said:?}");
         let other = sentences("Fix: a denylist. The price of a ticket rose last year: a pity.");
         assert_eq!(other.len(), 2, "{other:?}");
+    }
+
+    #[test]
+    fn a_dot_inside_a_word_joins_it() {
+        let read = sentences("each replica runs jwt.decode on it. Then the store.get call fails");
+        assert_eq!(read.len(), 2);
+        let s = &read[0];
+        assert_eq!(s.text, "each replica runs jwt decode on it");
+        // One run of words: a rubric's "jwt.decode" (read as "jwt decode") can match it.
+        assert_eq!(s.segment[3], s.segment[4]);
     }
 
     #[test]
