@@ -193,8 +193,10 @@ fn held_out_half_meets_its_floors() {
 /// reading across a comma; 239 of 12,169 with W7 to Z7 once X7's Django developers' and
 /// Z7's reliability engineers' beliefs were named; 241 of 12,425 with A8 to D8 once B8's
 /// Node developers' and D8's identity administrators' beliefs were named, a list numbered
-/// inline read as items and a dot inside a word ("jwt.decode") read as joining it); the floor
-/// stops that count from growing.
+/// inline read as items and a dot inside a word ("jwt.decode") read as joining it; 241 of
+/// 12,681 with E8 to H8 once F8's Spring developers' and H8's mainframe programmers' beliefs
+/// were named and "as expected" stopped reading as a belief held before); the floor stops
+/// that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));

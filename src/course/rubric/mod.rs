@@ -921,7 +921,7 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
         || (0..=i)
             .rev()
             .take_while(|&j| s.clause[j] == s.clause[i])
-            .find(|&j| SUPPOSING.contains(&s.words[j].as_str()))
+            .find(|&j| SUPPOSING.contains(&s.words[j].as_str()) && !as_expected(s, j))
             .is_some_and(|k| !in_consequent(s, k, i))
         // What someone expected, and the reason they gave for it ("I expected the restart to
         // log me out, because restarting a replica wiped its sessions"), until a contrast.
@@ -932,7 +932,14 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
             .any(|j| {
                 EXPECTING.contains(&s.words[j].as_str())
                     && s.clause.get(j + 1) == Some(&s.clause[j])
+                    && !as_expected(s, j)
             })
+}
+
+/// "As expected, it also kicked bob out", "as I thought": the learner confirms what happened.
+fn as_expected(s: &Sentence, j: usize) -> bool {
+    (j >= 1 && s.words[j - 1] == "as")
+        || (j >= 2 && s.words[j - 2] == "as" && matches!(s.words[j - 1].as_str(), "i" | "we"))
 }
 
 /// Whether the word at `i` is in the main clause of a conditional that opens at `k` with no
@@ -1489,6 +1496,11 @@ mod tests {
         // A label's last word ("Why believed:") supposes nothing.
         let label = "Why believed: the restart logged me out.";
         assert_eq!(hit(&c, rule, label), Some(false));
+        // "As expected" confirms what happened.
+        let confirmed = "As expected the restart logged me out.";
+        assert_eq!(hit(&c, rule, confirmed), Some(false));
+        let as_i = "As I expected the restart logged me out.";
+        assert_eq!(hit(&c, rule, as_i), Some(false));
     }
 
     #[test]
