@@ -195,11 +195,14 @@ fn held_out_half_meets_its_floors() {
 /// Node developers' and D8's identity administrators' beliefs were named, a list numbered
 /// inline read as items and a dot inside a word ("jwt.decode") read as joining it; 241 of
 /// 12,681 with E8 to H8 once F8's Spring developers' and H8's mainframe programmers' beliefs
-/// were named and "as expected" stopped reading as a belief held before); the floor stops
-/// that count from growing.
+/// were named and "as expected" stopped reading as a belief held before; 242 of 12,937 with
+/// I8 to L8 once J8's mobile developers' and L8's penetration testers' beliefs were named, a
+/// colon inside a word ("alg:none") read as joining it and a conditional's main clause with
+/// an article and a modal ("the script couldn't") counted as asserted); the floor stops that
+/// count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 241, "{}", all.summary());
+    assert!(all.wrong_passed <= 242, "{}", all.summary());
 }

@@ -956,6 +956,11 @@ fn in_consequent(s: &Sentence, k: usize, i: usize) -> bool {
                     // "they still can not use it": one adverb may stand between the two.
                     && (is(m + 1, CONSEQUENT_MODALS)
                         || (is(m + 1, CONSEQUENT_ADVERBS) && is(m + 2, CONSEQUENT_MODALS))))
+                // "if the cookie was strict the script could not replay it": a subject with
+                // its article and a modal, once the condition has had a verb of its own.
+                || (is(m, &["the", "a", "an", "every", "each", "no"])
+                    && is(m + 2, CONSEQUENT_MODALS)
+                    && (k + 1..m).any(|j| condition_verb(&s.words[j])))
                 // "if any replica gets a reset it clears the sessions": a pronoun and a verb
                 // in the present, once the condition has had a verb of its own.
                 || (is(m, CONSEQUENT_SUBJECTS)
@@ -963,6 +968,11 @@ fn in_consequent(s: &Sentence, k: usize, i: usize) -> bool {
                     && s.words.get(m + 1).is_some_and(|w| present_verb(w))
                     && (k + 1..m).any(|j| present_verb(&s.words[j])))
         })
+}
+
+/// A verb that a condition may have before its main clause starts ("was", "had", "gets").
+fn condition_verb(w: &str) -> bool {
+    present_verb(w) || w.ends_with("ed") || matches!(w, "had" | "did" | "been" | "were")
 }
 
 /// A third-person verb in the present ("clears", "gets", "is"), told by its ending; the
@@ -1521,6 +1531,8 @@ mod tests {
         assert_eq!(hit(&c, rule, then), Some(false));
         let still = "If it sits in the Keychain they still could not be replayed.";
         assert_eq!(hit(&c, rule, still), Some(false));
+        let article = "If the token was in the Keychain the attacker could not be replayed.";
+        assert_eq!(hit(&c, rule, article), Some(false));
         let present = "If the token sits in the Keychain it is not replayed.";
         let c = with_claim("x", "keychain + not replayed", Some(Scope::Sentence));
         let rule = &c.misconceptions[0];

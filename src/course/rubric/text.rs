@@ -253,8 +253,11 @@ fn states_the_cost(piece: &str) -> bool {
     .any(|label| {
         head.strip_prefix(label).is_some_and(|rest| {
             let rest = rest.trim_start();
-            // The label, or the label and a few words of its own ("isn't small"), then ':'.
+            // The label, or the label and a few words of its own ("isn't small"), then ':';
+            // or the label as the subject ("The price is that every till checks it").
             rest.starts_with([':', '=', '→', '|'])
+                || rest.starts_with("is that ")
+                || rest.starts_with("was that ")
                 || rest.starts_with("->")
                 || rest.split_once(':').is_some_and(|(said, _)| {
                     said.split_whitespace().count() <= 3 && !said.contains('.')
@@ -775,9 +778,9 @@ fn normalise_sentence(original: &str) -> Sentence {
         // A short label opening the sentence ("My fix: sticky.", "Root cause: …") heads the
         // clause it labels, so the claim keeps its verb.
         // A label's own words never suppose ("Why believed: each replica …").
-        // A dot inside a word ("jwt.decode", "store.get") joins its parts, as in a rubric's
-        // own phrase: it ends nothing.
-        let inner_dot = ch == '.'
+        // A dot or colon inside a word ("jwt.decode", "alg:none") joins its parts, as in a
+        // rubric's own phrase: it ends nothing.
+        let inner_dot = matches!(ch, '.' | ':')
             && i > 0
             && chars[i - 1].is_alphanumeric()
             && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric());
@@ -1308,6 +1311,10 @@ mod tests {
         assert_eq!(s.text, "each replica runs jwt decode on it");
         // One run of words: a rubric's "jwt.decode" (read as "jwt decode") can match it.
         assert_eq!(s.segment[3], s.segment[4]);
+        // A colon inside a word too: "alg:none" is one run, "Fix: a denylist" is two.
+        let s = &sentences("the header said alg:none. Fix: a denylist")[0];
+        assert_eq!(s.segment[3], s.segment[4]);
+        assert_ne!(s.segment[5], s.segment[6]);
     }
 
     #[test]
