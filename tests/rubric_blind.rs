@@ -200,11 +200,13 @@ fn held_out_half_meets_its_floors() {
 /// colon inside a word ("alg:none") read as joining it and a conditional's main clause with
 /// an article and a modal ("the script couldn't") counted as asserted; 244 of 13,193 with M8
 /// to P8 once N8's .NET and P8's Rust developers' beliefs were named, two of O8's answers
-/// labelled as missing a point the rules read there); the floor stops that count from
-/// growing.
+/// labelled as missing a point the rules read there; 243 of 13,449 with Q8 to T8 once R8's
+/// game-server developers' and T8's data-protection officers' beliefs were named and a
+/// checklist typed on one line ("[x] … [x] …") read as items); the floor stops that count
+/// from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 244, "{}", all.summary());
+    assert!(all.wrong_passed <= 243, "{}", all.summary());
 }

@@ -331,7 +331,8 @@ pub fn words(text: &str) -> Vec<String> {
 fn split_sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
-    let items = inline_numbering(text);
+    let mut items = inline_numbering(text);
+    items.extend(checkboxes(text));
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -384,6 +385,22 @@ fn split_sentences(text: &str) -> Vec<&str> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// Where the items of a checklist start ("[x] revoke alice -> record deleted [x] bob still
+/// 200"): two boxes at least, each at the text's start or after a space, typed on one line
+/// or several.
+fn checkboxes(text: &str) -> Vec<usize> {
+    let starts: Vec<usize> = ["[x]", "[X]", "[ ]"]
+        .iter()
+        .flat_map(|b| text.match_indices(b).map(|(i, _)| i))
+        .filter(|&i| i == 0 || text[..i].ends_with(char::is_whitespace))
+        .collect();
+    if starts.len() >= 2 {
+        starts.into_iter().filter(|&i| i > 0).collect()
+    } else {
+        Vec::new()
+    }
 }
 
 /// Where the items of a list numbered inline start ("1 role in the token 2 replicas trust it
@@ -1315,6 +1332,14 @@ mod tests {
         let s = &sentences("the header said alg:none. Fix: a denylist")[0];
         assert_eq!(s.segment[3], s.segment[4]);
         assert_ne!(s.segment[5], s.segment[6]);
+    }
+
+    #[test]
+    fn a_checklist_is_items() {
+        let text = "Shared mode [x] revoke alice -> record deleted [x] bob still 200 Token mode [ ] revoke alone not enough";
+        assert_eq!(sentences(text).len(), 4);
+        // One box is a word of its own.
+        assert_eq!(sentences("done [x] revoke alice and bob is fine").len(), 1);
     }
 
     #[test]
