@@ -408,30 +408,28 @@ fn checkboxes(text: &str) -> Vec<usize> {
 /// numbers in order, each a word of its own before a word. Three items at least, so "2
 /// replicas" in a sentence is never taken for one.
 fn inline_numbering(text: &str) -> Vec<usize> {
+    // Each word with where it starts and whether only white space comes before it on its line.
     let mut tokens = Vec::new();
-    let mut at = 0;
+    let (mut at, mut line_start) = (0, true);
     for piece in text.split_inclusive(char::is_whitespace) {
         let word = piece.trim_end();
-        tokens.push((at, word));
+        tokens.push((at, word, line_start));
         at += piece.len();
+        line_start = piece.ends_with('\n') || (line_start && word.is_empty());
     }
     let number = |k: usize, w: &str| w == k.to_string() || w == format!("{k})");
     let mut starts = Vec::new();
     let mut expect = 1;
-    for (j, (at, word)) in tokens.iter().enumerate() {
-        let line_start = text[..*at]
-            .rsplit('\n')
-            .next()
-            .is_none_or(|l| l.trim().is_empty());
+    for (j, &(at, word, line_start)) in tokens.iter().enumerate() {
         let before_word = tokens
             .get(j + 1)
-            .is_some_and(|(_, w)| w.starts_with(|c: char| c.is_alphabetic()));
+            .is_some_and(|(_, w, _)| w.starts_with(|c: char| c.is_alphabetic()));
         if expect == 1 && !(line_start && number(1, word) && before_word) {
             continue;
         }
         if number(expect, word) && before_word && (expect > 1 || line_start) {
             if expect > 1 {
-                starts.push(*at);
+                starts.push(at);
             }
             expect += 1;
         }
@@ -792,15 +790,15 @@ fn normalise_sentence(original: &str) -> Sentence {
             (from == 0 || chars[from - 1].is_whitespace())
                 && chars.get(to).is_none_or(|c| c.is_whitespace())
         };
-        // A short label opening the sentence ("My fix: sticky.", "Root cause: …") heads the
-        // clause it labels, so the claim keeps its verb.
-        // A label's own words never suppose ("Why believed: each replica …").
         // A dot or colon inside a word ("jwt.decode", "alg:none") joins its parts, as in a
         // rubric's own phrase: it ends nothing.
         let inner_dot = matches!(ch, '.' | ':')
             && i > 0
             && chars[i - 1].is_alphanumeric()
             && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric());
+        // A short label opening the sentence ("My fix: sticky.", "Root cause: …") heads the
+        // clause it labels, so the claim keeps its verb.
+        // A label's own words never suppose ("Why believed: each replica …").
         let label = ch == ':'
             && (1..=3).contains(&words.len())
             && punct_breaks.is_empty()
