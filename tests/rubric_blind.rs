@@ -203,8 +203,9 @@ fn held_out_half_meets_its_floors() {
 /// labelled as missing a point the rules read there; 243 of 13,449 with Q8 to T8 once R8's
 /// game-server developers' and T8's data-protection officers' beliefs were named and a
 /// checklist typed on one line ("[x] … [x] …") read as items; 243 of 13,705 with U8 to X8
-/// once V8's Rails developers' and X8's CRM administrators' beliefs were named); the floor
-/// stops that count from growing.
+/// once V8's Rails developers' and X8's CRM administrators' beliefs were named; 243 of
+/// 13,961 with Y8 to B9 once Z8's Go developers' and B9's streaming engineers' beliefs were
+/// named); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
