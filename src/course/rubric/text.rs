@@ -408,6 +408,10 @@ fn checkboxes(text: &str) -> Vec<usize> {
 /// numbers in order, each a word of its own before a word. Three items at least, so "2
 /// replicas" in a sentence is never taken for one.
 fn inline_numbering(text: &str) -> Vec<usize> {
+    // Most answers number nothing: no "1" word, no list.
+    if !text.split_whitespace().any(|w| w == "1" || w == "1)") {
+        return Vec::new();
+    }
     // Each word with where it starts and whether only white space comes before it on its line.
     let mut tokens = Vec::new();
     let (mut at, mut line_start) = (0, true);
@@ -417,7 +421,11 @@ fn inline_numbering(text: &str) -> Vec<usize> {
         at += piece.len();
         line_start = piece.ends_with('\n') || (line_start && word.is_empty());
     }
-    let number = |k: usize, w: &str| w == k.to_string() || w == format!("{k})");
+    // "3" or "3)", written as it is counted (no "+3", no "03").
+    let number = |k: usize, w: &str| {
+        let n = w.strip_suffix(')').unwrap_or(w);
+        !n.starts_with(['+', '0']) && n.parse() == Ok(k)
+    };
     let mut starts = Vec::new();
     let mut expect = 1;
     for (j, &(at, word, line_start)) in tokens.iter().enumerate() {
