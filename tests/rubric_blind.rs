@@ -211,11 +211,13 @@ fn held_out_half_meets_its_floors() {
 /// J9 once H9's cloud architects' and J9's front-end developers' beliefs were named, one
 /// answer left passing that its writer labelled as missing a point; 245 of 14,729 with K9 to
 /// N9 once L9's platform engineers' and N9's blockchain developers' beliefs were named and
-/// "verify my token" stopped counting as saying where the state lives); the floor stops that
-/// count from growing.
+/// "verify my token" stopped counting as saying where the state lives; 247 of 14,985 with O9
+/// to R9 once P9's Python and R9's CDN engineers' beliefs were named, three answers left
+/// passing that their writers labelled as missing a point the rules read there); the floor
+/// stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 245, "{}", all.summary());
+    assert!(all.wrong_passed <= 247, "{}", all.summary());
 }
