@@ -27,6 +27,9 @@ struct Term {
 pub struct Lexicon {
     terms: Vec<Term>,
     by_stem: FastMap<String, TermId>,
+    /// Each plain rubric word met so far and its term: most words come back in hundreds of
+    /// alternatives, and this spares stemming them again.
+    by_word: FastMap<String, TermId>,
     /// The rubric's own everyday words (`real_words`), read exactly like [`REAL_WORDS`].
     real: Vec<String>,
 }
@@ -554,6 +557,17 @@ impl Lexicon {
             stem: stem.to_string(),
         });
         self.by_stem.insert(stem.to_string(), id);
+        id
+    }
+
+    /// The id of a plain lower-case `word`, stemmed only the first time it is met (the
+    /// same id [`Lexicon::intern`] gives it with its stem).
+    pub fn intern_word(&mut self, word: &str) -> TermId {
+        if let Some(&id) = self.by_word.get(word) {
+            return id;
+        }
+        let id = self.intern(word, &super::text::stem(word));
+        self.by_word.insert(word.to_string(), id);
         id
     }
 

@@ -46,10 +46,45 @@ pub struct RubricError {
     pub message: String,
 }
 
+/// The terms of one alternative, kept inline when there are few: a course has tens of
+/// thousands of alternatives, nearly all of one to three words, and one allocation each
+/// was most of what loading a course cost.
+#[derive(Debug, Clone)]
+enum Terms {
+    Inline { len: u8, ids: [TermId; 3] },
+    Heap(Box<[TermId]>),
+}
+
+impl Terms {
+    fn new(ids: &[TermId]) -> Terms {
+        match ids.len() {
+            0..=3 => {
+                let mut inline = [0; 3];
+                inline[..ids.len()].copy_from_slice(ids);
+                Terms::Inline {
+                    len: ids.len() as u8,
+                    ids: inline,
+                }
+            }
+            _ => Terms::Heap(ids.into()),
+        }
+    }
+}
+
+impl std::ops::Deref for Terms {
+    type Target = [TermId];
+    fn deref(&self) -> &[TermId] {
+        match self {
+            Terms::Inline { len, ids } => &ids[..usize::from(*len)],
+            Terms::Heap(ids) => ids,
+        }
+    }
+}
+
 /// One sequence of words (an alternative inside a group).
 #[derive(Debug, Clone)]
 struct Words {
-    terms: Vec<TermId>,
+    terms: Terms,
     /// It says "no"/"not" itself, so negation is its meaning, not a denial.
     negates: bool,
 }
@@ -663,18 +698,66 @@ fn parse_groups(
 
 /// One alternative's words, normalised exactly as answers are.
 fn words(alt: &str, lexicon: &mut Lexicon) -> Option<Words> {
+    plain_words(alt, lexicon).unwrap_or_else(|| read_words(alt, lexicon))
+}
+
+/// Plain lower-case words with nothing to expand read the same either way, so they are
+/// read word by word through the lexicon, without building strings for the phrase
+/// ("server-side" and "admin/revoke" too: a lone `-` or `/` only parts two words).
+/// `None`: not plain, read it with [`read_words`].
+fn plain_words(alt: &str, lexicon: &mut Lexicon) -> Option<Option<Words>> {
+    let plain = alt.bytes().all(|b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'/' | b'_')
+    }) && !alt.contains("->");
+    if !plain || alt.split(' ').any(text::expands) {
+        return None;
+    }
+    let (mut first, mut len, mut more) = ([0; 3], 0, Vec::new());
+    let mut negates = false;
+    let split = alt.split(|c: char| !c.is_ascii_alphanumeric());
+    for w in split.filter(|w| !w.is_empty()) {
+        negates |= negation::has_negator(w);
+        let id = lexicon.intern_word(w);
+        if len < 3 {
+            first[len] = id;
+            len += 1;
+        } else {
+            if more.is_empty() {
+                more.extend_from_slice(&first);
+            }
+            more.push(id);
+        }
+    }
+    Some(match len {
+        0 => None,
+        _ if more.is_empty() => Some(Words {
+            terms: Terms::new(&first[..len]),
+            negates,
+        }),
+        _ => Some(Words {
+            terms: Terms::Heap(more.into()),
+            negates,
+        }),
+    })
+}
+
+/// Any alternative, normalised exactly as an answer's words are.
+fn read_words(alt: &str, lexicon: &mut Lexicon) -> Option<Words> {
     let read = text::phrase_words(alt);
     let (words, stems) = (&read.0, &read.1);
     if words.is_empty() {
         return None;
     }
     let negates = negation::names_a_negator(words);
-    let terms = words
+    let ids: Vec<TermId> = words
         .iter()
         .zip(stems)
         .map(|(w, st)| lexicon.intern(w, st))
         .collect();
-    Some(Words { terms, negates })
+    Some(Words {
+        terms: Terms::new(&ids),
+        negates,
+    })
 }
 
 /// Where one alternative occurs in a sentence: (first word, last word).
@@ -1100,6 +1183,62 @@ fn pattern_message(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick reading of plain alternatives must give exactly what the full reading
+    /// gives, alternative by alternative, for every word group of the shipped course and
+    /// for the shapes it lets through (hyphens, slashes, digits, negators, long phrases).
+    #[test]
+    fn plain_alternatives_read_as_the_full_reading_does() {
+        let course = crate::course::Course::load(None).expect("the embedded course loads");
+        let mut alternatives: Vec<String> = [
+            "server-side",
+            "admin/revoke",
+            "not",
+            "no record",
+            "401s",
+            "jwt_decode",
+            "a b c d e",
+            "nothing stored to delete",
+            "re-sign",
+            "cannot",
+            "dont",
+        ]
+        .map(String::from)
+        .to_vec();
+        for p in &course.problems {
+            let r = &p.rubric;
+            let concepts = r
+                .concepts
+                .iter()
+                .flat_map(|c| c.matches.iter().chain(&c.not_with));
+            let wrong = r
+                .misconceptions
+                .iter()
+                .flat_map(|m| m.matches.iter().chain(&m.not_with));
+            for line in concepts.chain(wrong).chain(r.words.values()) {
+                alternatives.extend(
+                    line.split(['+', '|'])
+                        .map(str::trim)
+                        .filter(|a| !a.starts_with('@'))
+                        .map(String::from),
+                );
+            }
+        }
+        let (mut quick, mut full) = (Lexicon::default(), Lexicon::default());
+        let mut plain = 0;
+        for alt in &alternatives {
+            let a = words(alt, &mut quick);
+            let b = read_words(alt, &mut full);
+            plain += usize::from(plain_words(alt, &mut Lexicon::default()).is_some());
+            let show = |w: &Option<Words>| w.as_ref().map(|w| (w.terms.to_vec(), w.negates));
+            assert_eq!(show(&a), show(&b), "{alt:?}");
+        }
+        assert!(
+            plain * 10 > alternatives.len() * 9,
+            "{plain} of {}",
+            alternatives.len()
+        );
+    }
     use crate::course::problem::{Concept, Misconception, Rubric};
 
     #[test]

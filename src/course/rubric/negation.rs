@@ -127,7 +127,7 @@ pub fn mentions_negation(text: &str) -> bool {
 }
 
 /// Is any run of letters in `text` a negator ("no", "not", "cannot", …)?
-fn has_negator(text: &str) -> bool {
+pub fn has_negator(text: &str) -> bool {
     text.split(|c: char| !c.is_ascii_alphabetic())
         .any(|w| NEGATORS.iter().any(|(n, _)| *n == w) || w == "cannot")
 }

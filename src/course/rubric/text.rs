@@ -570,17 +570,6 @@ fn expand_contractions(lower: &str) -> String {
         lower.to_string()
     };
     let s = drop_file_extensions(s);
-    // Only an apostrophe, "cannot", a word ending in "nt" ("cant", "dont"), the shorthand
-    // "w/" or a misspelt joining word expands.
-    let expands = |w: &str| {
-        let core = w.trim_matches(|c: char| !c.is_alphanumeric());
-        w.contains('\'')
-            || core == "w"
-            || core.starts_with("w/")
-            || core.ends_with("nt")
-            || core == "cannot"
-            || MISSPELT_JOINS.iter().any(|(slip, _)| *slip == core)
-    };
     if !s.split_whitespace().any(expands) {
         return s;
     }
@@ -591,6 +580,18 @@ fn expand_contractions(lower: &str) -> String {
         out.push_str(&expand_word(w));
     }
     out
+}
+
+/// Whether a word is rewritten before it is read: only an apostrophe, "cannot", a word
+/// ending in "nt" ("cant", "dont"), the shorthand "w/" or a misspelt joining word is.
+pub fn expands(w: &str) -> bool {
+    let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+    w.contains('\'')
+        || core == "w"
+        || core.starts_with("w/")
+        || core.ends_with("nt")
+        || core == "cannot"
+        || MISSPELT_JOINS.iter().any(|(slip, _)| *slip == core)
 }
 
 /// Joining words typed with a slip. They end one phrase and start the next, so "revoke did
