@@ -215,10 +215,12 @@ fn held_out_half_meets_its_floors() {
 /// to R9 once P9's Python and R9's CDN engineers' beliefs were named, three answers left
 /// passing that their writers labelled as missing a point the rules read there; 247 of
 /// 15,241 with S9 to V9 once T9's Elixir developers' and V9's directory administrators'
-/// beliefs were named); the floor stops that count from growing.
+/// beliefs were named; 242 of 15,497 with W9 to Z9 once X9's test engineers' and Z9's ERP
+/// consultants' beliefs were named and a revoke followed by a bare "401" stopped counting as
+/// a record deleted and looked up everywhere); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 247, "{}", all.summary());
+    assert!(all.wrong_passed <= 242, "{}", all.summary());
 }
