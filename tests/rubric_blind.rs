@@ -217,10 +217,14 @@ fn held_out_half_meets_its_floors() {
 /// 15,241 with S9 to V9 once T9's Elixir developers' and V9's directory administrators'
 /// beliefs were named; 242 of 15,497 with W9 to Z9 once X9's test engineers' and Z9's ERP
 /// consultants' beliefs were named and a revoke followed by a bare "401" stopped counting as
-/// a record deleted and looked up everywhere); the floor stops that count from growing.
+/// a record deleted and looked up everywhere; 227 of 15,497 once the lines that credited a
+/// point most often to wrong dev answers missing it were narrowed: a denylist's cost must
+/// say what is paid, "one" alone does not say which replica kept the login, and a store
+/// "all the replicas read" is the fix, not the balancer's rounds); the floor stops that
+/// count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 242, "{}", all.summary());
+    assert!(all.wrong_passed <= 227, "{}", all.summary());
 }
