@@ -222,11 +222,12 @@ fn held_out_half_meets_its_floors() {
 /// say what is paid, "one" alone does not say which replica kept the login, and a store
 /// "all the replicas read" is the fix, not the balancer's rounds; 228 of 15,625 with A0 and
 /// B0 once B0's application-server administrators' beliefs were named, one answer left
-/// passing that its writer labelled as missing the fix); the floor stops that count from
-/// growing.
+/// passing that its writer labelled as missing the fix; 226 of 15,625 once "the question says
+/// tokens are harder; I'm not convinced" stopped counting as saying sessions are easier); the
+/// floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 228, "{}", all.summary());
+    assert!(all.wrong_passed <= 226, "{}", all.summary());
 }
