@@ -55,18 +55,28 @@ enum Terms {
     Heap(Box<[TermId]>),
 }
 
-impl Terms {
-    fn new(ids: &[TermId]) -> Terms {
-        match ids.len() {
-            0..=3 => {
-                let mut inline = [0; 3];
-                inline[..ids.len()].copy_from_slice(ids);
-                Terms::Inline {
-                    len: ids.len() as u8,
-                    ids: inline,
+/// Filled inline, moved to the heap only when a fourth term comes.
+impl FromIterator<TermId> for Terms {
+    fn from_iter<I: IntoIterator<Item = TermId>>(iter: I) -> Terms {
+        let (mut ids, mut len, mut more) = ([0; 3], 0, Vec::new());
+        for id in iter {
+            if len < 3 {
+                ids[len] = id;
+                len += 1;
+            } else {
+                if more.is_empty() {
+                    more.extend_from_slice(&ids);
                 }
+                more.push(id);
             }
-            _ => Terms::Heap(ids.into()),
+        }
+        if more.is_empty() {
+            Terms::Inline {
+                len: len as u8,
+                ids,
+            }
+        } else {
+            Terms::Heap(more.into())
         }
     }
 }
@@ -712,33 +722,16 @@ fn plain_words(alt: &str, lexicon: &mut Lexicon) -> Option<Option<Words>> {
     if !plain || alt.split(' ').any(text::expands) {
         return None;
     }
-    let (mut first, mut len, mut more) = ([0; 3], 0, Vec::new());
     let mut negates = false;
-    let split = alt.split(|c: char| !c.is_ascii_alphanumeric());
-    for w in split.filter(|w| !w.is_empty()) {
-        negates |= negation::has_negator(w);
-        let id = lexicon.intern_word(w);
-        if len < 3 {
-            first[len] = id;
-            len += 1;
-        } else {
-            if more.is_empty() {
-                more.extend_from_slice(&first);
-            }
-            more.push(id);
-        }
-    }
-    Some(match len {
-        0 => None,
-        _ if more.is_empty() => Some(Words {
-            terms: Terms::new(&first[..len]),
-            negates,
-        }),
-        _ => Some(Words {
-            terms: Terms::Heap(more.into()),
-            negates,
-        }),
-    })
+    let terms: Terms = alt
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            negates |= negation::has_negator(w);
+            lexicon.intern_word(w)
+        })
+        .collect();
+    Some((!terms.is_empty()).then_some(Words { terms, negates }))
 }
 
 /// Any alternative, normalised exactly as an answer's words are.
@@ -749,15 +742,12 @@ fn read_words(alt: &str, lexicon: &mut Lexicon) -> Option<Words> {
         return None;
     }
     let negates = negation::names_a_negator(words);
-    let ids: Vec<TermId> = words
+    let terms = words
         .iter()
         .zip(stems)
         .map(|(w, st)| lexicon.intern(w, st))
         .collect();
-    Some(Words {
-        terms: Terms::new(&ids),
-        negates,
-    })
+    Some(Words { terms, negates })
 }
 
 /// Where one alternative occurs in a sentence: (first word, last word).
@@ -1183,6 +1173,7 @@ fn pattern_message(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::problem::{Concept, Misconception, Rubric};
 
     /// The quick reading of plain alternatives must give exactly what the full reading
     /// gives, alternative by alternative, for every word group of the shipped course and
@@ -1239,7 +1230,6 @@ mod tests {
             alternatives.len()
         );
     }
-    use crate::course::problem::{Concept, Misconception, Rubric};
 
     #[test]
     fn only_a_pattern_with_capitals_of_its_own_folds_case() {
