@@ -441,10 +441,14 @@ impl CompiledRubric {
             Scope::Phrase,
             true,
         );
+        // Every group, named by a line or not, is read to find what is wrong with it.
         for (name, group) in &rubric.words {
-            if let Err(message) =
-                parse_groups(group, &mut Named::new(&BTreeMap::new()), &mut lexicon)
-            {
+            let message = if group.split('|').any(|alt| alt.trim().is_empty()) {
+                Some("an empty alternative (two `|` in a row, or a `|` at an end)".to_string())
+            } else {
+                named.get(name, &mut lexicon).and_then(Result::err)
+            };
+            if let Some(message) = message {
                 errors.push(RubricError {
                     field: format!("rubric.words.{name}"),
                     message,
@@ -632,9 +636,16 @@ impl CompiledRubric {
 }
 
 /// `[rubric.words]`, each group read into its alternatives when a line first names it.
+///
+/// A group may take in another (`@lookup`) and leave words out of it (`-401`), so a
+/// narrower group is written as its difference from a wider one rather than as a copy that
+/// drifts from it.
 struct Named<'a> {
     defs: &'a BTreeMap<String, String>,
     read: BTreeMap<&'a str, Result<Vec<Words>, String>>,
+    /// The groups being read now, outermost first: a group that takes itself in, directly
+    /// or through others, would never finish.
+    reading: Vec<&'a str>,
 }
 
 impl<'a> Named<'a> {
@@ -642,23 +653,71 @@ impl<'a> Named<'a> {
         Named {
             defs,
             read: BTreeMap::new(),
+            reading: Vec::new(),
         }
     }
 
     /// The group's alternatives, or why it cannot be used (`None`: no such group).
     fn get(&mut self, name: &str, lexicon: &mut Lexicon) -> Option<Result<Vec<Words>, String>> {
         let (key, def) = self.defs.get_key_value(name)?;
-        let read = self.read.entry(key.as_str()).or_insert_with(|| {
-            if def.split('|').any(|inner| inner.trim().starts_with('@')) {
-                Err(format!(
-                    "`@{name}` refers to another group; name words only"
-                ))
-            } else {
+        if let Some(read) = self.read.get(key.as_str()) {
+            return Some(read.clone());
+        }
+        if let Some(at) = self.reading.iter().position(|&r| r == key) {
+            let mut path: Vec<&str> = self.reading[at..].to_vec();
+            path.push(key);
+            return Some(Err(format!(
+                "word groups take each other in, in a circle: @{}",
+                path.join(" → @")
+            )));
+        }
+        self.reading.push(key);
+        let read = self.read_definition(key, def, lexicon);
+        self.reading.pop();
+        self.read.insert(key, read.clone());
+        Some(read)
+    }
+
+    /// `a | b c | @other | -b c`: words, other groups taken in, and words left out.
+    fn read_definition(
+        &mut self,
+        name: &str,
+        def: &str,
+        lexicon: &mut Lexicon,
+    ) -> Result<Vec<Words>, String> {
+        let (mut kept, mut left_out) = (Vec::new(), Vec::new());
+        for alt in def.split('|').map(str::trim) {
+            if let Some(other) = alt.strip_prefix('@') {
+                match self.get(other.trim(), lexicon) {
+                    Some(read) => kept.extend(read?),
+                    None => {
+                        return Err(format!(
+                            "`@{name}` takes in `@{}`, which is not in [rubric.words]",
+                            other.trim()
+                        ));
+                    }
+                }
+            } else if let Some(cut) = alt.strip_prefix('-') {
+                let Some(w) = words(cut, lexicon) else {
+                    return Err(format!("`@{name}` has a `-` with no words after it"));
+                };
+                left_out.push((cut.trim(), w));
+            } else if let Some(w) = words(alt, lexicon) {
                 // An empty alternative here is reported once, on the group itself.
-                Ok(def.split('|').filter_map(|w| words(w, lexicon)).collect())
+                kept.push(w);
             }
-        });
-        Some(read.clone())
+        }
+        for (said, w) in &left_out {
+            // Leaving out what is not there is a slip (a typo, or a word since renamed):
+            // the author believes a word is gone that never was.
+            if !kept.iter().any(|k| k.terms[..] == w.terms[..]) {
+                return Err(format!(
+                    "`@{name}` leaves out `{said}`, which none of its other alternatives say"
+                ));
+            }
+        }
+        kept.retain(|k| !left_out.iter().any(|(_, w)| k.terms[..] == w.terms[..]));
+        Ok(kept)
     }
 }
 
@@ -685,7 +744,12 @@ fn parse_groups(
                         }
                     ));
                 };
-                alternatives.extend(read?);
+                // The fault itself is named once, at the group.
+                alternatives.extend(
+                    read.map_err(|_| {
+                        format!("`@{name}` cannot be used (see rubric.words.{name})")
+                    })?,
+                );
                 continue;
             }
             match words(alt, lexicon) {
@@ -1549,6 +1613,60 @@ mod tests {
             ]
         );
         assert!(errs[1].message.contains("@nope"), "{}", errs[1].message);
+    }
+
+    #[test]
+    fn a_group_takes_in_another_and_leaves_words_out() {
+        let mut r = rubric(&["@found + sid"]);
+        r.words.insert(
+            "lookup".into(),
+            "look up | find | missed | refused | 401".into(),
+        );
+        r.words.insert(
+            "found".into(),
+            "@lookup | -401 | -refused | came back empty".into(),
+        );
+        let c = CompiledRubric::compile(&r).unwrap();
+        let rule = &c.concepts[0];
+        // Taken in from @lookup, and the group's own words.
+        assert_eq!(hit(&c, rule, "the replica looked up the sid"), Some(false));
+        assert_eq!(hit(&c, rule, "the sid lookup came back empty"), Some(false));
+        // Left out: "refused" and "401" say nothing of a lookup.
+        assert_eq!(hit(&c, rule, "the sid was refused"), None);
+        assert_eq!(hit(&c, rule, "the sid got a 401"), None);
+
+        // Leaving out a word the group never had is a slip, named at the group.
+        r.words.insert("found".into(), "@lookup | -rejected".into());
+        let errs = CompiledRubric::compile(&r).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["rubric.concepts[0].match[0]", "rubric.words.found"]
+        );
+        assert!(
+            errs[0].message.contains("see rubric.words.found"),
+            "{errs:?}"
+        );
+        assert!(errs[1].message.contains("`rejected`"), "{errs:?}");
+
+        // Groups that take each other in never finish reading: named, not looped on.
+        r.words.insert("lookup".into(), "@found | look up".into());
+        r.words.insert("found".into(), "@lookup | find".into());
+        let errs = CompiledRubric::compile(&r).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("in a circle: @found → @lookup → @found")),
+            "{errs:?}"
+        );
+
+        // A group taking in one that does not exist names both.
+        r.words.insert("found".into(), "@nowhere | find".into());
+        let errs = CompiledRubric::compile(&r).unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.field == "rubric.words.found"
+                && e.message.contains("`@nowhere`, which is not in")),
+            "{errs:?}"
+        );
     }
 
     #[test]
