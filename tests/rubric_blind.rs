@@ -225,11 +225,13 @@ fn held_out_half_meets_its_floors() {
 /// passing that its writer labelled as missing the fix; 226 of 15,625 once "the question says
 /// tokens are harder; I'm not convinced" stopped counting as saying sessions are easier; 227
 /// of 15,753 with C0 and D0 once D0's network engineers' beliefs were named, one answer left
-/// passing that its writer labelled as missing the fix); the floor stops that count from
-/// growing.
+/// passing that its writer labelled as missing the fix; 226 of 16,009 with E0 to H0 once
+/// F0's front-end and H0's cloud engineers' beliefs were named, and a belief that the
+/// signature covers only the claims that matter stopped one more dev answer); the floor
+/// stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 227, "{}", all.summary());
+    assert!(all.wrong_passed <= 226, "{}", all.summary());
 }
