@@ -229,10 +229,14 @@ fn held_out_half_meets_its_floors() {
 /// F0's front-end and H0's cloud engineers' beliefs were named, and a belief that the
 /// signature covers only the claims that matter stopped one more dev answer; 226 of 16,265
 /// with I0 to L0 once J0's service-mesh developers' and L0's database administrators'
-/// beliefs were named); the floor stops that count from growing.
+/// beliefs were named; 229 of 16,521 with M0 to P0 once their beliefs were named and a
+/// line that read "per replica" alone as the login kept on one replica was narrowed, five
+/// of their answers left passing: a belief stated under "if" or as the reason a replica
+/// "believed" something, and three labelled as missing a point the rules read there); the
+/// floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 226, "{}", all.summary());
+    assert!(all.wrong_passed <= 229, "{}", all.summary());
 }

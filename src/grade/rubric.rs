@@ -408,10 +408,20 @@ fn is_keyword_list(answer: &str, sentences: usize, words: &[&str], every_idea: b
             format!("{t}{}", if item { "," } else { " " })
         })
         .collect();
+    let pipes = answer.contains('|');
     let fragments: Vec<usize> = joined
         // A slash between spaces separates items; inside a word it is a path (`/login`).
         .replace(" / ", ",")
-        .split([',', ';', '|', '•'])
+        // A writer who parts items with `|` chose that as the separator: commas inside
+        // are part of an item ("JWT held by client, sent as Bearer | restart = nothing
+        // lost"), not more items.
+        .split(|c: char| {
+            if pipes {
+                c == '|'
+            } else {
+                [',', ';', '|', '•'].contains(&c)
+            }
+        })
         .map(|f| text::words(f).len())
         .filter(|&n| n > 0)
         .collect();
@@ -783,6 +793,29 @@ mod tests {
         let words = text::words(&answer);
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         assert!(!is_keyword_list(&answer, 3, &words, true));
+    }
+
+    #[test]
+    fn items_parted_by_pipes_keep_their_commas() {
+        // The writer parts items with `|`: "JWT held by client, sent as Bearer" is one item
+        // of notes that state every idea (P0's, refused as a list of terms before).
+        let notes = "JWT held by client, sent as Bearer | claims: sub, role, badge, exp | \
+                     verify signature w/ issuer public key (JWKS), no lookup | restart = nothing \
+                     lost | base64url = encoding, readable | edited payload -> signature \
+                     mismatch -> rejected";
+        let words = text::words(notes);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        assert!(!is_keyword_list(notes, 1, &words, true));
+        // Parted by commas instead, most items are one or two words: a list of terms.
+        let commas = notes.replace('|', ",");
+        let words = text::words(&commas);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        assert!(is_keyword_list(&commas, 1, &words, true));
+        // Short items between pipes are still a list of terms.
+        let terms = "token | client | signature | public key | JWKS | base64 | readable";
+        let words = text::words(terms);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        assert!(is_keyword_list(terms, 1, &words, true));
     }
 
     #[test]
