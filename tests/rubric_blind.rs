@@ -232,11 +232,14 @@ fn held_out_half_meets_its_floors() {
 /// beliefs were named; 229 of 16,521 with M0 to P0 once their beliefs were named and a
 /// line that read "per replica" alone as the login kept on one replica was narrowed, five
 /// of their answers left passing: a belief stated under "if" or as the reason a replica
-/// "believed" something, and three labelled as missing a point the rules read there); the
-/// floor stops that count from growing.
+/// "believed" something, and three labelled as missing a point the rules read there; 228
+/// of 16,780 with Q0 to T0 once their beliefs were named and three words that met the wrong
+/// idea were narrowed: "identical" read as "identity" (same stem), "throwing sessions out" as
+/// the balancer throwing requests, and "one" alone as the store); the floor stops that count
+/// from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 229, "{}", all.summary());
+    assert!(all.wrong_passed <= 228, "{}", all.summary());
 }
