@@ -226,13 +226,18 @@ fn the_typos_command_lists_misspellings_read_as_rubric_words_and_not_real_words(
     copy_course(&course);
     let file = course.join("problems/disappearing-login.toml");
     let text = std::fs::read_to_string(&file).unwrap();
-    let text = text.replacen(
-        "[rubric.words]",
-        "real_words = [\"sesion\"]\n\n[rubric.words]",
-        1,
-    );
+    // Added to the problem's list of real words, or as a new list if it has none.
+    let text = if text.contains("real_words = [") {
+        text.replacen("real_words = [", "real_words = [\"sesion\", ", 1)
+    } else {
+        text.replacen(
+            "[rubric.words]",
+            "real_words = [\"sesion\"]\n\n[rubric.words]",
+            1,
+        )
+    };
     assert!(
-        text.contains("real_words"),
+        text.contains("\"sesion\""),
         "the rubric has a [rubric.words] table"
     );
     std::fs::write(&file, text).unwrap();
