@@ -212,8 +212,9 @@ pub enum CourseCommand {
     /// and print how often the grader agrees with the labels.
     Measure(MeasureArgs),
     /// List the answer words (from labelled JSON Lines files) that each problem's rubric
-    /// reads as misspellings of its own words, most frequent first: a real English word
-    /// among them is being misread.
+    /// reads as misspellings of its own words, then those it reads as its own through a
+    /// shared stem though they are other words ("identical" as "identity"), most frequent
+    /// first: a real English word among them is being misread.
     Typos(TyposArgs),
 }
 

@@ -204,7 +204,10 @@ fn the_typos_command_lists_misspellings_read_as_rubric_words_and_not_real_words(
             + &line(
                 "t-2",
                 "The sesion was gone. After restart it was lost; were the replicas told?",
-            ),
+            )
+            // "office" is another word than the rubric's "officer", read through their
+            // shared stem; "stored" is only a form of "store".
+            + &line("t-3", "The main office stored it."),
     )
     .unwrap();
     let out = forgetful(&["course", "typos", corpus.to_str().unwrap()]);
@@ -219,6 +222,9 @@ fn the_typos_command_lists_misspellings_read_as_rubric_words_and_not_real_words(
         "{stdout}"
     );
     assert!(stdout.contains("`real_words` under [rubric]"), "{stdout}");
+    assert!(stdout.contains("same stem, another word:"), "{stdout}");
+    assert!(stdout.contains("    1  office => officer"), "{stdout}");
+    assert!(!stdout.contains("stored =>"), "{stdout}");
 
     // An author keeps a word as itself in the problem's own file, no rebuild: a copy of
     // the course whose disappearing-login lists "sesion" no longer reads it as "session".

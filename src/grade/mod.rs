@@ -198,7 +198,8 @@ fn labelled_answers(
 }
 
 /// `forgetful course typos FILE…`: for each problem, the answer words its rubric reads as
-/// misspellings of its own, with how often and as which word.
+/// misspellings of its own, then those it reads as its own through a shared stem though they
+/// are other words, with how often and as which word.
 pub fn typos_command(
     files: &[std::path::PathBuf],
     top: usize,
@@ -207,29 +208,41 @@ pub fn typos_command(
     let (problems, answers) = labelled_answers(files, course)?;
     let mut listed = false;
     for p in &problems {
-        let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
+        type Counts = std::collections::BTreeMap<(String, String), usize>;
+        let (mut typos, mut stems) = (Counts::new(), Counts::new());
         for a in answers.iter().filter(|a| a.problem == p.id) {
             for w in crate::course::rubric::text::words(&a.text) {
                 if let Some(r) = p.compiled.read_as_typo_of(&w) {
-                    *counts.entry((w, r.to_string())).or_default() += 1;
+                    *typos.entry((w, r.to_string())).or_default() += 1;
+                } else if let Some(r) = p.compiled.read_by_stem_as(&w) {
+                    *stems.entry((w, r.to_string())).or_default() += 1;
                 }
             }
         }
-        if counts.is_empty() {
+        if typos.is_empty() && stems.is_empty() {
             continue;
         }
-        let mut rows: Vec<_> = counts.into_iter().collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         println!("{}", p.id);
-        for ((word, read_as), n) in rows.into_iter().take(top) {
-            println!("  {n:>5}  {word} -> {read_as}");
+        let show = |counts: Counts, arrow: &str| {
+            let mut rows: Vec<_> = counts.into_iter().collect();
+            rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            for ((word, read_as), n) in rows.into_iter().take(top) {
+                println!("  {n:>5}  {word} {arrow} {read_as}");
+            }
+        };
+        show(typos, "->");
+        if !stems.is_empty() {
+            println!("  same stem, another word:");
+            show(stems, "=>");
         }
         listed = true;
     }
     if listed {
         println!(
             "A real word above is kept as itself by listing it in `real_words` under [rubric] \
-             in that problem's file."
+             in that problem's file. A word read through a shared stem (=>) is met by every \
+             rubric line using its stem: where it means something else, write the rubric's \
+             word in phrases (\"my identity\", not \"identity\")."
         );
     }
     Ok(0)

@@ -587,6 +587,14 @@ impl Lexicon {
         (term.stem != stem).then_some(term.word.as_str())
     }
 
+    /// The rubric word an answer's word is read as because the two share a Snowball stem,
+    /// when they are not forms of one word: "identical" is read as "identity" (stem
+    /// `ident`), where "stored" is simply "store". Listed by `forgetful course typos`.
+    pub fn read_by_stem_as(&self, word: &str, stem: &str) -> Option<&str> {
+        let term = &self.terms[*self.by_stem.get(stem)? as usize];
+        (!forms_of_one_word(word, &term.word)).then_some(term.word.as_str())
+    }
+
     /// Stems of every word the rubric uses.
     pub fn stems(&self) -> impl Iterator<Item = &str> {
         self.terms.iter().map(|t| t.stem.as_str())
@@ -641,9 +649,53 @@ fn could_be_typo(word: &str) -> bool {
     word.len() >= 4 && word.chars().all(|c| c.is_ascii_alphabetic()) && !REAL_WORDS.contains(&word)
 }
 
+/// Whether two words are inflections of one word: past the letters they share, each ends
+/// in nothing or an inflection ("store"/"stored", "reply"/"replies", "stop"/"stopped"),
+/// not a different derivation ("identical"/"identity", "encrypt"/"encryption").
+fn forms_of_one_word(a: &str, b: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "", "s", "es", "ed", "d", "ing", "e", "er", "ers", "est", "y", "ies", "ied", "ying", "ly",
+        "'s",
+    ];
+    let shared = a
+        .chars()
+        .zip(b.chars())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum::<usize>();
+    let last = a[..shared].chars().last();
+    let ending = |w: &str| {
+        let rest = &w[shared..];
+        // A doubled last letter belongs to the ending ("stopped": "stop" + "p" + "ed").
+        let rest = match (last, rest.chars().next()) {
+            (Some(l), Some(f)) if l == f => &rest[f.len_utf8()..],
+            _ => rest,
+        };
+        ENDINGS.contains(&rest)
+    };
+    ending(a) && ending(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_stem_between_different_words_is_named() {
+        let mut l = Lexicon::default();
+        for w in ["identity", "store", "reply", "stop"] {
+            l.intern(w, &stem(w));
+        }
+        let by_stem = |w: &str| l.read_by_stem_as(w, &stem(w)).map(str::to_string);
+        assert_eq!(by_stem("identical").as_deref(), Some("identity"));
+        for form in [
+            "stored", "stores", "replies", "replied", "stopped", "identity",
+        ] {
+            assert_eq!(by_stem(form), None, "{form}");
+        }
+        // Not a rubric stem at all: nothing to name.
+        assert_eq!(by_stem("banana"), None);
+    }
     use crate::course::rubric::text::stem;
 
     fn lexicon(words: &[&str]) -> Lexicon {

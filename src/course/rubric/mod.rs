@@ -593,6 +593,12 @@ impl CompiledRubric {
         self.lexicon.read_as_typo_of(word, &text::stem(word))
     }
 
+    /// The rubric word an answer's word (lower-case) is read as through a shared stem
+    /// though it is another word ("identical" as "identity"), if any.
+    pub fn read_by_stem_as(&self, word: &str) -> Option<&str> {
+        self.lexicon.read_by_stem_as(word, &text::stem(word))
+    }
+
     /// Every place `rule` matches in the answer.
     pub fn hits(&self, rule: &Rule, reading: &Reading) -> Vec<Hit> {
         let mut out = Vec::new();
