@@ -238,8 +238,9 @@ fn held_out_half_meets_its_floors() {
 /// the balancer throwing requests, and "one" alone as the store; 228 of 17,036 with U0 to X0
 /// once V0's Spring and X0's mobile developers' beliefs were named, one answer left passing
 /// that its writer labelled as missing a point read there; 227 of 17,292 with Y0 to B1 once
-/// Z0's data engineers' and B1's helpdesk technicians' beliefs were named); the floor stops
-/// that count from growing.
+/// Z0's data engineers' and B1's helpdesk technicians' beliefs were named; 227 of 17,548
+/// with C1 to F1 once D1's Rails developers' and F1's site reliability engineers' beliefs
+/// were named); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
