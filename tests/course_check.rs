@@ -244,7 +244,7 @@ fn the_typos_command_lists_misspellings_read_as_rubric_words_and_not_real_words(
     };
     assert!(
         text.contains("\"sesion\""),
-        "the rubric has a [rubric.words] table"
+        "the problem file took \"sesion\" as a real word"
     );
     std::fs::write(&file, text).unwrap();
     let out = forgetful(&[

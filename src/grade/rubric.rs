@@ -408,20 +408,18 @@ fn is_keyword_list(answer: &str, sentences: usize, words: &[&str], every_idea: b
             format!("{t}{}", if item { "," } else { " " })
         })
         .collect();
-    let pipes = answer.contains('|');
+    // A writer who parts items with `|` chose that as the separator: commas inside are
+    // part of an item ("JWT held by client, sent as Bearer | restart = nothing lost"), not
+    // more items.
+    let separators: &[char] = if answer.contains('|') {
+        &['|']
+    } else {
+        &[',', ';', '|', '•']
+    };
     let fragments: Vec<usize> = joined
         // A slash between spaces separates items; inside a word it is a path (`/login`).
         .replace(" / ", ",")
-        // A writer who parts items with `|` chose that as the separator: commas inside
-        // are part of an item ("JWT held by client, sent as Bearer | restart = nothing
-        // lost"), not more items.
-        .split(|c: char| {
-            if pipes {
-                c == '|'
-            } else {
-                [',', ';', '|', '•'].contains(&c)
-            }
-        })
+        .split(separators)
         .map(|f| text::words(f).len())
         .filter(|&n| n > 0)
         .collect();

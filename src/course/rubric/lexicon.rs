@@ -679,6 +679,7 @@ fn forms_of_one_word(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::rubric::text::stem;
 
     #[test]
     fn a_shared_stem_between_different_words_is_named() {
@@ -696,7 +697,6 @@ mod tests {
         // Not a rubric stem at all: nothing to name.
         assert_eq!(by_stem("banana"), None);
     }
-    use crate::course::rubric::text::stem;
 
     fn lexicon(words: &[&str]) -> Lexicon {
         let mut l = Lexicon::default();

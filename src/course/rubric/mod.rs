@@ -693,13 +693,12 @@ impl<'a> Named<'a> {
     ) -> Result<Vec<Words>, String> {
         let (mut kept, mut left_out) = (Vec::new(), Vec::new());
         for alt in def.split('|').map(str::trim) {
-            if let Some(other) = alt.strip_prefix('@') {
-                match self.get(other.trim(), lexicon) {
+            if let Some(other) = alt.strip_prefix('@').map(str::trim) {
+                match self.get(other, lexicon) {
                     Some(read) => kept.extend(read?),
                     None => {
                         return Err(format!(
-                            "`@{name}` takes in `@{}`, which is not in [rubric.words]",
-                            other.trim()
+                            "`@{name}` takes in `@{other}`, which is not in [rubric.words]"
                         ));
                     }
                 }
