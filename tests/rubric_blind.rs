@@ -245,10 +245,12 @@ fn held_out_half_meets_its_floors() {
 /// with K1 to N1 once their beliefs were named, three more such answers left passing; 232 of
 /// 18,183 with O1 and Q1; 233 of 18,831 with P1 and R1 to Z1 once their beliefs were
 /// named, one answer left passing that its writer labelled as missing a point the rules
-/// read there); the floor stops that count from growing.
+/// read there; 235 of 19,087 with P5, Q5, A10 and B10 once Q5's Java EE and B10's
+/// Salesforce developers' beliefs were named, two more such answers left passing); the
+/// floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 233, "{}", all.summary());
+    assert!(all.wrong_passed <= 235, "{}", all.summary());
 }

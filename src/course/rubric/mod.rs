@@ -1109,6 +1109,14 @@ fn in_consequent(s: &Sentence, k: usize, i: usize) -> bool {
                     && !is(m, &["that", "this"])
                     && s.words.get(m + 1).is_some_and(|w| present_verb(w))
                     && (k + 1..m).any(|j| present_verb(&s.words[j])))
+                // "if you just wait the server re-signs every token": a condition of a
+                // person doing something, then a subject with its article and a verb.
+                || (is(k + 1, &["you", "we", "i", "they"])
+                    && m >= k + 3
+                    && is(m, &["the", "a", "an", "every", "each"])
+                    // "re-signs" is read as two words.
+                    && (s.words.get(m + 2).is_some_and(|w| present_verb(w))
+                        || (is(m + 2, &["re"]) && s.words.get(m + 3).is_some_and(|w| present_verb(w)))))
         })
 }
 
@@ -1789,6 +1797,20 @@ mod tests {
         let c = with_claim("x", "keychain + not replayed", Some(Scope::Sentence));
         let rule = &c.misconceptions[0];
         assert_eq!(hit(&c, rule, present), Some(false));
+    }
+
+    #[test]
+    fn a_person_s_condition_then_a_subject_and_its_verb_asserts_the_main_clause() {
+        let c = with_claim("x", "server + re-signs + tokens", Some(Scope::Sentence));
+        let rule = &c.misconceptions[0];
+        let claimed = "If you just wait the server re-signs all live tokens.";
+        assert_eq!(hit(&c, rule, claimed), Some(false));
+        let plain = "If you wait the server signs new tokens.";
+        let c2 = with_claim("x", "server + signs + tokens", Some(Scope::Sentence));
+        assert_eq!(hit(&c2, &c2.misconceptions[0], plain), Some(false));
+        // The subject is the condition's own: still a supposition.
+        let supposed = "If the server re-signs all live tokens we are fine.";
+        assert_ne!(hit(&c, rule, supposed), Some(false));
     }
 
     #[test]
