@@ -41,6 +41,20 @@ fn reach(s: &Sentence, i: usize) -> Option<usize> {
     }
     let &(_, reach) = NEGATORS.iter().find(|(n, _)| *n == w)?;
     let prev = i.checked_sub(1).map(|p| s.words[p].as_str());
+    // "the replica not search nothing in database": in many first languages a second
+    // negative agrees with the first instead of cancelling it, so "not VERB nothing"
+    // denies once ("it is not true that nothing is stored" still cancels).
+    let concord = i >= 2
+        && s.words[i - 2] == "not"
+        && s.clause[i - 2] == s.clause[i]
+        && !prev.is_some_and(|p| matches!(p, "that" | "true" | "only" | "just"))
+        && matches!(
+            w,
+            "nothing" | "nobody" | "none" | "no" | "nowhere" | "never"
+        );
+    if concord {
+        return None;
+    }
     match w {
         // "Don't just turn on sticky routing: …" forbids; "it does not just store it" adds.
         "not" if next == Some("just") && prev == Some("do") && i == 1 => Some(reach),
@@ -351,6 +365,25 @@ mod tests {
         assert!(negated(
             "a lookup in the database is not needed, so",
             "database"
+        ));
+    }
+
+    #[test]
+    fn a_second_negative_after_not_and_its_verb_agrees_instead_of_cancelling() {
+        let text = "the replica not search nothing in database";
+        assert!(negated(text, "database"));
+        assert!(negated(
+            "they do not ask nobody in the user table",
+            "user table"
+        ));
+        // Not across a comma: "which didn't change, no lookup needed" denies the lookup.
+        assert!(negated(
+            "the key did not change, no lookup needed",
+            "lookup"
+        ));
+        assert!(!negated(
+            "it is not true that nothing is stored",
+            "is stored"
         ));
     }
 
