@@ -213,8 +213,9 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
     if denied {
         count += 1;
     }
-    // "the revoke deleted nothing": an object of "nothing" denies the verb before it.
-    if after(1).is_some_and(|w| w == "nothing") {
+    // "the revoke deleted nothing": an object of "nothing" denies the verb before it,
+    // unless it only agrees with a "not" before that verb ("they do not check nothing").
+    if after(1).is_some_and(|w| w == "nothing") && reach(s, end + 1).is_some() {
         count += 1;
     }
     count % 2 == 1
@@ -375,6 +376,12 @@ mod tests {
         assert!(negated(
             "they do not ask nobody in the user table",
             "user table"
+        ));
+        // The same agreement when "nothing" follows the matched verb itself.
+        assert!(negated("they do not check nothing in the table", "check"));
+        assert!(negated(
+            "in token mode the revoke deleted nothing",
+            "deleted"
         ));
         // Not across a comma: "which didn't change, no lookup needed" denies the lookup.
         assert!(negated(
