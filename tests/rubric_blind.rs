@@ -266,10 +266,14 @@ fn held_out_half_meets_its_floors() {
 /// two more such answers left passing; 256 of 22,091 with T11 to W11 once U11's
 /// WordPress and W11's Azure developers' beliefs were named; 258 of 22,217 with X11 and
 /// Y11, two more answers left passing that their writers labelled as missing a point the
-/// rules read there; the floor stops that count from growing.
+/// rules read there; 245 of 22,728 with Z11 and A12 to G12 once their beliefs were named
+/// and a stale-role sentence that says the role was "not in the table", or that "the table
+/// change didn't touch it", stopped counting as saying that no replica reads the table (ten
+/// dev answers their writers labelled as missing that point no longer pass; no right one
+/// was lost, dev or held-out); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 258, "{}", all.summary());
+    assert!(all.wrong_passed <= 245, "{}", all.summary());
 }
