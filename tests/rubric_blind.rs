@@ -270,7 +270,8 @@ fn held_out_half_meets_its_floors() {
 /// and a stale-role sentence that says the role was "not in the table", or that "the table
 /// change didn't touch it", stopped counting as saying that no replica reads the table (ten
 /// dev answers their writers labelled as missing that point no longer pass; no right one
-/// was lost, dev or held-out); the floor stops that count from growing.
+/// was lost, dev or held-out); 245 of 23,248 with H12 to O12 once their beliefs were
+/// named; the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
