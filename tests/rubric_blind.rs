@@ -273,10 +273,12 @@ fn held_out_half_meets_its_floors() {
 /// was lost, dev or held-out); 245 of 23,248 with H12 to O12 once their beliefs were
 /// named; 247 of 23,656 with P12 to U12, three answers left passing that their writers
 /// labelled as missing a point the rules read there and one whose belief is given as the
-/// reason the shop "believed it"; the floor stops that count from growing.
+/// reason the shop "believed it"; 244 once the reason given for someone else's belief
+/// counted as the learner's own claim (that answer and two older ones no longer pass); the
+/// floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 247, "{}", all.summary());
+    assert!(all.wrong_passed <= 244, "{}", all.summary());
 }

@@ -1065,8 +1065,10 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
             .take_while(|&j| s.clause[j] == s.clause[i])
             .find(|&j| SUPPOSING.contains(&s.words[j].as_str()) && !as_expected(s, j))
             .is_some_and(|k| !in_consequent(s, k, i))
-        // What someone expected, and the reason they gave for it ("I expected the restart to
-        // log me out, because restarting a replica wiped its sessions"), until a contrast.
+        // What the learner expected, and the reason they gave for it ("I expected the restart
+        // to log me out, because restarting a replica wiped its sessions"), until a contrast.
+        // Someone else's belief keeps only its own phrase: in "the shop believed it because
+        // the JWKS caches each user's claims" the reason is the learner's claim.
         || (0..=i)
             .rev()
             .take_while(|&j| s.coarse[j] == s.coarse[i])
@@ -1075,7 +1077,18 @@ fn hypothetical(s: &Sentence, i: usize) -> bool {
                 EXPECTING.contains(&s.words[j].as_str())
                     && s.clause.get(j + 1) == Some(&s.clause[j])
                     && !as_expected(s, j)
+                    && first_person_before(s, j)
             })
+}
+
+/// Whether "i" or "we" stands in the few words before `j` ("I expected", "we all thought",
+/// "I had first assumed"), in the same phrase.
+fn first_person_before(s: &Sentence, j: usize) -> bool {
+    (0..j)
+        .rev()
+        .take(4)
+        .take_while(|&k| s.clause[k] == s.clause[j])
+        .any(|k| matches!(s.words[k].as_str(), "i" | "we"))
 }
 
 /// "As expected, it also kicked bob out", "as I thought": the learner confirms what happened.
@@ -1771,6 +1784,11 @@ mod tests {
         assert_eq!(hit(&c, rule, confirmed), Some(false));
         let as_i = "As I expected the restart logged me out.";
         assert_eq!(hit(&c, rule, as_i), Some(false));
+        // Someone else's belief: the reason given for it is the learner's own claim.
+        let theirs = "The shop believed it, because the restart logged me out.";
+        assert_eq!(hit(&c, rule, theirs), Some(false));
+        let ours = "We all thought it was the store, because the restart logged me out.";
+        assert_ne!(hit(&c, rule, ours), Some(false));
     }
 
     #[test]
