@@ -274,11 +274,16 @@ fn held_out_half_meets_its_floors() {
 /// named; 247 of 23,656 with P12 to U12, three answers left passing that their writers
 /// labelled as missing a point the rules read there and one whose belief is given as the
 /// reason the shop "believed it"; 244 once the reason given for someone else's belief
-/// counted as the learner's own claim (that answer and two older ones no longer pass); the
-/// floor stops that count from growing.
+/// counted as the learner's own claim (that answer and two older ones no longer pass); 223
+/// once a stale-role sentence saying the table change "doesn't change it" or "couldn't
+/// change it", or that the token "didn't change when the table did", stopped counting as no
+/// replica reading the table, and one whose only tie between role and token is that the
+/// replicas "believe what it says" or "trust the signed claims" stopped placing the role in
+/// the token (21 answers their writers labelled as missing that point; no right one lost,
+/// dev or held-out); the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 244, "{}", all.summary());
+    assert!(all.wrong_passed <= 223, "{}", all.summary());
 }

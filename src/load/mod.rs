@@ -438,18 +438,7 @@ pub async fn run_until(
     if late.requests > 0 {
         total.add(&late);
         if let Some(last) = seconds.last_mut() {
-            let mut m = stats::Merge {
-                requests: last.requests,
-                by_replica: last.by_replica.clone(),
-                status: last.status.clone(),
-                transport_errors: last.transport_errors,
-                latency: None,
-            };
-            m.add(&late);
-            let (p50, p99) = (last.p50_ms, last.p99_ms);
-            *last = m.second(last.t);
-            // The latencies of the second stay what its line said; the late few are in the total.
-            (last.p50_ms, last.p99_ms) = (p50, p99);
+            stats::fold_late(last, &late);
         }
     }
     let undo = match tokio::time::timeout(Duration::from_secs(30), scenario_task).await {

@@ -187,9 +187,54 @@ impl Merge {
     }
 }
 
+/// Count answers that landed as the last second closed into that second. Its latencies stay
+/// what its line said (the late few are in the run's total), and so do its chat counts:
+/// rebuilding the second from requests alone once dropped them, now and then, in a run with
+/// chat clients.
+pub fn fold_late(last: &mut Second, late: &Merge) {
+    let mut m = Merge {
+        requests: last.requests,
+        by_replica: last.by_replica.clone(),
+        status: last.status.clone(),
+        transport_errors: last.transport_errors,
+        latency: None,
+    };
+    m.add(late);
+    let (p50, p99, chat) = (last.p50_ms, last.p99_ms, last.chat.take());
+    *last = m.second(last.t);
+    (last.p50_ms, last.p99_ms, last.chat) = (p50, p99, chat);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn late_answers_join_the_last_second_and_keep_its_latencies_and_chat() {
+        let mut w = Window::default();
+        w.answer(200, Some(b"a"), 1000);
+        let mut m = Merge::default();
+        m.take(&mut w);
+        let mut last = m.second(3.0);
+        last.chat = Some(ChatSecond {
+            connected: 6,
+            drops: 2,
+            ..ChatSecond::default()
+        });
+        let p50 = last.p50_ms;
+        w.answer(200, Some(b"b"), 90_000);
+        let mut late = Merge::default();
+        late.take(&mut w);
+        fold_late(&mut last, &late);
+        assert_eq!(last.requests, 2);
+        assert_eq!(last.by_replica["b"], 1);
+        assert_eq!(last.p50_ms, p50);
+        assert_eq!(
+            last.chat.as_ref().map(|c| (c.connected, c.drops)),
+            Some((6, 2))
+        );
+        assert_eq!(last.t, 3.0);
+    }
 
     #[test]
     fn windows_merge_into_seconds_and_empty_themselves() {
