@@ -1787,6 +1787,8 @@ mod tests {
         // Someone else's belief: the reason given for it is the learner's own claim.
         let theirs = "The shop believed it, because the restart logged me out.";
         assert_eq!(hit(&c, rule, theirs), Some(false));
+        let replicas = "The replicas assumed so because the restart logged me out.";
+        assert_eq!(hit(&c, rule, replicas), Some(false));
         let ours = "We all thought it was the store, because the restart logged me out.";
         assert_ne!(hit(&c, rule, ours), Some(false));
     }
