@@ -283,11 +283,12 @@ fn held_out_half_meets_its_floors() {
 /// dev or held-out); 223 of 24,048 with V12 to A13 once their beliefs were named; 224 of
 /// 24,320 with B13 to E13, one answer left passing whose false claim is the reason for the
 /// learner's own expectation ("I expected it to still say admin anyway, since …"), which
-/// the rules read as a belief held before, not a claim; the floor stops that count from
-/// growing.
+/// the rules read as a belief held before, not a claim; 223 of 24,832 with F13 to M13 once
+/// their beliefs were named (one older answer no longer passes); the floor stops that count
+/// from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 224, "{}", all.summary());
+    assert!(all.wrong_passed <= 223, "{}", all.summary());
 }

@@ -167,7 +167,9 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
                 matches!(s.words[j].as_str(), "or" | "nor") && j - i <= r + 1 && start - j <= 4
             })
         };
-        if reach(s, i).is_some_and(|r| start - i <= r || carried(r)) {
+        if reach(s, i).is_some_and(|r| start - i <= r || carried(r))
+            && !(i + 1..=end.min(s.words.len() - 1)).any(|j| excepts(s, j))
+        {
             count += 1;
         }
     }
@@ -221,6 +223,26 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
     count % 2 == 1
 }
 
+/// Does the word at `j` open the exception to a denial before it? "It was never written
+/// anywhere but b's memory" asserts b's memory: what follows "anywhere but", "except",
+/// "other than" or "apart from" is the one thing the denial leaves standing.
+fn excepts(s: &Sentence, j: usize) -> bool {
+    let w = s.words[j].as_str();
+    let prev = j.checked_sub(1).map(|p| s.words[p].as_str());
+    match w {
+        "except" => true,
+        "but" | "besides" | "save" => prev.is_some_and(|p| {
+            matches!(
+                p,
+                "anywhere" | "anyone" | "anybody" | "nowhere" | "nobody" | "none" | "else"
+            )
+        }),
+        "than" => prev == Some("other"),
+        "from" => prev == Some("apart"),
+        _ => false,
+    }
+}
+
 /// Verbs after which "not" denies what came just before ("X is not what fixed it").
 const COPULAS: &[&str] = &["is", "was", "are", "were", "does", "did", "do"];
 
@@ -249,6 +271,34 @@ mod tests {
         assert!(!negated(
             "it was not a bad password or a typo and then the replica expired my cookie",
             "expired my cookie"
+        ));
+    }
+
+    #[test]
+    fn what_a_denial_excepts_is_asserted() {
+        assert!(!negated(
+            "it was never written anywhere but b's memory",
+            "memory"
+        ));
+        assert!(!negated(
+            "the replicas check nothing except the signature",
+            "signature"
+        ));
+        // The exception may be part of the match itself.
+        assert!(!negated(
+            "it was never kept anywhere but in memory",
+            "anywhere but in memory"
+        ));
+        assert!(!negated(
+            "no replica other than a had the session",
+            "had the session"
+        ));
+        // Without the exception the denial still reaches it.
+        assert!(negated("it was never written in b's memory", "memory"));
+        // An exception before the denial leaves the denial standing.
+        assert!(negated(
+            "apart from that it was never in b's memory",
+            "memory"
         ));
     }
 
