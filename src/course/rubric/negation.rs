@@ -121,6 +121,11 @@ fn participle(w: &str) -> bool {
                 | "here"
                 | "involved"
                 | "it"
+                // "deleting doesn't work": the deleting is what is denied.
+                | "work"
+                | "works"
+                | "help"
+                | "helps"
         )
 }
 
@@ -211,6 +216,17 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
             && after(k + 1).is_some_and(|w| w == "not" || w == "never")
             && !after(k + 2).is_some_and(|w| NOT_NEGATING_AFTER.contains(&w.as_str()))
             && (after(k + 3).is_some() || after(k + 2).is_some_and(|w| participle(w)))
+    }) || (1..=3).any(|k| {
+        // "deleting the cookie in your browser does nothing": what it does is nothing. "It
+        // did nothing till I turned on the denylist" still speaks of what it did after.
+        after(k).is_some_and(|w| matches!(w.as_str(), "does" | "did" | "do"))
+            && after(k + 1).is_some_and(|w| w == "nothing")
+            && !after(k + 2).is_some_and(|w| {
+                matches!(
+                    w.as_str(),
+                    "till" | "until" | "untill" | "unless" | "without" | "before" | "on" | "by"
+                )
+            })
     });
     if denied {
         count += 1;
@@ -299,6 +315,23 @@ mod tests {
         assert!(negated(
             "apart from that it was never in b's memory",
             "memory"
+        ));
+    }
+
+    #[test]
+    fn what_does_nothing_or_does_not_work_is_denied() {
+        assert!(negated(
+            "deleting the cookie in your browser does nothing about the copy",
+            "cookie in your browser"
+        ));
+        assert!(negated(
+            "in token mode deleting doesn't work, because there is no record",
+            "deleting"
+        ));
+        // What did nothing until something else was done is still spoken of.
+        assert!(!negated(
+            "the revoke did nothing till i turned on the denylist",
+            "the revoke"
         ));
     }
 
