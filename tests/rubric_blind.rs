@@ -287,8 +287,9 @@ fn held_out_half_meets_its_floors() {
 /// their beliefs were named (one older answer no longer passes); 225 of 25,344 with N13 to
 /// U13 once their beliefs were named, two answers left passing that their writers labelled
 /// as missing a point the rules read there (a "bearer string" read as the token the learner
-/// holds; a bare keyword list ending in "denylist"); 225 of 25,856 with V13 to C14 once
-/// their beliefs were named; the floor stops that count from growing.
+/// holds; a bare keyword list ending in "denylist"); 225 of 25,856 with V13 to C14 and of
+/// 26,368 with D14 to K14 once their beliefs were named; the floor stops that count from
+/// growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));

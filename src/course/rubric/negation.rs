@@ -22,6 +22,8 @@ const NEGATORS: &[(&str, usize)] = &[
     ("nothing", 6),
     ("nobody", 6),
     ("nowhere", 3),
+    // "zero db lookups": a count of none denies the noun after it.
+    ("zero", 2),
     ("without", 3),
     // "the Rails cookie store minus the encryption".
     ("minus", 3),
@@ -65,6 +67,33 @@ fn reach(s: &Sentence, i: usize) -> Option<usize> {
         "rather" if next != Some("than") => None,
         // "no longer" is a negator; "no matter" is not.
         "no" if next == Some("matter") => None,
+        // "a ttl of zero and the token dies" sets a number; only "zero lookups" counts none.
+        "zero"
+            if next.is_none_or(|n| {
+                matches!(
+                    n,
+                    "and"
+                        | "or"
+                        | "but"
+                        | "so"
+                        | "then"
+                        | "the"
+                        | "a"
+                        | "s"
+                        | "ms"
+                        | "seconds"
+                        | "second"
+                        | "minutes"
+                        | "minute"
+                        | "to"
+                        | "it"
+                        | "is"
+                        | "was"
+                )
+            }) =>
+        {
+            None
+        }
         // "no source of truth to delete": the noun phrase's verb is denied with it.
         "no" => Some(
             (2..=reach)
@@ -332,6 +361,19 @@ mod tests {
         assert!(!negated(
             "the revoke did nothing till i turned on the denylist",
             "the revoke"
+        ));
+    }
+
+    #[test]
+    fn zero_of_a_thing_is_none_of_it() {
+        assert!(negated(
+            "the same token still worked, zero db lookups",
+            "db lookups"
+        ));
+        // A number set to zero denies nothing after it.
+        assert!(!negated(
+            "set the ttl to zero and the token dies",
+            "the token dies"
         ));
     }
 
