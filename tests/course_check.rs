@@ -259,3 +259,33 @@ fn the_typos_command_lists_misspellings_read_as_rubric_words_and_not_real_words(
     assert!(!stdout.contains("sesion ->"), "{stdout}");
     assert!(stdout.contains("replcia -> replica"), "{stdout}");
 }
+
+/// `forgetful answer … --json | head -c 50`: a reader that stops early closes the pipe, and
+/// the grader must not panic on its output; the exit code still says pass or not.
+#[test]
+fn an_answer_printed_into_a_closed_pipe_does_not_panic() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_forgetful"))
+        .args(["answer", "logout-now", "--file", "-", "--json"])
+        .env("FORGETFUL_DATA_DIR", data.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reading end is gone before the answer is even sent, so the first write fails.
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"tokens are harder to log out").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?} {stderr}",
+        out.status
+    );
+}

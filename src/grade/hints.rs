@@ -1,5 +1,6 @@
 //! Progressive hints: `forgetful hint`, and the hint a failed check step points at.
 
+use std::io::Write as _;
 use std::path::Path;
 
 /// What `forgetful hint` was asked for.
@@ -59,10 +60,11 @@ pub fn hint_command(
     course: Option<&Path>,
 ) -> anyhow::Result<i32> {
     let problem = super::load_problem(course, &args.problem)?;
-    print!(
+    write!(
+        std::io::stdout(),
         "{}",
         next_hint(&problem, data_dir, args.lab_url.as_deref())?
-    );
+    )?;
     Ok(0)
 }
 

@@ -1,5 +1,6 @@
 //! Grading: the service checks against the lab and the rubric for written answers.
 use std::io::Read;
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
@@ -73,10 +74,10 @@ pub fn check_command(
             Progress::update(data_dir, |p| {
                 p.set_check_mark(&problem.id, &state.run_id, state.journal_head)
             })?;
-            println!(
+            writeln!(std::io::stdout(),
                 "fresh start: only what happens after journal entry {} counts for {}",
                 state.journal_head, problem.id
-            );
+            )?;
         }
         let since = Progress::load(data_dir)?
             .check_mark(&problem.id, &state.run_id)
@@ -89,10 +90,10 @@ pub fn check_command(
             }
         };
         let title = format!("{}: {}", problem.id, problem.title);
-        print!(
+        write!(std::io::stdout(),
             "{}",
             checks::render(&report, &title, &|step| hint_for_step(&problem, step).map(|(n, _)| n))
-        );
+        )?;
         if report.passed() {
             Progress::update(data_dir, |p| p.record_service_pass(&problem.id, report.evidence()))?;
             Ok(0)
@@ -116,12 +117,13 @@ pub fn answer_command(
         })?;
         return match result {
             Ok(()) => {
-                println!(
+                writeln!(
+                    std::io::stdout(),
                     "Recorded: you judged that your last answer to {} says what the model answer says.\n\
                      It shows as self-assessed in `forgetful progress` and `forgetful report`, with both texts, \
                      for an instructor to read; it is not a grader pass.",
                     problem.id
-                );
+                )?;
                 Ok(0)
             }
             Err(e) => {
@@ -157,16 +159,25 @@ pub fn answer_command(
             .unwrap_or_default()
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&verdict)?);
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&verdict)?
+        )?;
     } else {
-        print!("{}", feedback::render(&verdict, &problem.model_answer));
+        write!(
+            std::io::stdout(),
+            "{}",
+            feedback::render(&verdict, &problem.model_answer)
+        )?;
         if answer.may_self_assess() {
-            print!("{}", feedback::compare(&problem, &text));
-            println!(
+            write!(std::io::stdout(), "{}", feedback::compare(&problem, &text))?;
+            writeln!(
+                std::io::stdout(),
                 "\nIf your answer says all of this in other words, record that with\n  forgetful answer {} --mine\n\
                  It is kept as self-assessed, with both texts, for an instructor to see.",
                 problem.id
-            );
+            )?;
         }
     }
     Ok(if passed { 0 } else { 1 })
@@ -222,28 +233,30 @@ pub fn typos_command(
         if typos.is_empty() && stems.is_empty() {
             continue;
         }
-        println!("{}", p.id);
-        let show = |counts: Counts, arrow: &str| {
+        writeln!(std::io::stdout(), "{}", p.id)?;
+        let show = |counts: Counts, arrow: &str| -> std::io::Result<()> {
             let mut rows: Vec<_> = counts.into_iter().collect();
             rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             for ((word, read_as), n) in rows.into_iter().take(top) {
-                println!("  {n:>5}  {word} {arrow} {read_as}");
+                writeln!(std::io::stdout(), "  {n:>5}  {word} {arrow} {read_as}")?;
             }
+            Ok(())
         };
-        show(typos, "->");
+        show(typos, "->")?;
         if !stems.is_empty() {
-            println!("  same stem, another word:");
-            show(stems, "=>");
+            writeln!(std::io::stdout(), "  same stem, another word:")?;
+            show(stems, "=>")?;
         }
         listed = true;
     }
     if listed {
-        println!(
+        writeln!(
+            std::io::stdout(),
             "A real word above is kept as itself by listing it in `real_words` under [rubric] \
              in that problem's file. A word read through a shared stem (=>) is met by every \
              rubric line using its stem: where it means something else, write the rubric's \
              word in phrases (\"my identity\", not \"identity\")."
-        );
+        )?;
     }
     Ok(0)
 }
@@ -261,7 +274,7 @@ pub fn measure_command(
         if f.total == 0 {
             continue;
         }
-        println!("{:<20} {}", p.id, f.summary());
+        writeln!(std::io::stdout(), "{:<20} {}", p.id, f.summary())?;
         if show_disagreements {
             for d in &f.disagreements {
                 let found: Vec<&str> = d
@@ -277,18 +290,19 @@ pub fn measure_command(
                     .iter()
                     .map(|m| m.id.as_str())
                     .collect();
-                println!(
+                writeln!(
+                    std::io::stdout(),
                     "  {} want {} got {:?} found={found:?} wrong={wrong:?} screen={:?}\n    {}",
                     d.id,
                     d.label,
                     d.verdict.outcome,
                     d.verdict.screen,
                     d.text.replace('\n', " ")
-                );
+                )?;
             }
         }
         all.add(f);
     }
-    println!("{:<20} {}", "all", all.summary());
+    writeln!(std::io::stdout(), "{:<20} {}", "all", all.summary())?;
     Ok(0)
 }
