@@ -207,6 +207,11 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
             count += 1;
         }
     }
+    // "It wasn't the password, the cookie or a timeout": the denial runs on through the list
+    // of what it denies, across its commas, to the item after the closing "or".
+    if count == 0 && denied_in_a_list(s, start, end) {
+        count += 1;
+    }
     // "not because any session had expired": the denial reaches into the reason it opens.
     let opens = (0..=start)
         .rev()
@@ -266,6 +271,53 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
         count += 1;
     }
     count % 2 == 1
+}
+
+/// Is the match at `start..=end` an item of a short list whose first item a denial opens:
+/// "not the password, the cookie or a timeout"? Each item is a short phrase after a comma,
+/// and the match's item is the one joined by "or"/"nor".
+fn denied_in_a_list(s: &Sentence, start: usize, end: usize) -> bool {
+    const ITEM: usize = 5;
+    let phrase = |k: usize| s.clause[k];
+    let first_of = |k: usize| {
+        (0..=k)
+            .rev()
+            .take_while(|&i| phrase(i) == phrase(k))
+            .last()
+            .unwrap_or(k)
+    };
+    let f = first_of(start);
+    let end = end.min(s.words.len() - 1);
+    let last = (end..s.words.len())
+        .take_while(|&i| phrase(i) == phrase(start))
+        .last()
+        .unwrap_or(end);
+    // The match's own item: short, and the list's close.
+    if last - f >= ITEM || !(f..start).any(|i| matches!(s.words[i].as_str(), "or" | "nor")) {
+        return false;
+    }
+    // Back through earlier items, each short and after a comma in the same clause, to the
+    // one a denial opens.
+    let mut at = f;
+    for _ in 0..4 {
+        if at == 0 || s.coarse[at - 1] != s.coarse[at] || s.segment[at - 1] == s.segment[at] {
+            return false;
+        }
+        let prev = first_of(at - 1);
+        if at - prev > ITEM + 2 {
+            return false;
+        }
+        // The denial opens the list: "not the password", not "nothing is looked up".
+        if (prev..at).any(|i| {
+            matches!(s.words[i].as_str(), "not" | "neither" | "no" | "never")
+                && reach(s, i).is_some()
+                && at - i <= 4
+        }) {
+            return true;
+        }
+        at = prev;
+    }
+    false
 }
 
 /// Does the word at `j` open the exception to a denial before it? "It was never written
@@ -374,6 +426,23 @@ mod tests {
         assert!(!negated(
             "set the ttl to zero and the token dies",
             "the token dies"
+        ));
+    }
+
+    #[test]
+    fn a_denial_runs_through_the_list_it_opens() {
+        assert!(negated(
+            "it wasn't the password, the cookie or a timeout",
+            "timeout"
+        ));
+        assert!(negated(
+            "it was not the password, the cookie, the balancer or a timeout",
+            "timeout"
+        ));
+        // A new statement after the comma is not part of the list.
+        assert!(!negated(
+            "it was not the password, the login lived in a's memory or nowhere",
+            "memory"
         ));
     }
 
