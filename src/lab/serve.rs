@@ -163,9 +163,14 @@ pub async fn serve_with<S, L>(
                 },
             );
             let mut builder = hyper::server::conn::http1::Builder::new();
+            // hyper checks its buffer limit before each read, and one read may fill the
+            // buffer's spare capacity past it: with the default (~400 KiB) a 500 KiB head was
+            // sometimes read whole and served (seen once in CI, under load). At 128 KiB no
+            // read reaches such a head, and a 70 KiB target still fits to get its 414.
             builder
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_read)
+                .max_buf_size(128 * 1024)
                 .keep_alive(true);
             let _ = builder
                 .serve_connection(
