@@ -74,9 +74,11 @@ pub fn check_command(
             Progress::update(data_dir, |p| {
                 p.set_check_mark(&problem.id, &state.run_id, state.journal_head)
             })?;
-            writeln!(std::io::stdout(),
+            writeln!(
+                std::io::stdout(),
                 "fresh start: only what happens after journal entry {} counts for {}",
-                state.journal_head, problem.id
+                state.journal_head,
+                problem.id
             )?;
         }
         let since = Progress::load(data_dir)?
@@ -89,17 +91,15 @@ pub fn check_command(
                 return Ok(2);
             }
         };
-        let title = format!("{}: {}", problem.id, problem.title);
-        write!(std::io::stdout(),
-            "{}",
-            checks::render(&report, &title, &|step| hint_for_step(&problem, step).map(|(n, _)| n))
-        )?;
+        // A pass is recorded before it is printed: a reader that closes the pipe early
+        // (`forgetful check … | head -1`) must not lose it.
         if report.passed() {
             Progress::update(data_dir, |p| p.record_service_pass(&problem.id, report.evidence()))?;
-            Ok(0)
-        } else {
-            Ok(1)
         }
+        let title = format!("{}: {}", problem.id, problem.title);
+        let hint = |step: &str| hint_for_step(&problem, step).map(|(n, _)| n);
+        write!(std::io::stdout(), "{}", checks::render(&report, &title, &hint))?;
+        Ok(if report.passed() { 0 } else { 1 })
     })
 }
 

@@ -31,6 +31,19 @@ const NEGATORS: &[(&str, usize)] = &[
     ("rather", 4),
 ];
 
+/// Words after "zero" that make it a number set, not a count of none ("a ttl of zero and
+/// the token dies", "zero seconds").
+const NOT_A_COUNT_AFTER: &[&str] = &[
+    "and", "or", "but", "so", "then", "the", "a", "s", "ms", "seconds", "second", "minutes",
+    "minute", "to", "it", "is", "was",
+];
+
+/// Words after "did nothing" that say it did something later ("did nothing till I turned
+/// on the denylist").
+const DID_NOTHING_UNTIL: &[&str] = &[
+    "till", "until", "untill", "unless", "without", "before", "on", "by",
+];
+
 /// Words after "not" that turn it into something else ("not only ... but also").
 const NOT_NEGATING_AFTER: &[&str] = &["only", "just", "merely", "simply", "least"];
 
@@ -68,32 +81,7 @@ fn reach(s: &Sentence, i: usize) -> Option<usize> {
         // "no longer" is a negator; "no matter" is not.
         "no" if next == Some("matter") => None,
         // "a ttl of zero and the token dies" sets a number; only "zero lookups" counts none.
-        "zero"
-            if next.is_none_or(|n| {
-                matches!(
-                    n,
-                    "and"
-                        | "or"
-                        | "but"
-                        | "so"
-                        | "then"
-                        | "the"
-                        | "a"
-                        | "s"
-                        | "ms"
-                        | "seconds"
-                        | "second"
-                        | "minutes"
-                        | "minute"
-                        | "to"
-                        | "it"
-                        | "is"
-                        | "was"
-                )
-            }) =>
-        {
-            None
-        }
+        "zero" if next.is_none_or(|n| NOT_A_COUNT_AFTER.contains(&n)) => None,
         // "no source of truth to delete": the noun phrase's verb is denied with it.
         "no" => Some(
             (2..=reach)
@@ -213,12 +201,8 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
         count += 1;
     }
     // "not because any session had expired": the denial reaches into the reason it opens.
-    let opens = (0..=start)
-        .rev()
-        .take_while(|&i| s.clause[i] == clause)
-        .last();
-    if let Some(first) = opens
-        && first >= 1
+    let first = phrase_start(s, start);
+    if first >= 1
         && matches!(s.words[first].as_str(), "because" | "since")
         && s.words[first - 1] == "not"
         // "the others didn't, because…" denies the verb before it, not the reason.
@@ -255,12 +239,7 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
         // did nothing till I turned on the denylist" still speaks of what it did after.
         after(k).is_some_and(|w| matches!(w.as_str(), "does" | "did" | "do"))
             && after(k + 1).is_some_and(|w| w == "nothing")
-            && !after(k + 2).is_some_and(|w| {
-                matches!(
-                    w.as_str(),
-                    "till" | "until" | "untill" | "unless" | "without" | "before" | "on" | "by"
-                )
-            })
+            && !after(k + 2).is_some_and(|w| DID_NOTHING_UNTIL.contains(&w.as_str()))
     });
     if denied {
         count += 1;
@@ -273,23 +252,24 @@ pub fn is_negated(s: &Sentence, start: usize, end: usize, owns_negation: bool) -
     count % 2 == 1
 }
 
+/// The first word of the phrase word `k` is in.
+fn phrase_start(s: &Sentence, k: usize) -> usize {
+    (0..=k)
+        .rev()
+        .take_while(|&i| s.clause[i] == s.clause[k])
+        .last()
+        .unwrap_or(k)
+}
+
 /// Is the match at `start..=end` an item of a short list whose first item a denial opens:
 /// "not the password, the cookie or a timeout"? Each item is a short phrase after a comma,
 /// and the match's item is the one joined by "or"/"nor".
 fn denied_in_a_list(s: &Sentence, start: usize, end: usize) -> bool {
     const ITEM: usize = 5;
-    let phrase = |k: usize| s.clause[k];
-    let first_of = |k: usize| {
-        (0..=k)
-            .rev()
-            .take_while(|&i| phrase(i) == phrase(k))
-            .last()
-            .unwrap_or(k)
-    };
-    let f = first_of(start);
+    let f = phrase_start(s, start);
     let end = end.min(s.words.len() - 1);
     let last = (end..s.words.len())
-        .take_while(|&i| phrase(i) == phrase(start))
+        .take_while(|&i| s.clause[i] == s.clause[start])
         .last()
         .unwrap_or(end);
     // The match's own item: short, and the list's close.
@@ -303,7 +283,7 @@ fn denied_in_a_list(s: &Sentence, start: usize, end: usize) -> bool {
         if at == 0 || s.coarse[at - 1] != s.coarse[at] || s.segment[at - 1] == s.segment[at] {
             return false;
         }
-        let prev = first_of(at - 1);
+        let prev = phrase_start(s, at - 1);
         if at - prev > ITEM + 2 {
             return false;
         }
