@@ -641,13 +641,15 @@ pub fn run() -> anyhow::Result<i32> {
             let j = match crate::workshop::learner::Joined::load(&data_dir) {
                 Ok(Some(j)) => j,
                 Ok(None) => {
-                    println!("This data dir has not joined a workshop.");
+                    crate::stdout::text("This data dir has not joined a workshop.\n")?;
                     return Ok(0);
                 }
                 // Unreadable: nothing in it can be used, so leaving just removes it.
                 Err(e) => {
                     crate::workshop::learner::Joined::forget(&data_dir)?;
-                    println!("Removed the workshop record, which could not be read: {e}");
+                    crate::stdout::text(&format!(
+                        "Removed the workshop record, which could not be read: {e}\n"
+                    ))?;
                     return Ok(0);
                 }
             };
@@ -655,16 +657,17 @@ pub fn run() -> anyhow::Result<i32> {
             let left = crate::workshop::learner::Uplink::start(&data_dir, j.clone())
                 .finish(std::time::Duration::from_secs(3));
             crate::workshop::learner::Joined::forget(&data_dir)?;
-            println!(
-                "Left the workshop at {} (you were {}). Your progress stays here; the app starts a lab of its own again.",
+            let mut said = format!(
+                "Left the workshop at {} (you were {}). Your progress stays here; the app starts a lab of its own again.\n",
                 j.server, j.name
             );
             if left.waiting > 0 {
-                println!(
-                    "{} progress change(s) could not be sent and were dropped with the workshop record.",
+                said += &format!(
+                    "{} progress change(s) could not be sent and were dropped with the workshop record.\n",
                     left.waiting
                 );
             }
+            crate::stdout::text(&said)?;
             Ok(0)
         }
         Some(Command::Read(a)) => crate::course::read_command(

@@ -13,6 +13,7 @@ pub mod load;
 pub mod markdown;
 pub mod paths;
 pub mod progress;
+pub mod stdout;
 pub mod store;
 pub mod tui;
 pub mod workshop;

@@ -289,3 +289,30 @@ fn an_answer_printed_into_a_closed_pipe_does_not_panic() {
         out.status
     );
 }
+
+/// `forgetful progress --json | head -1`, `forgetful report | head`: the same for the
+/// commands that print a learner's record, which once printed with `println!` and panicked.
+#[test]
+fn progress_and_report_printed_into_a_closed_pipe_do_not_panic() {
+    use std::process::Stdio;
+    let data = tempfile::tempdir().unwrap();
+    for args in [
+        &["progress", "--json"][..],
+        &["progress"],
+        &["report"],
+        &["report", "--format", "json"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_forgetful"))
+            .args(args)
+            .env("FORGETFUL_DATA_DIR", data.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

@@ -265,7 +265,7 @@ pub fn report_command(
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
             eprintln!("Report written to {}.", path.display());
         }
-        None => print!("{text}"),
+        None => crate::stdout::text(&text)?,
     }
     Ok(0)
 }

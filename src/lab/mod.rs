@@ -513,34 +513,42 @@ pub fn serve_command(cfg: LabConfig) -> anyhow::Result<i32> {
         let mut journal = lab.journal();
         crate::paths::publish_lab_url(&cfg.data_dir, &lab.balancer_url);
         crate::paths::publish_lab_key(&cfg.data_dir, lab.source_key());
-        println!("forgetful lab is up");
-        println!("  balancer  {}", lab.balancer_url);
+        let mut banner = String::from("forgetful lab is up\n");
+        banner += &format!("  balancer  {}\n", lab.balancer_url);
         for (name, url) in lab.replica_urls() {
-            println!("  replica {name} {url}");
+            banner += &format!("  replica {name} {url}\n");
         }
-        println!("  mode      {}", lab.mode());
-        println!("  store     {}", lab.store());
-        println!("  orders    sqlite:{} (application data: the same in every mode)", lab.shop_path());
-        println!();
-        println!("try:");
-        println!(
-            "  curl -i -c jar -H 'content-type: application/json' -d '{{\"username\":\"alice\",\"password\":\"wonderland\"}}' {}/login",
+        banner += &format!("  mode      {}\n", lab.mode());
+        banner += &format!("  store     {}\n", lab.store());
+        banner += &format!(
+            "  orders    sqlite:{} (application data: the same in every mode)\n\n",
+            lab.shop_path()
+        );
+        banner += "try:\n";
+        banner += &format!(
+            "  curl -i -c jar -H 'content-type: application/json' -d '{{\"username\":\"alice\",\"password\":\"wonderland\"}}' {}/login\n",
             lab.balancer_url
         );
-        println!("  curl -i -b jar {}/orders", lab.balancer_url);
-        println!();
-        println!("one line per request below; Ctrl-C stops the lab");
-        loop {
-            tokio::select! {
-                _ = stop.recv() => break,
-                e = journal.recv() => match e {
-                    Ok(e) => println!("{}", journal::print_line(&e)),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("… {n} journal lines skipped"),
-                    Err(_) => break,
-                },
+        banner += &format!("  curl -i -b jar {}/orders\n\n", lab.balancer_url);
+        banner += "one line per request below; Ctrl-C stops the lab";
+        // `forgetful serve | head` closes the pipe: stop as Ctrl-C would, cleanly, not panic.
+        let mut out = crate::stdout::Lines::new();
+        if out.line(&banner) {
+            loop {
+                let shown = tokio::select! {
+                    _ = stop.recv() => break,
+                    e = journal.recv() => match e {
+                        Ok(e) => out.line(&journal::print_line(&e)),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => out.line(&format!("… {n} journal lines skipped")),
+                        Err(_) => break,
+                    },
+                };
+                if !shown {
+                    break;
+                }
             }
         }
-        println!("stopping the lab");
+        out.line("stopping the lab");
         crate::paths::unpublish_lab_url(&cfg.data_dir, &lab.balancer_url);
         lab.shutdown().await;
         Ok(0)

@@ -632,7 +632,10 @@ pub fn load_command(args: LoadArgs, target: Target) -> anyhow::Result<i32> {
         let mut out = |u: Update| match (u, &bar) {
             (Update::Line(l), Some(pb)) => pb.println(l),
             (Update::Line(l), None) if json => eprintln!("{l}"),
-            (Update::Line(l), None) => println!("{l}"),
+            (Update::Line(l), None) => {
+                // A closed pipe only loses the live lines; the run and its summary go on.
+                let _ = crate::stdout::text(&(l + "\n"));
+            }
             (Update::Elapsed(t), Some(pb)) => pb.set_position(t as u64),
             (Update::Elapsed(_), None) => {}
             (Update::Started { .. } | Update::Second { .. } | Update::Event(_), _) => {}
@@ -646,9 +649,9 @@ pub fn load_command(args: LoadArgs, target: Target) -> anyhow::Result<i32> {
         }
         let summary = result?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&summary)?);
+            crate::stdout::text(&(serde_json::to_string_pretty(&summary)? + "\n"))?;
         } else {
-            print!("{}", report::table(&summary));
+            crate::stdout::text(&report::table(&summary))?;
         }
         if let Some(path) = &args.plot {
             plot::write(&summary, path)?;

@@ -31,12 +31,12 @@ pub fn progress_command(
 ) -> anyhow::Result<i32> {
     let progress = Progress::load(data_dir)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&progress)?);
+        crate::stdout::text(&(serde_json::to_string_pretty(&progress)? + "\n"))?;
         return Ok(0);
     }
     let lessons = source::lesson_ids(course);
     let problems = source::load_problems(course)?;
-    print!("{}", summary(&progress, &lessons, &problems));
+    crate::stdout::text(&summary(&progress, &lessons, &problems))?;
     Ok(0)
 }
 
@@ -170,9 +170,9 @@ pub fn reset_command(
     match &args.problem {
         Some(problem) => {
             if Progress::update(data_dir, |p| p.reset_problem(problem))? {
-                println!("Forgot {problem}.");
+                crate::stdout::text(&format!("Forgot {problem}.\n"))?;
             } else {
-                println!("Nothing was recorded for {problem}.");
+                crate::stdout::text(&format!("Nothing was recorded for {problem}.\n"))?;
             }
         }
         None => {
@@ -185,12 +185,12 @@ pub fn reset_command(
                     format!("moving {} to {}", path.display(), backup.display())
                 })?;
                 super::changed(data_dir, &Progress::default());
-                println!(
-                    "Progress reset. The old record is kept as {}.",
+                crate::stdout::text(&format!(
+                    "Progress reset. The old record is kept as {}.\n",
                     backup.display()
-                );
+                ))?;
             } else {
-                println!("Nothing was recorded yet.");
+                crate::stdout::text("Nothing was recorded yet.\n")?;
             }
         }
     }

@@ -175,7 +175,7 @@ pub fn class_command(args: &ClassArgs) -> anyhow::Result<i32> {
                 path.display()
             );
         }
-        None => print!("{text}"),
+        None => crate::stdout::text(&text)?,
     }
     Ok(0)
 }

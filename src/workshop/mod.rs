@@ -258,34 +258,48 @@ pub fn serve_command(cfg: WorkshopConfig) -> anyhow::Result<i32> {
             .await
             .with_context(|| format!("starting the workshop on {bind}:{port}"))?;
         let mut events = workshop.events();
-        println!("forgetful workshop is up");
-        println!("  join      {}", workshop.url);
-        println!("  learners  at most {max}, each with a lab of its own");
-        println!("  labs      {replicas} replicas, mode {mode}, store {store}");
-        println!("  room      {room}");
-        println!();
+        let mut banner = String::from("forgetful workshop is up\n");
+        banner += &format!("  join      {}\n", workshop.url);
+        banner += &format!("  learners  at most {max}, each with a lab of its own\n");
+        banner += &format!("  labs      {replicas} replicas, mode {mode}, store {store}\n");
+        banner += &format!("  room      {room}\n\n");
         if bind.is_unspecified() {
-            println!("learners run (HOST: this machine's address on the room's network):");
-            println!("  forgetful --join http://HOST:{} --name NAME", workshop.addr.port());
+            banner += "learners run (HOST: this machine's address on the room's network):\n";
+            banner += &format!(
+                "  forgetful --join http://HOST:{} --name NAME\n",
+                workshop.addr.port()
+            );
         } else {
-            println!("learners run:");
-            println!("  forgetful --join {} --name NAME", workshop.url);
+            banner += "learners run:\n";
+            banner += &format!("  forgetful --join {} --name NAME\n", workshop.url);
         }
-        println!("the class summary:");
-        println!("  FORGETFUL_ADMIN_TOKEN=… forgetful class --url {} --format md", workshop.url);
-        println!();
-        println!("one line per join below; Ctrl-C stops the workshop and every learner's lab");
-        loop {
-            tokio::select! {
-                _ = stop.recv() => break,
-                e = events.recv() => match e {
-                    Ok(line) => println!("{} {line}", clock()),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => println!("… {n} lines skipped"),
-                    Err(_) => break,
-                },
+        banner += "the class summary:\n";
+        banner += &format!(
+            "  FORGETFUL_ADMIN_TOKEN=… forgetful class --url {} --format md\n\n",
+            workshop.url
+        );
+        banner += "one line per join below; Ctrl-C stops the workshop and every learner's lab";
+        // A closed pipe (`forgetful workshop | head`) stops the workshop as Ctrl-C would.
+        let mut out = crate::stdout::Lines::new();
+        if out.line(&banner) {
+            loop {
+                let shown = tokio::select! {
+                    _ = stop.recv() => break,
+                    e = events.recv() => match e {
+                        Ok(line) => out.line(&format!("{} {line}", clock())),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => out.line(&format!("… {n} lines skipped")),
+                        Err(_) => break,
+                    },
+                };
+                if !shown {
+                    break;
+                }
             }
         }
-        println!("stopping the workshop and {} learners' labs", workshop.learners());
+        out.line(&format!(
+            "stopping the workshop and {} learners' labs",
+            workshop.learners()
+        ));
         workshop.shutdown().await;
         Ok(0)
     })

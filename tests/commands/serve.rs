@@ -88,6 +88,52 @@ fn serve_prints_urls_journals_requests_and_stops_on_ctrl_c() {
     assert!(code.success(), "exit status {code:?}");
 }
 
+/// Runs `forgetful serve ARGS` with its stdout closed before the banner is written, so the
+/// very first write fails, and returns how it ended (or fails after 20 s of running on).
+fn serve_into_a_closed_pipe(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_forgetful"))
+        .args(["serve", "--port", "0", "--store", "memory", "--data-dir"])
+        .arg(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("it kept running with nobody reading its output")
+        .unwrap()
+}
+
+/// `forgetful serve | head -3`: once nobody reads the journal, the lab stops as it would on
+/// Ctrl-C (exit 0, its published address withdrawn), rather than panicking on a print; and
+/// so does a workshop server.
+#[test]
+fn serve_stops_cleanly_when_its_output_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = serve_into_a_closed_pipe(&[], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        !dir.path().join("lab.url").exists(),
+        "the stopped lab's address is still published"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = serve_into_a_closed_pipe(
+        &["--workshop", "--admin-token", "t0k3n-long-enough"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
 #[test]
 fn serve_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
