@@ -272,8 +272,38 @@ fn denied_in_a_list(s: &Sentence, start: usize, end: usize) -> bool {
         .take_while(|&i| s.clause[i] == s.clause[start])
         .last()
         .unwrap_or(end);
-    // The match's own item: short, and the list's close.
-    if last - f >= ITEM || !(f..start).any(|i| matches!(s.words[i].as_str(), "or" | "nor")) {
+    // The match's own phrase closes the list: an "or" with a short item on each side.
+    let Some(o) = (f..=last).find(|&i| matches!(s.words[i].as_str(), "or" | "nor")) else {
+        return false;
+    };
+    if o - f >= ITEM || last - o >= ITEM {
+        return false;
+    }
+    // The match may begin in the item before the "or" ("it wasn't the password, the cookie
+    // or the balancer losing it") only in a list of things a "not" denies: "no store
+    // checked, need a denylist or short lifetimes" is a statement after a denial, not a list.
+    let straddles = start < o;
+    if straddles
+        && matches!(
+            s.words[f].as_str(),
+            "unless"
+                | "until"
+                | "till"
+                | "except"
+                | "but"
+                | "so"
+                | "because"
+                | "since"
+                | "which"
+                | "and"
+                | "then"
+                | "if"
+                | "when"
+                | "while"
+                | "need"
+                | "needs"
+        )
+    {
         return false;
     }
     // Back through earlier items, each short and after a comma in the same clause, to the
@@ -289,7 +319,8 @@ fn denied_in_a_list(s: &Sentence, start: usize, end: usize) -> bool {
         }
         // The denial opens the list: "not the password", not "nothing is looked up".
         if (prev..at).any(|i| {
-            matches!(s.words[i].as_str(), "not" | "neither" | "no" | "never")
+            (matches!(s.words[i].as_str(), "not" | "neither")
+                || !straddles && matches!(s.words[i].as_str(), "no" | "never"))
                 && reach(s, i).is_some()
                 && at - i <= 4
         }) {
@@ -418,6 +449,20 @@ mod tests {
         assert!(negated(
             "it was not the password, the cookie, the balancer or a timeout",
             "timeout"
+        ));
+        // A match from the item before the "or" into the one after it.
+        assert!(negated(
+            "it wasn't the password, the cookie or the balancer losing anything",
+            "cookie or the balancer losing"
+        ));
+        // A statement after a denial is not an item of a list it opens.
+        assert!(!negated(
+            "tokens are good until exp, no store checked, need denylist or short lifetimes",
+            "denylist"
+        ));
+        assert!(!negated(
+            "tokens are good until exp, no store consulted, unles denylist or short lifetimes",
+            "denylist"
         ));
         // A new statement after the comma is not part of the list.
         assert!(!negated(
