@@ -531,23 +531,14 @@ pub fn serve_command(cfg: LabConfig) -> anyhow::Result<i32> {
         );
         banner += &format!("  curl -i -b jar {}/orders\n\n", lab.balancer_url);
         banner += "one line per request below; Ctrl-C stops the lab";
-        // `forgetful serve | head` closes the pipe: stop as Ctrl-C would, cleanly, not panic.
-        let mut out = crate::stdout::Lines::new();
-        if out.line(&banner) {
-            loop {
-                let shown = tokio::select! {
-                    _ = stop.recv() => break,
-                    e = journal.recv() => match e {
-                        Ok(e) => out.line(&journal::print_line(&e)),
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => out.line(&format!("… {n} journal lines skipped")),
-                        Err(_) => break,
-                    },
-                };
-                if !shown {
-                    break;
-                }
-            }
-        }
+        let mut out = serve::print_until_stopped(
+            &mut stop,
+            &banner,
+            &mut journal,
+            journal::print_line,
+            "journal lines",
+        )
+        .await;
         out.line("stopping the lab");
         crate::paths::unpublish_lab_url(&cfg.data_dir, &lab.balancer_url);
         lab.shutdown().await;

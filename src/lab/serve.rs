@@ -286,3 +286,35 @@ impl StopSignal {
         }
     }
 }
+
+/// Prints `banner`, then one line per item of `feed` (as `line` renders it), until Ctrl-C or
+/// SIGTERM, the feed closing, or stdout going away (`forgetful serve | head -3`), which
+/// stops the command as Ctrl-C would instead of panicking in `println!`.
+pub async fn print_until_stopped<T: Clone>(
+    stop: &mut StopSignal,
+    banner: &str,
+    feed: &mut tokio::sync::broadcast::Receiver<T>,
+    line: impl Fn(&T) -> String,
+    skipped: &str,
+) -> crate::stdout::Lines {
+    let mut out = crate::stdout::Lines::new();
+    if !out.line(banner) {
+        return out;
+    }
+    loop {
+        let shown = tokio::select! {
+            _ = stop.recv() => break,
+            item = feed.recv() => match item {
+                Ok(item) => out.line(&line(&item)),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    out.line(&format!("… {n} {skipped} skipped"))
+                }
+                Err(_) => break,
+            },
+        };
+        if !shown {
+            break;
+        }
+    }
+    out
+}

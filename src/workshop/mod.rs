@@ -279,23 +279,14 @@ pub fn serve_command(cfg: WorkshopConfig) -> anyhow::Result<i32> {
             workshop.url
         );
         banner += "one line per join below; Ctrl-C stops the workshop and every learner's lab";
-        // A closed pipe (`forgetful workshop | head`) stops the workshop as Ctrl-C would.
-        let mut out = crate::stdout::Lines::new();
-        if out.line(&banner) {
-            loop {
-                let shown = tokio::select! {
-                    _ = stop.recv() => break,
-                    e = events.recv() => match e {
-                        Ok(line) => out.line(&format!("{} {line}", clock())),
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => out.line(&format!("… {n} lines skipped")),
-                        Err(_) => break,
-                    },
-                };
-                if !shown {
-                    break;
-                }
-            }
-        }
+        let mut out = crate::lab::serve::print_until_stopped(
+            &mut stop,
+            &banner,
+            &mut events,
+            |line| format!("{} {line}", clock()),
+            "lines",
+        )
+        .await;
         out.line(&format!(
             "stopping the workshop and {} learners' labs",
             workshop.learners()

@@ -6,15 +6,20 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-fn spawn(args: &[&str], dir: &std::path::Path) -> (std::process::Child, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_forgetful"))
+/// `forgetful serve` on a free port with its data in `dir`, stdout and stderr piped.
+fn serve(args: &[&str], dir: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_forgetful"))
         .args(["serve", "--port", "0", "--data-dir"])
         .arg(dir)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+fn spawn(args: &[&str], dir: &std::path::Path) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = serve(args, dir);
     let (tx, rx) = mpsc::channel();
     for stream in [
         Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
@@ -91,14 +96,8 @@ fn serve_prints_urls_journals_requests_and_stops_on_ctrl_c() {
 /// Runs `forgetful serve ARGS` with its stdout closed before the banner is written, so the
 /// very first write fails, and returns how it ended (or fails after 20 s of running on).
 fn serve_into_a_closed_pipe(args: &[&str], dir: &std::path::Path) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_forgetful"))
-        .args(["serve", "--port", "0", "--store", "memory", "--data-dir"])
-        .arg(dir)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let args: Vec<&str> = ["--store", "memory"].iter().chain(args).copied().collect();
+    let mut child = serve(&args, dir);
     drop(child.stdout.take());
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
