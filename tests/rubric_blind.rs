@@ -293,17 +293,18 @@ fn held_out_half_meets_its_floors() {
 /// counting as the fix (three older answers no longer pass), and of 27,392 with T14 to A15
 /// once theirs were named; 224 of 27,648 with B15 to E15, one answer left passing that its
 /// writer labelled as missing a point the rules read there (a revoke that "just worked" read
-/// as the record deleted); 245 of 31,871 with F15 to S17 once their beliefs were named,
-/// twenty-one answers left passing that their writers labelled as missing a point the
-/// rules read there (seventeen of stale-role: one way to make the demotion bite with its
-/// cost, where the writer wanted more; "not in the user table" or "the table change didn't
-/// modify it" read as the replicas never reading the table; the role read into the token
-/// from the sentence about the fixes; a bare list of fixes; a learner's own earlier
-/// expectation; two of logout-now, one each of disappearing-login and where-state-goes);
+/// as the record deleted); 250 of 32,383 with F15 to A18 once their beliefs were named,
+/// twenty-six answers left passing, twenty-five of them labelled by their writers as missing
+/// a point the rules read there (eighteen of stale-role: one way to make the demotion bite
+/// with its cost, where the writer wanted more; "not in the user table" or "the table change
+/// didn't modify it" read as the replicas never reading the table; the role read into the
+/// token from the sentence about the fixes; a bare list of fixes; a learner's own earlier
+/// expectation; three of logout-now, three of disappearing-login, one of where-state-goes)
+/// and one whose belief follows "not because of restarts", which the rules read as denied;
 /// the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 245, "{}", all.summary());
+    assert!(all.wrong_passed <= 250, "{}", all.summary());
 }
