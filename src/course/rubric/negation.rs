@@ -44,6 +44,13 @@ const DID_NOTHING_UNTIL: &[&str] = &[
     "till", "until", "untill", "unless", "without", "before", "on", "by",
 ];
 
+/// Words that open a statement of its own, not an item of a list a denial opened ("no store
+/// checked, need a denylist or short lifetimes").
+const OPENS_A_STATEMENT: &[&str] = &[
+    "unless", "until", "till", "except", "but", "so", "because", "since", "which", "and", "then",
+    "if", "when", "while", "need", "needs",
+];
+
 /// Words after "not" that turn it into something else ("not only ... but also").
 const NOT_NEGATING_AFTER: &[&str] = &["only", "just", "merely", "simply", "least"];
 
@@ -283,27 +290,7 @@ fn denied_in_a_list(s: &Sentence, start: usize, end: usize) -> bool {
     // or the balancer losing it") only in a list of things a "not" denies: "no store
     // checked, need a denylist or short lifetimes" is a statement after a denial, not a list.
     let straddles = start < o;
-    if straddles
-        && matches!(
-            s.words[f].as_str(),
-            "unless"
-                | "until"
-                | "till"
-                | "except"
-                | "but"
-                | "so"
-                | "because"
-                | "since"
-                | "which"
-                | "and"
-                | "then"
-                | "if"
-                | "when"
-                | "while"
-                | "need"
-                | "needs"
-        )
-    {
+    if straddles && OPENS_A_STATEMENT.contains(&s.words[f].as_str()) {
         return false;
     }
     // Back through earlier items, each short and after a comma in the same clause, to the
