@@ -97,6 +97,9 @@ struct Words {
     terms: Terms,
     /// It says "no"/"not" itself, so negation is its meaning, not a denial.
     negates: bool,
+    /// Gaps (bit `i`: after word `i`) where the author wrote a comma or another mark that
+    /// parts an answer's words: the words may stand on either side of one there.
+    breaks: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -800,7 +803,11 @@ fn plain_words(alt: &str, lexicon: &mut Lexicon) -> Option<Option<Words>> {
             lexicon.intern_word(w)
         })
         .collect();
-    Some((!terms.is_empty()).then_some(Words { terms, negates }))
+    Some((!terms.is_empty()).then_some(Words {
+        terms,
+        negates,
+        breaks: 0,
+    }))
 }
 
 /// Any alternative, normalised exactly as an answer's words are.
@@ -816,7 +823,11 @@ fn read_words(alt: &str, lexicon: &mut Lexicon) -> Option<Words> {
         .zip(stems)
         .map(|(w, st)| lexicon.intern(w, st))
         .collect();
-    Some(Words { terms, negates })
+    Some(Words {
+        terms,
+        negates,
+        breaks: text::phrase_breaks(alt),
+    })
 }
 
 /// Where one alternative occurs in a sentence: (first word, last word).
@@ -827,10 +838,14 @@ fn occurrences(s: &Sentence, terms: &SentenceTerms, words: &Words) -> Vec<(usize
         let mut at = start;
         let mut ok = true;
         // Words of one alternative stand together, so "session store" never reads
-        // "the session was stored".
-        for &t in &words.terms[1..] {
+        // "the session was stored"; across a comma only where the author wrote one.
+        for (gap, &t) in words.terms[1..].iter().enumerate() {
             let next = at + 1;
-            if next < s.words.len() && s.segment[next] == s.segment[at] && has(next, t) {
+            let parted_here = gap < 32 && words.breaks & (1 << gap) != 0;
+            if next < s.words.len()
+                && (s.segment[next] == s.segment[at] || parted_here)
+                && has(next, t)
+            {
                 at = next;
             } else {
                 ok = false;
@@ -1411,6 +1426,35 @@ mod tests {
             ),
             Some(false)
         );
+    }
+
+    #[test]
+    fn an_alternative_reads_across_a_comma_only_where_its_author_wrote_one() {
+        let mut r = rubric(&["x"]);
+        r.misconceptions[0].matches = vec!["sticky sessions, which are just as good".into()];
+        let c = CompiledRubric::compile(&r).unwrap();
+        let claim = &c.misconceptions[0];
+        // With the comma the author wrote, and without it, as before.
+        assert_eq!(
+            hit(
+                &c,
+                claim,
+                "we used sticky sessions, which are just as good."
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            hit(&c, claim, "sticky sessions which are just as good"),
+            Some(false)
+        );
+        // A comma nobody wrote still parts the words.
+        assert_eq!(
+            hit(&c, claim, "sticky sessions which are just, as good"),
+            None
+        );
+        assert_eq!(text::phrase_breaks("sticky sessions, which are"), 0b10);
+        assert_eq!(text::phrase_breaks("(HS256, so the issuer: signs)"), 0b1001);
+        assert_eq!(text::phrase_breaks("jwt.decode it"), 0);
     }
 
     #[test]

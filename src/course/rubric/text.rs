@@ -319,6 +319,41 @@ fn read_phrase_words(phrase: &str) -> (Vec<String>, Vec<String>) {
     (words, stems)
 }
 
+/// Which gaps between a rubric phrase's words hold a mark that parts an answer's words
+/// ("sticky sessions, which …"): bit `i` is set when the gap after word `i` does, so the
+/// phrase still matches a learner who writes the mark there. Gaps past the 32nd are not
+/// marked.
+pub fn phrase_breaks(phrase: &str) -> u32 {
+    let lower = expand_contractions(&phrase.to_lowercase());
+    let gaps = lower
+        .split(|c: char| c.is_alphanumeric())
+        .filter(|g| !g.is_empty());
+    // The first run is a gap only when the phrase opens with a mark, not a word.
+    let opens_with_mark = lower.chars().next().is_some_and(|c| !c.is_alphanumeric());
+    let words = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count();
+    let mut breaks = 0u32;
+    // Only the gaps between words: a mark closing the phrase parts nothing.
+    let between = words.saturating_sub(1);
+    for (i, gap) in gaps
+        .skip(usize::from(opens_with_mark))
+        .take(between)
+        .enumerate()
+    {
+        let parts = gap.contains([
+            ',', ';', '(', ')', '[', ']', '"', '—', '–', '→', '!', '?', '|', '·',
+        ]) || gap.contains(". ")
+            || gap.contains(": ")
+            || gap.contains(" - ");
+        if parts && i < 32 {
+            breaks |= 1 << i;
+        }
+    }
+    breaks
+}
+
 /// Every normalised word of a text, with no sentence structure (for overlap counts).
 pub fn words(text: &str) -> Vec<String> {
     sentences(text).into_iter().flat_map(|s| s.words).collect()
