@@ -306,11 +306,12 @@ fn held_out_half_meets_its_floors() {
 /// answers no longer pass; two of the new rooms still pass, labelled by their writers as
 /// missing a point the rules read there: "only one of the three recognises the cookie" read
 /// as the login kept in one replica, a sid that "failed everywhere at once" read as sessions
-/// being easier);
+/// being easier); 249 of 33,407 with J18 to Q18 once their beliefs were named (none of
+/// those rooms' wrong answers still passes);
 /// the floor stops that count from growing.
 #[test]
 fn development_half_is_fitted() {
     let all = report("dev", &figures("dev"));
     assert!(all.agreement() >= 0.95, "{}", all.summary());
-    assert!(all.wrong_passed <= 250, "{}", all.summary());
+    assert!(all.wrong_passed <= 249, "{}", all.summary());
 }
