@@ -127,7 +127,12 @@ pub(crate) fn problem(
             report(format!("hints[{i}].step"), message);
         }
     }
-    for e in problem.compiled.build_patterns() {
+    for e in problem
+        .compiled
+        .build_patterns()
+        .into_iter()
+        .chain(problem.compiled.never_matching())
+    {
         report(e.field, e.message);
     }
     for (i, name) in problem.lessons.iter().enumerate() {

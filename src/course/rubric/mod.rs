@@ -494,6 +494,52 @@ impl CompiledRubric {
         errors
     }
 
+    /// Match lines that can never fire, for `course check`: a group every alternative of
+    /// which holds words the entry's own `not_with` sets aside ("signs and verifies with the
+    /// public key" beside a `not_with` of "verifies with the public key"), so each place it
+    /// could match is taken away again.
+    pub fn never_matching(&self) -> Vec<RubricError> {
+        let mut errors = Vec::new();
+        let tables = [
+            ("concepts", &self.concepts),
+            ("misconceptions", &self.misconceptions),
+        ];
+        for (table, rules) in tables {
+            for (i, rule) in rules.iter().enumerate() {
+                for (m, source) in rule.matchers.iter().zip(&rule.sources) {
+                    let Matcher::Groups(groups) = m else { continue };
+                    let field = match source {
+                        Source::Match(j) => format!("rubric.{table}[{i}].match[{j}]"),
+                        Source::Phrase(j) => format!("rubric.{table}[{i}].phrases[{j}]"),
+                        Source::Pattern(_) => continue,
+                    };
+                    let set_aside = |w: &Words| {
+                        rule.not_with.iter().any(|n| {
+                            w.terms
+                                .windows(n.terms.len())
+                                .take(NOT_WITH_REACH + 1)
+                                .any(|run| run == &n.terms[..])
+                        })
+                    };
+                    if let Some(gi) = groups
+                        .iter()
+                        .position(|g| g.alternatives.iter().all(set_aside))
+                    {
+                        errors.push(RubricError {
+                            field,
+                            message: format!(
+                                "never matches: every alternative of group {} holds words \
+                                 this entry's `not_with` sets aside",
+                                gi + 1
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        errors
+    }
+
     /// Stems of every word the rubric's groups use (its vocabulary, for the topic screen).
     pub fn vocabulary(&self) -> impl Iterator<Item = &str> {
         self.lexicon.stems()
@@ -1455,6 +1501,35 @@ mod tests {
         assert_eq!(text::phrase_breaks("sticky sessions, which are"), 0b10);
         assert_eq!(text::phrase_breaks("(HS256, so the issuer: signs)"), 0b1001);
         assert_eq!(text::phrase_breaks("jwt.decode it"), 0);
+    }
+
+    #[test]
+    fn a_line_its_own_not_with_always_sets_aside_is_reported() {
+        let mut r = rubric(&["x"]);
+        r.misconceptions[0].matches = vec![
+            "signs and verifies with the public key | checks and verifies with the public key"
+                .into(),
+            "signs with the public key | signs and verifies with the public key".into(),
+        ];
+        r.misconceptions[0].not_with = vec!["verifies with the public key".into()];
+        let c = CompiledRubric::compile(&r).unwrap();
+        let errors = c.never_matching();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "rubric.misconceptions[0].match[0]");
+        // And it is true: the line reads nothing.
+        let claim = &c.misconceptions[0];
+        assert_eq!(
+            hit(
+                &c,
+                claim,
+                "every replica signs and verifies with the public key"
+            ),
+            None
+        );
+        assert_eq!(
+            hit(&c, claim, "the issuer signs with the public key"),
+            Some(false)
+        );
     }
 
     #[test]

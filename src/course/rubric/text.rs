@@ -686,6 +686,8 @@ fn expand_word(w: &str) -> String {
         c if c.ends_with("n't") => format!("{} not", &c[..c.len() - 3]),
         // Typed without the apostrophe; a missed negation would turn a denial into a claim.
         "cant" => "can not".to_string(),
+        // Too short for the one-slip reading below, and no English word of its own.
+        "arnt" => "are not".to_string(),
         c if NO_APOSTROPHE.contains(&c) => format!("{} not", &c[..c.len() - 2]),
         // One slip in a longer one ("woudlnt", "doesnt'", "dosnt") still denies.
         c if c.len() >= 5 && c.ends_with("nt") => {
@@ -1414,6 +1416,8 @@ mod tests {
         // A slip inside a longer one still denies; a word that merely ends in "nt" does not.
         let s = &sentences("sticky woudlnt fix it, the parent shoudlnt care")[0];
         assert_eq!(s.text, "sticky would not fix it the parent should not care");
+        let s = &sentences("stiky sesions arnt a fix")[0];
+        assert_eq!(s.text, "stiky sesions are not a fix");
         let s = &sentences("it dosnt need to look me up, a giant count")[0];
         assert_eq!(s.text, "it does not need to look me up a giant count");
         let s = &sentences("you'd need a list, it'd cost a lookup")[0];
